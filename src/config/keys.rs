@@ -1,0 +1,86 @@
+//! Keys mdBook knows that proofbook accepts but does not act on (yet), and
+//! the nearest-name hint for a key nobody knows.
+//!
+//! The table is flat, one row a key, so the state of compatibility reads at
+//! a glance; when proofbook starts acting on a key, delete its row.
+
+use std::path::Path;
+
+use toml::de::{DeTable, DeValue};
+
+use crate::diag::{Diagnostic, Span};
+
+/// Dotted key paths (or table paths, which then cover every key below them)
+/// and why they have no effect.
+const NOT_ACTED_ON: &[(&str, &str)] = &[
+    ("book.multilingual", "mdBook 0.4 key with no effect"),
+    ("build.create-missing", "proofbook never writes into the source folder; a missing chapter is an error"),
+    ("build.use-default-preprocessors", "the include and index steps always run"),
+    ("build.extra-watch-dirs", "`proofbook serve` does not watch extra folders yet"),
+    ("rust.edition", "proofbook does not compile Rust examples"),
+    ("output.html.preferred-dark-theme", "the default theme has one dark palette"),
+    ("output.html.mathjax-support", "MathJax is not bundled (pages load nothing from the internet)"),
+    ("output.html.git-repository-icon", "the default theme uses its own icon"),
+    ("output.html.hash-files", "asset names are not fingerprinted yet"),
+    ("output.html.sidebar-header-nav", "the page's headings are listed in the in-page table of contents instead"),
+    ("output.html.live-reload-endpoint", "`proofbook serve` injects its own reload script"),
+    ("output.html.copy-fonts", "mdBook 0.4 key; the default theme uses system fonts"),
+    ("output.html.google-analytics", "mdBook 0.4 key; pages load nothing from the internet"),
+    ("output.html.print.page-break", "print.html always breaks pages between chapters"),
+    ("output.html.fold", "sidebar sections are never folded"),
+    ("output.html.playground", "there is no Rust playground; Python examples run at build time instead"),
+    ("output.html.playpen", "there is no Rust playground; Python examples run at build time instead"),
+    ("output.html.code", "hidden-line prefixes are fixed per language"),
+    ("output.html.search", "search is not built yet"),
+];
+
+/// One warning for each key of `text` that is in `NOT_ACTED_ON`, with its
+/// line. The text has already deserialised, so parse errors cannot occur.
+pub fn unused_key_warnings(text: &str, file: &Path) -> Vec<Diagnostic> {
+    let Ok(doc) = DeTable::parse(text) else { return Vec::new() };
+    let mut out = Vec::new();
+    walk(doc.get_ref(), &mut String::new(), text, file, &mut out);
+    // The parsed table is ordered by key, not by position: report in file order.
+    out.sort_by_key(|d| d.span.as_ref().map(|s| (s.line, s.col)));
+    out
+}
+
+fn walk(table: &DeTable<'_>, prefix: &mut String, text: &str, file: &Path, out: &mut Vec<Diagnostic>) {
+    for (key, value) in table {
+        let len = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push('.');
+        }
+        prefix.push_str(key.get_ref());
+        if let Some((_, why)) = NOT_ACTED_ON.iter().find(|(path, _)| *path == prefix.as_str()) {
+            let r = key.span();
+            out.push(Diagnostic::warning(
+                format!("`{prefix}` is accepted but has no effect: {why}"),
+                Some(Span::from_offset(file, text, r.start, r.end - r.start)),
+            ));
+        } else if let DeValue::Table(inner) = value.get_ref() {
+            walk(inner, prefix, text, file, out);
+        }
+        prefix.truncate(len);
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" message, the
+/// hint naming the closest expected key; `None` for any other message.
+pub fn suggest_for_unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field ")?;
+    let mut names = rest.split('`').skip(1).step_by(2);
+    let unknown = names.next()?;
+    let expected: Vec<&str> = names.collect();
+    let nearest = expected
+        .iter()
+        .map(|name| (strsim::jaro_winkler(unknown, name), *name))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name);
+    let list = expected.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    Some(match nearest {
+        Some(name) => format!("did you mean `{name}`? valid keys here: {list}"),
+        None => format!("valid keys here: {list}"),
+    })
+}

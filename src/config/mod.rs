@@ -1,0 +1,214 @@
+//! Config stage: `book.toml` → checked `Config` (+ warnings).
+//!
+//! Two steps, as ripgrep splits low- and high-level arguments: `raw` mirrors
+//! the file (every mdBook key, typos rejected with a span), then `Config::load`
+//! resolves paths, applies defaults and collects a warning for each known key
+//! proofbook does not act on yet. Later stages never re-check the config.
+//! Runtime choices (destination override, serve mode) are not config: they
+//! travel in `BuildOptions`.
+
+mod keys;
+pub mod raw;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Severity, Span};
+use crate::fsutil;
+pub use raw::TextDirection;
+use raw::{LinkSeverity, RawConfig, RawHtml};
+
+/// Name of the configuration file in a book's root.
+pub const CONFIG_FILE: &str = "book.toml";
+
+/// The checked configuration of one book. All paths are absolute.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The book's root folder (holds book.toml).
+    pub root: PathBuf,
+    pub book: BookMeta,
+    /// Folder with SUMMARY.md and the chapters.
+    pub src: PathBuf,
+    /// Where `build` writes the site.
+    pub build_dir: PathBuf,
+    pub html: HtmlOptions,
+    /// Whether a link to a missing page or `#anchor` fails the build.
+    pub broken_links: Severity,
+}
+
+#[derive(Debug, Clone)]
+pub struct BookMeta {
+    pub title: Option<String>,
+    pub authors: Vec<String>,
+    pub description: Option<String>,
+    pub language: String,
+    pub text_direction: TextDirection,
+}
+
+/// What the HTML renderer does, resolved from `[output.html]`.
+#[derive(Debug, Clone)]
+pub struct HtmlOptions {
+    /// The book's own theme folder, whose files override the default theme.
+    pub theme_dir: Option<PathBuf>,
+    pub default_theme: Option<String>,
+    pub smart_punctuation: bool,
+    pub definition_lists: bool,
+    pub admonitions: bool,
+    pub no_section_label: bool,
+    /// Stylesheets and scripts linked on every page, relative to the book root.
+    pub additional_css: Vec<PathBuf>,
+    pub additional_js: Vec<PathBuf>,
+    pub git_repository_url: Option<String>,
+    pub edit_url_template: Option<String>,
+    pub site_url: Option<String>,
+    pub cname: Option<String>,
+    /// Markdown file (relative to src) rendered as 404.html.
+    pub input_404: String,
+    pub print_enable: bool,
+    /// Old page path (relative to the site root) → new URL.
+    pub redirects: BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Read(#[from] fsutil::FsError),
+    /// The file is not valid TOML or has a wrong key, type or value.
+    #[error("{message}")]
+    Invalid { message: String, span: Span, help: Option<String> },
+}
+
+impl ConfigError {
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            ConfigError::Read(e) => Diagnostic::error(e.to_string(), Some(Span::file(&e.path))),
+            ConfigError::Invalid { message, span, help } => {
+                let d = Diagnostic::error(message.clone(), Some(span.clone()));
+                match help {
+                    Some(h) => d.with_help(h.clone()),
+                    None => d,
+                }
+            }
+        }
+    }
+}
+
+impl Config {
+    /// Reads `root/book.toml` (a missing file means all defaults, as in
+    /// mdBook) and returns the checked config plus warnings.
+    pub fn load(root: &Path) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        let root = std::path::absolute(root)
+            .map_err(|e| fsutil::FsError::new("cannot resolve", root, e))?;
+        let file = root.join(CONFIG_FILE);
+        let text = if file.exists() { fsutil::read_to_string(&file)? } else { String::new() };
+        Config::from_str(&text, &root, &file)
+    }
+
+    /// Parses `text` as the book.toml at `file` of the book in `root`.
+    pub fn from_str(
+        text: &str,
+        root: &Path,
+        file: &Path,
+    ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
+        let mut warnings = keys::unused_key_warnings(text, file);
+        let config = resolve(raw, root, &mut warnings);
+        Ok((config, warnings))
+    }
+}
+
+/// Turns a toml/serde error into one with a span and, for an unknown key,
+/// the nearest valid name.
+fn invalid(file: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
+    let span = match err.span() {
+        Some(r) => Span::from_offset(file, text, r.start, r.end.saturating_sub(r.start)),
+        None => Span::file(file),
+    };
+    let message = err.message().trim().to_owned();
+    let help = keys::suggest_for_unknown_field(&message);
+    ConfigError::Invalid { message: format!("invalid {CONFIG_FILE}: {message}"), span, help }
+}
+
+fn resolve(raw: RawConfig, root: &Path, warnings: &mut Vec<Diagnostic>) -> Config {
+    // mdBook's default is src/; ours is content/. A book that has
+    // src/SUMMARY.md is an mdBook book and keeps building unchanged.
+    let mdbook_layout = raw.book.src.is_none() && root.join("src").join("SUMMARY.md").is_file();
+    let src = match raw.book.src {
+        Some(src) => root.join(src),
+        None if mdbook_layout => root.join("src"),
+        None => root.join("content"),
+    };
+    // mdBook does not check links, so existing mdBook books often carry a
+    // few dead anchors; they still build (with warnings) unless the book
+    // asks for strictness. proofbook's own books fail on them.
+    let broken_links = match raw.proofbook.broken_links {
+        Some(LinkSeverity::Error) => Severity::Error,
+        Some(LinkSeverity::Warn) => Severity::Warning,
+        None if mdbook_layout => Severity::Warning,
+        None => Severity::Error,
+    };
+    for name in raw.preprocessor.keys() {
+        // `links` and `index` are mdBook's built-in steps, which proofbook
+        // performs itself.
+        if name != "links" && name != "index" {
+            warnings.push(Diagnostic::warning(
+                format!("preprocessor `{name}` is not run: external preprocessors are not supported yet"),
+                None,
+            ));
+        }
+    }
+    let build_dir = root.join(raw.build.build_dir.unwrap_or_else(|| PathBuf::from("book")));
+    let html = raw.output.html.unwrap_or_default();
+    for name in raw.output.others.keys() {
+        warnings.push(
+            Diagnostic::warning(
+                format!("renderer `output.{name}` is not run: proofbook renders HTML only"),
+                None,
+            )
+            .with_help("the HTML site is still built; run that renderer with mdBook if you need its output"),
+        );
+    }
+    Config {
+        root: root.to_owned(),
+        book: BookMeta {
+            title: raw.book.title,
+            authors: raw.book.authors,
+            description: raw.book.description,
+            language: raw.book.language.unwrap_or_else(|| "en".to_owned()),
+            text_direction: raw.book.text_direction.unwrap_or_default(),
+        },
+        src,
+        build_dir,
+        html: resolve_html(html, root),
+        broken_links,
+    }
+}
+
+fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
+    // As in mdBook, a folder named `theme` next to book.toml is the book's
+    // theme even when `theme` is not set.
+    let theme_dir = match html.theme {
+        Some(dir) => Some(root.join(dir)),
+        None => Some(root.join("theme")).filter(|d| d.is_dir()),
+    };
+    HtmlOptions {
+        theme_dir,
+        default_theme: html.default_theme,
+        smart_punctuation: html.smart_punctuation.or(html.curly_quotes).unwrap_or(true),
+        definition_lists: html.definition_lists.unwrap_or(true),
+        admonitions: html.admonitions.unwrap_or(true),
+        no_section_label: html.no_section_label.unwrap_or(false),
+        additional_css: html.additional_css,
+        additional_js: html.additional_js,
+        git_repository_url: html.git_repository_url,
+        edit_url_template: html.edit_url_template,
+        site_url: html.site_url,
+        cname: html.cname,
+        input_404: html.input_404.unwrap_or_else(|| "404.md".to_owned()),
+        print_enable: html.print.enable.unwrap_or(true),
+        redirects: html.redirect,
+    }
+}
+
+#[cfg(test)]
+mod tests;

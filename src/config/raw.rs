@@ -1,0 +1,194 @@
+//! `RawConfig`: book.toml as the user wrote it, before any checking.
+//!
+//! Every key mdBook documents is here, so an mdBook book parses unchanged;
+//! `deny_unknown_fields` turns a typo into an error with a span. Defaults
+//! follow mdBook 0.5 where mdBook has the key. Nothing here touches the disk.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawConfig {
+    pub book: RawBook,
+    pub build: RawBuild,
+    pub rust: RawRust,
+    pub output: RawOutput,
+    /// `[preprocessor.NAME]` tables; their keys belong to each preprocessor.
+    pub preprocessor: BTreeMap<String, toml::Table>,
+    /// proofbook's own settings; mdBook has no such table.
+    pub proofbook: RawProofbook,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawProofbook {
+    /// How a link to a missing page or anchor is reported.
+    pub broken_links: Option<LinkSeverity>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkSeverity {
+    Error,
+    Warn,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawBook {
+    pub title: Option<String>,
+    pub authors: Vec<String>,
+    pub description: Option<String>,
+    /// `None` means "src/ if it holds a SUMMARY.md, else content/".
+    pub src: Option<PathBuf>,
+    pub language: Option<String>,
+    pub text_direction: Option<TextDirection>,
+    /// Accepted for old mdBook books (0.4 had it); unused.
+    pub multilingual: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum TextDirection {
+    #[default]
+    #[serde(rename = "ltr")]
+    LeftToRight,
+    #[serde(rename = "rtl")]
+    RightToLeft,
+}
+
+impl TextDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextDirection::LeftToRight => "ltr",
+            TextDirection::RightToLeft => "rtl",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawBuild {
+    pub build_dir: Option<PathBuf>,
+    pub create_missing: Option<bool>,
+    pub use_default_preprocessors: Option<bool>,
+    pub extra_watch_dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawRust {
+    pub edition: Option<RustEdition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum RustEdition {
+    #[serde(rename = "2015")]
+    E2015,
+    #[serde(rename = "2018")]
+    E2018,
+    #[serde(rename = "2021")]
+    E2021,
+    #[serde(rename = "2024")]
+    E2024,
+}
+
+/// `[output]`: the html renderer is ours; any other `[output.NAME]` is a
+/// renderer proofbook does not run (a warning, see `Config::load`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawOutput {
+    pub html: Option<RawHtml>,
+    #[serde(flatten)]
+    pub others: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawHtml {
+    pub theme: Option<PathBuf>,
+    pub default_theme: Option<String>,
+    pub preferred_dark_theme: Option<String>,
+    pub smart_punctuation: Option<bool>,
+    /// mdBook 0.4's name for smart-punctuation.
+    pub curly_quotes: Option<bool>,
+    pub definition_lists: Option<bool>,
+    pub admonitions: Option<bool>,
+    pub mathjax_support: Option<bool>,
+    pub additional_css: Vec<PathBuf>,
+    pub additional_js: Vec<PathBuf>,
+    pub no_section_label: Option<bool>,
+    pub git_repository_url: Option<String>,
+    pub git_repository_icon: Option<String>,
+    pub edit_url_template: Option<String>,
+    pub site_url: Option<String>,
+    pub cname: Option<String>,
+    pub input_404: Option<String>,
+    pub hash_files: Option<bool>,
+    pub sidebar_header_nav: Option<bool>,
+    pub live_reload_endpoint: Option<String>,
+    /// mdBook 0.4 keys kept for old books.
+    pub copy_fonts: Option<bool>,
+    pub google_analytics: Option<String>,
+    pub print: RawPrint,
+    pub fold: RawFold,
+    #[serde(alias = "playpen")]
+    pub playground: RawPlayground,
+    pub code: RawCode,
+    pub search: Option<RawSearch>,
+    pub redirect: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawPrint {
+    pub enable: Option<bool>,
+    pub page_break: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawFold {
+    pub enable: Option<bool>,
+    pub level: Option<u8>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawPlayground {
+    pub editable: Option<bool>,
+    pub copyable: Option<bool>,
+    pub copy_js: Option<bool>,
+    pub line_numbers: Option<bool>,
+    pub runnable: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawCode {
+    pub hidelines: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawSearch {
+    pub enable: Option<bool>,
+    pub limit_results: Option<u32>,
+    pub teaser_word_count: Option<u32>,
+    pub use_boolean_and: Option<bool>,
+    pub boost_title: Option<u8>,
+    pub boost_hierarchy: Option<u8>,
+    pub boost_paragraph: Option<u8>,
+    pub expand: Option<bool>,
+    pub heading_split_level: Option<u8>,
+    pub copy_js: Option<bool>,
+    pub chapter: BTreeMap<String, RawSearchChapter>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawSearchChapter {
+    pub enable: Option<bool>,
+}

@@ -1,0 +1,171 @@
+use std::path::Path;
+
+use super::*;
+
+fn load(text: &str) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+    Config::from_str(text, Path::new("/books/b"), Path::new("/books/b/book.toml"))
+}
+
+fn error_of(text: &str) -> (String, u32, u32, Option<String>) {
+    match load(text) {
+        Err(ConfigError::Invalid { message, span, help }) => (message, span.line, span.col, help),
+        other => panic!("expected an invalid-config error, got {other:?}"),
+    }
+}
+
+#[test]
+fn empty_file_gives_defaults() {
+    let (config, warnings) = load("").unwrap();
+    assert_eq!(config.src, Path::new("/books/b/content"));
+    assert_eq!(config.build_dir, Path::new("/books/b/book"));
+    assert_eq!(config.book.language, "en");
+    assert!(config.html.smart_punctuation);
+    assert!(config.html.print_enable);
+    assert!(warnings.is_empty());
+}
+
+#[test]
+fn paths_are_relative_to_the_book_root() {
+    let (config, _) = load("[book]\nsrc = \"pages\"\n[build]\nbuild-dir = \"out/site\"\n").unwrap();
+    assert_eq!(config.src, Path::new("/books/b/pages"));
+    assert_eq!(config.build_dir, Path::new("/books/b/out/site"));
+}
+
+#[test]
+fn unknown_key_names_line_column_and_nearest_key() {
+    let (message, line, col, help) = error_of("[book]\ntitle = \"x\"\nauthor = [\"me\"]\n");
+    assert!(message.contains("unknown field `author`"), "{message}");
+    assert_eq!((line, col), (3, 1));
+    let help = help.unwrap();
+    assert!(help.starts_with("did you mean `authors`?"), "{help}");
+}
+
+#[test]
+fn unknown_table_is_an_error() {
+    let (message, line, _, help) = error_of("[book]\ntitle = \"x\"\n\n[bulid]\nbuild-dir = \"b\"\n");
+    assert!(message.contains("unknown field `bulid`"), "{message}");
+    assert_eq!(line, 4);
+    assert!(help.unwrap().contains("`build`"));
+}
+
+#[test]
+fn wrong_type_points_at_the_value() {
+    let (message, line, col, _) = error_of("[output.html]\nno-section-label = \"yes\"\n");
+    assert!(message.contains("invalid type"), "{message}");
+    assert_eq!((line, col), (2, 20));
+}
+
+#[test]
+fn bad_enum_value_lists_the_allowed_values() {
+    let (message, line, _, _) = error_of("[book]\ntext-direction = \"up\"\n");
+    assert!(message.contains("`ltr`") && message.contains("`rtl`"), "{message}");
+    assert_eq!(line, 2);
+}
+
+#[test]
+fn toml_syntax_error_has_a_line() {
+    let (_, line, _, _) = error_of("[book]\ntitle = \"unterminated\n");
+    assert_eq!(line, 2);
+}
+
+#[test]
+fn known_but_unused_keys_warn_once_each_with_their_line() {
+    let text = "[rust]\nedition = \"2021\"\n\n[output.html]\nmathjax-support = true\n\n[output.html.fold]\nenable = true\nlevel = 1\n";
+    let (_, warnings) = load(text).unwrap();
+    let lines: Vec<(String, u32)> = warnings
+        .iter()
+        .map(|w| (w.message.split('`').nth(1).unwrap().to_owned(), w.span.as_ref().unwrap().line))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("rust.edition".to_owned(), 2),
+            ("output.html.mathjax-support".to_owned(), 5),
+            ("output.html.fold".to_owned(), 7),
+        ]
+    );
+}
+
+#[test]
+fn every_mdbook_html_key_is_accepted() {
+    let text = r#"
+[book]
+title = "T"
+authors = ["A"]
+description = "D"
+language = "fr"
+text-direction = "rtl"
+src = "src"
+[build]
+build-dir = "out"
+create-missing = false
+use-default-preprocessors = true
+extra-watch-dirs = ["x"]
+[rust]
+edition = "2024"
+[output.html]
+theme = "my-theme"
+default-theme = "light"
+preferred-dark-theme = "navy"
+smart-punctuation = false
+definition-lists = true
+admonitions = true
+mathjax-support = false
+additional-css = ["a.css"]
+additional-js = ["a.js"]
+no-section-label = true
+git-repository-url = "https://example.org/r"
+git-repository-icon = "fab-github"
+edit-url-template = "https://example.org/r/edit/{path}"
+site-url = "/b/"
+cname = "b.example.org"
+input-404 = "missing.md"
+hash-files = true
+sidebar-header-nav = true
+[output.html.print]
+enable = false
+page-break = true
+[output.html.fold]
+enable = false
+level = 0
+[output.html.playpen]
+editable = false
+copyable = true
+copy-js = true
+line-numbers = false
+runnable = true
+[output.html.code.hidelines]
+python = "~"
+[output.html.search]
+enable = true
+limit-results = 30
+teaser-word-count = 30
+use-boolean-and = true
+boost-title = 2
+boost-hierarchy = 1
+boost-paragraph = 1
+expand = true
+heading-split-level = 3
+copy-js = true
+[output.html.search.chapter]
+"appendix" = { enable = false }
+[output.html.redirect]
+"/old.html" = "new.html"
+[output.linkcheck]
+follow-web-links = false
+[preprocessor.admonish]
+command = "mdbook-admonish"
+assets_version = "3.0.2"
+"#;
+    let (config, warnings) = load(text).unwrap();
+    assert_eq!(config.book.text_direction, TextDirection::RightToLeft);
+    assert_eq!(config.book.language, "fr");
+    assert!(!config.html.smart_punctuation);
+    assert!(config.html.no_section_label);
+    assert!(!config.html.print_enable);
+    assert_eq!(config.html.input_404, "missing.md");
+    assert_eq!(config.html.theme_dir.as_deref(), Some(Path::new("/books/b/my-theme")));
+    assert_eq!(config.html.redirects["/old.html"], "new.html");
+    assert!(warnings.iter().any(|w| w.message.contains("output.linkcheck")));
+    assert!(warnings.iter().any(|w| w.message.contains("output.html.playpen")));
+}
