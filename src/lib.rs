@@ -4,3 +4,4 @@ pub mod book;
 pub mod config;
 pub mod diag;
 pub mod fsutil;
+pub mod markdown;

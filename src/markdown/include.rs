@@ -1,0 +1,366 @@
+//! Include directives: `{{#include}}`, `{{#rustdoc_include}}`,
+//! `{{#playground}}` and `{{#title}}`, expanded before Markdown parsing.
+//!
+//! Input: a chapter's text and its file. Output: the expanded text, a
+//! `SourceMap` that turns an offset in it back into `file:line` of whichever
+//! file the text came from, the page title if `{{#title}}` set one, the files
+//! read, and a diagnostic for every directive that failed. A failed directive
+//! is an error (never left in the page silently); a cycle is detected by the
+//! chain of files, not by a depth limit.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, Span, line_col};
+use crate::fsutil;
+
+/// The result of expanding one chapter.
+#[derive(Debug, Default)]
+pub struct Expanded {
+    pub text: String,
+    pub map: SourceMap,
+    pub title: Option<String>,
+    /// Every file read through a directive, for rebuild dependencies.
+    pub included: Vec<PathBuf>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Maps offsets in expanded text back to their origin.
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone)]
+struct Piece {
+    /// Where the piece starts in the expanded text.
+    out_start: usize,
+    source: Arc<Source>,
+    /// Where the piece starts in its source text.
+    src_start: usize,
+}
+
+#[derive(Debug)]
+struct Source {
+    path: PathBuf,
+    text: String,
+}
+
+impl SourceMap {
+    /// The span of `len` bytes at `offset` of the expanded text.
+    pub fn span(&self, offset: usize, len: usize) -> Option<Span> {
+        let i = self.pieces.partition_point(|p| p.out_start <= offset).checked_sub(1)?;
+        let piece = &self.pieces[i];
+        let src_offset = piece.src_start + (offset - piece.out_start);
+        let (line, col) = line_col(&piece.source.text, src_offset);
+        let rest = piece.source.text.get(src_offset..).unwrap_or("");
+        let width = rest.get(..len.min(rest.len())).unwrap_or(rest);
+        let width = width.split('\n').next().unwrap_or("").chars().count();
+        Some(Span::new(&piece.source.path, line, col, width as u32))
+    }
+}
+
+/// What a directive can reach: files under `root` (the book's root folder).
+pub struct IncludeContext<'a> {
+    pub root: &'a Path,
+}
+
+/// Expands every directive in `text`, the content of `file`.
+pub fn expand(ctx: &IncludeContext<'_>, file: &Path, text: &str) -> Expanded {
+    let mut out = Expanded::default();
+    let source = Arc::new(Source { path: file.to_owned(), text: text.to_owned() });
+    let mut chain = vec![file.to_owned()];
+    expand_into(ctx, &source, &mut chain, &mut out);
+    out
+}
+
+fn expand_into(ctx: &IncludeContext<'_>, source: &Arc<Source>, chain: &mut Vec<PathBuf>, out: &mut Expanded) {
+    let text = &source.text;
+    let mut copied_to = 0;
+    for directive in find_directives(text) {
+        push_piece(out, source, copied_to, directive.start);
+        copied_to = directive.end;
+        let span = || Span::from_offset(&source.path, text, directive.start, directive.end - directive.start);
+        match directive.kind {
+            Kind::Escaped => {
+                // `\{{#include x}}` shows the directive itself, minus the backslash.
+                push_piece(out, source, directive.start + 1, directive.end);
+            }
+            Kind::Title => {
+                out.title = Some(directive.arg.trim().to_owned());
+            }
+            Kind::Include | Kind::RustdocInclude | Kind::Playground => {
+                include_file(ctx, source, &directive, chain, out, span());
+            }
+        }
+    }
+    push_piece(out, source, copied_to, text.len());
+}
+
+fn push_piece(out: &mut Expanded, source: &Arc<Source>, start: usize, end: usize) {
+    if start >= end {
+        return;
+    }
+    out.map.pieces.push(Piece { out_start: out.text.len(), source: source.clone(), src_start: start });
+    out.text.push_str(&source.text[start..end]);
+}
+
+fn include_file(
+    ctx: &IncludeContext<'_>,
+    source: &Arc<Source>,
+    directive: &Directive<'_>,
+    chain: &mut Vec<PathBuf>,
+    out: &mut Expanded,
+    span: Span,
+) {
+    let (path_arg, selector) = split_selector(directive.arg.trim());
+    let base = source.path.parent().unwrap_or(Path::new(""));
+    let target = normalize(&base.join(path_arg));
+    if !target.starts_with(ctx.root) {
+        out.diagnostics.push(
+            Diagnostic::error(format!("`{path_arg}` is outside the book's folder"), Some(span))
+                .with_help("includes may read files anywhere under the folder that holds book.toml"),
+        );
+        return;
+    }
+    if let Some(pos) = chain.iter().position(|p| *p == target) {
+        let names: Vec<String> = chain[pos..].iter().chain([&target]).map(|p| p.display().to_string()).collect();
+        out.diagnostics.push(
+            Diagnostic::error(format!("include cycle: {}", names.join(" → ")), Some(span))
+                .with_help("remove one of these includes"),
+        );
+        return;
+    }
+    let content = match fsutil::read_to_string(&target) {
+        Ok(c) => c,
+        Err(e) => {
+            out.diagnostics.push(
+                Diagnostic::error(format!("cannot include `{path_arg}`: {}", e.source), Some(span))
+                    .with_help(format!("the path is relative to {}", base.display())),
+            );
+            return;
+        }
+    };
+    out.included.push(target.clone());
+    let mut selection = match select(&content, selector, directive.kind == Kind::RustdocInclude) {
+        Ok(s) => s,
+        Err(message) => {
+            out.diagnostics.push(Diagnostic::error(message, Some(span)));
+            return;
+        }
+    };
+    // The selected text is expanded as a source of its own (nested
+    // directives are relative to the included file), then its pieces are
+    // re-pointed at the included file line by line.
+    let included = Arc::new(Source { path: target.clone(), text: content });
+    chain.push(target);
+    let mut nested = Expanded::default();
+    let sub = Arc::new(Source { path: included.path.clone(), text: std::mem::take(&mut selection.text) });
+    expand_into(ctx, &sub, chain, &mut nested);
+    chain.pop();
+    let shift = out.text.len();
+    let ends: Vec<usize> =
+        nested.map.pieces.iter().skip(1).map(|p| p.out_start).chain([nested.text.len()]).collect();
+    for (piece, end) in nested.map.pieces.into_iter().zip(ends) {
+        if !Arc::ptr_eq(&piece.source, &sub) {
+            out.map.pieces.push(Piece { out_start: piece.out_start + shift, ..piece });
+            continue;
+        }
+        // A run of the selection may join lines that are apart in the file:
+        // cut it at every line start so each line maps to its own place.
+        let len = end - piece.out_start;
+        let cuts = selection.starts.iter().map(|(o, _)| *o).filter(|o| *o > piece.src_start && *o < piece.src_start + len);
+        for cut in std::iter::once(piece.src_start).chain(cuts) {
+            out.map.pieces.push(Piece {
+                out_start: piece.out_start + (cut - piece.src_start) + shift,
+                source: included.clone(),
+                src_start: selection.origin(cut),
+            });
+        }
+    }
+    out.text.push_str(&nested.text);
+    out.included.extend(nested.included);
+    out.diagnostics.extend(nested.diagnostics);
+}
+
+/// `path:selector` → (path, selector). The selector is whatever follows the
+/// first colon: `N`, `N:M`, `N:`, `:M` or an anchor name.
+fn split_selector(arg: &str) -> (&str, Option<&str>) {
+    let arg = arg.split_whitespace().next().unwrap_or("");
+    match arg.split_once(':') {
+        Some((path, sel)) => (path, Some(sel)),
+        None => (arg, None),
+    }
+}
+
+/// The selected part of an included file, with enough bookkeeping to map an
+/// offset in it back to the file.
+struct Selection {
+    text: String,
+    /// (offset in `text`, offset in the file) at the start of each line.
+    starts: Vec<(usize, usize)>,
+}
+
+impl Selection {
+    fn origin(&self, offset: usize) -> usize {
+        let i = self.starts.partition_point(|(o, _)| *o <= offset).saturating_sub(1);
+        self.starts.get(i).map_or(0, |(o, f)| f + offset.saturating_sub(*o))
+    }
+}
+
+/// Lines of `content` chosen by `selector`. For `rustdoc_include`, lines
+/// outside the range are kept but hidden (`# ` prefix), as in mdBook.
+fn select(content: &str, selector: Option<&str>, hide_rest: bool) -> Result<Selection, String> {
+    let lines: Vec<(usize, &str)> = line_offsets(content);
+    let by_anchor = selector.is_some_and(|s| !s.is_empty() && !is_range(s));
+    let keep: Vec<bool> = match selector {
+        None | Some("") => vec![true; lines.len()],
+        Some(sel) if is_range(sel) => {
+            let (start, end) = parse_range(sel)?;
+            (1..=lines.len()).map(|n| n >= start && end.is_none_or(|e| n <= e)).collect()
+        }
+        Some(anchor) => anchor_lines(&lines, anchor)?,
+    };
+    let mut sel = Selection { text: String::new(), starts: Vec::new() };
+    for ((offset, line), keep) in lines.iter().zip(keep) {
+        // As in mdBook, anchor markers vanish only from anchored includes.
+        if by_anchor && (line.contains("ANCHOR:") || line.contains("ANCHOR_END:")) {
+            continue;
+        }
+        if keep {
+            sel.starts.push((sel.text.len(), *offset));
+            sel.text.push_str(line);
+        } else if hide_rest {
+            sel.starts.push((sel.text.len(), *offset));
+            let hidden = if line.trim().is_empty() { (*line).to_owned() } else { format!("# {line}") };
+            sel.text.push_str(&hidden);
+        }
+    }
+    // The directive usually ends a line of its own; drop the file's final
+    // newline so an include inside a fence adds no blank line (mdBook too).
+    if sel.text.ends_with('\n') {
+        sel.text.pop();
+    }
+    Ok(sel)
+}
+
+fn line_offsets(content: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in content.split_inclusive('\n') {
+        out.push((offset, line));
+        offset += line.len();
+    }
+    out
+}
+
+fn is_range(sel: &str) -> bool {
+    sel.chars().all(|c| c.is_ascii_digit() || c == ':')
+}
+
+/// `N`, `N:M`, `N:`, `:M` (1-based, inclusive) → (first, last).
+fn parse_range(sel: &str) -> Result<(usize, Option<usize>), String> {
+    let num = |s: &str| -> Result<Option<usize>, String> {
+        if s.is_empty() { Ok(None) } else { s.parse().map(Some).map_err(|_| format!("`{s}` is not a line number")) }
+    };
+    match sel.split_once(':') {
+        None => {
+            let n = num(sel)?.unwrap_or(1);
+            Ok((n, Some(n)))
+        }
+        Some((a, b)) => Ok((num(a)?.unwrap_or(1), num(b)?)),
+    }
+}
+
+fn anchor_lines(lines: &[(usize, &str)], anchor: &str) -> Result<Vec<bool>, String> {
+    let mut keep = vec![false; lines.len()];
+    let mut inside = false;
+    let mut found = false;
+    for (i, (_, line)) in lines.iter().enumerate() {
+        if inside && marker_name(line, "ANCHOR_END:") == Some(anchor) {
+            break;
+        } else if !inside && marker_name(line, "ANCHOR:") == Some(anchor) {
+            inside = true;
+            found = true;
+        } else {
+            keep[i] = inside;
+        }
+    }
+    if found { Ok(keep) } else { Err(format!("no `ANCHOR: {anchor}` in the included file")) }
+}
+
+fn marker_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = &line[line.find(marker)? + marker.len()..];
+    let name = rest.trim_start();
+    let end = name.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).unwrap_or(name.len());
+    Some(&name[..end])
+}
+
+/// Lexically resolves `.` and `..` (the file may not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Include,
+    RustdocInclude,
+    Playground,
+    Title,
+    /// A directive preceded by a backslash, shown literally.
+    Escaped,
+}
+
+struct Directive<'a> {
+    kind: Kind,
+    arg: &'a str,
+    start: usize,
+    end: usize,
+}
+
+/// All `{{#name arg}}` directives in `text`, in order.
+fn find_directives(text: &str) -> Vec<Directive<'_>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = text[from..].find("{{#") {
+        let start = from + pos;
+        let Some(close) = text[start..].find("}}") else { break };
+        let end = start + close + 2;
+        let body = &text[start + 3..end - 2];
+        let (name, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
+        let kind = match name {
+            "include" => Some(Kind::Include),
+            "rustdoc_include" => Some(Kind::RustdocInclude),
+            "playground" | "playpen" => Some(Kind::Playground),
+            "title" => Some(Kind::Title),
+            _ => None,
+        };
+        match kind {
+            Some(_) if body.contains('\n') => from = start + 3,
+            Some(_) if start > 0 && text.as_bytes()[start - 1] == b'\\' => {
+                out.push(Directive { kind: Kind::Escaped, arg, start: start - 1, end });
+                from = end;
+            }
+            Some(kind) => {
+                out.push(Directive { kind, arg, start, end });
+                from = end;
+            }
+            None => from = start + 3,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "include_tests.rs"]
+mod tests;

@@ -1,0 +1,3 @@
+//! Markdown stage: a chapter's text → `Document`.
+
+pub mod include;
