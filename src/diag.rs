@@ -19,7 +19,12 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: impl Into<PathBuf>, line: u32, col: u32, len: u32) -> Span {
-        Span { file: file.into(), line: line.max(1), col: col.max(1), len: len.max(1) }
+        Span {
+            file: file.into(),
+            line: line.max(1),
+            col: col.max(1),
+            len: len.max(1),
+        }
     }
 
     /// The span of `len_bytes` bytes starting at byte `offset` of `text`,
@@ -29,7 +34,9 @@ impl Span {
         let end = (offset + len_bytes).min(text.len());
         let start = offset.min(end);
         let first_line_end = text[start..end].find('\n').map_or(end, |i| start + i);
-        let len = text.get(start..first_line_end).map_or(1, |s| s.chars().count());
+        let len = text
+            .get(start..first_line_end)
+            .map_or(1, |s| s.chars().count());
         Span::new(file, line, col, len as u32)
     }
 
@@ -76,11 +83,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>, span: Option<Span>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, message: message.into(), span, help: None }
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            help: None,
+        }
     }
 
     pub fn warning(message: impl Into<String>, span: Option<Span>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, message: message.into(), span, help: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            message: message.into(),
+            span,
+            help: None,
+        }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {

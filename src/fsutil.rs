@@ -16,7 +16,11 @@ pub struct FsError {
 
 impl FsError {
     pub fn new(action: &'static str, path: &Path, source: io::Error) -> FsError {
-        FsError { action, path: path.to_owned(), source }
+        FsError {
+            action,
+            path: path.to_owned(),
+            source,
+        }
     }
 }
 
@@ -34,5 +38,6 @@ pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
 
 /// `path` relative to `base` when it lies below it, for messages.
 pub fn display_relative(path: &Path, base: &Path) -> PathBuf {
-    path.strip_prefix(base).map_or_else(|_| path.to_owned(), Path::to_owned)
+    path.strip_prefix(base)
+        .map_or_else(|_| path.to_owned(), Path::to_owned)
 }

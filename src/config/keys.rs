@@ -14,30 +14,77 @@ use crate::diag::{Diagnostic, Span};
 /// and why they have no effect.
 const NOT_ACTED_ON: &[(&str, &str)] = &[
     ("book.multilingual", "mdBook 0.4 key with no effect"),
-    ("build.create-missing", "proofbook never writes into the source folder; a missing chapter is an error"),
-    ("build.use-default-preprocessors", "the include and index steps always run"),
-    ("build.extra-watch-dirs", "`proofbook serve` does not watch extra folders yet"),
+    (
+        "build.create-missing",
+        "proofbook never writes into the source folder; a missing chapter is an error",
+    ),
+    (
+        "build.use-default-preprocessors",
+        "the include and index steps always run",
+    ),
+    (
+        "build.extra-watch-dirs",
+        "`proofbook serve` does not watch extra folders yet",
+    ),
     ("rust.edition", "proofbook does not compile Rust examples"),
-    ("output.html.preferred-dark-theme", "the default theme has one dark palette"),
-    ("output.html.mathjax-support", "MathJax is not bundled (pages load nothing from the internet)"),
-    ("output.html.git-repository-icon", "the default theme uses its own icon"),
-    ("output.html.hash-files", "asset names are not fingerprinted yet"),
-    ("output.html.sidebar-header-nav", "the page's headings are listed in the in-page table of contents instead"),
-    ("output.html.live-reload-endpoint", "`proofbook serve` injects its own reload script"),
-    ("output.html.copy-fonts", "mdBook 0.4 key; the default theme uses system fonts"),
-    ("output.html.google-analytics", "mdBook 0.4 key; pages load nothing from the internet"),
-    ("output.html.print.page-break", "print.html always breaks pages between chapters"),
+    (
+        "output.html.preferred-dark-theme",
+        "the default theme has one dark palette",
+    ),
+    (
+        "output.html.mathjax-support",
+        "MathJax is not bundled (pages load nothing from the internet)",
+    ),
+    (
+        "output.html.git-repository-icon",
+        "the default theme uses its own icon",
+    ),
+    (
+        "output.html.hash-files",
+        "asset names are not fingerprinted yet",
+    ),
+    (
+        "output.html.sidebar-header-nav",
+        "the page's headings are listed in the in-page table of contents instead",
+    ),
+    (
+        "output.html.live-reload-endpoint",
+        "`proofbook serve` injects its own reload script",
+    ),
+    (
+        "output.html.copy-fonts",
+        "mdBook 0.4 key; the default theme uses system fonts",
+    ),
+    (
+        "output.html.google-analytics",
+        "mdBook 0.4 key; pages load nothing from the internet",
+    ),
+    (
+        "output.html.print.page-break",
+        "print.html always breaks pages between chapters",
+    ),
     ("output.html.fold", "sidebar sections are never folded"),
-    ("output.html.playground", "there is no Rust playground; Python examples run at build time instead"),
-    ("output.html.playpen", "there is no Rust playground; Python examples run at build time instead"),
-    ("output.html.code", "hidden-line prefixes are fixed per language"),
+    (
+        "output.html.playground",
+        "there is no Rust playground; Python examples run at build time instead",
+    ),
+    (
+        "output.html.playpen",
+        "there is no Rust playground; Python examples run at build time instead",
+    ),
+    (
+        "output.html.code",
+        "hidden-line prefixes are fixed per language",
+    ),
     ("output.html.search", "search is not built yet"),
 ];
 
 /// One warning for each key of `text` that is in `NOT_ACTED_ON`, with its
 /// line. The text has already deserialised, so parse errors cannot occur.
 pub fn unused_key_warnings(text: &str, file: &Path) -> Vec<Diagnostic> {
-    let Ok(doc) = DeTable::parse(text) else { return Vec::new() };
+    let Ok(doc) = DeTable::parse(text) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     walk(doc.get_ref(), &mut String::new(), text, file, &mut out);
     // The parsed table is ordered by key, not by position: report in file order.
@@ -45,14 +92,23 @@ pub fn unused_key_warnings(text: &str, file: &Path) -> Vec<Diagnostic> {
     out
 }
 
-fn walk(table: &DeTable<'_>, prefix: &mut String, text: &str, file: &Path, out: &mut Vec<Diagnostic>) {
+fn walk(
+    table: &DeTable<'_>,
+    prefix: &mut String,
+    text: &str,
+    file: &Path,
+    out: &mut Vec<Diagnostic>,
+) {
     for (key, value) in table {
         let len = prefix.len();
         if !prefix.is_empty() {
             prefix.push('.');
         }
         prefix.push_str(key.get_ref());
-        if let Some((_, why)) = NOT_ACTED_ON.iter().find(|(path, _)| *path == prefix.as_str()) {
+        if let Some((_, why)) = NOT_ACTED_ON
+            .iter()
+            .find(|(path, _)| *path == prefix.as_str())
+        {
             let r = key.span();
             out.push(Diagnostic::warning(
                 format!("`{prefix}` is accepted but has no effect: {why}"),
@@ -78,7 +134,11 @@ pub fn suggest_for_unknown_field(message: &str) -> Option<String> {
         .filter(|(score, _)| *score > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, name)| name);
-    let list = expected.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let list = expected
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     Some(match nearest {
         Some(name) => format!("did you mean `{name}`? valid keys here: {list}"),
         None => format!("valid keys here: {list}"),

@@ -75,14 +75,22 @@ pub enum ConfigError {
     Read(#[from] fsutil::FsError),
     /// The file is not valid TOML or has a wrong key, type or value.
     #[error("{message}")]
-    Invalid { message: String, span: Span, help: Option<String> },
+    Invalid {
+        message: String,
+        span: Span,
+        help: Option<String>,
+    },
 }
 
 impl ConfigError {
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
             ConfigError::Read(e) => Diagnostic::error(e.to_string(), Some(Span::file(&e.path))),
-            ConfigError::Invalid { message, span, help } => {
+            ConfigError::Invalid {
+                message,
+                span,
+                help,
+            } => {
                 let d = Diagnostic::error(message.clone(), Some(span.clone()));
                 match help {
                     Some(h) => d.with_help(h.clone()),
@@ -100,7 +108,11 @@ impl Config {
         let root = std::path::absolute(root)
             .map_err(|e| fsutil::FsError::new("cannot resolve", root, e))?;
         let file = root.join(CONFIG_FILE);
-        let text = if file.exists() { fsutil::read_to_string(&file)? } else { String::new() };
+        let text = if file.exists() {
+            fsutil::read_to_string(&file)?
+        } else {
+            String::new()
+        };
         Config::from_str(&text, &root, &file)
     }
 
@@ -126,7 +138,11 @@ fn invalid(file: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
     };
     let message = err.message().trim().to_owned();
     let help = keys::suggest_for_unknown_field(&message);
-    ConfigError::Invalid { message: format!("invalid {CONFIG_FILE}: {message}"), span, help }
+    ConfigError::Invalid {
+        message: format!("invalid {CONFIG_FILE}: {message}"),
+        span,
+        help,
+    }
 }
 
 fn resolve(raw: RawConfig, root: &Path, warnings: &mut Vec<Diagnostic>) -> Config {
@@ -152,7 +168,9 @@ fn resolve(raw: RawConfig, root: &Path, warnings: &mut Vec<Diagnostic>) -> Confi
         // performs itself.
         if name != "links" && name != "index" {
             warnings.push(Diagnostic::warning(
-                format!("preprocessor `{name}` is not run: external preprocessors are not supported yet"),
+                format!(
+                    "preprocessor `{name}` is not run: external preprocessors are not supported yet"
+                ),
                 None,
             ));
         }

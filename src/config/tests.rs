@@ -8,7 +8,11 @@ fn load(text: &str) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
 
 fn error_of(text: &str) -> (String, u32, u32, Option<String>) {
     match load(text) {
-        Err(ConfigError::Invalid { message, span, help }) => (message, span.line, span.col, help),
+        Err(ConfigError::Invalid {
+            message,
+            span,
+            help,
+        }) => (message, span.line, span.col, help),
         other => panic!("expected an invalid-config error, got {other:?}"),
     }
 }
@@ -42,7 +46,8 @@ fn unknown_key_names_line_column_and_nearest_key() {
 
 #[test]
 fn unknown_table_is_an_error() {
-    let (message, line, _, help) = error_of("[book]\ntitle = \"x\"\n\n[bulid]\nbuild-dir = \"b\"\n");
+    let (message, line, _, help) =
+        error_of("[book]\ntitle = \"x\"\n\n[bulid]\nbuild-dir = \"b\"\n");
     assert!(message.contains("unknown field `bulid`"), "{message}");
     assert_eq!(line, 4);
     assert!(help.unwrap().contains("`build`"));
@@ -58,7 +63,10 @@ fn wrong_type_points_at_the_value() {
 #[test]
 fn bad_enum_value_lists_the_allowed_values() {
     let (message, line, _, _) = error_of("[book]\ntext-direction = \"up\"\n");
-    assert!(message.contains("`ltr`") && message.contains("`rtl`"), "{message}");
+    assert!(
+        message.contains("`ltr`") && message.contains("`rtl`"),
+        "{message}"
+    );
     assert_eq!(line, 2);
 }
 
@@ -74,7 +82,12 @@ fn known_but_unused_keys_warn_once_each_with_their_line() {
     let (_, warnings) = load(text).unwrap();
     let lines: Vec<(String, u32)> = warnings
         .iter()
-        .map(|w| (w.message.split('`').nth(1).unwrap().to_owned(), w.span.as_ref().unwrap().line))
+        .map(|w| {
+            (
+                w.message.split('`').nth(1).unwrap().to_owned(),
+                w.span.as_ref().unwrap().line,
+            )
+        })
         .collect();
     assert_eq!(
         lines,
@@ -164,8 +177,19 @@ assets_version = "3.0.2"
     assert!(config.html.no_section_label);
     assert!(!config.html.print_enable);
     assert_eq!(config.html.input_404, "missing.md");
-    assert_eq!(config.html.theme_dir.as_deref(), Some(Path::new("/books/b/my-theme")));
+    assert_eq!(
+        config.html.theme_dir.as_deref(),
+        Some(Path::new("/books/b/my-theme"))
+    );
     assert_eq!(config.html.redirects["/old.html"], "new.html");
-    assert!(warnings.iter().any(|w| w.message.contains("output.linkcheck")));
-    assert!(warnings.iter().any(|w| w.message.contains("output.html.playpen")));
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.message.contains("output.linkcheck"))
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.message.contains("output.html.playpen"))
+    );
 }

@@ -49,7 +49,10 @@ struct Source {
 impl SourceMap {
     /// The span of `len` bytes at `offset` of the expanded text.
     pub fn span(&self, offset: usize, len: usize) -> Option<Span> {
-        let i = self.pieces.partition_point(|p| p.out_start <= offset).checked_sub(1)?;
+        let i = self
+            .pieces
+            .partition_point(|p| p.out_start <= offset)
+            .checked_sub(1)?;
         let piece = &self.pieces[i];
         let src_offset = piece.src_start + (offset - piece.out_start);
         let (line, col) = line_col(&piece.source.text, src_offset);
@@ -68,19 +71,34 @@ pub struct IncludeContext<'a> {
 /// Expands every directive in `text`, the content of `file`.
 pub fn expand(ctx: &IncludeContext<'_>, file: &Path, text: &str) -> Expanded {
     let mut out = Expanded::default();
-    let source = Arc::new(Source { path: file.to_owned(), text: text.to_owned() });
+    let source = Arc::new(Source {
+        path: file.to_owned(),
+        text: text.to_owned(),
+    });
     let mut chain = vec![file.to_owned()];
     expand_into(ctx, &source, &mut chain, &mut out);
     out
 }
 
-fn expand_into(ctx: &IncludeContext<'_>, source: &Arc<Source>, chain: &mut Vec<PathBuf>, out: &mut Expanded) {
+fn expand_into(
+    ctx: &IncludeContext<'_>,
+    source: &Arc<Source>,
+    chain: &mut Vec<PathBuf>,
+    out: &mut Expanded,
+) {
     let text = &source.text;
     let mut copied_to = 0;
     for directive in find_directives(text) {
         push_piece(out, source, copied_to, directive.start);
         copied_to = directive.end;
-        let span = || Span::from_offset(&source.path, text, directive.start, directive.end - directive.start);
+        let span = || {
+            Span::from_offset(
+                &source.path,
+                text,
+                directive.start,
+                directive.end - directive.start,
+            )
+        };
         match directive.kind {
             Kind::Escaped => {
                 // `\{{#include x}}` shows the directive itself, minus the backslash.
@@ -101,7 +119,11 @@ fn push_piece(out: &mut Expanded, source: &Arc<Source>, start: usize, end: usize
     if start >= end {
         return;
     }
-    out.map.pieces.push(Piece { out_start: out.text.len(), source: source.clone(), src_start: start });
+    out.map.pieces.push(Piece {
+        out_start: out.text.len(),
+        source: source.clone(),
+        src_start: start,
+    });
     out.text.push_str(&source.text[start..end]);
 }
 
@@ -118,13 +140,20 @@ fn include_file(
     let target = normalize(&base.join(path_arg));
     if !target.starts_with(ctx.root) {
         out.diagnostics.push(
-            Diagnostic::error(format!("`{path_arg}` is outside the book's folder"), Some(span))
-                .with_help("includes may read files anywhere under the folder that holds book.toml"),
+            Diagnostic::error(
+                format!("`{path_arg}` is outside the book's folder"),
+                Some(span),
+            )
+            .with_help("includes may read files anywhere under the folder that holds book.toml"),
         );
         return;
     }
     if let Some(pos) = chain.iter().position(|p| *p == target) {
-        let names: Vec<String> = chain[pos..].iter().chain([&target]).map(|p| p.display().to_string()).collect();
+        let names: Vec<String> = chain[pos..]
+            .iter()
+            .chain([&target])
+            .map(|p| p.display().to_string())
+            .collect();
         out.diagnostics.push(
             Diagnostic::error(format!("include cycle: {}", names.join(" → ")), Some(span))
                 .with_help("remove one of these includes"),
@@ -135,8 +164,11 @@ fn include_file(
         Ok(c) => c,
         Err(e) => {
             out.diagnostics.push(
-                Diagnostic::error(format!("cannot include `{path_arg}`: {}", e.source), Some(span))
-                    .with_help(format!("the path is relative to {}", base.display())),
+                Diagnostic::error(
+                    format!("cannot include `{path_arg}`: {}", e.source),
+                    Some(span),
+                )
+                .with_help(format!("the path is relative to {}", base.display())),
             );
             return;
         }
@@ -152,24 +184,43 @@ fn include_file(
     // The selected text is expanded as a source of its own (nested
     // directives are relative to the included file), then its pieces are
     // re-pointed at the included file line by line.
-    let included = Arc::new(Source { path: target.clone(), text: content });
+    let included = Arc::new(Source {
+        path: target.clone(),
+        text: content,
+    });
     chain.push(target);
     let mut nested = Expanded::default();
-    let sub = Arc::new(Source { path: included.path.clone(), text: std::mem::take(&mut selection.text) });
+    let sub = Arc::new(Source {
+        path: included.path.clone(),
+        text: std::mem::take(&mut selection.text),
+    });
     expand_into(ctx, &sub, chain, &mut nested);
     chain.pop();
     let shift = out.text.len();
-    let ends: Vec<usize> =
-        nested.map.pieces.iter().skip(1).map(|p| p.out_start).chain([nested.text.len()]).collect();
+    let ends: Vec<usize> = nested
+        .map
+        .pieces
+        .iter()
+        .skip(1)
+        .map(|p| p.out_start)
+        .chain([nested.text.len()])
+        .collect();
     for (piece, end) in nested.map.pieces.into_iter().zip(ends) {
         if !Arc::ptr_eq(&piece.source, &sub) {
-            out.map.pieces.push(Piece { out_start: piece.out_start + shift, ..piece });
+            out.map.pieces.push(Piece {
+                out_start: piece.out_start + shift,
+                ..piece
+            });
             continue;
         }
         // A run of the selection may join lines that are apart in the file:
         // cut it at every line start so each line maps to its own place.
         let len = end - piece.out_start;
-        let cuts = selection.starts.iter().map(|(o, _)| *o).filter(|o| *o > piece.src_start && *o < piece.src_start + len);
+        let cuts = selection
+            .starts
+            .iter()
+            .map(|(o, _)| *o)
+            .filter(|o| *o > piece.src_start && *o < piece.src_start + len);
         for cut in std::iter::once(piece.src_start).chain(cuts) {
             out.map.pieces.push(Piece {
                 out_start: piece.out_start + (cut - piece.src_start) + shift,
@@ -203,8 +254,13 @@ struct Selection {
 
 impl Selection {
     fn origin(&self, offset: usize) -> usize {
-        let i = self.starts.partition_point(|(o, _)| *o <= offset).saturating_sub(1);
-        self.starts.get(i).map_or(0, |(o, f)| f + offset.saturating_sub(*o))
+        let i = self
+            .starts
+            .partition_point(|(o, _)| *o <= offset)
+            .saturating_sub(1);
+        self.starts
+            .get(i)
+            .map_or(0, |(o, f)| f + offset.saturating_sub(*o))
     }
 }
 
@@ -217,11 +273,16 @@ fn select(content: &str, selector: Option<&str>, hide_rest: bool) -> Result<Sele
         None | Some("") => vec![true; lines.len()],
         Some(sel) if is_range(sel) => {
             let (start, end) = parse_range(sel)?;
-            (1..=lines.len()).map(|n| n >= start && end.is_none_or(|e| n <= e)).collect()
+            (1..=lines.len())
+                .map(|n| n >= start && end.is_none_or(|e| n <= e))
+                .collect()
         }
         Some(anchor) => anchor_lines(&lines, anchor)?,
     };
-    let mut sel = Selection { text: String::new(), starts: Vec::new() };
+    let mut sel = Selection {
+        text: String::new(),
+        starts: Vec::new(),
+    };
     for ((offset, line), keep) in lines.iter().zip(keep) {
         // As in mdBook, anchor markers vanish only from anchored includes.
         if by_anchor && (line.contains("ANCHOR:") || line.contains("ANCHOR_END:")) {
@@ -232,7 +293,11 @@ fn select(content: &str, selector: Option<&str>, hide_rest: bool) -> Result<Sele
             sel.text.push_str(line);
         } else if hide_rest {
             sel.starts.push((sel.text.len(), *offset));
-            let hidden = if line.trim().is_empty() { (*line).to_owned() } else { format!("# {line}") };
+            let hidden = if line.trim().is_empty() {
+                (*line).to_owned()
+            } else {
+                format!("# {line}")
+            };
             sel.text.push_str(&hidden);
         }
     }
@@ -261,7 +326,13 @@ fn is_range(sel: &str) -> bool {
 /// `N`, `N:M`, `N:`, `:M` (1-based, inclusive) → (first, last).
 fn parse_range(sel: &str) -> Result<(usize, Option<usize>), String> {
     let num = |s: &str| -> Result<Option<usize>, String> {
-        if s.is_empty() { Ok(None) } else { s.parse().map(Some).map_err(|_| format!("`{s}` is not a line number")) }
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            s.parse()
+                .map(Some)
+                .map_err(|_| format!("`{s}` is not a line number"))
+        }
     };
     match sel.split_once(':') {
         None => {
@@ -286,13 +357,19 @@ fn anchor_lines(lines: &[(usize, &str)], anchor: &str) -> Result<Vec<bool>, Stri
             keep[i] = inside;
         }
     }
-    if found { Ok(keep) } else { Err(format!("no `ANCHOR: {anchor}` in the included file")) }
+    if found {
+        Ok(keep)
+    } else {
+        Err(format!("no `ANCHOR: {anchor}` in the included file"))
+    }
 }
 
 fn marker_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
     let rest = &line[line.find(marker)? + marker.len()..];
     let name = rest.trim_start();
-    let end = name.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).unwrap_or(name.len());
+    let end = name
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(name.len());
     Some(&name[..end])
 }
 
@@ -334,7 +411,9 @@ fn find_directives(text: &str) -> Vec<Directive<'_>> {
     let mut from = 0;
     while let Some(pos) = text[from..].find("{{#") {
         let start = from + pos;
-        let Some(close) = text[start..].find("}}") else { break };
+        let Some(close) = text[start..].find("}}") else {
+            break;
+        };
         let end = start + close + 2;
         let body = &text[start + 3..end - 2];
         let (name, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
@@ -348,11 +427,21 @@ fn find_directives(text: &str) -> Vec<Directive<'_>> {
         match kind {
             Some(_) if body.contains('\n') => from = start + 3,
             Some(_) if start > 0 && text.as_bytes()[start - 1] == b'\\' => {
-                out.push(Directive { kind: Kind::Escaped, arg, start: start - 1, end });
+                out.push(Directive {
+                    kind: Kind::Escaped,
+                    arg,
+                    start: start - 1,
+                    end,
+                });
                 from = end;
             }
             Some(kind) => {
-                out.push(Directive { kind, arg, start, end });
+                out.push(Directive {
+                    kind,
+                    arg,
+                    start,
+                    end,
+                });
                 from = end;
             }
             None => from = start + 3,

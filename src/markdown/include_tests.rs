@@ -25,7 +25,10 @@ const CODE: &str = "one\n# ANCHOR: mid\ntwo\n# ANCHOR: inner\nthree\n# ANCHOR_EN
 #[test]
 fn whole_file_and_line_ranges() {
     let dir = root_with(&[
-        ("src/a.md", "A {{#include code.py}} B\n[{{#include code.py:3}}] [{{#include code.py:3:5}}] [{{#include code.py::2}}] [{{#include code.py:8:}}]\n"),
+        (
+            "src/a.md",
+            "A {{#include code.py}} B\n[{{#include code.py:3}}] [{{#include code.py:3:5}}] [{{#include code.py::2}}] [{{#include code.py:8:}}]\n",
+        ),
         ("src/code.py", CODE),
     ]);
     let out = expand_in(dir.path(), "src/a.md");
@@ -40,14 +43,23 @@ fn whole_file_and_line_ranges() {
 
 #[test]
 fn anchors_drop_marker_lines_of_nested_anchors() {
-    let dir = root_with(&[("src/a.md", "{{#include code.py:mid}}|{{#include code.py:inner}}"), ("src/code.py", CODE)]);
+    let dir = root_with(&[
+        (
+            "src/a.md",
+            "{{#include code.py:mid}}|{{#include code.py:inner}}",
+        ),
+        ("src/code.py", CODE),
+    ]);
     let out = expand_in(dir.path(), "src/a.md");
     assert_eq!(out.text, "two\nthree|three");
 }
 
 #[test]
 fn missing_anchor_is_an_error_at_the_directive() {
-    let dir = root_with(&[("src/a.md", "intro\n\nsee {{#include code.py:nope}}\n"), ("src/code.py", CODE)]);
+    let dir = root_with(&[
+        ("src/a.md", "intro\n\nsee {{#include code.py:nope}}\n"),
+        ("src/code.py", CODE),
+    ]);
     let out = expand_in(dir.path(), "src/a.md");
     assert_eq!(out.diagnostics.len(), 1);
     let d = &out.diagnostics[0];
@@ -65,34 +77,58 @@ fn missing_file_is_an_error_that_says_where_paths_start() {
     assert!(d.is_error());
     assert!(d.message.contains("nothere.py"));
     assert!(d.help.as_ref().unwrap().contains("relative to"));
-    assert_eq!(out.text, "\n", "the directive is replaced by nothing, the rest stays");
+    assert_eq!(
+        out.text, "\n",
+        "the directive is replaced by nothing, the rest stays"
+    );
 }
 
 #[test]
 fn include_cycle_is_reported_with_its_chain() {
-    let dir = root_with(&[("src/a.md", "{{#include b.md}}"), ("src/b.md", "b {{#include c.md}}"), ("src/c.md", "c {{#include b.md}}")]);
+    let dir = root_with(&[
+        ("src/a.md", "{{#include b.md}}"),
+        ("src/b.md", "b {{#include c.md}}"),
+        ("src/c.md", "c {{#include b.md}}"),
+    ]);
     let out = expand_in(dir.path(), "src/a.md");
     assert_eq!(out.diagnostics.len(), 1);
     let msg = &out.diagnostics[0].message;
     assert!(msg.starts_with("include cycle:"), "{msg}");
     assert!(msg.contains("b.md → ") && msg.contains("c.md → "), "{msg}");
-    assert!(out.diagnostics[0].span.as_ref().unwrap().file.ends_with("c.md"));
+    assert!(
+        out.diagnostics[0]
+            .span
+            .as_ref()
+            .unwrap()
+            .file
+            .ends_with("c.md")
+    );
     assert_eq!(out.text, "b c ");
 }
 
 #[test]
 fn files_outside_the_book_root_are_refused() {
-    let dir = root_with(&[("book/src/a.md", "{{#include ../../secret.txt}}"), ("secret.txt", "s")]);
+    let dir = root_with(&[
+        ("book/src/a.md", "{{#include ../../secret.txt}}"),
+        ("secret.txt", "s"),
+    ]);
     let root = dir.path().join("book");
     let file = root.join("src/a.md");
-    let out = expand(&IncludeContext { root: &root }, &file, &fs::read_to_string(&file).unwrap());
+    let out = expand(
+        &IncludeContext { root: &root },
+        &file,
+        &fs::read_to_string(&file).unwrap(),
+    );
     assert!(out.diagnostics[0].message.contains("outside the book"));
     assert_eq!(out.text, "");
 }
 
 #[test]
 fn examples_outside_the_source_folder_but_inside_the_root_are_allowed() {
-    let dir = root_with(&[("content/a.md", "{{#include ../examples/x.py}}"), ("examples/x.py", "print(1)\n")]);
+    let dir = root_with(&[
+        ("content/a.md", "{{#include ../examples/x.py}}"),
+        ("examples/x.py", "print(1)\n"),
+    ]);
     let out = expand_in(dir.path(), "content/a.md");
     assert_eq!(out.text, "print(1)");
 }
@@ -107,8 +143,19 @@ fn nested_includes_map_back_to_the_file_they_came_from() {
     let out = expand_in(dir.path(), "src/a.md");
     assert!(out.diagnostics.is_empty());
     let at = |needle: &str| {
-        let span = out.map.span(out.text.find(needle).unwrap(), needle.len()).unwrap();
-        (span.file.strip_prefix(dir.path()).unwrap().display().to_string(), span.line, span.col)
+        let span = out
+            .map
+            .span(out.text.find(needle).unwrap(), needle.len())
+            .unwrap();
+        (
+            span.file
+                .strip_prefix(dir.path())
+                .unwrap()
+                .display()
+                .to_string(),
+            span.line,
+            span.col,
+        )
     };
     assert_eq!(at("line one"), ("src/a.md".into(), 1, 1));
     assert_eq!(at("p2"), ("src/part.md".into(), 2, 1));
@@ -118,7 +165,10 @@ fn nested_includes_map_back_to_the_file_they_came_from() {
 
 #[test]
 fn anchored_include_maps_lines_to_the_included_file() {
-    let dir = root_with(&[("src/a.md", "{{#include code.py:inner}}"), ("src/code.py", CODE)]);
+    let dir = root_with(&[
+        ("src/a.md", "{{#include code.py:inner}}"),
+        ("src/code.py", CODE),
+    ]);
     let out = expand_in(dir.path(), "src/a.md");
     let span = out.map.span(0, 5).unwrap();
     assert!(span.file.ends_with("code.py"));
@@ -127,23 +177,40 @@ fn anchored_include_maps_lines_to_the_included_file() {
 
 #[test]
 fn lines_joined_by_a_dropped_marker_still_map_to_their_own_lines() {
-    let dir = root_with(&[("src/a.md", "{{#include code.py:mid}}"), ("src/code.py", CODE)]);
+    let dir = root_with(&[
+        ("src/a.md", "{{#include code.py:mid}}"),
+        ("src/code.py", CODE),
+    ]);
     let out = expand_in(dir.path(), "src/a.md");
     assert_eq!(out.text, "two\nthree");
-    let line_of = |needle: &str| out.map.span(out.text.find(needle).unwrap(), 1).unwrap().line;
+    let line_of = |needle: &str| {
+        out.map
+            .span(out.text.find(needle).unwrap(), 1)
+            .unwrap()
+            .line
+    };
     assert_eq!((line_of("two"), line_of("three")), (3, 5));
 }
 
 #[test]
 fn rustdoc_include_hides_lines_outside_the_range() {
-    let dir = root_with(&[("src/a.md", "{{#rustdoc_include main.rs:2}}"), ("src/main.rs", "fn main() {\n    body();\n}\n")]);
+    let dir = root_with(&[
+        ("src/a.md", "{{#rustdoc_include main.rs:2}}"),
+        ("src/main.rs", "fn main() {\n    body();\n}\n"),
+    ]);
     let out = expand_in(dir.path(), "src/a.md");
     assert_eq!(out.text, "# fn main() {\n    body();\n# }");
 }
 
 #[test]
 fn title_escape_and_playground() {
-    let dir = root_with(&[("src/a.md", "{{#title Custom Title}}\n\\{{#include x.py}}\n{{#playground x.py}}\n{{#unknown y}}\n"), ("src/x.py", "x = 1\n")]);
+    let dir = root_with(&[
+        (
+            "src/a.md",
+            "{{#title Custom Title}}\n\\{{#include x.py}}\n{{#playground x.py}}\n{{#unknown y}}\n",
+        ),
+        ("src/x.py", "x = 1\n"),
+    ]);
     let out = expand_in(dir.path(), "src/a.md");
     assert_eq!(out.title.as_deref(), Some("Custom Title"));
     assert_eq!(out.text, "\n{{#include x.py}}\nx = 1\n{{#unknown y}}\n");
@@ -154,5 +221,9 @@ fn bad_line_number_is_an_error() {
     let dir = root_with(&[("src/a.md", "{{#include x.py:2:1a}}"), ("src/x.py", "x\n")]);
     let out = expand_in(dir.path(), "src/a.md");
     // `1a` is not all digits, so it is read as an anchor name that is absent.
-    assert!(out.diagnostics[0].message.contains("ANCHOR: 2:1a"), "{}", out.diagnostics[0].message);
+    assert!(
+        out.diagnostics[0].message.contains("ANCHOR: 2:1a"),
+        "{}",
+        out.diagnostics[0].message
+    );
 }

@@ -1,3 +1,19 @@
 //! Markdown stage: a chapter's text → `Document`.
+//!
+//! 1. `include` expands `{{#include}}` and friends, keeping a source map;
+//! 2. `parse` walks pulldown-cmark's events: heading ids (`ids`), links
+//!    (`links`), callouts, and code blocks cut out with their info (`code`);
+//! 3. the result is a `Document` (`document`): HTML pieces and code blocks.
+//!
+//! This stage reads the chapter's included files and nothing else; it never
+//! sees run results or templates.
 
+pub mod code;
+pub mod document;
+pub mod ids;
 pub mod include;
+pub mod links;
+pub mod parse;
+
+pub use document::{Block, CodeBlock, Document, Heading, PageLink};
+pub use parse::{MarkdownOptions, ParseContext, parse_chapter};

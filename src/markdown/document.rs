@@ -1,0 +1,60 @@
+//! The output of the markdown stage: one `Document` per chapter.
+//!
+//! A document is HTML with the code blocks cut out (`Block::Code`), so the
+//! render stage can highlight them and, later, put run results beside them,
+//! without the markdown stage ever seeing a run result.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::diag::Span;
+use crate::markdown::code::CodeInfo;
+
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    /// The page title set by `{{#title}}`, if any.
+    pub title: Option<String>,
+    /// `h2`..`h6` for the in-page table of contents (the `h1` is the title).
+    pub headings: Vec<Heading>,
+    /// Every fragment a link may target on this page.
+    pub ids: HashSet<String>,
+    pub blocks: Vec<Block>,
+    /// Links to pages of the book, checked once every page is parsed.
+    pub links: Vec<PageLink>,
+    /// Files pulled in by include directives.
+    pub included: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    /// The heading as plain text.
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Block {
+    Html(String),
+    Code(CodeBlock),
+}
+
+#[derive(Debug, Clone)]
+pub struct CodeBlock {
+    pub info: CodeInfo,
+    pub code: String,
+    /// Where the fence starts.
+    pub span: Option<Span>,
+}
+
+/// A link from this page to a page of the book (or to a fragment of this
+/// page, when `target` is the page itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLink {
+    /// The target chapter's path relative to the source folder (`dir/x.md`).
+    pub target: PathBuf,
+    pub fragment: Option<String>,
+    /// The link as written, for messages.
+    pub written: String,
+    pub span: Option<Span>,
+}

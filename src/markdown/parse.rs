@@ -1,0 +1,360 @@
+//! Markdown → `Document`, in separate passes over pulldown-cmark's events:
+//! link rewriting, heading ids, callouts and code-block extraction are each a
+//! small function; `push_html` renders everything else.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+use crate::diag::Diagnostic;
+use crate::markdown::code::CodeInfo;
+use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
+use crate::markdown::ids::{id_from_text, unique_id};
+use crate::markdown::include::{self, IncludeContext, SourceMap};
+use crate::markdown::links::{self, LinkKind};
+
+/// Markdown extensions, from `[output.html]`.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownOptions {
+    pub smart_punctuation: bool,
+    pub definition_lists: bool,
+    pub admonitions: bool,
+}
+
+/// What the parser needs to know about the book.
+pub struct ParseContext<'a> {
+    pub options: MarkdownOptions,
+    /// The book's root (book.toml's folder): includes may not leave it.
+    pub root: &'a Path,
+    /// The source folder (SUMMARY.md's folder).
+    pub src: &'a Path,
+    /// Chapter source path (relative to `src`) → output page path (relative
+    /// to the site root), for every chapter that has a page.
+    pub pages: &'a HashMap<PathBuf, PathBuf>,
+}
+
+/// Parses the chapter at `path` (relative to the source folder) whose text is
+/// `text`: expands includes, then renders.
+pub fn parse_chapter(
+    ctx: &ParseContext<'_>,
+    path: &Path,
+    text: &str,
+) -> (Document, Vec<Diagnostic>) {
+    let file = ctx.src.join(path);
+    let expanded = include::expand(&IncludeContext { root: ctx.root }, &file, text);
+    let mut diags = expanded.diagnostics;
+    let mut doc = render(ctx, path, &expanded.text, &expanded.map, &mut diags);
+    doc.title = expanded.title;
+    doc.included = expanded.included;
+    (doc, diags)
+}
+
+fn extensions(options: MarkdownOptions) -> Options {
+    let mut o = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
+    if options.smart_punctuation {
+        o |= Options::ENABLE_SMART_PUNCTUATION;
+    }
+    if options.definition_lists {
+        o |= Options::ENABLE_DEFINITION_LIST;
+    }
+    if options.admonitions {
+        o |= Options::ENABLE_GFM;
+    }
+    o
+}
+
+/// A marker for a code block inside the rendered HTML. Private-use
+/// characters cannot come out of `push_html` unescaped from user text… but
+/// they could from raw HTML, so the split below checks the count.
+fn marker(n: usize) -> String {
+    format!("\u{E000}pb-code-{n}\u{E000}")
+}
+
+fn render(
+    ctx: &ParseContext<'_>,
+    page: &Path,
+    text: &str,
+    map: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Document {
+    let mut doc = Document::default();
+    let mut codes: Vec<CodeBlock> = Vec::new();
+    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let parser = Parser::new_ext(text, extensions(ctx.options)).into_offset_iter();
+    let mut iter = parser.peekable();
+
+    while let Some((event, range)) = iter.next() {
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc, diags);
+                let text = plain_text(&inner);
+                let id = match id {
+                    // Like mdBook, an explicit id is kept as written and does
+                    // not take part in de-duplication.
+                    Some(id) => id.to_string(),
+                    None => unique_id(&id_from_text(&text), &mut used_ids),
+                };
+                doc.ids.insert(id.clone());
+                let level = level as u8;
+                if level >= 2 {
+                    doc.headings.push(Heading {
+                        level,
+                        id: id.clone(),
+                        text,
+                    });
+                }
+                let mut extra = String::new();
+                if !classes.is_empty() {
+                    extra.push_str(&format!(" class=\"{}\"", escape_attr(&classes.join(" "))));
+                }
+                for (k, v) in &attrs {
+                    extra.push_str(&format!(
+                        " {}=\"{}\"",
+                        escape_attr(k),
+                        escape_attr(v.as_deref().unwrap_or(""))
+                    ));
+                }
+                let mut html = format!(
+                    "<h{level} id=\"{}\"{extra}><a class=\"header\" href=\"#{}\">",
+                    escape_attr(&id),
+                    escape_attr(&id)
+                );
+                pulldown_cmark::html::push_html(&mut html, inner.into_iter());
+                html.push_str(&format!("</a></h{level}>\n"));
+                events.push(Event::Html(html.into()));
+            }
+            Event::Start(Tag::DefinitionListTitle) => {
+                // mdBook gives definition terms ids and self-links too.
+                let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc, diags);
+                let id = unique_id(&id_from_text(&plain_text(&inner)), &mut used_ids);
+                doc.ids.insert(id.clone());
+                let mut html = format!(
+                    "<dt id=\"{}\"><a class=\"header\" href=\"#{}\">",
+                    escape_attr(&id),
+                    escape_attr(&id)
+                );
+                pulldown_cmark::html::push_html(&mut html, inner.into_iter());
+                html.push_str("</a></dt>\n");
+                events.push(Event::Html(html.into()));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match &kind {
+                    CodeBlockKind::Fenced(info) => CodeInfo::parse(info),
+                    CodeBlockKind::Indented => CodeInfo::default(),
+                };
+                let mut code = String::new();
+                for (e, _) in iter.by_ref() {
+                    match e {
+                        Event::Text(t) => code.push_str(&t),
+                        Event::End(TagEnd::CodeBlock) => break,
+                        _ => {}
+                    }
+                }
+                events.push(Event::Html(marker(codes.len()).into()));
+                codes.push(CodeBlock {
+                    info,
+                    code,
+                    span: map.span(range.start, 3),
+                });
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                let (class, title) = callout(kind);
+                events.push(Event::Html(
+                    format!("<blockquote class=\"callout {class}\">\n<p class=\"callout-title\">{title}</p>\n").into(),
+                ));
+            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => {
+                events.push(Event::Html("</blockquote>\n".into()))
+            }
+            Event::Start(Tag::FootnoteDefinition(ref label)) => {
+                doc.ids.insert(label.to_string());
+                events.push(event);
+            }
+            Event::Html(ref html) | Event::InlineHtml(ref html) => {
+                collect_html_ids(html, &mut doc.ids);
+                events.push(event);
+            }
+            other => events.push(rewrite_link(
+                other,
+                range.start,
+                ctx,
+                page,
+                map,
+                &mut doc,
+                diags,
+            )),
+        }
+    }
+
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    doc.blocks = split_at_markers(html, codes);
+    doc
+}
+
+/// The events up to the end of the current tag (exclusive), with links
+/// rewritten.
+fn collect_until_end<'a>(
+    iter: &mut impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
+    ctx: &ParseContext<'_>,
+    page: &Path,
+    map: &SourceMap,
+    doc: &mut Document,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Event<'a>> {
+    let mut depth = 0usize;
+    let mut out = Vec::new();
+    for (event, range) in iter.by_ref() {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => break,
+            Event::End(_) => depth -= 1,
+            _ => {}
+        }
+        out.push(rewrite_link(event, range.start, ctx, page, map, doc, diags));
+    }
+    out
+}
+
+/// Rewrites `x.md#frag` links to the built page and records links to check.
+fn rewrite_link<'a>(
+    event: Event<'a>,
+    offset: usize,
+    ctx: &ParseContext<'_>,
+    page: &Path,
+    map: &SourceMap,
+    doc: &mut Document,
+    _diags: &mut Vec<Diagnostic>,
+) -> Event<'a> {
+    let Event::Start(Tag::Link {
+        link_type,
+        dest_url,
+        title,
+        id,
+    }) = event
+    else {
+        return event;
+    };
+    let span = || map.span(offset, 1);
+    let dest = match links::classify(&dest_url, page, ctx.src) {
+        LinkKind::Fragment(fragment) => {
+            doc.links.push(PageLink {
+                target: page.to_owned(),
+                fragment: Some(fragment),
+                written: dest_url.to_string(),
+                span: span(),
+            });
+            dest_url
+        }
+        LinkKind::Chapter { target, fragment } => {
+            let url = match ctx.pages.get(&target) {
+                Some(out) => links::relative_url(
+                    page_output(ctx, page).as_deref().unwrap_or(page),
+                    out,
+                    fragment.as_deref(),
+                ),
+                None => dest_url.to_string(),
+            };
+            doc.links.push(PageLink {
+                target,
+                fragment,
+                written: dest_url.to_string(),
+                span: span(),
+            });
+            CowStr::from(url)
+        }
+        LinkKind::Other => dest_url,
+    };
+    Event::Start(Tag::Link {
+        link_type,
+        dest_url: dest,
+        title,
+        id,
+    })
+}
+
+fn page_output(ctx: &ParseContext<'_>, page: &Path) -> Option<PathBuf> {
+    ctx.pages.get(page).cloned()
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s
+}
+
+fn callout(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+    match kind {
+        BlockQuoteKind::Note => ("note", "Note"),
+        BlockQuoteKind::Tip => ("tip", "Tip"),
+        BlockQuoteKind::Important => ("important", "Important"),
+        BlockQuoteKind::Warning => ("warning", "Warning"),
+        BlockQuoteKind::Caution => ("caution", "Caution"),
+    }
+}
+
+/// Records `id="…"` and `name="…"` attributes of raw HTML as link targets.
+fn collect_html_ids(html: &str, ids: &mut HashSet<String>) {
+    for attr in [" id=", " name="] {
+        let mut rest = html;
+        while let Some(pos) = rest.find(attr) {
+            rest = &rest[pos + attr.len()..];
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            if let Some(end) = rest[1..].find(quote) {
+                ids.insert(rest[1..1 + end].to_owned());
+            }
+        }
+    }
+}
+
+fn split_at_markers(html: String, codes: Vec<CodeBlock>) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut rest = html.as_str();
+    for (n, code) in codes.into_iter().enumerate() {
+        let m = marker(n);
+        match rest.find(&m) {
+            Some(pos) => {
+                if pos > 0 {
+                    blocks.push(Block::Html(rest[..pos].to_owned()));
+                }
+                blocks.push(Block::Code(code));
+                rest = &rest[pos + m.len()..];
+            }
+            // Unreachable unless raw HTML forged a marker; keep the code anyway.
+            None => blocks.push(Block::Code(code)),
+        }
+    }
+    if !rest.is_empty() {
+        blocks.push(Block::Html(rest.to_owned()));
+    }
+    blocks
+}
+
+pub(crate) fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_html(&mut out, s).expect("writing to a String cannot fail");
+    out
+}
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;

@@ -1,0 +1,112 @@
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::markdown::document::Block;
+
+const OPTIONS: MarkdownOptions = MarkdownOptions {
+    smart_punctuation: true,
+    definition_lists: true,
+    admonitions: true,
+};
+
+/// Parses `text` as `src/dir/page.md` of a book whose chapters are
+/// `dir/page.md`, `dir/other.md` and `top.md`, and dumps the document.
+fn check(text: &str) -> String {
+    let pages: HashMap<PathBuf, PathBuf> = [
+        ("dir/page.md", "dir/page.html"),
+        ("dir/other.md", "dir/other.html"),
+        ("top.md", "index.html"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (PathBuf::from(a), PathBuf::from(b)))
+    .collect();
+    let ctx = ParseContext {
+        options: OPTIONS,
+        root: Path::new("/b"),
+        src: Path::new("/b/src"),
+        pages: &pages,
+    };
+    let (doc, diags) = parse_chapter(&ctx, Path::new("dir/page.md"), text);
+    let mut out = String::new();
+    for d in diags {
+        writeln!(out, "diag: {d}").unwrap();
+    }
+    for h in &doc.headings {
+        writeln!(out, "toc: h{} #{} {:?}", h.level, h.id, h.text).unwrap();
+    }
+    let mut ids: Vec<_> = doc.ids.iter().collect();
+    ids.sort();
+    writeln!(out, "ids: {ids:?}").unwrap();
+    for l in &doc.links {
+        let span = l
+            .span
+            .as_ref()
+            .map(|s| format!("{}:{}", s.line, s.col))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "link: {} -> {}#{} @{span}",
+            l.written,
+            l.target.display(),
+            l.fragment.as_deref().unwrap_or("")
+        )
+        .unwrap();
+    }
+    for b in &doc.blocks {
+        match b {
+            Block::Html(h) => writeln!(out, "--- html\n{}", h.trim_end()).unwrap(),
+            Block::Code(c) => {
+                let line = c.span.as_ref().map_or(0, |s| s.line);
+                writeln!(
+                    out,
+                    "--- code lang={:?} attrs={:?} line={line}\n{}",
+                    c.info.lang,
+                    c.info.attrs,
+                    c.code.trim_end()
+                )
+                .unwrap()
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn headings_get_mdbook_ids_and_self_links() {
+    insta::assert_snapshot!(check(
+        "# Title\n\n## Thread safety: locks\n\n## Thread safety: locks\n\n### `queue.Queue` and *friends*\n\n## Custom {#my-id .wide}\n\n## my-id\n"
+    ));
+}
+
+#[test]
+fn code_blocks_are_cut_out_with_their_info_and_line() {
+    insta::assert_snapshot!(check(
+        "Intro.\n\n```python id=demo norun\nprint('hi')\n```\n\n- item\n\n  ~~~rust,ignore\n  fn main() {}\n  ~~~\n\n    indented code\n\nEnd with <b>html</b> & text.\n"
+    ));
+}
+
+#[test]
+fn links_to_chapters_are_rewritten_and_recorded() {
+    insta::assert_snapshot!(check(
+        "See [other](other.md), [top](../top.md#Start \"t\"), [ref][r], [here](#local),\n[ext](https://example.org/a.md), [file](data.csv), [html](other.html#x).\n\n[r]: ./other.md#sec\n"
+    ));
+}
+
+#[test]
+fn callouts_footnotes_tables_tasks_and_definition_lists() {
+    insta::assert_snapshot!(check(
+        "> [!WARNING]\n> Mind the *GIL*.\n\nText[^note].\n\n[^note]: The note.\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n- [x] done\n- [ ] todo\n\nTerm\n: Definition\n\n\"Quotes\" -- and ... dots.\n\n<div id=\"raw-target\">\n\n*md inside div*\n\n</div>\n"
+    ));
+}
+
+#[test]
+fn include_errors_surface_as_diagnostics_of_the_page() {
+    let out = check("before\n\n{{#include missing.py}}\n\nafter\n");
+    assert!(
+        out.contains("diag: error: /b/src/dir/page.md:3:1: cannot include `missing.py`"),
+        "{out}"
+    );
+    assert!(out.contains("before") && out.contains("after"));
+}
