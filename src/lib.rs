@@ -1,7 +1,15 @@
 //! proofbook: a static-site generator for books whose examples are proven.
+//!
+//! The stages follow the data: `config` → `book` → `markdown` → `render` →
+//! `output`, wired together by `pipeline`. See ARCHITECTURE.md.
 
 pub mod book;
 pub mod config;
 pub mod diag;
 pub mod fsutil;
 pub mod markdown;
+pub mod output;
+pub mod pipeline;
+pub mod render;
+
+pub use pipeline::{BuildError, BuildOptions, BuildReport, build};

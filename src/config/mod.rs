@@ -50,7 +50,8 @@ pub struct BookMeta {
 pub struct HtmlOptions {
     /// The book's own theme folder, whose files override the default theme.
     pub theme_dir: Option<PathBuf>,
-    pub default_theme: Option<String>,
+    /// `auto` (follow the reader's system), `light` or `dark`.
+    pub default_theme: &'static str,
     pub smart_punctuation: bool,
     pub definition_lists: bool,
     pub admonitions: bool,
@@ -211,7 +212,7 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
     };
     HtmlOptions {
         theme_dir,
-        default_theme: html.default_theme,
+        default_theme: html.default_theme.map_or("auto", |t| t.as_str()),
         smart_punctuation: html.smart_punctuation.or(html.curly_quotes).unwrap_or(true),
         definition_lists: html.definition_lists.unwrap_or(true),
         admonitions: html.admonitions.unwrap_or(true),

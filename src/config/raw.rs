@@ -109,7 +109,7 @@ pub struct RawOutput {
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RawHtml {
     pub theme: Option<PathBuf>,
-    pub default_theme: Option<String>,
+    pub default_theme: Option<ThemeChoice>,
     pub preferred_dark_theme: Option<String>,
     pub smart_punctuation: Option<bool>,
     /// mdBook 0.4's name for smart-punctuation.
@@ -139,6 +139,31 @@ pub struct RawHtml {
     pub code: RawCode,
     pub search: Option<RawSearch>,
     pub redirect: BTreeMap<String, String>,
+}
+
+/// `default-theme`: ours (`auto`, `light`, `dark`) and mdBook's theme names,
+/// which map to the nearest of ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    Auto,
+    Light,
+    Dark,
+    Rust,
+    Coal,
+    Navy,
+    Ayu,
+}
+
+impl ThemeChoice {
+    /// The value of `<html data-theme>` before the reader picks one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThemeChoice::Auto => "auto",
+            ThemeChoice::Light | ThemeChoice::Rust => "light",
+            ThemeChoice::Dark | ThemeChoice::Coal | ThemeChoice::Navy | ThemeChoice::Ayu => "dark",
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

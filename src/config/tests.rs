@@ -71,6 +71,32 @@ fn bad_enum_value_lists_the_allowed_values() {
 }
 
 #[test]
+fn default_theme_accepts_mdbook_names_and_rejects_others() {
+    assert_eq!(
+        load("[output.html]\ndefault-theme = \"navy\"\n")
+            .unwrap()
+            .0
+            .html
+            .default_theme,
+        "dark"
+    );
+    assert_eq!(
+        load("[output.html]\ndefault-theme = \"rust\"\n")
+            .unwrap()
+            .0
+            .html
+            .default_theme,
+        "light"
+    );
+    let (message, line, _, _) = error_of("[output.html]\ndefault-theme = \"purple\"\n");
+    assert!(
+        message.contains("`auto`") && message.contains("`navy`"),
+        "{message}"
+    );
+    assert_eq!(line, 2);
+}
+
+#[test]
 fn toml_syntax_error_has_a_line() {
     let (_, line, _, _) = error_of("[book]\ntitle = \"unterminated\n");
     assert_eq!(line, 2);

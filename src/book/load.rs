@@ -1,0 +1,165 @@
+//! SUMMARY.md + chapter files → `Book`.
+//!
+//! Reads SUMMARY.md and every chapter it names, and nothing else. Every
+//! problem (a malformed SUMMARY, each missing chapter) is reported with the
+//! SUMMARY.md line, all in one run; unlike mdBook's `create-missing`, a
+//! missing file is never created, because proofbook does not write into the
+//! source folder.
+
+use std::path::Path;
+
+use crate::book::model::{Book, BookItem, Chapter};
+use crate::book::summary::{self, Link, Summary, SummaryItem};
+use crate::diag::{Diagnostic, Span};
+use crate::fsutil;
+
+pub const SUMMARY_FILE: &str = "SUMMARY.md";
+
+/// Loads the book whose sources are in `src`. When the returned diagnostics
+/// hold an error, the book is incomplete and must not be rendered.
+pub fn load(src: &Path) -> (Book, Vec<Diagnostic>) {
+    let summary_path = src.join(SUMMARY_FILE);
+    let text = match fsutil::read_to_string(&summary_path) {
+        Ok(text) => text,
+        Err(e) => {
+            let d = Diagnostic::error(format!("no table of contents: {e}"), None).with_help(format!(
+                "create {} listing the chapters (mdBook's SUMMARY.md format), or set `src` under [book] in book.toml",
+                summary_path.display()
+            ));
+            return (Book::default(), vec![d]);
+        }
+    };
+    let summary = match summary::parse_summary(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            let mut d = Diagnostic::error(
+                e.message.clone(),
+                Some(Span::new(&summary_path, e.line, e.col, 1)),
+            );
+            if let Some(help) = e.help {
+                d = d.with_help(help);
+            }
+            return (Book::default(), vec![d]);
+        }
+    };
+    let mut loader = Loader {
+        src,
+        summary_path: &summary_path,
+        diagnostics: Vec::new(),
+    };
+    let book = loader.book(&summary);
+    (book, loader.diagnostics)
+}
+
+struct Loader<'a> {
+    src: &'a Path,
+    summary_path: &'a Path,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Loader<'_> {
+    fn book(&mut self, summary: &Summary) -> Book {
+        let mut items = Vec::new();
+        for part in [
+            &summary.prefix_chapters,
+            &summary.numbered_chapters,
+            &summary.suffix_chapters,
+        ] {
+            items.extend(self.items(part, &[]));
+        }
+        Book { items }
+    }
+
+    fn items(&mut self, items: &[SummaryItem], parents: &[String]) -> Vec<BookItem> {
+        items
+            .iter()
+            .map(|item| match item {
+                SummaryItem::Link(link) => BookItem::Chapter(self.chapter(link, parents)),
+                SummaryItem::Separator => BookItem::Separator,
+                SummaryItem::PartTitle(title) => BookItem::PartTitle(title.clone()),
+            })
+            .collect()
+    }
+
+    fn chapter(&mut self, link: &Link, parents: &[String]) -> Chapter {
+        let mut sub_parents = parents.to_vec();
+        sub_parents.push(link.name.clone());
+        let content = link
+            .location
+            .as_deref()
+            .map(|loc| self.read(loc, link))
+            .unwrap_or_default();
+        Chapter {
+            name: link.name.clone(),
+            content,
+            number: link.number.clone(),
+            sub_items: self.items(&link.nested_items, &sub_parents),
+            path: link.location.clone(),
+            source_path: link.location.clone(),
+            parent_names: parents.to_vec(),
+            summary_line: link.line,
+        }
+    }
+
+    fn read(&mut self, location: &Path, link: &Link) -> String {
+        let path = self.src.join(location);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                let what = if e.kind() == std::io::ErrorKind::NotFound {
+                    "does not exist".to_owned()
+                } else {
+                    e.to_string()
+                };
+                let width = link.name.chars().count() as u32 + 2;
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!("chapter `{}` {what} ({})", location.display(), path.display()),
+                        Some(Span::new(self.summary_path, link.line, 1, width)),
+                    )
+                    .with_help("create the file, fix the path in SUMMARY.md, or make the entry a draft with `[Title]()`"),
+                );
+                String::new()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    #[test]
+    fn missing_summary_is_an_error_that_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, diags) = load(dir.path());
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.starts_with("no table of contents"));
+        assert!(diags[0].help.as_ref().unwrap().contains("SUMMARY.md"));
+    }
+
+    #[test]
+    fn every_missing_chapter_is_reported_at_its_summary_line() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("SUMMARY.md"), "# Summary\n\n- [One](one.md)\n- [Two](two.md)\n    - [Three](sub/three.md)\n- [Draft]()\n").unwrap();
+        fs::write(dir.path().join("two.md"), "# Two\n").unwrap();
+        let (book, diags) = load(dir.path());
+        let lines: Vec<u32> = diags
+            .iter()
+            .map(|d| d.span.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(lines, [3, 5]);
+        assert!(
+            diags[1].message.contains("`sub/three.md` does not exist"),
+            "{}",
+            diags[1].message
+        );
+        let chapters = book.chapters();
+        assert_eq!(chapters.len(), 4);
+        assert_eq!(chapters[1].content, "# Two\n");
+        assert_eq!(chapters[2].parent_names, ["Two"]);
+        assert!(chapters[3].is_draft());
+    }
+}

@@ -1,0 +1,49 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use proofbook::config::Config;
+use proofbook::{BuildError, BuildOptions};
+
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The book's root folder (the one holding book.toml).
+    #[arg(default_value = ".")]
+    book_dir: PathBuf,
+    /// Where to write the site, instead of `[build] build-dir` (default: book/).
+    #[arg(short = 'd', long = "dest-dir", value_name = "DIR")]
+    dest_dir: Option<PathBuf>,
+}
+
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (config, warnings) = match Config::load(&args.book_dir) {
+        Ok(c) => c,
+        Err(e) => return Ok(report::failed(&[e.to_diagnostic()])),
+    };
+    report::print_all(&warnings);
+    let options = BuildOptions {
+        dest: args.dest_dir,
+        live_reload_script: None,
+    };
+    match proofbook::build(&config, &options) {
+        Ok(r) => {
+            report::print_all(&r.warnings);
+            eprintln!(
+                "built {} pages ({} files) into {} in {:.2} s",
+                r.pages,
+                r.files,
+                r.dest.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(BuildError::Book(diags)) => Ok(report::failed(&diags)),
+        Err(BuildError::Output(e)) => Ok(report::failed(&[proofbook::diag::Diagnostic::error(
+            e.to_string(),
+            None,
+        )])),
+    }
+}

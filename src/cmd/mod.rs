@@ -1,0 +1,66 @@
+//! Subcommands: each a thin driver over the library, holding no pipeline
+//! logic (mdBook's `cmd/*.rs` shape).
+
+mod build;
+mod clean;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Build books whose examples are proven: every Python example runs, and its
+/// real output and measurements appear on the page.
+#[derive(Debug, Parser)]
+#[command(name = "proofbook", version, about, long_about = None)]
+#[command(
+    after_help = "A book is a folder with a book.toml (optional) and a source folder holding SUMMARY.md.\n\
+Start with `proofbook build` in that folder, then open book/index.html."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the book into a static site (default: ./book).
+    ///
+    /// The site is written to a temporary folder and swapped in only when
+    /// everything succeeded, so a failed build leaves the previous site as
+    /// it was.
+    Build(build::Args),
+    /// Preview the book with live reload (not available yet).
+    Serve {
+        /// The book's root folder (the one holding book.toml).
+        #[arg(default_value = ".")]
+        book_dir: PathBuf,
+        /// Port to listen on.
+        #[arg(short, long, default_value_t = 3000)]
+        port: u16,
+    },
+    /// Run every example and verify every claim, for CI (not available yet).
+    Check {
+        /// The book's root folder (the one holding book.toml).
+        #[arg(default_value = ".")]
+        book_dir: PathBuf,
+    },
+    /// Remove the built site.
+    Clean(clean::Args),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Build(args) => build::execute(args),
+        Command::Clean(args) => clean::execute(args),
+        Command::Serve { .. } => not_yet("serve", "the live-reload preview"),
+        Command::Check { .. } => not_yet("check", "CI verification of examples and claims"),
+    }
+}
+
+fn not_yet(name: &str, what: &str) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "`proofbook {name}` ({what}) is not available yet in this version; use `proofbook build` meanwhile."
+    );
+    Ok(ExitCode::from(2))
+}

@@ -1,0 +1,175 @@
+//! Writes a whole site and swaps it in at once.
+//!
+//! The site is written into a temp folder beside the destination (same file
+//! system, so the final `rename` is atomic); only when every file is written
+//! does the old site move aside and the new one take its place. If anything
+//! fails before that, the temp folder is removed and the old site is intact.
+
+use std::path::{Component, Path};
+
+use rayon::prelude::*;
+
+use crate::fsutil::{self, FsError};
+use crate::output::{Content, MARKER_FILE, OutputError, SiteFile};
+
+pub fn write_site(dest: &Path, files: &[SiteFile]) -> Result<(), OutputError> {
+    for f in files {
+        if f.path.as_os_str().is_empty()
+            || !f
+                .path
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+        {
+            return Err(OutputError::UnsafePath {
+                path: f.path.clone(),
+            });
+        }
+    }
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fsutil::create_dir_all(parent)?;
+    let name = dest
+        .file_name()
+        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.new-"))
+        .tempdir_in(parent)
+        .map_err(|e| FsError::new("cannot create a temp folder in", parent, e))?;
+
+    files
+        .par_iter()
+        .try_for_each(|f| write_one(staging.path(), f))?;
+    let marker = staging.path().join(MARKER_FILE);
+    std::fs::write(
+        &marker,
+        "This folder is proofbook's output; `proofbook build` replaces it whole.\n",
+    )
+    .map_err(|e| FsError::new("cannot write", &marker, e))?;
+
+    swap_in(staging, dest, parent, &name)
+}
+
+fn write_one(root: &Path, file: &SiteFile) -> Result<(), FsError> {
+    let path = root.join(&file.path);
+    if let Some(dir) = path.parent() {
+        fsutil::create_dir_all(dir)?;
+    }
+    match &file.content {
+        Content::Bytes(bytes) => {
+            std::fs::write(&path, bytes).map_err(|e| FsError::new("cannot write", &path, e))
+        }
+        Content::CopyOf(from) => std::fs::copy(from, &path)
+            .map(drop)
+            .map_err(|e| FsError::new("cannot copy", from, e)),
+    }
+}
+
+fn swap_in(
+    staging: tempfile::TempDir,
+    dest: &Path,
+    parent: &Path,
+    name: &str,
+) -> Result<(), OutputError> {
+    if !dest.exists() {
+        let staged = staging.keep();
+        return std::fs::rename(&staged, dest).map_err(|e| {
+            let _ = std::fs::remove_dir_all(&staged);
+            FsError::new("cannot move the new site to", dest, e).into()
+        });
+    }
+    // Move the old site aside under a unique name, put the new one in
+    // place, then delete the old one. A failure in between puts it back.
+    let old = tempfile::Builder::new()
+        .prefix(&format!(".{name}.old-"))
+        .tempdir_in(parent)
+        .map_err(|e| FsError::new("cannot create a temp folder in", parent, e))?;
+    let old_path = old.path().join("site");
+    std::fs::rename(dest, &old_path)
+        .map_err(|e| FsError::new("cannot move the old site aside:", dest, e))?;
+    if let Err(e) = std::fs::rename(staging.path(), dest) {
+        let _ = std::fs::rename(&old_path, dest);
+        return Err(FsError::new("cannot move the new site to", dest, e).into());
+    }
+    // `staging` was renamed away; forget it so its drop does not try again.
+    let _ = staging.keep();
+    drop(old); // removes the old site
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::fs;
+
+    use super::*;
+
+    fn file(path: &str, text: &str) -> SiteFile {
+        SiteFile::text(path, text.to_owned())
+    }
+
+    #[test]
+    fn replaces_the_old_site_whole_and_leaves_no_temp_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("book");
+        write_site(
+            &dest,
+            &[file("index.html", "v1"), file("old/only.html", "x")],
+        )
+        .unwrap();
+        write_site(
+            &dest,
+            &[file("index.html", "v2"), file("a/b/c.html", "deep")],
+        )
+        .unwrap();
+        assert_eq!(fs::read_to_string(dest.join("index.html")).unwrap(), "v2");
+        assert_eq!(fs::read_to_string(dest.join("a/b/c.html")).unwrap(), "deep");
+        assert!(
+            !dest.join("old").exists(),
+            "files of the previous build are gone"
+        );
+        assert!(dest.join(MARKER_FILE).is_file());
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["book"]);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_site_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("book");
+        write_site(&dest, &[file("index.html", "v1")]).unwrap();
+        let missing = SiteFile {
+            path: "img.png".into(),
+            content: Content::CopyOf(dir.path().join("no-such.png")),
+        };
+        let err = write_site(&dest, &[file("index.html", "v2"), missing]).unwrap_err();
+        assert!(err.to_string().contains("no-such.png"), "{err}");
+        assert_eq!(fs::read_to_string(dest.join("index.html")).unwrap(), "v1");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "the temp folder is cleaned up"
+        );
+    }
+
+    #[test]
+    fn paths_that_escape_the_site_are_refused_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("book");
+        for bad in ["../evil.html", "/etc/passwd", "a/../../b", ""] {
+            let f = SiteFile {
+                path: bad.into(),
+                content: Content::Bytes(Cow::Borrowed(b"x")),
+            };
+            assert!(
+                matches!(write_site(&dest, &[f]), Err(OutputError::UnsafePath { .. })),
+                "{bad}"
+            );
+        }
+        assert!(!dest.exists());
+    }
+}

@@ -1,0 +1,51 @@
+//! Output stage: the planned site files → the destination folder.
+//!
+//! `guard` refuses destinations whose replacement could destroy the user's
+//! files; `atomic` writes the whole site into a temp folder beside the
+//! destination and swaps it in, so a failed build leaves the previous site
+//! as it was. This is the only module that writes under the build folder.
+
+pub mod atomic;
+pub mod guard;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+pub use atomic::write_site;
+pub use guard::check_destination;
+
+/// Marks a folder as proofbook's output, so a later build may replace it.
+pub const MARKER_FILE: &str = ".proofbook-output";
+
+/// One file of the site, by path relative to the site root.
+#[derive(Debug)]
+pub struct SiteFile {
+    pub path: PathBuf,
+    pub content: Content,
+}
+
+#[derive(Debug)]
+pub enum Content {
+    Bytes(Cow<'static, [u8]>),
+    /// A file of the book copied as is (images, downloads, …).
+    CopyOf(PathBuf),
+}
+
+impl SiteFile {
+    pub fn text(path: impl Into<PathBuf>, text: String) -> SiteFile {
+        SiteFile {
+            path: path.into(),
+            content: Content::Bytes(Cow::Owned(text.into_bytes())),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("refusing to write the site to {}: {reason}", .dest.display())]
+    UnsafeDestination { dest: PathBuf, reason: String },
+    #[error("refusing to write `{}`: site paths must stay inside the output folder", .path.display())]
+    UnsafePath { path: PathBuf },
+    #[error(transparent)]
+    Io(#[from] crate::fsutil::FsError),
+}

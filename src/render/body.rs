@@ -1,0 +1,48 @@
+//! A `Document`'s blocks → the page's main HTML: prose as is, code blocks
+//! highlighted. (Run results will be placed here too, beside their code.)
+
+use crate::markdown::code::lines;
+use crate::markdown::{Block, CodeBlock, Document};
+use crate::render::escape_html;
+use crate::render::highlight::Highlighter;
+
+pub fn body_html(doc: &Document, highlighter: &Highlighter) -> String {
+    let mut out = String::new();
+    for block in &doc.blocks {
+        match block {
+            Block::Html(html) => out.push_str(html),
+            Block::Code(code) => code_html(&mut out, code, highlighter),
+        }
+    }
+    out
+}
+
+fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter) {
+    let lang = code.info.lang.as_deref();
+    // As in mdBook, the language and the plain-word attributes become
+    // classes (`language-rust ignore`), so themes and scripts can use them.
+    let mut classes = Vec::new();
+    if let Some(lang) = lang {
+        classes.push(format!("language-{}", escape_html(lang)));
+    }
+    classes.extend(
+        code.info
+            .attrs
+            .iter()
+            .filter(|a| {
+                a.chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            })
+            .map(|a| escape_html(a)),
+    );
+    let inner = highlighter.highlight(lang, &lines(lang, &code.code));
+    out.push_str("<pre class=\"code hl-code\"><code");
+    if !classes.is_empty() {
+        out.push_str(" class=\"");
+        out.push_str(&classes.join(" "));
+        out.push('"');
+    }
+    out.push('>');
+    out.push_str(&inner);
+    out.push_str("</code></pre>\n");
+}

@@ -1,0 +1,63 @@
+//! What templates see: borrowed, serialisable views of the book and a page.
+//!
+//! These are the only `Serialize` types of the render stage; their field
+//! names are the template API documented in the default theme's README.
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct BookView<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub language: &'a str,
+    pub text_direction: &'a str,
+    pub authors: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct TocEntry<'a> {
+    pub level: u8,
+    pub id: &'a str,
+    pub text: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageView<'a> {
+    pub title: &'a str,
+    pub html_title: String,
+    pub content: &'a str,
+    pub toc: Vec<TocEntry<'a>>,
+    pub number: String,
+    pub path: &'a str,
+    pub edit_url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NavLink {
+    pub title: String,
+    pub url: String,
+}
+
+/// Settings shared by every page, computed once per build.
+#[derive(Debug, Serialize)]
+pub struct SiteView<'a> {
+    pub book: BookView<'a>,
+    pub css_files: Vec<String>,
+    pub js_files: Vec<String>,
+    pub default_theme: &'a str,
+    pub git_repository_url: Option<&'a str>,
+    pub live_reload_script: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PageCtx<'a> {
+    #[serde(flatten)]
+    pub site: &'a SiteView<'a>,
+    pub page: PageView<'a>,
+    pub path_to_root: String,
+    pub sidebar: String,
+    pub prev: Option<NavLink>,
+    pub next: Option<NavLink>,
+    /// For the 404 page: the site URL, so its links work at any depth.
+    pub base_url: Option<&'a str>,
+}

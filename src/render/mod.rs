@@ -1,0 +1,23 @@
+//! Render stage: `Document`s → HTML pages through the theme's templates.
+//!
+//! `theme` loads templates and assets once; `highlight` turns code into
+//! classed HTML; `sidebar` renders the SUMMARY tree once per build; `body`
+//! assembles a page's main HTML; `page` fills the template with the borrowed
+//! views of `context`. Nothing here reads files after the theme is loaded,
+//! and nothing reads the clock.
+
+pub mod body;
+pub mod context;
+pub mod highlight;
+pub mod page;
+pub mod sidebar;
+pub mod theme;
+
+pub use highlight::Highlighter;
+pub use theme::Theme;
+
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_html(&mut out, s).expect("writing to a String cannot fail");
+    out
+}

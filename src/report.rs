@@ -1,0 +1,134 @@
+//! Diagnostics → rustc-style reports on stderr (via miette), with the
+//! offending source line and a caret under the problem.
+
+use std::fmt;
+use std::process::ExitCode;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use proofbook::diag::{Diagnostic, Severity};
+
+/// Prints every diagnostic and returns the exit code for a failed run.
+pub fn failed(diags: &[Diagnostic]) -> ExitCode {
+    print_all(diags);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    eprintln!(
+        "error: build failed with {errors} error{}",
+        if errors == 1 { "" } else { "s" }
+    );
+    ExitCode::FAILURE
+}
+
+pub fn print_all(diags: &[Diagnostic]) {
+    let theme = if std::env::var_os("NO_COLOR").is_some()
+        || !std::io::IsTerminal::is_terminal(&std::io::stderr())
+    {
+        GraphicalTheme::unicode_nocolor()
+    } else {
+        GraphicalTheme::unicode()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    for d in diags {
+        let report = Report::new(d);
+        let mut out = String::new();
+        if handler.render_report(&mut out, &report).is_err() {
+            out = format!("{d}\n");
+        }
+        eprint!("{out}");
+    }
+}
+
+/// One diagnostic with its source text, as miette wants it.
+#[derive(Debug)]
+struct Report<'a> {
+    diag: &'a Diagnostic,
+    source: Option<NamedSource<String>>,
+    span: Option<SourceSpan>,
+}
+
+impl<'a> Report<'a> {
+    fn new(diag: &'a Diagnostic) -> Report<'a> {
+        let loaded = diag.span.as_ref().and_then(|s| {
+            let text = std::fs::read_to_string(&s.file).ok()?;
+            let offset = offset_of(&text, s.line, s.col)?;
+            let len = text[offset..]
+                .chars()
+                .take(s.len as usize)
+                .map(char::len_utf8)
+                .sum::<usize>();
+            Some((
+                NamedSource::new(s.file.display().to_string(), text),
+                SourceSpan::new(offset.into(), len),
+            ))
+        });
+        match loaded {
+            Some((source, span)) => Report {
+                diag,
+                source: Some(source),
+                span: Some(span),
+            },
+            None => Report {
+                diag,
+                source: None,
+                span: None,
+            },
+        }
+    }
+}
+
+fn offset_of(text: &str, line: u32, col: u32) -> Option<usize> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line as usize - 2)?.0 + 1
+    };
+    let line_text = text[line_start..].split('\n').next().unwrap_or("");
+    let in_line = line_text
+        .char_indices()
+        .nth(col.saturating_sub(1) as usize)
+        .map_or(line_text.len(), |(i, _)| i);
+    Some(line_start + in_line)
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Without a source excerpt, the location goes into the message.
+        match (&self.diag.span, &self.source) {
+            (Some(span), None) => write!(f, "{span}: {}", self.diag.message),
+            _ => write!(f, "{}", self.diag.message),
+        }
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        let label = self
+            .diag
+            .span
+            .as_ref()
+            .map(|s| format!("{}:{}", s.line, s.col));
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            label, span,
+        ))))
+    }
+}

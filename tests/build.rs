@@ -1,0 +1,265 @@
+//! `proofbook build` end to end on fixture books.
+
+mod support;
+
+use support::{BookTest, broken_internal_links, main_of};
+
+#[test]
+fn builds_the_fixture_into_a_complete_site() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    for file in [
+        "book/index.html",
+        "book/preface.html",
+        "book/start.html",
+        "book/guide/nested.html",
+        "book/guide/dot.svg",
+        "book/reference.html",
+        "book/appendix.html",
+        "book/404.html",
+        "book/static/css/main.css",
+        "book/static/css/syntax.css",
+        "book/static/js/main.js",
+        "book/.proofbook-output",
+    ] {
+        assert!(t.root().join(file).is_file(), "missing {file}");
+    }
+    let broken = broken_internal_links(&t.root().join("book"));
+    assert!(broken.is_empty(), "broken links: {broken:#?}");
+}
+
+#[test]
+fn chapter_page_main_content() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    insta::assert_snapshot!(main_of(&t.read("book/start.html")));
+}
+
+#[test]
+fn page_title_sidebar_and_navigation() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    let page = t.read("book/guide/nested.html");
+    assert!(
+        page.contains("<title>Nested page - Fixture Book</title>"),
+        "title"
+    );
+    assert!(page.contains("<a href=\"../guide/nested.html\" class=\"active\" aria-current=\"page\"><strong aria-hidden=\"true\">1.1.</strong> Nested page</a>"));
+    assert!(page.contains("<li class=\"part-title\">Basics</li>"));
+    assert!(page.contains("<li class=\"chapter-item draft\"><span><strong aria-hidden=\"true\">2.</strong> Not written yet</span>"));
+    assert!(
+        page.contains("<strong aria-hidden=\"true\">3.</strong> Reference"),
+        "numbering continues after a separator"
+    );
+    assert!(
+        page.contains("href=\"../start.html\""),
+        "prev link is relative to the page's folder"
+    );
+    assert!(
+        page.contains("href=\"../reference.html\""),
+        "next link skips the draft"
+    );
+    assert!(page.contains("href=\"../static/css/main.css\""));
+    let preface = t.read("book/preface.html");
+    assert!(
+        preface.contains(
+            "<a href=\"preface.html\" class=\"active\" aria-current=\"page\">Preface</a>"
+        ),
+        "prefix chapters are unnumbered"
+    );
+    assert_eq!(
+        main_of(&t.read("book/index.html")),
+        main_of(&preface),
+        "the first chapter is also the index"
+    );
+}
+
+#[test]
+fn links_are_rewritten_to_pages_and_anchors_kept() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    let preface = t.read("book/preface.html");
+    assert!(preface.contains("<a href=\"start.html#install\">getting started</a>"));
+    assert!(preface.contains("<a href=\"guide/nested.html\">nested page</a>"));
+    let nested = t.read("book/guide/nested.html");
+    assert!(nested.contains("<a href=\"../start.html#usage-1\">usage</a>"));
+    assert!(nested.contains("<img src=\"dot.svg\" alt=\"a dot\""));
+}
+
+#[test]
+fn broken_links_fail_the_build_with_file_and_line() {
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "content/appendix.md",
+        "# Appendix\n\nSee [gone](gone.md) and\n[no anchor](start.md#nowhere).\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("broken link `gone.md`"), "{err}");
+    assert!(err.contains("[ROOT]/content/appendix.md:3:5"), "{err}");
+    assert!(err.contains("broken link `start.md#nowhere`"), "{err}");
+    assert!(err.contains("appendix.md:4:1"), "{err}");
+    assert!(err.contains("build failed with 2 errors"), "{err}");
+    assert!(!t.root().join("book").exists(), "nothing written");
+}
+
+#[test]
+fn a_missing_chapter_points_at_its_summary_line() {
+    let t = BookTest::from_fixture("basic");
+    std::fs::remove_file(t.root().join("content/reference.md")).unwrap();
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("chapter `reference.md` does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/content/SUMMARY.md:13:1"), "{err}");
+    assert!(
+        err.contains("- [Reference](reference.md)"),
+        "the source line is shown: {err}"
+    );
+}
+
+#[test]
+fn a_bad_book_toml_names_line_column_and_the_nearest_key() {
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "book.toml",
+        "[book]\ntitle = \"x\"\nsrc = \"content\"\nauthor = [\"me\"]\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("unknown field `author`"), "{err}");
+    assert!(err.contains("[ROOT]/book.toml:4:1"), "{err}");
+    assert!(err.contains("did you mean `authors`?"), "{err}");
+}
+
+#[test]
+fn a_known_mdbook_key_we_ignore_is_one_warning_line() {
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "book.toml",
+        "[book]\ntitle = \"x\"\nsrc = \"content\"\n\n[output.html]\nmathjax-support = true\n",
+    );
+    let run = t.build();
+    run.success();
+    let err = run.stderr();
+    assert_eq!(
+        err.matches("mathjax-support").count(),
+        2,
+        "message + source line: {err}"
+    );
+    assert!(err.contains("book.toml:6:1"), "{err}");
+}
+
+#[test]
+fn an_include_cycle_is_an_error() {
+    let t = BookTest::from_fixture("basic");
+    t.write("content/appendix.md", "# Appendix\n{{#include a.txt}}\n");
+    t.write("content/a.txt", "{{#include b.txt}}");
+    t.write("content/b.txt", "{{#include a.txt}}");
+    let run = t.build();
+    run.failure();
+    assert!(run.stderr().contains("include cycle"), "{}", run.stderr());
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_untouched() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    let before = t.read("book/appendix.html");
+    t.write(
+        "content/appendix.md",
+        "# Appendix changed\n\n[broken](missing.md)\n",
+    );
+    t.build().failure();
+    assert_eq!(t.read("book/appendix.html"), before);
+    let leftovers: Vec<String> = std::fs::read_dir(t.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temp folders left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn dangerous_destinations_are_refused() {
+    let t = BookTest::from_fixture("basic");
+    for (dest, why) in [
+        ("/", "root of the file system"),
+        (".", "the book itself"),
+        ("content", "the book itself"),
+    ] {
+        let run = t.run(&["build", "-d", dest]);
+        run.failure();
+        assert!(
+            run.stderr().contains(why) || run.stderr().contains("source folder"),
+            "{dest}: {}",
+            run.stderr()
+        );
+    }
+    t.write("notes/thesis.tex", "precious");
+    let run = t.run(&["build", "--dest-dir", "notes"]);
+    run.failure();
+    assert!(run.stderr().contains("not empty"), "{}", run.stderr());
+    assert_eq!(t.read("notes/thesis.tex"), "precious");
+}
+
+#[test]
+fn dest_dir_and_book_dir_arguments() {
+    let t = BookTest::from_fixture("basic");
+    let out = t.root().join("elsewhere/site");
+    let run = t.run(&[
+        "build",
+        t.root().to_str().unwrap(),
+        "-d",
+        out.to_str().unwrap(),
+    ]);
+    run.success();
+    assert!(out.join("start.html").is_file());
+    assert!(!t.root().join("book").exists());
+}
+
+#[test]
+fn clean_removes_only_what_proofbook_built() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    t.run(&["clean"]).success();
+    assert!(!t.root().join("book").exists());
+    t.write("book/mine.txt", "keep");
+    t.run(&["clean"]).failure();
+    assert_eq!(t.read("book/mine.txt"), "keep");
+}
+
+#[test]
+fn a_broken_template_override_names_the_template_and_line() {
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "theme/templates/page.html",
+        "<html>\n<body>\n{% if page.title %}\n</body>\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("template error"), "{err}");
+    assert!(err.contains("theme/templates/page.html"), "{err}");
+}
+
+#[test]
+fn missing_summary_says_what_to_do() {
+    let t = BookTest::empty();
+    t.write("book.toml", "[book]\ntitle = \"x\"\n");
+    let run = t.build();
+    run.failure();
+    assert!(
+        run.stderr().contains("create [ROOT]/content/SUMMARY.md"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -1,0 +1,219 @@
+//! Test harness: copies a fixture book from `tests/books/` into a temp dir,
+//! runs the real `proofbook` binary on it, and reads the site it built.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub struct BookTest {
+    pub dir: tempfile::TempDir,
+}
+
+impl BookTest {
+    /// A copy of the fixture `tests/books/NAME`.
+    pub fn from_fixture(name: &str) -> BookTest {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/books")
+            .join(name);
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&src, dir.path());
+        BookTest { dir }
+    }
+
+    /// An empty book folder, for tests that write their own files.
+    pub fn empty() -> BookTest {
+        BookTest {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root().join(rel))
+            .unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+    }
+
+    /// Runs `proofbook ARGS...` in the book's folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::cargo_bin("proofbook")
+            .unwrap()
+            .args(args)
+            .current_dir(self.root())
+            .env("NO_COLOR", "1")
+            .env_remove("CLICOLOR_FORCE")
+            .output()
+            .unwrap();
+        Run {
+            output,
+            root: self.root().to_owned(),
+        }
+    }
+
+    pub fn build(&self) -> Run {
+        self.run(&["build"])
+    }
+}
+
+pub struct Run {
+    pub output: Output,
+    root: PathBuf,
+}
+
+impl Run {
+    /// stderr with the temp folder replaced by `[ROOT]`.
+    pub fn stderr(&self) -> String {
+        let text = String::from_utf8_lossy(&self.output.stderr).into_owned();
+        let root = self.root.canonicalize().unwrap_or(self.root.clone());
+        text.replace(&root.display().to_string(), "[ROOT]")
+            .replace(&self.root.display().to_string(), "[ROOT]")
+    }
+
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert_eq!(
+            self.code(),
+            0,
+            "expected success; stderr:\n{}",
+            self.stderr()
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn failure(&self) -> &Self {
+        assert_ne!(
+            self.code(),
+            0,
+            "expected failure; stderr:\n{}",
+            self.stderr()
+        );
+        self
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// The `<main>` element of a page, for snapshots that ignore the chrome.
+pub fn main_of(html: &str) -> &str {
+    let start = html.find("<main").expect("page has a <main>");
+    let end = html.rfind("</main>").expect("page has a </main>") + "</main>".len();
+    &html[start..end]
+}
+
+/// Every relative `href` in every HTML file of `site` must reach a file,
+/// and its `#fragment` an id in that file. Returns the broken ones.
+pub fn broken_internal_links(site: &Path) -> Vec<String> {
+    let mut ids: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+    let mut pages: Vec<(PathBuf, String)> = Vec::new();
+    for entry in walkdir::WalkDir::new(site)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.path().extension().is_some_and(|e| e == "html") {
+            let html = std::fs::read_to_string(entry.path()).unwrap();
+            ids.insert(
+                entry.path().to_owned(),
+                attr_values(&html, " id=").into_iter().collect(),
+            );
+            pages.push((entry.path().to_owned(), html));
+        }
+    }
+    let mut broken = Vec::new();
+    for (page, html) in &pages {
+        if page.file_name().is_some_and(|n| n == "404.html") {
+            continue; // Its links are relative to the site URL (<base>), not to its folder.
+        }
+        for href in attr_values(html, " href=") {
+            if href.contains("://")
+                || href.starts_with("mailto:")
+                || href.starts_with('/')
+                || href.is_empty()
+            {
+                continue;
+            }
+            let (path, fragment) = href
+                .split_once('#')
+                .map_or((href.as_str(), None), |(p, f)| (p, Some(f)));
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                normalize(&page.parent().unwrap().join(path.replace("%20", " ")))
+            };
+            let target = if target.is_dir() {
+                target.join("index.html")
+            } else {
+                target
+            };
+            if !target.exists() {
+                broken.push(format!(
+                    "{}: {href} (no such file)",
+                    page.strip_prefix(site).unwrap().display()
+                ));
+            } else if let Some(f) = fragment.filter(|f| !f.is_empty())
+                && ids.get(&target).is_some_and(|set| !set.contains(f))
+            {
+                broken.push(format!(
+                    "{}: {href} (no such anchor)",
+                    page.strip_prefix(site).unwrap().display()
+                ));
+            }
+        }
+    }
+    broken
+}
+
+fn attr_values(html: &str, attr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(pos) = rest.find(attr) {
+        rest = &rest[pos + attr.len()..];
+        if let Some(stripped) = rest.strip_prefix('"')
+            && let Some(end) = stripped.find('"')
+        {
+            out.push(stripped[..end].replace("&amp;", "&"));
+        }
+    }
+    out
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
