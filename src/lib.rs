@@ -10,6 +10,7 @@ pub mod fsutil;
 pub mod markdown;
 pub mod output;
 pub mod pipeline;
+pub mod preprocess;
 pub mod render;
 
 pub use pipeline::{BuildError, BuildOptions, BuildReport, build};

@@ -16,6 +16,7 @@ use crate::diag::{Diagnostic, Severity, Span, has_errors};
 use crate::markdown::links::{path_to_root, relative_url};
 use crate::markdown::{Document, MarkdownOptions, ParseContext, parse_chapter};
 use crate::output::{self, Content, OutputError, SiteFile};
+use crate::preprocess;
 use crate::render::context::{BookView, NavLink, PageCtx, PageView, SiteView, TocEntry};
 use crate::render::sidebar::Sidebar;
 use crate::render::{self, Highlighter, Theme, body};
@@ -82,6 +83,12 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
     if has_errors(&diags) {
         return Err(diags);
     }
+    let (preprocessed, pre_diags) = preprocess::run(config, book);
+    diags.extend(pre_diags);
+    if has_errors(&diags) {
+        return Err(diags);
+    }
+    let book = preprocessed.book;
 
     let chapters: Vec<&Chapter> = book
         .chapters()
@@ -104,6 +111,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
         root: &config.root,
         src: &config.src,
         pages: &pages,
+        expand_includes: !preprocessed.includes_expanded,
     };
     let parsed: Vec<(Document, Vec<Diagnostic>)> = chapters
         .par_iter()

@@ -79,14 +79,11 @@ const NOT_ACTED_ON: &[(&str, &str)] = &[
     ("output.html.search", "search is not built yet"),
 ];
 
-/// One warning for each key of `text` that is in `NOT_ACTED_ON`, with its
-/// line. The text has already deserialised, so parse errors cannot occur.
-pub fn unused_key_warnings(text: &str, file: &Path) -> Vec<Diagnostic> {
-    let Ok(doc) = DeTable::parse(text) else {
-        return Vec::new();
-    };
+/// One warning for each key of `doc` (parsed from `text`) that is in
+/// `NOT_ACTED_ON`, with its line.
+pub fn unused_key_warnings(doc: &DeTable<'_>, text: &str, file: &Path) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    walk(doc.get_ref(), &mut String::new(), text, file, &mut out);
+    walk(doc, &mut String::new(), text, file, &mut out);
     // The parsed table is ordered by key, not by position: report in file order.
     out.sort_by_key(|d| d.span.as_ref().map(|s| (s.line, s.col)));
     out
@@ -143,4 +140,20 @@ pub fn suggest_for_unknown_field(message: &str) -> Option<String> {
         Some(name) => format!("did you mean `{name}`? valid keys here: {list}"),
         None => format!("valid keys here: {list}"),
     })
+}
+
+/// The span of the key at `path` (e.g. `["preprocessor", "toc"]`) in `text`.
+pub fn key_span(doc: &DeTable<'_>, text: &str, file: &Path, path: &[&str]) -> Option<Span> {
+    let mut table = doc;
+    let (last, parents) = path.split_last()?;
+    for name in parents {
+        let (_, value) = table.iter().find(|(k, _)| k.get_ref() == name)?;
+        match value.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    let (key, _) = table.iter().find(|(k, _)| k.get_ref() == last)?;
+    let r = key.span();
+    Some(Span::from_offset(file, text, r.start, r.end - r.start))
 }

@@ -34,7 +34,32 @@ pub struct Config {
     pub html: HtmlOptions,
     /// Whether a link to a missing page or `#anchor` fails the build.
     pub broken_links: Severity,
+    /// External preprocessors (mdBook's `links` and `index` are built in).
+    pub preprocessors: Vec<PreprocessorSpec>,
+    /// How long one preprocessor may run (default 120 s).
+    pub preprocessor_timeout: std::time::Duration,
+    /// book.toml as JSON, for the context handed to preprocessors.
+    pub as_json: serde_json::Value,
 }
+
+/// One `[preprocessor.NAME]` table that names an external program.
+#[derive(Debug, Clone)]
+pub struct PreprocessorSpec {
+    pub name: String,
+    /// The command line (default `mdbook-NAME`), split like a shell would.
+    pub command: String,
+    /// Renderers it runs for; `None` means "ask it with `supports html`".
+    pub renderers: Option<Vec<String>>,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+    /// A missing optional preprocessor is a warning, not an error.
+    pub optional: bool,
+    /// The table's header in book.toml.
+    pub span: Option<Span>,
+}
+
+/// mdBook's built-in preprocessors, which proofbook performs itself.
+pub const BUILTIN_PREPROCESSORS: [&str; 2] = ["index", "links"];
 
 #[derive(Debug, Clone)]
 pub struct BookMeta {
@@ -123,9 +148,18 @@ impl Config {
         root: &Path,
         file: &Path,
     ) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
+        // Three views of one text: typed (`RawConfig`, where typos and wrong
+        // types fail with a span), spanned keys (`DeTable`, for warnings that
+        // point at a line) and plain JSON (for preprocessors).
         let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
-        let mut warnings = keys::unused_key_warnings(text, file);
-        let config = resolve(raw, root, &mut warnings);
+        let doc = toml::de::DeTable::parse(text).map_err(|e| invalid(file, text, &e))?;
+        let doc = doc.get_ref();
+        let mut warnings = keys::unused_key_warnings(doc, text, file);
+        let mut config = resolve(raw, root, &mut warnings, &|path| {
+            keys::key_span(doc, text, file, path)
+        });
+        let table: toml::Table = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
+        config.as_json = serde_json::to_value(&table).unwrap_or_default();
         Ok((config, warnings))
     }
 }
@@ -146,7 +180,12 @@ fn invalid(file: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
     }
 }
 
-fn resolve(raw: RawConfig, root: &Path, warnings: &mut Vec<Diagnostic>) -> Config {
+fn resolve(
+    raw: RawConfig,
+    root: &Path,
+    warnings: &mut Vec<Diagnostic>,
+    span_of: &dyn Fn(&[&str]) -> Option<Span>,
+) -> Config {
     // mdBook's default is src/; ours is content/. A book that has
     // src/SUMMARY.md is an mdBook book and keeps building unchanged.
     let mdbook_layout = raw.book.src.is_none() && root.join("src").join("SUMMARY.md").is_file();
@@ -164,25 +203,27 @@ fn resolve(raw: RawConfig, root: &Path, warnings: &mut Vec<Diagnostic>) -> Confi
         None if mdbook_layout => Severity::Warning,
         None => Severity::Error,
     };
-    for name in raw.preprocessor.keys() {
-        // `links` and `index` are mdBook's built-in steps, which proofbook
-        // performs itself.
-        if name != "links" && name != "index" {
-            warnings.push(Diagnostic::warning(
-                format!(
-                    "preprocessor `{name}` is not run: external preprocessors are not supported yet"
-                ),
-                None,
-            ));
-        }
-    }
+    let preprocessors = raw
+        .preprocessor
+        .into_iter()
+        .filter(|(name, _)| !BUILTIN_PREPROCESSORS.contains(&name.as_str()))
+        .map(|(name, p)| PreprocessorSpec {
+            command: p.command.unwrap_or_else(|| format!("mdbook-{name}")),
+            renderers: p.renderers,
+            before: p.before,
+            after: p.after,
+            optional: p.optional,
+            span: span_of(&["preprocessor", &name]),
+            name,
+        })
+        .collect();
     let build_dir = root.join(raw.build.build_dir.unwrap_or_else(|| PathBuf::from("book")));
     let html = raw.output.html.unwrap_or_default();
     for name in raw.output.others.keys() {
         warnings.push(
             Diagnostic::warning(
                 format!("renderer `output.{name}` is not run: proofbook renders HTML only"),
-                None,
+                span_of(&["output", name]),
             )
             .with_help("the HTML site is still built; run that renderer with mdBook if you need its output"),
         );
@@ -200,6 +241,11 @@ fn resolve(raw: RawConfig, root: &Path, warnings: &mut Vec<Diagnostic>) -> Confi
         build_dir,
         html: resolve_html(html, root),
         broken_links,
+        preprocessors,
+        preprocessor_timeout: std::time::Duration::from_secs(
+            raw.proofbook.preprocessor_timeout.unwrap_or(120),
+        ),
+        as_json: serde_json::Value::Null,
     }
 }
 

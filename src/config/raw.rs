@@ -16,10 +16,24 @@ pub struct RawConfig {
     pub build: RawBuild,
     pub rust: RawRust,
     pub output: RawOutput,
-    /// `[preprocessor.NAME]` tables; their keys belong to each preprocessor.
-    pub preprocessor: BTreeMap<String, toml::Table>,
+    /// `[preprocessor.NAME]` tables.
+    pub preprocessor: BTreeMap<String, RawPreprocessor>,
     /// proofbook's own settings; mdBook has no such table.
     pub proofbook: RawProofbook,
+}
+
+/// A `[preprocessor.NAME]` table: mdBook's keys, and any others, which
+/// belong to the preprocessor itself.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawPreprocessor {
+    pub command: Option<String>,
+    pub renderers: Option<Vec<String>>,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+    pub optional: bool,
+    #[serde(flatten)]
+    pub settings: toml::Table,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -27,6 +41,8 @@ pub struct RawConfig {
 pub struct RawProofbook {
     /// How a link to a missing page or anchor is reported.
     pub broken_links: Option<LinkSeverity>,
+    /// Seconds an external preprocessor may run before it is stopped.
+    pub preprocessor_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

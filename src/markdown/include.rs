@@ -68,6 +68,18 @@ pub struct IncludeContext<'a> {
     pub root: &'a Path,
 }
 
+/// `text` as it is, mapped to `file`: for content whose includes were
+/// already expanded by a preprocessor step.
+pub fn verbatim(file: &Path, text: &str) -> Expanded {
+    let mut out = Expanded::default();
+    let source = Arc::new(Source {
+        path: file.to_owned(),
+        text: text.to_owned(),
+    });
+    push_piece(&mut out, &source, 0, text.len());
+    out
+}
+
 /// Expands every directive in `text`, the content of `file`.
 pub fn expand(ctx: &IncludeContext<'_>, file: &Path, text: &str) -> Expanded {
     let mut out = Expanded::default();

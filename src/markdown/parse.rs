@@ -32,6 +32,8 @@ pub struct ParseContext<'a> {
     /// Chapter source path (relative to `src`) → output page path (relative
     /// to the site root), for every chapter that has a page.
     pub pages: &'a HashMap<PathBuf, PathBuf>,
+    /// False when a preprocessor step already expanded the includes.
+    pub expand_includes: bool,
 }
 
 /// Parses the chapter at `path` (relative to the source folder) whose text is
@@ -42,7 +44,11 @@ pub fn parse_chapter(
     text: &str,
 ) -> (Document, Vec<Diagnostic>) {
     let file = ctx.src.join(path);
-    let expanded = include::expand(&IncludeContext { root: ctx.root }, &file, text);
+    let expanded = if ctx.expand_includes {
+        include::expand(&IncludeContext { root: ctx.root }, &file, text)
+    } else {
+        include::verbatim(&file, text)
+    };
     let mut diags = expanded.diagnostics;
     let mut doc = render(ctx, path, &expanded.text, &expanded.map, &mut diags);
     doc.title = expanded.title;

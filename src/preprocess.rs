@@ -1,0 +1,399 @@
+//! External preprocessors, over mdBook's protocol, between `book` and
+//! `markdown`.
+//!
+//! For each `[preprocessor.NAME]` (in mdBook's order: a topological sort of
+//! `before`/`after`, names sorted within a rank, with the built-in `links`
+//! and `index` steps in the graph): ask `CMD supports html` unless
+//! `renderers` says, then run `CMD` with `[context, book]` as JSON on stdin
+//! and read the changed book from stdout. A preprocessor that is missing,
+//! fails, hangs past the timeout or writes something that is not a book is
+//! reported with its book.toml line; a hung one is killed.
+//!
+//! When an external preprocessor is ordered after `links`, includes are
+//! expanded here, at book level, so it sees them as it would under mdBook.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use wait_timeout::ChildExt;
+
+use crate::book::{Book, BookItem};
+use crate::config::{BUILTIN_PREPROCESSORS, Config, PreprocessorSpec};
+use crate::diag::Diagnostic;
+use crate::markdown::include::{self, IncludeContext};
+
+/// The mdBook version proofbook speaks the protocol of.
+pub const MDBOOK_VERSION: &str = "0.5.4";
+
+/// The book after preprocessing, and whether its includes are expanded.
+pub struct Preprocessed {
+    pub book: Book,
+    pub includes_expanded: bool,
+}
+
+/// Runs every external preprocessor of `config` over `book`.
+pub fn run(config: &Config, book: Book) -> (Preprocessed, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    if config.preprocessors.is_empty() {
+        return (
+            Preprocessed {
+                book,
+                includes_expanded: false,
+            },
+            diags,
+        );
+    }
+    let order = match order(&config.preprocessors, &mut diags) {
+        Some(order) => order,
+        None => {
+            return (
+                Preprocessed {
+                    book,
+                    includes_expanded: false,
+                },
+                diags,
+            );
+        }
+    };
+    let mut book = book;
+    let mut includes_expanded = false;
+    // Expanding at book level loses the map back to included files, so do it
+    // only when an external preprocessor wants to see the result.
+    let links_at = order.iter().position(|n| n == "links");
+    let external_after_links = links_at.is_some_and(|at| {
+        order[at + 1..]
+            .iter()
+            .any(|n| !BUILTIN_PREPROCESSORS.contains(&n.as_str()))
+    });
+    for name in &order {
+        if name == "links" && external_after_links {
+            expand_includes(config, &mut book, &mut diags);
+            includes_expanded = true;
+            continue;
+        }
+        let Some(spec) = config.preprocessors.iter().find(|p| &p.name == name) else {
+            continue;
+        };
+        match run_one(config, spec, &book) {
+            Ok(Some(mut changed)) => {
+                keep_summary_lines(&book.items, &mut changed.items);
+                book = changed;
+            }
+            Ok(None) => {}
+            Err(d) => diags.push(d),
+        }
+    }
+    (
+        Preprocessed {
+            book,
+            includes_expanded,
+        },
+        diags,
+    )
+}
+
+/// mdBook's order: ranks of a topological sort, names sorted in a rank.
+fn order(specs: &[PreprocessorSpec], diags: &mut Vec<Diagnostic>) -> Option<Vec<String>> {
+    let mut names: BTreeSet<String> = BUILTIN_PREPROCESSORS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    names.extend(specs.iter().map(|s| s.name.clone()));
+    // deps[a] = the names that must run before a.
+    let mut deps: BTreeMap<String, BTreeSet<String>> =
+        names.iter().map(|n| (n.clone(), BTreeSet::new())).collect();
+    for spec in specs {
+        for (other, key) in spec
+            .before
+            .iter()
+            .map(|o| (o, "before"))
+            .chain(spec.after.iter().map(|o| (o, "after")))
+        {
+            if !names.contains(other) {
+                diags.push(Diagnostic::warning(
+                    format!("preprocessor.{}.{key} names `{other}`, which is not a preprocessor of this book", spec.name),
+                    spec.span.clone(),
+                ));
+                continue;
+            }
+            let (first, then) = if key == "before" {
+                (&spec.name, other)
+            } else {
+                (other, &spec.name)
+            };
+            deps.get_mut(then)
+                .expect("every name has an entry")
+                .insert(first.clone());
+        }
+    }
+    let mut out = Vec::new();
+    while !deps.is_empty() {
+        let ready: Vec<String> = deps
+            .iter()
+            .filter(|(_, d)| d.is_empty())
+            .map(|(n, _)| n.clone())
+            .collect();
+        if ready.is_empty() {
+            let stuck: Vec<&str> = deps.keys().map(String::as_str).collect();
+            diags.push(
+                Diagnostic::error(
+                    format!(
+                        "preprocessors {} order each other in a cycle",
+                        stuck.join(", ")
+                    ),
+                    specs.first().and_then(|s| s.span.clone()),
+                )
+                .with_help("remove one of their `before`/`after` entries"),
+            );
+            return None;
+        }
+        for n in &ready {
+            deps.remove(n);
+        }
+        for d in deps.values_mut() {
+            for n in &ready {
+                d.remove(n);
+            }
+        }
+        out.extend(ready);
+    }
+    Some(out)
+}
+
+fn expand_includes(config: &Config, book: &mut Book, diags: &mut Vec<Diagnostic>) {
+    let ctx = IncludeContext { root: &config.root };
+    book.for_each_chapter_mut(|ch| {
+        if let Some(path) = &ch.path {
+            let expanded = include::expand(&ctx, &config.src.join(path), &ch.content);
+            diags.extend(expanded.diagnostics);
+            ch.content = expanded.text;
+        }
+    });
+}
+
+/// Runs one preprocessor; `Ok(None)` when it does not apply to HTML.
+fn run_one(
+    config: &Config,
+    spec: &PreprocessorSpec,
+    book: &Book,
+) -> Result<Option<Book>, Diagnostic> {
+    let fail = |what: String, help: &str| {
+        Diagnostic::error(
+            format!("preprocessor `{}` ({}) {what}", spec.name, spec.command),
+            spec.span.clone(),
+        )
+        .with_help(help.to_owned())
+    };
+    let supported = match &spec.renderers {
+        Some(renderers) => renderers.iter().any(|r| r == "html"),
+        None => {
+            let mut probe = command(&spec.command, &config.root)
+                .map_err(|e| fail(e, "fix `command` in book.toml"))?;
+            probe
+                .args(["supports", "html"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null());
+            match probe.status() {
+                Ok(status) => status.success(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing(spec),
+                Err(e) => {
+                    return Err(fail(
+                        format!("cannot be started: {e}"),
+                        "check that the command is executable",
+                    ));
+                }
+            }
+        }
+    };
+    if !supported {
+        return Ok(None);
+    }
+    let mut cmd =
+        command(&spec.command, &config.root).map_err(|e| fail(e, "fix `command` in book.toml"))?;
+    cmd.current_dir(&config.root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing(spec),
+        Err(e) => {
+            return Err(fail(
+                format!("cannot be started: {e}"),
+                "check that the command is executable",
+            ));
+        }
+    };
+    let input = protocol_input(config, book);
+    // Feed stdin and drain stdout on their own threads: a preprocessor that
+    // writes before it has read everything must not deadlock the build.
+    let mut stdin = child.stdin.take().expect("stdin was piped");
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut stdout = child.stdout.take().expect("stdout was piped");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        out
+    });
+    let status = match child.wait_timeout(config.preprocessor_timeout) {
+        Ok(Some(status)) => status,
+        Ok(None) | Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(fail(
+                format!(
+                    "did not finish within {} s and was stopped",
+                    config.preprocessor_timeout.as_secs()
+                ),
+                "fix the preprocessor, or raise `preprocessor-timeout` under [proofbook]",
+            ));
+        }
+    };
+    let _ = writer.join();
+    let output = reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(fail(
+            format!("failed ({status})"),
+            "its own messages are printed above",
+        ));
+    }
+    serde_json::from_slice::<Book>(&output)
+        .map(Some)
+        .map_err(|e| {
+            let head: String = String::from_utf8_lossy(&output).chars().take(120).collect();
+            fail(
+                format!("wrote something that is not a book ({e}); it began: {head:?}"),
+                "a preprocessor must print the book as JSON on stdout",
+            )
+        })
+}
+
+fn missing(spec: &PreprocessorSpec) -> Result<Option<Book>, Diagnostic> {
+    let message = format!(
+        "preprocessor `{}` is not installed: `{}` was not found",
+        spec.name, spec.command
+    );
+    // mdBook's rule: an optional preprocessor may be absent. The warning
+    // travels the error channel; the caller records it and goes on.
+    if spec.optional {
+        Err(Diagnostic::warning(message, spec.span.clone())
+            .with_help("it is optional, so the build goes on without it"))
+    } else {
+        Err(Diagnostic::error(message, spec.span.clone()).with_help(
+            "install it (often `cargo install mdbook-NAME`), or mark it `optional = true`",
+        ))
+    }
+}
+
+/// The command line split like a shell would; a relative program path with
+/// a folder in it is relative to the book's root (mdBook's rule).
+fn command(line: &str, root: &Path) -> Result<Command, String> {
+    let words = shlex::split(line).ok_or_else(|| "has unbalanced quotes".to_owned())?;
+    let (program, args) = words.split_first().ok_or_else(|| "is empty".to_owned())?;
+    let program = Path::new(program);
+    let program = if program.components().count() == 1 {
+        program.to_owned()
+    } else {
+        root.join(program)
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    Ok(cmd)
+}
+
+/// `[context, book]` as mdBook sends it. The book goes out under both
+/// `items` (mdBook 0.5) and `sections` (0.4), and both structs carry
+/// `__non_exhaustive`, so preprocessors built against either version parse it.
+fn protocol_input(config: &Config, book: &Book) -> Vec<u8> {
+    let context = serde_json::json!({
+        "root": config.root,
+        "config": config.as_json,
+        "renderer": "html",
+        "mdbook_version": MDBOOK_VERSION,
+        "__non_exhaustive": null,
+    });
+    let mut book_json = serde_json::to_value(book).unwrap_or_default();
+    if let Some(obj) = book_json.as_object_mut() {
+        let items = obj.get("items").cloned().unwrap_or_default();
+        obj.insert("sections".into(), items);
+        obj.insert("__non_exhaustive".into(), serde_json::Value::Null);
+    }
+    serde_json::to_vec(&(context, book_json)).unwrap_or_default()
+}
+
+/// Copies SUMMARY line numbers (not part of the JSON) onto the changed
+/// book, matching chapters by position and name.
+fn keep_summary_lines(before: &[BookItem], after: &mut [BookItem]) {
+    for (b, a) in before.iter().zip(after.iter_mut()) {
+        if let (BookItem::Chapter(b), BookItem::Chapter(a)) = (b, a)
+            && b.name == a.name
+        {
+            a.summary_line = b.summary_line;
+            keep_summary_lines(&b.sub_items, &mut a.sub_items);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, before: &[&str], after: &[&str]) -> PreprocessorSpec {
+        PreprocessorSpec {
+            name: name.into(),
+            command: format!("mdbook-{name}"),
+            renderers: None,
+            before: before.iter().map(|s| s.to_string()).collect(),
+            after: after.iter().map(|s| s.to_string()).collect(),
+            optional: false,
+            span: None,
+        }
+    }
+
+    #[test]
+    fn order_follows_mdbook_ranks_and_names() {
+        let mut diags = Vec::new();
+        let specs = [
+            spec("zeta", &[], &[]),
+            spec("alpha", &[], &["links"]),
+            spec("toc", &["index"], &[]),
+        ];
+        let order = order(&specs, &mut diags).unwrap();
+        assert_eq!(order, ["links", "toc", "zeta", "alpha", "index"]);
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn cycles_and_unknown_names_are_reported() {
+        let mut diags = Vec::new();
+        assert!(
+            order(
+                &[spec("a", &["b"], &[]), spec("b", &["a"], &[])],
+                &mut diags
+            )
+            .is_none()
+        );
+        assert!(diags[0].message.contains("cycle"));
+        let mut diags = Vec::new();
+        order(&[spec("a", &["nope"], &[])], &mut diags).unwrap();
+        assert!(diags[0].message.contains("`nope`"));
+    }
+
+    #[test]
+    fn commands_split_like_a_shell_and_resolve_relative_paths() {
+        let cmd = command("./tools/pre --flag 'two words'", Path::new("/book")).unwrap();
+        assert_eq!(cmd.get_program(), Path::new("/book/./tools/pre"));
+        assert_eq!(cmd.get_args().collect::<Vec<_>>(), ["--flag", "two words"]);
+        assert_eq!(
+            command("mdbook-toc", Path::new("/book"))
+                .unwrap()
+                .get_program(),
+            "mdbook-toc"
+        );
+        assert!(command("pre 'unbalanced", Path::new("/b")).is_err());
+    }
+}
