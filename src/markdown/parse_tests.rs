@@ -27,6 +27,7 @@ fn check(text: &str) -> String {
         root: Path::new("/b"),
         src: Path::new("/b/src"),
         pages: &pages,
+        expand_includes: true,
     };
     let (doc, diags) = parse_chapter(&ctx, Path::new("dir/page.md"), text);
     let mut out = String::new();
