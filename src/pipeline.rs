@@ -17,7 +17,10 @@ use crate::markdown::links::{path_to_root, relative_url};
 use crate::markdown::{Document, MarkdownOptions, ParseContext, parse_chapter};
 use crate::output::{self, Content, OutputError, SiteFile};
 use crate::preprocess;
-use crate::render::context::{BookView, NavLink, PageCtx, PageView, SiteView, TocEntry};
+use crate::render::context::{
+    BookView, NavLink, PageCtx, PageView, PrintChapterView, PrintCtx, SiteView, TocEntry,
+};
+use crate::render::print::{self, PrintInput};
 use crate::render::sidebar::Sidebar;
 use crate::render::{self, Highlighter, Theme, body};
 
@@ -134,14 +137,33 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
     }
 
     let site = Site::new(config, options, &theme, &book, &pages);
-    let rendered: Vec<Result<Vec<SiteFile>, Diagnostic>> = (0..chapters.len())
+    let bodies: Vec<String> = docs
+        .par_iter()
+        .map(|d| body::body_html(d, &site.highlighter))
+        .collect();
+    let rendered: Vec<Result<SiteFile, Diagnostic>> = (0..chapters.len())
         .into_par_iter()
-        .map(|i| site.chapter_files(&chapters, &docs, i))
+        .map(|i| {
+            let out = page_path(
+                chapters[i]
+                    .path
+                    .as_deref()
+                    .expect("drafts were filtered out"),
+            );
+            let html = site.chapter_page(&chapters, &docs, &bodies, i, &out)?;
+            Ok(SiteFile::text(out, html))
+        })
         .collect();
     let mut files = Vec::new();
     for r in rendered {
         match r {
-            Ok(f) => files.extend(f),
+            Ok(f) => files.push(f),
+            Err(d) => diags.push(d),
+        }
+    }
+    if config.html.print_enable {
+        match site.print_page(&chapters, &docs, &bodies) {
+            Ok(f) => files.push(f),
             Err(d) => diags.push(d),
         }
     }
@@ -150,7 +172,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
     }
     let page_count = chapters.len();
     if !pages.values().any(|p| p == Path::new("index.html")) {
-        files.extend(site.index_fallback(&chapters, &docs));
+        files.extend(site.index_fallback(&chapters, &docs, &bodies));
     }
     match site.not_found_page(&ctx) {
         Ok((file, d)) => {
@@ -191,10 +213,15 @@ fn check_links(
     docs: &[Document],
     severity: Severity,
 ) -> Vec<Diagnostic> {
-    let ids: HashMap<&Path, &HashSet<String>> = chapters
+    let ids: HashMap<&Path, HashSet<&str>> = chapters
         .iter()
         .zip(docs)
-        .filter_map(|(c, d)| Some((c.path.as_deref()?, &d.ids)))
+        .filter_map(|(c, d)| {
+            Some((
+                c.path.as_deref()?,
+                d.ids.iter().map(String::as_str).collect(),
+            ))
+        })
         .collect();
     let drafts: HashSet<&Path> = book
         .chapters()
@@ -217,7 +244,7 @@ fn check_links(
                     ),
                     "fix the path, or add the page to SUMMARY.md",
                 )),
-                (Some(ids), Some(f)) if !f.is_empty() && !ids.contains(f) => Some((
+                (Some(ids), Some(f)) if !f.is_empty() && !ids.contains(f.as_str()) => Some((
                     format!("points to `#{f}`, which is not an anchor on that page"),
                     "use the id of a heading on the target page (shown in its address bar when you click the heading)",
                 )),
@@ -294,24 +321,12 @@ impl<'a> Site<'a> {
         }
     }
 
-    fn chapter_files(
-        &self,
-        chapters: &[&Chapter],
-        docs: &[Document],
-        i: usize,
-    ) -> Result<Vec<SiteFile>, Diagnostic> {
-        let ch = chapters[i];
-        let src_path = ch.path.as_deref().expect("drafts were filtered out");
-        let out = page_path(src_path);
-        let html = self.chapter_page(chapters, docs, i, &out)?;
-        Ok(vec![SiteFile::text(out, html)])
-    }
-
     /// Renders chapter `i` as the page at `out`.
     fn chapter_page(
         &self,
         chapters: &[&Chapter],
         docs: &[Document],
+        bodies: &[String],
         i: usize,
         out: &Path,
     ) -> Result<String, Diagnostic> {
@@ -325,17 +340,18 @@ impl<'a> Site<'a> {
                 url: relative_url(out, &page_path(c.path.as_deref()?), None),
             })
         };
-        let content = body::body_html(doc, &self.highlighter);
+        let content = &bodies[i];
         let real_page = page_path(ch.path.as_deref().unwrap_or(Path::new("")));
         let ctx = PageCtx {
             site: &self.view,
             page: PageView {
                 title: &ch.name,
                 html_title: self.html_title(&ch.name, doc),
-                content: &content,
+                content,
                 toc: doc
                     .headings
                     .iter()
+                    .filter(|h| h.level >= 2)
                     .map(|h| TocEntry {
                         level: h.level,
                         id: &h.id,
@@ -377,13 +393,18 @@ impl<'a> Site<'a> {
 
     /// `index.html` when no chapter is the index: the first chapter again
     /// when it sits at the root, else a redirect to it.
-    fn index_fallback(&self, chapters: &[&Chapter], docs: &[Document]) -> Vec<SiteFile> {
+    fn index_fallback(
+        &self,
+        chapters: &[&Chapter],
+        docs: &[Document],
+        bodies: &[String],
+    ) -> Vec<SiteFile> {
         let Some(first) = chapters.first().and_then(|c| c.path.as_deref()) else {
             return Vec::new();
         };
         let first_page = page_path(first);
         if first_page.parent().is_none_or(|p| p.as_os_str().is_empty())
-            && let Ok(html) = self.chapter_page(chapters, docs, 0, Path::new("index.html"))
+            && let Ok(html) = self.chapter_page(chapters, docs, bodies, 0, Path::new("index.html"))
         {
             return vec![SiteFile::text("index.html", html)];
         }
@@ -391,6 +412,62 @@ impl<'a> Site<'a> {
             "index.html",
             redirect_html(&first_page.to_string_lossy().replace('\\', "/")),
         )]
+    }
+
+    /// `print.html`: the whole book on one page.
+    fn print_page(
+        &self,
+        chapters: &[&Chapter],
+        docs: &[Document],
+        bodies: &[String],
+    ) -> Result<SiteFile, Diagnostic> {
+        let pages: Vec<PathBuf> = chapters
+            .iter()
+            .map(|c| page_path(c.path.as_deref().unwrap_or(Path::new(""))))
+            .collect();
+        let inputs: Vec<PrintInput<'_>> = (0..chapters.len())
+            .map(|i| PrintInput {
+                page: &pages[i],
+                name: &chapters[i].name,
+                body: &bodies[i],
+                ids: &docs[i].ids,
+                h1_id: docs[i]
+                    .headings
+                    .iter()
+                    .find(|h| h.level == 1)
+                    .map(|h| h.id.as_str()),
+            })
+            .collect();
+        let printed = print::print_chapters(&inputs);
+        let ctx = PrintCtx {
+            site: &self.view,
+            page: PageView {
+                title: self.view.book.title,
+                html_title: self.view.book.title.to_owned(),
+                content: "",
+                toc: Vec::new(),
+                number: String::new(),
+                path: "print.html",
+                edit_url: None,
+            },
+            chapters: printed
+                .iter()
+                .map(|c| PrintChapterView {
+                    id: &c.id,
+                    title: &c.title,
+                    content: &c.content,
+                })
+                .collect(),
+            path_to_root: String::new(),
+            sidebar: self.sidebar.for_page("", "print.html"),
+        };
+        let html = render::page::render(
+            self.theme,
+            "print.html",
+            &ctx,
+            self.config.html.theme_dir.as_deref(),
+        )?;
+        Ok(SiteFile::text("print.html", html))
     }
 
     /// `404.html`, from the book's 404 file when it has one.

@@ -4,7 +4,6 @@
 //! render stage can highlight them and, later, put run results beside them,
 //! without the markdown stage ever seeing a run result.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::diag::Span;
@@ -14,10 +13,10 @@ use crate::markdown::code::CodeInfo;
 pub struct Document {
     /// The page title set by `{{#title}}`, if any.
     pub title: Option<String>,
-    /// `h2`..`h6` for the in-page table of contents (the `h1` is the title).
+    /// Every heading, in page order.
     pub headings: Vec<Heading>,
-    /// Every fragment a link may target on this page.
-    pub ids: HashSet<String>,
+    /// Every fragment a link may target on this page, in page order.
+    pub ids: Vec<String>,
     pub blocks: Vec<Block>,
     /// Links to pages of the book, checked once every page is parsed.
     pub links: Vec<PageLink>,

@@ -111,9 +111,9 @@ fn render(
                     Some(id) => id.to_string(),
                     None => unique_id(&id_from_text(&text), &mut used_ids),
                 };
-                doc.ids.insert(id.clone());
+                doc.ids.push(id.clone());
                 let level = level as u8;
-                if level >= 2 {
+                {
                     doc.headings.push(Heading {
                         level,
                         id: id.clone(),
@@ -144,7 +144,7 @@ fn render(
                 // mdBook gives definition terms ids and self-links too.
                 let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc, diags);
                 let id = unique_id(&id_from_text(&plain_text(&inner)), &mut used_ids);
-                doc.ids.insert(id.clone());
+                doc.ids.push(id.clone());
                 let mut html = format!(
                     "<dt id=\"{}\"><a class=\"header\" href=\"#{}\">",
                     escape_attr(&id),
@@ -184,7 +184,7 @@ fn render(
                 events.push(Event::Html("</blockquote>\n".into()))
             }
             Event::Start(Tag::FootnoteDefinition(ref label)) => {
-                doc.ids.insert(label.to_string());
+                doc.ids.push(label.to_string());
                 events.push(event);
             }
             Event::Html(ref html) | Event::InlineHtml(ref html) => {
@@ -317,7 +317,7 @@ fn callout(kind: BlockQuoteKind) -> (&'static str, &'static str) {
 }
 
 /// Records `id="…"` and `name="…"` attributes of raw HTML as link targets.
-fn collect_html_ids(html: &str, ids: &mut HashSet<String>) {
+fn collect_html_ids(html: &str, ids: &mut Vec<String>) {
     for attr in [" id=", " name="] {
         let mut rest = html;
         while let Some(pos) = rest.find(attr) {
@@ -326,7 +326,7 @@ fn collect_html_ids(html: &str, ids: &mut HashSet<String>) {
                 continue;
             };
             if let Some(end) = rest[1..].find(quote) {
-                ids.insert(rest[1..1 + end].to_owned());
+                ids.push(rest[1..1 + end].to_owned());
             }
         }
     }

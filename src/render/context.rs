@@ -61,3 +61,21 @@ pub struct PageCtx<'a> {
     /// For the 404 page: the site URL, so its links work at any depth.
     pub base_url: Option<&'a str>,
 }
+
+/// `print.html`: every chapter, in order.
+#[derive(Debug, Serialize)]
+pub struct PrintCtx<'a> {
+    #[serde(flatten)]
+    pub site: &'a SiteView<'a>,
+    pub page: PageView<'a>,
+    pub chapters: Vec<PrintChapterView<'a>>,
+    pub path_to_root: String,
+    pub sidebar: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PrintChapterView<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub content: &'a str,
+}

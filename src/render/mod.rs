@@ -10,6 +10,7 @@ pub mod body;
 pub mod context;
 pub mod highlight;
 pub mod page;
+pub mod print;
 pub mod sidebar;
 pub mod theme;
 

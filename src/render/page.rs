@@ -3,14 +3,14 @@
 use std::path::Path;
 
 use crate::diag::Diagnostic;
-use crate::render::context::PageCtx;
 use crate::render::theme::{Theme, template_error};
+use serde::Serialize;
 
 /// Renders `template` with `ctx`; a failure names the template.
 pub fn render(
     theme: &Theme,
     template: &str,
-    ctx: &PageCtx<'_>,
+    ctx: &impl Serialize,
     book_theme: Option<&Path>,
 ) -> Result<String, Diagnostic> {
     let context = tera::Context::from_serialize(ctx).map_err(|e| template_error(&e, |_| None))?;

@@ -1,0 +1,220 @@
+//! The print page: every chapter on one page, as mdBook's `print.html`.
+//!
+//! Chapters keep their rendered bodies; ids are made unique across the book
+//! (the first use keeps its id, later ones get `-1`, `-2`, as mdBook does),
+//! links between chapters become links to in-page anchors (a chapter's top
+//! is its first `h1`), and relative URLs of nested chapters are re-based to
+//! the site root, where print.html lives.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use crate::markdown::ids::{id_from_text, unique_id};
+use crate::markdown::links::percent_decode;
+
+/// One chapter's input to the print page.
+pub struct PrintInput<'a> {
+    /// The chapter's page, relative to the site root.
+    pub page: &'a Path,
+    pub name: &'a str,
+    /// Its rendered body HTML.
+    pub body: &'a str,
+    /// Its ids in page order; the first `h1`'s id, if any, first among h1s.
+    pub ids: &'a [String],
+    pub h1_id: Option<&'a str>,
+}
+
+/// One chapter on the print page.
+pub struct PrintChapter {
+    /// The id of the chapter's top.
+    pub id: String,
+    pub title: String,
+    pub content: String,
+}
+
+pub fn print_chapters(inputs: &[PrintInput<'_>]) -> Vec<PrintChapter> {
+    let mut used = HashSet::new();
+    let mut remap: HashMap<&Path, HashMap<&str, String>> = HashMap::new();
+    for input in inputs {
+        let map = remap.entry(input.page).or_default();
+        for id in input.ids {
+            if !map.contains_key(id.as_str()) {
+                map.insert(id, unique_id(id, &mut used));
+            }
+        }
+    }
+    // A chapter without an h1 gets a synthesised anchor for its top.
+    let tops: HashMap<&Path, (String, bool)> = inputs
+        .iter()
+        .map(|i| match i.h1_id {
+            Some(h1) => (i.page, (remap[i.page][h1].clone(), false)),
+            None => (i.page, (unique_id(&id_from_text(i.name), &mut used), true)),
+        })
+        .collect();
+    inputs
+        .iter()
+        .map(|input| {
+            let (top, synthesised) = &tops[input.page];
+            let mut content = rewrite(input.body, input.page, &remap, &tops);
+            if *synthesised {
+                content.insert_str(0, &format!("<span id=\"{top}\"></span>\n"));
+            }
+            PrintChapter {
+                id: top.clone(),
+                title: input.name.to_owned(),
+                content,
+            }
+        })
+        .collect()
+}
+
+/// Rewrites the `id`, `href` and `src` attributes of `body` (the page
+/// `page`) for the print page.
+fn rewrite(
+    body: &str,
+    page: &Path,
+    remap: &HashMap<&Path, HashMap<&str, String>>,
+    tops: &HashMap<&Path, (String, bool)>,
+) -> String {
+    let mut out = String::with_capacity(body.len() + 64);
+    let mut rest = body;
+    while let Some((pos, attr)) = next_attr(rest) {
+        let value_start = pos + attr.len();
+        let Some(value_len) = rest[value_start..].find('"') else {
+            break;
+        };
+        out.push_str(&rest[..value_start]);
+        let value = &rest[value_start..value_start + value_len];
+        let new = match attr {
+            " id=\"" => remap
+                .get(page)
+                .and_then(|m| m.get(value))
+                .cloned()
+                .unwrap_or_else(|| value.to_owned()),
+            _ => rewrite_url(value, page, remap, tops),
+        };
+        out.push_str(&new);
+        rest = &rest[value_start + value_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn next_attr(s: &str) -> Option<(usize, &'static str)> {
+    [" id=\"", " href=\"", " src=\""]
+        .into_iter()
+        .filter_map(|a| s.find(a).map(|p| (p, a)))
+        .min_by_key(|(p, _)| *p)
+}
+
+fn rewrite_url(
+    url: &str,
+    page: &Path,
+    remap: &HashMap<&Path, HashMap<&str, String>>,
+    tops: &HashMap<&Path, (String, bool)>,
+) -> String {
+    if let Some(frag) = url.strip_prefix('#') {
+        let frag = percent_decode(frag);
+        return match remap.get(page).and_then(|m| m.get(frag.as_str())) {
+            Some(new) => format!("#{new}"),
+            None => url.to_owned(),
+        };
+    }
+    let is_external = url.starts_with('/')
+        || url.contains("://")
+        || url
+            .split_once(':')
+            .is_some_and(|(scheme, _)| !scheme.contains('/'));
+    if url.is_empty() || is_external {
+        return url.to_owned();
+    }
+    let (path, frag) = url
+        .split_once('#')
+        .map_or((url, None), |(p, f)| (p, Some(f)));
+    let target = normalize(
+        &page
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(percent_decode(path)),
+    );
+    if let Some(map) = remap.get(target.as_path()) {
+        return match frag.map(percent_decode) {
+            Some(f) => format!("#{}", map.get(f.as_str()).cloned().unwrap_or(f)),
+            None => format!("#{}", tops[target.as_path()].0),
+        };
+    }
+    // Not a chapter: the same file, addressed from the site root.
+    let mut rebased = target
+        .to_string_lossy()
+        .replace('\\', "/")
+        .replace(' ', "%20");
+    if let Some(f) = frag {
+        rebased.push('#');
+        rebased.push_str(f);
+    }
+    rebased
+}
+
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_become_unique_and_links_point_inside_the_page() {
+        let ids_a = vec!["intro".to_owned(), "usage".to_owned()];
+        let ids_b = vec!["nested".to_owned(), "usage".to_owned()];
+        let inputs = [
+            PrintInput {
+                page: Path::new("a.html"),
+                name: "A",
+                body: "<h1 id=\"intro\"><a class=\"header\" href=\"#intro\">A</a></h1>\n<h2 id=\"usage\">U</h2><a href=\"guide/b.html#usage\">b</a> <a href=\"https://x.org/a.html\">x</a>",
+                ids: &ids_a,
+                h1_id: Some("intro"),
+            },
+            PrintInput {
+                page: Path::new("guide/b.html"),
+                name: "B page",
+                body: "<h2 id=\"usage\">U</h2><a href=\"#usage\">here</a> <a href=\"../a.html\">a</a> <img src=\"dot.svg\"> <a href=\"b.html\">self</a>",
+                ids: &ids_b,
+                h1_id: None,
+            },
+        ];
+        let out = print_chapters(&inputs);
+        assert_eq!(out[0].id, "intro");
+        assert!(
+            out[0].content.contains("<h2 id=\"usage\">"),
+            "{}",
+            out[0].content
+        );
+        assert!(
+            out[0].content.contains("<a href=\"#usage-1\">b</a>"),
+            "{}",
+            out[0].content
+        );
+        assert!(out[0].content.contains("href=\"https://x.org/a.html\""));
+        assert_eq!(out[1].id, "b-page");
+        let b = &out[1].content;
+        assert!(b.starts_with("<span id=\"b-page\"></span>"), "{b}");
+        assert!(
+            b.contains("<h2 id=\"usage-1\">U</h2><a href=\"#usage-1\">here</a>"),
+            "{b}"
+        );
+        assert!(b.contains("<a href=\"#intro\">a</a>"), "{b}");
+        assert!(b.contains("<img src=\"guide/dot.svg\">"), "{b}");
+        assert!(b.contains("<a href=\"#b-page\">self</a>"), "{b}");
+    }
+}
