@@ -5,7 +5,7 @@
 //! only wires them together and decides which problems stop the build.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
@@ -520,12 +520,21 @@ impl<'a> Site<'a> {
         Ok((SiteFile::text("404.html", html), diags))
     }
 
+    /// One page per `[output.html.redirect]` entry. Keys are site paths,
+    /// written `/old.html` or `./old.html`; a key that climbs out of the site
+    /// (`../x.html`) is kept as written, and the output stage refuses it.
     fn redirects(&self) -> Vec<SiteFile> {
         self.config
             .html
             .redirects
             .iter()
-            .map(|(from, to)| SiteFile::text(from.trim_start_matches('/'), redirect_html(to)))
+            .map(|(from, to)| {
+                let path: PathBuf = Path::new(from)
+                    .components()
+                    .filter(|c| !matches!(c, Component::RootDir | Component::CurDir))
+                    .collect();
+                SiteFile::text(path, redirect_html(to))
+            })
             .collect()
     }
 }

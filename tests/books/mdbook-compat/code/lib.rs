@@ -1,0 +1,6 @@
+fn main() {
+    let x = 1;
+    // ANCHOR: body
+    println!("{x}");
+    // ANCHOR_END: body
+}

@@ -1,0 +1,44 @@
+"""A small mdBook preprocessor for proofbook's tests.
+
+    python3 pre.py MODE [supports RENDERER]
+
+MODE: `replace` swaps {{VERSION}} for 1.2.3 in every chapter and records the
+context it was given in the chapter text; `hang` never answers; `garbage`
+prints something that is not JSON; `fail` exits with status 3; `html-only`
+supports html only; `no-html` supports no renderer.
+"""
+import json
+import sys
+import time
+
+args = sys.argv[1:]
+mode = args[0] if args else "replace"
+if "supports" in args:
+    renderer = args[args.index("supports") + 1]
+    sys.exit(1 if mode == "no-html" else 0 if renderer == "html" else 1)
+
+if mode == "hang":
+    time.sleep(3600)
+if mode == "garbage":
+    print("this is not a book")
+    sys.exit(0)
+if mode == "fail":
+    print("pre.py: something went wrong", file=sys.stderr)
+    sys.exit(3)
+
+context, book = json.load(sys.stdin)
+items = book.get("items", book.get("sections"))
+
+
+def walk(items):
+    for item in items:
+        chapter = item.get("Chapter") if isinstance(item, dict) else None
+        if chapter:
+            text = chapter["content"].replace("{{VERSION}}", "1.2.3")
+            text += f"\n\nSeen by pre.py: renderer={context['renderer']}, title={context['config']['book']['title']}, both-keys={'items' in book and 'sections' in book}\n"
+            chapter["content"] = text
+            walk(chapter["sub_items"])
+
+
+walk(items)
+json.dump({"items": items}, sys.stdout)

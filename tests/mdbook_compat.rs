@@ -1,0 +1,113 @@
+//! An mdBook-layout book (src/, book.toml with mdBook keys, a theme folder
+//! with mdBook files) builds unchanged, and the output matches mdBook's
+//! layout: pages, index, print page, redirects, assets.
+
+mod support;
+
+use support::{BookTest, broken_internal_links, main_of};
+
+fn built() -> BookTest {
+    let t = BookTest::from_fixture("mdbook-compat");
+    let run = t.build();
+    run.success();
+    t
+}
+
+#[test]
+fn layout_matches_mdbook() {
+    let t = built();
+    for file in [
+        "introduction.html",
+        "index.html",
+        "part1/index.html",
+        "part1/details.html",
+        "part1/deep.html",
+        "code.html",
+        "appendix.html",
+        "print.html",
+        "404.html",
+        "old/intro.html",
+        "gone.html",
+        "images/pic.svg",
+        "custom.css",
+        "custom.js",
+        "css/extra.css",
+        "CNAME",
+    ] {
+        assert!(t.root().join("book").join(file).is_file(), "missing {file}");
+    }
+    assert!(!t.root().join("book/index.hbs").exists());
+    assert_eq!(t.read("book/CNAME"), "compat.example.org\n");
+    let broken = broken_internal_links(&t.root().join("book"));
+    assert!(broken.is_empty(), "{broken:#?}");
+}
+
+#[test]
+fn warnings_name_what_is_not_used() {
+    let t = BookTest::from_fixture("mdbook-compat");
+    let run = t.build();
+    run.success();
+    let err = run.stderr();
+    assert!(err.contains("`index.hbs` is not used"), "{err}");
+    assert!(err.contains("`rust.edition` is accepted but has no effect"), "{err}");
+    assert!(err.contains("`output.html.search` is accepted but has no effect"), "{err}");
+}
+
+#[test]
+fn summary_titles_numbers_and_drafts() {
+    let t = built();
+    let page = t.read("book/part1/details.html");
+    assert!(page.contains("<title>Details - Compat Book</title>"), "title = SUMMARY name + book title");
+    assert!(page.contains("<strong aria-hidden=\"true\">1.1.</strong> Details</a>"));
+    assert!(page.contains("<strong aria-hidden=\"true\">1.1.1.</strong> Deep</a>"));
+    assert!(page.contains("<strong aria-hidden=\"true\">2.</strong> Unwritten</span>"));
+    assert!(page.contains("<strong aria-hidden=\"true\">3.</strong> Code</a>"), "numbers continue across parts");
+    assert!(page.contains("<li class=\"part-title\">Second part</li>"));
+    assert!(page.contains(">Introduction</a>"), "prefix chapter");
+    assert!(t.read("book/part1/deep.html").contains("<title>A Custom Title</title>"), "{{#title}} wins");
+}
+
+#[test]
+fn links_and_heading_ids() {
+    let t = built();
+    let intro = t.read("book/introduction.html");
+    for expected in [
+        "<a href=\"part1/index.html\">part one</a>",
+        "<a href=\"part1/details.html#some-details\">details section</a>",
+        "<a href=\"part1/deep.html#deep-heading\">reference style</a>",
+        "<a href=\"part1/details.html\">html link</a>",
+        "<a href=\"../README.md\">outside</a>",
+        "<a href=\"https://example.org\">external</a>",
+        "<a href=\"#introduction\">fragment</a>",
+        "<h2 id=\"repeated\">",
+        "<h2 id=\"repeated-1\">",
+        "<h2 id=\"heading-with-code-and-emphasis\">",
+        "href=\"custom.css\"",
+        "src=\"custom.js\"",
+    ] {
+        assert!(intro.contains(expected), "missing {expected}");
+    }
+    let details = t.read("book/part1/details.html");
+    assert!(details.contains("<h1 id=\"details\">"), "explicit id");
+    assert!(details.contains("href=\"../custom.css\""), "additional css from a nested page");
+    assert!(details.contains("https://example.org/compat/edit/main/src/part1/details.md"), "edit link");
+}
+
+#[test]
+fn markdown_features_as_mdbook_renders_them() {
+    let t = built();
+    insta::assert_snapshot!("part1_readme", main_of(&t.read("book/part1/index.html")));
+    insta::assert_snapshot!("code_page", main_of(&t.read("book/code.html")));
+}
+
+#[test]
+fn print_page_and_redirects() {
+    let t = built();
+    let print = t.read("book/print.html");
+    assert!(print.contains("id=\"details\""));
+    assert!(print.contains("href=\"#some-details\""), "links between chapters point into the page");
+    assert!(print.contains("src=\"images/pic.svg\""), "relative URLs re-based to the root");
+    let redirect = t.read("book/gone.html");
+    assert!(redirect.contains("URL=part1/details.html#details"), "{redirect}");
+    assert!(redirect.contains("location.hash"), "the fragment is kept");
+}
