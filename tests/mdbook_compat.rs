@@ -49,22 +49,38 @@ fn warnings_name_what_is_not_used() {
     run.success();
     let err = run.stderr();
     assert!(err.contains("`index.hbs` is not used"), "{err}");
-    assert!(err.contains("`rust.edition` is accepted but has no effect"), "{err}");
-    assert!(err.contains("`output.html.search` is accepted but has no effect"), "{err}");
+    assert!(
+        err.contains("`rust.edition` is accepted but has no effect"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`output.html.search` is accepted but has no effect"),
+        "{err}"
+    );
 }
 
 #[test]
 fn summary_titles_numbers_and_drafts() {
     let t = built();
     let page = t.read("book/part1/details.html");
-    assert!(page.contains("<title>Details - Compat Book</title>"), "title = SUMMARY name + book title");
+    assert!(
+        page.contains("<title>Details - Compat Book</title>"),
+        "title = SUMMARY name + book title"
+    );
     assert!(page.contains("<strong aria-hidden=\"true\">1.1.</strong> Details</a>"));
     assert!(page.contains("<strong aria-hidden=\"true\">1.1.1.</strong> Deep</a>"));
     assert!(page.contains("<strong aria-hidden=\"true\">2.</strong> Unwritten</span>"));
-    assert!(page.contains("<strong aria-hidden=\"true\">3.</strong> Code</a>"), "numbers continue across parts");
+    assert!(
+        page.contains("<strong aria-hidden=\"true\">3.</strong> Code</a>"),
+        "numbers continue across parts"
+    );
     assert!(page.contains("<li class=\"part-title\">Second part</li>"));
     assert!(page.contains(">Introduction</a>"), "prefix chapter");
-    assert!(t.read("book/part1/deep.html").contains("<title>A Custom Title</title>"), "{{#title}} wins");
+    assert!(
+        t.read("book/part1/deep.html")
+            .contains("<title>A Custom Title</title>"),
+        "{{#title}} wins"
+    );
 }
 
 #[test]
@@ -89,8 +105,14 @@ fn links_and_heading_ids() {
     }
     let details = t.read("book/part1/details.html");
     assert!(details.contains("<h1 id=\"details\">"), "explicit id");
-    assert!(details.contains("href=\"../custom.css\""), "additional css from a nested page");
-    assert!(details.contains("https://example.org/compat/edit/main/src/part1/details.md"), "edit link");
+    assert!(
+        details.contains("href=\"../custom.css\""),
+        "additional css from a nested page"
+    );
+    assert!(
+        details.contains("https://example.org/compat/edit/main/src/part1/details.md"),
+        "edit link"
+    );
 }
 
 #[test]
@@ -105,9 +127,18 @@ fn print_page_and_redirects() {
     let t = built();
     let print = t.read("book/print.html");
     assert!(print.contains("id=\"details\""));
-    assert!(print.contains("href=\"#some-details\""), "links between chapters point into the page");
-    assert!(print.contains("src=\"images/pic.svg\""), "relative URLs re-based to the root");
+    assert!(
+        print.contains("href=\"#some-details\""),
+        "links between chapters point into the page"
+    );
+    assert!(
+        print.contains("src=\"images/pic.svg\""),
+        "relative URLs re-based to the root"
+    );
     let redirect = t.read("book/gone.html");
-    assert!(redirect.contains("URL=part1/details.html#details"), "{redirect}");
+    assert!(
+        redirect.contains("URL=part1/details.html#details"),
+        "{redirect}"
+    );
     assert!(redirect.contains("location.hash"), "the fragment is kept");
 }

@@ -4,7 +4,12 @@
 //! links, absolute paths, links to other files and links that leave the
 //! book's root are left exactly as written.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+
+use crate::book::{Book, Chapter};
+use crate::diag::{Diagnostic, Severity};
+use crate::markdown::Document;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkKind {
@@ -126,6 +131,64 @@ fn normalize(path: &Path) -> PathBuf {
             }
             Component::CurDir => {}
             other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Every link to a chapter must reach a page, and every fragment an id on it.
+pub fn check_links(
+    book: &Book,
+    chapters: &[&Chapter],
+    docs: &[Document],
+    severity: Severity,
+) -> Vec<Diagnostic> {
+    let ids: HashMap<&Path, HashSet<&str>> = chapters
+        .iter()
+        .zip(docs)
+        .filter_map(|(c, d)| {
+            Some((
+                c.path.as_deref()?,
+                d.ids.iter().map(String::as_str).collect(),
+            ))
+        })
+        .collect();
+    let drafts: HashSet<&Path> = book
+        .chapters()
+        .into_iter()
+        .filter(|c| c.is_draft())
+        .filter_map(|c| c.source_path.as_deref())
+        .collect();
+    let mut out = Vec::new();
+    for doc in docs {
+        for link in &doc.links {
+            let problem = match (ids.get(link.target.as_path()), &link.fragment) {
+                (None, _) if drafts.contains(link.target.as_path()) => Some((
+                    "is a draft chapter with no page".to_owned(),
+                    "link to another chapter, or give this one a file in SUMMARY.md",
+                )),
+                (None, _) => Some((
+                    format!(
+                        "points to `{}`, which is not a chapter in SUMMARY.md",
+                        link.target.display()
+                    ),
+                    "fix the path, or add the page to SUMMARY.md",
+                )),
+                (Some(ids), Some(f)) if !f.is_empty() && !ids.contains(f.as_str()) => Some((
+                    format!("points to `#{f}`, which is not an anchor on that page"),
+                    "use the id of a heading on the target page (shown in its address bar when you click the heading)",
+                )),
+                _ => None,
+            };
+            if let Some((what, help)) = problem {
+                let message = format!("broken link `{}`: it {what}", link.written);
+                out.push(Diagnostic {
+                    severity,
+                    message,
+                    span: link.span.clone(),
+                    help: Some(help.to_owned()),
+                });
+            }
         }
     }
     out

@@ -5,11 +5,12 @@
 //! destination and swaps it in, so a failed build leaves the previous site
 //! as it was. This is the only module that writes under the build folder.
 
+pub mod assets;
 pub mod atomic;
 pub mod guard;
 
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use atomic::write_site;
 pub use guard::check_destination;
@@ -48,4 +49,25 @@ pub enum OutputError {
     UnsafePath { path: PathBuf },
     #[error(transparent)]
     Io(#[from] crate::fsutil::FsError),
+}
+
+/// The page a chapter becomes: `dir/x.md` → `dir/x.html`; a `README.md`
+/// becomes its folder's `index.html`, as mdBook's index step does.
+pub fn page_path(chapter: &Path) -> PathBuf {
+    if chapter
+        .file_name()
+        .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
+    {
+        chapter.with_file_name("index.html")
+    } else {
+        chapter.with_extension("html")
+    }
+}
+
+/// A book-relative file path as a site URL path (forward slashes, no `./`).
+pub fn url_of(path: &Path) -> String {
+    path.to_string_lossy()
+        .replace('\\', "/")
+        .trim_start_matches("./")
+        .to_owned()
 }

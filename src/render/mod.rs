@@ -12,6 +12,7 @@ pub mod highlight;
 pub mod page;
 pub mod print;
 pub mod sidebar;
+pub mod site;
 pub mod theme;
 
 pub use highlight::Highlighter;

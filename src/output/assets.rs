@@ -1,0 +1,90 @@
+//! The site's files that are not pages: the theme's assets, the generated
+//! syntax stylesheet, the book's non-Markdown files, additional CSS/JS and
+//! the CNAME file.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Span};
+use crate::output::{Content, SiteFile, url_of};
+use crate::render::{Highlighter, Theme};
+
+/// Every file of the site but the pages. The book's own files come first,
+/// so they win over theme files of the same name.
+pub fn static_files(config: &Config, theme: &Theme, diags: &mut Vec<Diagnostic>) -> Vec<SiteFile> {
+    let mut files: Vec<SiteFile> = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut add = |f: SiteFile, files: &mut Vec<SiteFile>| {
+        if seen.insert(f.path.clone()) {
+            files.push(f);
+        }
+    };
+    // The book's own files first: they win over theme files of the same name.
+    for entry in WalkDir::new(&config.src)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".git")
+        .filter_map(Result::ok)
+    {
+        let path = entry.path();
+        if entry.file_type().is_file() && path.extension().is_none_or(|e| e != "md") {
+            let rel = path.strip_prefix(&config.src).unwrap_or(path).to_owned();
+            add(
+                SiteFile {
+                    path: rel,
+                    content: Content::CopyOf(path.to_owned()),
+                },
+                &mut files,
+            );
+        }
+    }
+    for extra in config
+        .html
+        .additional_css
+        .iter()
+        .chain(&config.html.additional_js)
+    {
+        let from = config.root.join(extra);
+        if from.is_file() {
+            add(
+                SiteFile {
+                    path: PathBuf::from(url_of(extra)),
+                    content: Content::CopyOf(from),
+                },
+                &mut files,
+            );
+        } else {
+            diags.push(
+                Diagnostic::error(format!("additional file `{}` does not exist", extra.display()), Some(Span::file(config.root.join("book.toml"))))
+                    .with_help("paths in additional-css and additional-js are relative to the folder of book.toml"),
+            );
+        }
+    }
+    if !theme
+        .assets
+        .contains_key(Path::new("static/css/syntax.css"))
+    {
+        add(
+            SiteFile::text("static/css/syntax.css", Highlighter::css()),
+            &mut files,
+        );
+    }
+    for (path, bytes) in &theme.assets {
+        add(
+            SiteFile {
+                path: path.clone(),
+                content: Content::Bytes(bytes.clone()),
+            },
+            &mut files,
+        );
+    }
+    if let Some(cname) = &config.html.cname {
+        add(SiteFile::text("CNAME", format!("{cname}\n")), &mut files);
+    }
+    // GitHub Pages would otherwise hide files whose names start with `_`.
+    add(SiteFile::text(".nojekyll", String::new()), &mut files);
+    files
+}

@@ -1,0 +1,307 @@
+//! Rendering every page of the site: what the pages share is computed once
+//! (`SiteRenderer::new`); each page is then one template call with borrowed
+//! views. Chapter pages, the index fallback, print.html, 404.html and the
+//! redirect pages are made here.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::book::{Book, Chapter};
+use crate::config::Config;
+use crate::diag::{Diagnostic, has_errors};
+use crate::markdown::links::{path_to_root, relative_url};
+use crate::markdown::{Document, ParseContext, parse_chapter};
+use crate::output::{SiteFile, page_path, url_of};
+use crate::render::context::{
+    BookView, NavLink, PageCtx, PageView, PrintChapterView, PrintCtx, SiteView, TocEntry,
+};
+use crate::render::print::{self, PrintInput};
+use crate::render::sidebar::Sidebar;
+use crate::render::{self, Highlighter, Theme, body};
+
+/// What every page shares, computed once.
+pub struct SiteRenderer<'a> {
+    config: &'a Config,
+    theme: &'a Theme,
+    view: SiteView<'a>,
+    sidebar: Sidebar,
+    pub highlighter: Highlighter,
+}
+
+impl<'a> SiteRenderer<'a> {
+    pub fn new(
+        config: &'a Config,
+        live_reload_script: Option<&'a str>,
+        theme: &'a Theme,
+        book: &Book,
+        pages: &HashMap<PathBuf, PathBuf>,
+    ) -> SiteRenderer<'a> {
+        let mut css_files = vec![
+            "static/css/main.css".to_owned(),
+            "static/css/syntax.css".to_owned(),
+        ];
+        css_files.extend(config.html.additional_css.iter().map(|p| url_of(p)));
+        let mut js_files = vec!["static/js/main.js".to_owned()];
+        js_files.extend(config.html.additional_js.iter().map(|p| url_of(p)));
+        let view = SiteView {
+            book: BookView {
+                title: config.book.title.as_deref().unwrap_or(""),
+                description: config.book.description.as_deref().unwrap_or(""),
+                language: &config.book.language,
+                text_direction: config.book.text_direction.as_str(),
+                authors: &config.book.authors,
+            },
+            css_files,
+            js_files,
+            default_theme: config.html.default_theme,
+            git_repository_url: config.html.git_repository_url.as_deref(),
+            live_reload_script,
+        };
+        SiteRenderer {
+            config,
+            theme,
+            view,
+            sidebar: Sidebar::new(book, pages, !config.html.no_section_label),
+            highlighter: Highlighter::default(),
+        }
+    }
+
+    fn html_title(&self, name: &str, doc: &Document) -> String {
+        if let Some(t) = &doc.title {
+            return t.clone();
+        }
+        match self.config.book.title.as_deref() {
+            Some(book) if !book.is_empty() => format!("{name} - {book}"),
+            _ => name.to_owned(),
+        }
+    }
+
+    /// Renders chapter `i` as the page at `out`.
+    pub fn chapter_page(
+        &self,
+        chapters: &[&Chapter],
+        docs: &[Document],
+        bodies: &[String],
+        i: usize,
+        out: &Path,
+    ) -> Result<String, Diagnostic> {
+        let (ch, doc) = (chapters[i], &docs[i]);
+        let here = out.to_string_lossy().replace('\\', "/");
+        let root = path_to_root(out);
+        let nav = |j: Option<usize>| {
+            let c = chapters.get(j?)?;
+            Some(NavLink {
+                title: c.name.clone(),
+                url: relative_url(out, &page_path(c.path.as_deref()?), None),
+            })
+        };
+        let content = &bodies[i];
+        let real_page = page_path(ch.path.as_deref().unwrap_or(Path::new("")));
+        let ctx = PageCtx {
+            site: &self.view,
+            page: PageView {
+                title: &ch.name,
+                html_title: self.html_title(&ch.name, doc),
+                content,
+                toc: doc
+                    .headings
+                    .iter()
+                    .filter(|h| h.level >= 2)
+                    .map(|h| TocEntry {
+                        level: h.level,
+                        id: &h.id,
+                        text: &h.text,
+                    })
+                    .collect(),
+                number: ch
+                    .number
+                    .as_ref()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                path: &here,
+                edit_url: self.edit_url(ch),
+            },
+            sidebar: self.sidebar.for_page(&root, &real_page.to_string_lossy()),
+            path_to_root: root,
+            prev: nav(i.checked_sub(1)),
+            next: nav(Some(i + 1)),
+            base_url: None,
+        };
+        render::page::render(
+            self.theme,
+            "page.html",
+            &ctx,
+            self.config.html.theme_dir.as_deref(),
+        )
+    }
+
+    fn edit_url(&self, ch: &Chapter) -> Option<String> {
+        let template = self.config.html.edit_url_template.as_deref()?;
+        let src = self
+            .config
+            .src
+            .strip_prefix(&self.config.root)
+            .unwrap_or(&self.config.src);
+        let path = src.join(ch.source_path.as_deref()?);
+        Some(template.replace("{path}", &path.to_string_lossy().replace('\\', "/")))
+    }
+
+    /// `index.html` when no chapter is the index: the first chapter again
+    /// when it sits at the root, else a redirect to it.
+    pub fn index_fallback(
+        &self,
+        chapters: &[&Chapter],
+        docs: &[Document],
+        bodies: &[String],
+    ) -> Vec<SiteFile> {
+        let Some(first) = chapters.first().and_then(|c| c.path.as_deref()) else {
+            return Vec::new();
+        };
+        let first_page = page_path(first);
+        if first_page.parent().is_none_or(|p| p.as_os_str().is_empty())
+            && let Ok(html) = self.chapter_page(chapters, docs, bodies, 0, Path::new("index.html"))
+        {
+            return vec![SiteFile::text("index.html", html)];
+        }
+        vec![SiteFile::text(
+            "index.html",
+            redirect_html(&first_page.to_string_lossy().replace('\\', "/")),
+        )]
+    }
+
+    /// `print.html`: the whole book on one page.
+    pub fn print_page(
+        &self,
+        chapters: &[&Chapter],
+        docs: &[Document],
+        bodies: &[String],
+    ) -> Result<SiteFile, Diagnostic> {
+        let pages: Vec<PathBuf> = chapters
+            .iter()
+            .map(|c| page_path(c.path.as_deref().unwrap_or(Path::new(""))))
+            .collect();
+        let inputs: Vec<PrintInput<'_>> = (0..chapters.len())
+            .map(|i| PrintInput {
+                page: &pages[i],
+                name: &chapters[i].name,
+                body: &bodies[i],
+                ids: &docs[i].ids,
+                h1_id: docs[i]
+                    .headings
+                    .iter()
+                    .find(|h| h.level == 1)
+                    .map(|h| h.id.as_str()),
+            })
+            .collect();
+        let printed = print::print_chapters(&inputs);
+        let ctx = PrintCtx {
+            site: &self.view,
+            page: PageView {
+                title: self.view.book.title,
+                html_title: self.view.book.title.to_owned(),
+                content: "",
+                toc: Vec::new(),
+                number: String::new(),
+                path: "print.html",
+                edit_url: None,
+            },
+            chapters: printed
+                .iter()
+                .map(|c| PrintChapterView {
+                    id: &c.id,
+                    title: &c.title,
+                    content: &c.content,
+                })
+                .collect(),
+            path_to_root: String::new(),
+            sidebar: self.sidebar.for_page("", "print.html"),
+        };
+        let html = render::page::render(
+            self.theme,
+            "print.html",
+            &ctx,
+            self.config.html.theme_dir.as_deref(),
+        )?;
+        Ok(SiteFile::text("print.html", html))
+    }
+
+    /// `404.html`, from the book's 404 file when it has one.
+    pub fn not_found_page(
+        &self,
+        ctx: &ParseContext<'_>,
+    ) -> Result<(SiteFile, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let input = Path::new(&self.config.html.input_404);
+        let file = self.config.src.join(input);
+        let (doc, diags) = match std::fs::read_to_string(&file) {
+            Ok(text) => parse_chapter(ctx, input, &text),
+            Err(_) => {
+                let text = "# Page not found\n\nThere is no page at this address. Use the table of contents to find what you were looking for.\n";
+                parse_chapter(ctx, input, text)
+            }
+        };
+        if has_errors(&diags) {
+            return Err(diags);
+        }
+        let content = body::body_html(&doc, &self.highlighter);
+        let name = doc
+            .headings
+            .first()
+            .map_or("Page not found", |h| h.text.as_str())
+            .to_owned();
+        let ctx = PageCtx {
+            site: &self.view,
+            page: PageView {
+                title: &name,
+                html_title: self.html_title("Page not found", &doc),
+                content: &content,
+                toc: Vec::new(),
+                number: String::new(),
+                path: "404.html",
+                edit_url: None,
+            },
+            sidebar: self.sidebar.for_page("", "404.html"),
+            path_to_root: String::new(),
+            prev: None,
+            next: None,
+            base_url: Some(self.config.html.site_url.as_deref().unwrap_or("/")),
+        };
+        let html = render::page::render(
+            self.theme,
+            "404.html",
+            &ctx,
+            self.config.html.theme_dir.as_deref(),
+        )
+        .map_err(|d| vec![d])?;
+        Ok((SiteFile::text("404.html", html), diags))
+    }
+
+    /// One page per `[output.html.redirect]` entry. Keys are site paths,
+    /// written `/old.html` or `./old.html`; a key that climbs out of the site
+    /// (`../x.html`) is kept as written, and the output stage refuses it.
+    pub fn redirects(&self) -> Vec<SiteFile> {
+        self.config
+            .html
+            .redirects
+            .iter()
+            .map(|(from, to)| {
+                let path: PathBuf = Path::new(from)
+                    .components()
+                    .filter(|c| !matches!(c, Component::RootDir | Component::CurDir))
+                    .collect();
+                SiteFile::text(path, redirect_html(to))
+            })
+            .collect()
+    }
+}
+
+/// A page that sends the reader to `to`, keeping the `#fragment` they came
+/// with (JavaScript) and falling back to a meta refresh and a plain link.
+fn redirect_html(to: &str) -> String {
+    let to = render::escape_html(to);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting…</title>\n\
+         <meta http-equiv=\"refresh\" content=\"0; URL={to}\">\n<link rel=\"canonical\" href=\"{to}\">\n\
+         <script>location.replace(\"{to}\" + location.hash);</script>\n</head>\n\
+         <body><p>This page has moved to <a href=\"{to}\">{to}</a>.</p></body>\n</html>\n"
+    )
+}
