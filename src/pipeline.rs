@@ -46,10 +46,11 @@ pub enum BuildError {
 
 /// Builds the site into the destination, replacing the previous one whole.
 pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let dest = match &options.dest {
+    let base = match &options.dest {
         Some(d) => std::path::absolute(d).unwrap_or_else(|_| d.clone()),
         None => config.build_dir.clone(),
     };
+    let dest = if config.html_in_subfolder { base.join("html") } else { base };
     output::check_destination(&dest, &config.root, &config.src)?;
     let site = plan_site(config, options).map_err(BuildError::Book)?;
     output::write_site(&dest, &site.files)?;

@@ -29,8 +29,12 @@ pub struct Config {
     pub book: BookMeta,
     /// Folder with SUMMARY.md and the chapters.
     pub src: PathBuf,
-    /// Where `build` writes the site.
+    /// Where `build` writes: the site itself, or its parent when
+    /// `html_in_subfolder` is set.
     pub build_dir: PathBuf,
+    /// mdBook writes each renderer's output into `build-dir/NAME/` when a
+    /// book names more than one renderer; the HTML then lives in `html/`.
+    pub html_in_subfolder: bool,
     pub html: HtmlOptions,
     /// Whether a link to a missing page or `#anchor` fails the build.
     pub broken_links: Severity,
@@ -218,6 +222,7 @@ fn resolve(
         })
         .collect();
     let build_dir = root.join(raw.build.build_dir.unwrap_or_else(|| PathBuf::from("book")));
+    let html_in_subfolder = !raw.output.others.is_empty();
     let html = raw.output.html.unwrap_or_default();
     for name in raw.output.others.keys() {
         warnings.push(
@@ -225,7 +230,7 @@ fn resolve(
                 format!("renderer `output.{name}` is not run: proofbook renders HTML only"),
                 span_of(&["output", name]),
             )
-            .with_help("the HTML site is still built; run that renderer with mdBook if you need its output"),
+            .with_help("the HTML site is still built (in html/ under the build folder, where mdBook puts it when a book has several renderers)"),
         );
     }
     Config {
@@ -239,6 +244,7 @@ fn resolve(
         },
         src,
         build_dir,
+        html_in_subfolder,
         html: resolve_html(html, root),
         broken_links,
         preprocessors,

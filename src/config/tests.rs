@@ -25,6 +25,7 @@ fn empty_file_gives_defaults() {
     assert_eq!(config.book.language, "en");
     assert!(config.html.smart_punctuation);
     assert!(config.html.print_enable);
+    assert!(!config.html_in_subfolder);
     assert!(warnings.is_empty());
 }
 

@@ -235,7 +235,8 @@ impl<'a> SiteRenderer<'a> {
         let (doc, diags) = match std::fs::read_to_string(&file) {
             Ok(text) => parse_chapter(ctx, input, &text),
             Err(_) => {
-                let text = "# Page not found\n\nThere is no page at this address. Use the table of contents to find what you were looking for.\n";
+                // The heading matches mdBook's, so a link to its id still works.
+                let text = "# Document not found (404)\n\nThere is no page at this address. Use the table of contents to find what you were looking for.\n";
                 parse_chapter(ctx, input, text)
             }
         };
