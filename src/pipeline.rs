@@ -50,7 +50,11 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         Some(d) => std::path::absolute(d).unwrap_or_else(|_| d.clone()),
         None => config.build_dir.clone(),
     };
-    let dest = if config.html_in_subfolder { base.join("html") } else { base };
+    let dest = if config.html_in_subfolder {
+        base.join("html")
+    } else {
+        base
+    };
     output::check_destination(&dest, &config.root, &config.src)?;
     let site = plan_site(config, options).map_err(BuildError::Book)?;
     output::write_site(&dest, &site.files)?;
@@ -106,7 +110,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
     };
     let ctx = ParseContext {
         options: options_md,
-        root: &config.root,
+        root: &config.include_root,
         src: &config.src,
         pages: &pages,
         expand_includes: !preprocessed.includes_expanded,

@@ -163,7 +163,9 @@ fn order(specs: &[PreprocessorSpec], diags: &mut Vec<Diagnostic>) -> Option<Vec<
 }
 
 fn expand_includes(config: &Config, book: &mut Book, diags: &mut Vec<Diagnostic>) {
-    let ctx = IncludeContext { root: &config.root };
+    let ctx = IncludeContext {
+        root: &config.include_root,
+    };
     book.for_each_chapter_mut(|ch| {
         if let Some(path) = &ch.path {
             let expanded = include::expand(&ctx, &config.src.join(path), &ch.content);
@@ -193,6 +195,7 @@ fn run_one(
                 .map_err(|e| fail(e, "fix `command` in book.toml"))?;
             probe
                 .args(["supports", "html"])
+                .current_dir(&config.root)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null());
             match probe.status() {

@@ -29,6 +29,9 @@ pub struct Config {
     pub book: BookMeta,
     /// Folder with SUMMARY.md and the chapters.
     pub src: PathBuf,
+    /// Includes read files under this folder silently: the git repository
+    /// that holds the book, or the book's root when there is none.
+    pub include_root: PathBuf,
     /// Where `build` writes: the site itself, or its parent when
     /// `html_in_subfolder` is set.
     pub build_dir: PathBuf,
@@ -242,6 +245,11 @@ fn resolve(
             language: raw.book.language.unwrap_or_else(|| "en".to_owned()),
             text_direction: raw.book.text_direction.unwrap_or_default(),
         },
+        include_root: root
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .unwrap_or(root)
+            .to_owned(),
         src,
         build_dir,
         html_in_subfolder,

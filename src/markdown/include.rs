@@ -9,7 +9,9 @@
 //! chain of files, not by a depth limit.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
 
 use crate::diag::{Diagnostic, Span, line_col};
 use crate::fsutil;
@@ -63,8 +65,11 @@ impl SourceMap {
     }
 }
 
-/// What a directive can reach: files under `root` (the book's root folder).
+/// Where directives read from.
 pub struct IncludeContext<'a> {
+    /// Files under this folder are included silently; others with a
+    /// warning. It is the repository that holds the book, or the book's
+    /// folder when there is none (`Config::include_root`).
     pub root: &'a Path,
 }
 
@@ -151,14 +156,15 @@ fn include_file(
     let base = source.path.parent().unwrap_or(Path::new(""));
     let target = normalize(&base.join(path_arg));
     if !target.starts_with(ctx.root) {
+        // mdBook reads such files, and real books include code from the
+        // repository around them, so this is worth a look, not a failure.
         out.diagnostics.push(
-            Diagnostic::error(
-                format!("`{path_arg}` is outside the book's folder"),
-                Some(span),
+            Diagnostic::warning(
+                format!("`{path_arg}` is outside the book's folder and its repository"),
+                Some(span.clone()),
             )
-            .with_help("includes may read files anywhere under the folder that holds book.toml"),
+            .with_help("its text is published with the book; make sure that is meant"),
         );
-        return;
     }
     if let Some(pos) = chain.iter().position(|p| *p == target) {
         let names: Vec<String> = chain[pos..]
@@ -417,49 +423,46 @@ struct Directive<'a> {
     end: usize,
 }
 
-/// All `{{#name arg}}` directives in `text`, in order.
+/// mdBook's grammar for directives: `{{#type args}}` with optional space
+/// after the braces and at least one character of arguments (which may run
+/// over lines), or a backslash-escaped one, which runs to the last `}}` on
+/// its line.
+static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\\\{\{#.*\}\}|\{\{\s*#([a-zA-Z0-9_]+)\s+([^}]+)\}\}")
+        .expect("the pattern is valid")
+});
+
+/// All directives in `text`, in order. Unknown types (another
+/// preprocessor's, say) are left in the text.
 fn find_directives(text: &str) -> Vec<Directive<'_>> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(pos) = text[from..].find("{{#") {
-        let start = from + pos;
-        let Some(close) = text[start..].find("}}") else {
-            break;
-        };
-        let end = start + close + 2;
-        let body = &text[start + 3..end - 2];
-        let (name, arg) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
-        let kind = match name {
-            "include" => Some(Kind::Include),
-            "rustdoc_include" => Some(Kind::RustdocInclude),
-            "playground" | "playpen" => Some(Kind::Playground),
-            "title" => Some(Kind::Title),
-            _ => None,
-        };
-        match kind {
-            Some(_) if body.contains('\n') => from = start + 3,
-            Some(_) if start > 0 && text.as_bytes()[start - 1] == b'\\' => {
-                out.push(Directive {
+    DIRECTIVE
+        .captures_iter(text)
+        .filter_map(|cap| {
+            let whole = cap.get(0)?;
+            let (start, end) = (whole.start(), whole.end());
+            if whole.as_str().starts_with('\\') {
+                return Some(Directive {
                     kind: Kind::Escaped,
-                    arg,
-                    start: start - 1,
-                    end,
-                });
-                from = end;
-            }
-            Some(kind) => {
-                out.push(Directive {
-                    kind,
-                    arg,
+                    arg: "",
                     start,
                     end,
                 });
-                from = end;
             }
-            None => from = start + 3,
-        }
-    }
-    out
+            let kind = match &cap[1] {
+                "include" => Kind::Include,
+                "rustdoc_include" => Kind::RustdocInclude,
+                "playground" | "playpen" => Kind::Playground,
+                "title" => Kind::Title,
+                _ => return None,
+            };
+            Some(Directive {
+                kind,
+                arg: cap.get(2)?.as_str(),
+                start,
+                end,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

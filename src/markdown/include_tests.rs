@@ -107,10 +107,10 @@ fn include_cycle_is_reported_with_its_chain() {
 }
 
 #[test]
-fn files_outside_the_book_root_are_refused() {
+fn files_outside_the_include_root_are_included_with_a_warning() {
     let dir = root_with(&[
-        ("book/src/a.md", "{{#include ../../secret.txt}}"),
-        ("secret.txt", "s"),
+        ("book/src/a.md", "{{#include ../../shared.txt}}"),
+        ("shared.txt", "s"),
     ]);
     let root = dir.path().join("book");
     let file = root.join("src/a.md");
@@ -119,8 +119,32 @@ fn files_outside_the_book_root_are_refused() {
         &file,
         &fs::read_to_string(&file).unwrap(),
     );
-    assert!(out.diagnostics[0].message.contains("outside the book"));
-    assert_eq!(out.text, "");
+    assert_eq!(out.text, "s");
+    assert!(!out.diagnostics[0].is_error());
+    assert!(
+        out.diagnostics[0]
+            .message
+            .contains("outside the book's folder")
+    );
+}
+
+#[test]
+fn directive_grammar_follows_mdbook() {
+    let dir = root_with(&[
+        (
+            "src/a.md",
+            "`{{#include}}`d, {{ #include x.txt }}, {{#include\n  x.txt}}, {{#custom y}}, \\{{#include x.txt}} and {{#include x.txt}}\n",
+        ),
+        ("src/x.txt", "X"),
+    ]);
+    let out = expand_in(dir.path(), "src/a.md");
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    // No argument: not a directive. Spaces and a line break are allowed.
+    // An escaped directive runs to the last `}}` on its line, as in mdBook.
+    assert_eq!(
+        out.text,
+        "`{{#include}}`d, X, X, {{#custom y}}, {{#include x.txt}} and {{#include x.txt}}\n"
+    );
 }
 
 #[test]

@@ -155,12 +155,18 @@ fn rewrite_url(
     rebased
 }
 
+/// Resolves `.` and `..`; a `..` that climbs above the start is kept, so a
+/// link that leaves the site still leaves it after re-basing.
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             Component::ParentDir => {
-                out.pop();
+                if out.file_name().is_some() {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
             }
             Component::CurDir => {}
             other => out.push(other),
@@ -216,5 +222,16 @@ mod tests {
         assert!(b.contains("<a href=\"#intro\">a</a>"), "{b}");
         assert!(b.contains("<img src=\"guide/dot.svg\">"), "{b}");
         assert!(b.contains("<a href=\"#b-page\">self</a>"), "{b}");
+        let out = print_chapters(&[PrintInput {
+            page: Path::new("a.html"),
+            name: "A",
+            body: "<a href=\"../README.md\">up</a>",
+            ids: &[],
+            h1_id: None,
+        }]);
+        assert!(
+            out[0].content.contains("href=\"../README.md\""),
+            "a link that leaves the site still does"
+        );
     }
 }

@@ -151,7 +151,7 @@ pub fn broken_internal_links(site: &Path) -> Vec<String> {
         if page.file_name().is_some_and(|n| n == "404.html") {
             continue; // Its links are relative to the site URL (<base>), not to its folder.
         }
-        for href in attr_values(html, " href=") {
+        for href in attr_values(&without_code(html), " href=") {
             if href.contains("://")
                 || href.starts_with("mailto:")
                 || href.starts_with('/')
@@ -188,6 +188,21 @@ pub fn broken_internal_links(site: &Path) -> Vec<String> {
         }
     }
     broken
+}
+
+/// `html` without its `<pre>` blocks, whose text may look like markup.
+fn without_code(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<pre") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("</pre>") {
+            Some(end) => rest = &rest[start + end + "</pre>".len()..],
+            None => rest = "",
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn attr_values(html: &str, attr: &str) -> Vec<String> {
