@@ -52,15 +52,23 @@ fn chapter(i: usize, n: usize) -> String {
     let mut s = format!("# Chapter {i}\n\n");
     for section in 0..3 {
         writeln!(s, "## Section {section} of chapter {i}\n").unwrap();
-        writeln!(
-            s,
-            "Concurrency in Python is a matter of *choosing* the model that fits the work: \
-             **threads** for blocking calls, `asyncio` for many waits, processes for CPU work. \
-             See [the next chapter](../part{:03}/ch{next:04}.md#section-1-of-chapter-{next}) \
-             and [this section](#section-{section}-of-chapter-{i}).\n",
-            next / 10
-        )
-        .unwrap();
+        // About 330 words of prose per section, a thousand per chapter: the
+        // size of a typical documentation page.
+        for paragraph in 0..4 {
+            writeln!(
+                s,
+                "Paragraph {paragraph}: concurrency in Python is a matter of *choosing* the model that fits \
+                 the work at hand. **Threads** suit blocking calls into libraries that release the GIL, \
+                 `asyncio` suits many concurrent waits on sockets and timers, and processes suit \
+                 CPU-bound pure Python, sized to the cores the machine really has. Measure before \
+                 deciding: the numbers on one laptop say little about a container with a CPU quota, \
+                 and start-up, pickling and memory per worker all change the answer. See \
+                 [the next chapter](../part{:03}/ch{next:04}.md#section-1-of-chapter-{next}) and \
+                 [this section](#section-{section}-of-chapter-{i}) for the measurements behind it.\n",
+                next / 10
+            )
+            .unwrap();
+        }
         s.push_str("| model | best for | cost |\n|:--|:--|--:|\n| threads | blocking I/O | low |\n| asyncio | many waits | lowest |\n| processes | CPU work | high |\n\n");
         s.push_str("- first point, with `code`\n- second point\n  - nested point\n\n1. step one\n2. step two\n\n");
         s.push_str("```python norun\n");

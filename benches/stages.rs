@@ -38,7 +38,11 @@ fn stages(c: &mut Criterion) {
         .map(|(a, b)| (PathBuf::from(a), PathBuf::from(b)))
         .collect();
     let ctx = ParseContext {
-        options: MarkdownOptions { smart_punctuation: true, definition_lists: true, admonitions: true },
+        options: MarkdownOptions {
+            smart_punctuation: true,
+            definition_lists: true,
+            admonitions: true,
+        },
         root: Path::new("/nonexistent"),
         src: Path::new("/nonexistent/src"),
         pages: &pages,
@@ -49,11 +53,33 @@ fn stages(c: &mut Criterion) {
         b.iter(|| parse_chapter(&ctx, Path::new("ch.md"), &text))
     });
 
-    let summary: String = (0..1000).map(|i| format!("- [Chapter {i}](part/ch{i}.md)\n")).collect();
+    let summary: String = (0..1000)
+        .map(|i| format!("- [Chapter {i}](part/ch{i}.md)\n"))
+        .collect();
     c.bench_function("parse SUMMARY.md with 1000 entries", |b| {
         b.iter(|| proofbook::book::summary::parse_summary(&summary))
     });
 }
 
 criterion_group!(benches, stages);
-criterion_main!(benches);
+criterion_main!(benches, parts);
+
+fn syntect_parts(c: &mut Criterion) {
+    use syntect::parsing::{ParseState, SyntaxSet};
+    let ss = SyntaxSet::load_defaults_newlines();
+    let syntax = ss.find_syntax_by_token("python").unwrap();
+    let code = python_block(7);
+    c.bench_function(
+        "stock syntect grammar, parse only, 30-line python block",
+        |b| {
+            b.iter(|| {
+                let mut state = ParseState::new(syntax);
+                for line in code.split_inclusive('\n') {
+                    std::hint::black_box(state.parse_line(line, &ss).unwrap());
+                }
+            })
+        },
+    );
+}
+
+criterion_group!(parts, syntect_parts);

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -33,6 +34,7 @@ pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
     pub warnings: Vec<Diagnostic>,
+    pub timings: Timings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,12 +59,16 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
     };
     output::check_destination(&dest, &config.root, &config.src)?;
     let site = plan_site(config, options).map_err(BuildError::Book)?;
+    let mut timings = site.timings;
+    let mut clock = Instant::now();
     output::write_site(&dest, &site.files)?;
+    timings.lap("write", &mut clock);
     Ok(BuildReport {
         dest,
         pages: site.pages,
         files: site.files.len(),
         warnings: site.warnings,
+        timings,
     })
 }
 
@@ -71,12 +77,30 @@ pub struct SitePlan {
     pub files: Vec<SiteFile>,
     pub pages: usize,
     pub warnings: Vec<Diagnostic>,
+    pub timings: Timings,
+}
+
+/// Wall time of each phase of a build, for the summary line and for
+/// finding where time goes. Only the pipeline reads the clock.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    fn lap(&mut self, name: &'static str, since: &mut Instant) {
+        let now = Instant::now();
+        self.phases.push((name, now - *since));
+        *since = now;
+    }
 }
 
 /// Runs the stages up to (not including) writing. Errors come back with the
 /// warnings found so far, in one list.
 pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Vec<Diagnostic>> {
     let mut diags = Vec::new();
+    let mut timings = Timings::default();
+    let mut clock = Instant::now();
     let (theme, theme_warnings) = render::theme::load(config.html.theme_dir.as_deref())?;
     diags.extend(theme_warnings);
 
@@ -91,6 +115,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
         return Err(diags);
     }
     let book = preprocessed.book;
+    timings.lap("load", &mut clock);
 
     let chapters: Vec<&Chapter> = book
         .chapters()
@@ -139,6 +164,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
     if has_errors(&diags) {
         return Err(diags);
     }
+    timings.lap("parse", &mut clock);
 
     let site = SiteRenderer::new(
         config,
@@ -151,6 +177,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
         .par_iter()
         .map(|d| body::body_html(d, &site.highlighter))
         .collect();
+    timings.lap("highlight", &mut clock);
     let rendered: Vec<Result<SiteFile, Diagnostic>> = (0..chapters.len())
         .into_par_iter()
         .map(|i| {
@@ -171,6 +198,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
             Err(d) => diags.push(d),
         }
     }
+    timings.lap("pages", &mut clock);
     if config.html.print_enable {
         match site.print_page(&chapters, &docs, &bodies) {
             Ok(f) => files.push(f),
@@ -196,9 +224,11 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
     if has_errors(&diags) {
         return Err(diags);
     }
+    timings.lap("other files", &mut clock);
     Ok(SitePlan {
         files,
         pages: page_count,
         warnings: diags,
+        timings,
     })
 }

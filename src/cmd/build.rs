@@ -38,6 +38,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 r.dest.display(),
                 started.elapsed().as_secs_f64()
             );
+            let phases: Vec<String> = r
+                .timings
+                .phases
+                .iter()
+                .map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64()))
+                .collect();
+            eprintln!("  {}", phases.join(" · "));
             Ok(ExitCode::SUCCESS)
         }
         Err(BuildError::Book(diags)) => Ok(report::failed(&diags)),

@@ -1,29 +1,106 @@
-//! Build-time syntax highlighting with syntect, into CSS classes.
+//! Build-time syntax highlighting with syntect, into a small set of CSS
+//! classes.
 //!
-//! Colours live in a generated stylesheet (`css()`: a light palette, and a
-//! dark one scoped to the dark theme), never inline, so one page serves both
-//! modes. Syntax definitions come from syntect's precompiled dump, so no
-//! `.sublime-syntax` file is parsed at build time.
+//! syntect parses each line into a stack of scopes; a token's class is the
+//! entry of `CLASSES` whose selector matches that stack best (syntect's own
+//! theme matching does the work: a generated theme whose "colour" for each
+//! selector is the class's index). Tokens get flat, short spans
+//! (`<span class="hl-k">def</span>`), never nested, so a line is always a
+//! balanced piece of HTML and the pages stay small. Colours live in a
+//! generated stylesheet (`css()`: a light palette, and a dark one scoped to
+//! the dark theme), never inline.
+//!
+//! Python, the language whose examples proofbook runs, uses a compact
+//! grammar of our own (`syntaxes/Python.sublime-syntax`, about six times
+//! faster than the stock one, which dominated build time); every other
+//! language uses syntect's stock set. Both load from precompiled dumps: no
+//! `.sublime-syntax` file is parsed when a book is built.
 
-use syntect::highlighting::ThemeSet;
-use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
-use syntect::parsing::SyntaxSet;
+use std::str::FromStr;
+
+use syntect::highlighting::{
+    Color, FontStyle, HighlightIterator, HighlightState, Highlighter as ThemeMatcher,
+    ScopeSelectors, StyleModifier, Theme, ThemeItem, ThemeSet, ThemeSettings,
+};
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use crate::markdown::code::CodeLine;
 
-const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+/// Token classes: the CSS class (after `hl-`), the scope selector that picks
+/// it, and the scope whose colour in a real theme becomes its colour.
+const CLASSES: &[(&str, &str, &str)] = &[
+    ("c", "comment", "comment.line"),
+    ("s", "string", "string.quoted.double"),
+    (
+        "se",
+        "constant.character.escape",
+        "constant.character.escape",
+    ),
+    ("k", "keyword", "keyword.control"),
+    ("o", "keyword.operator", "keyword.operator"),
+    ("kd", "storage", "storage.type"),
+    ("m", "constant.numeric", "constant.numeric"),
+    ("kc", "constant.language", "constant.language"),
+    (
+        "cn",
+        "constant.other, variable.other.constant",
+        "constant.other",
+    ),
+    ("nf", "entity.name.function", "entity.name.function"),
+    (
+        "nd",
+        "entity.name.function.decorator, meta.annotation, punctuation.definition.annotation",
+        "entity.name.function.decorator",
+    ),
+    (
+        "nc",
+        "entity.name.class, entity.name.type, entity.name.struct, entity.name.enum",
+        "entity.name.class",
+    ),
+    (
+        "nb",
+        "support.function, support.type, support.class, support.constant",
+        "support.function",
+    ),
+    ("mc", "support.macro, entity.name.macro", "support.macro"),
+    (
+        "v",
+        "variable.language, variable.parameter",
+        "variable.language",
+    ),
+    ("t", "entity.name.tag", "entity.name.tag"),
+    (
+        "at",
+        "entity.other.attribute-name",
+        "entity.other.attribute-name",
+    ),
+    ("mh", "markup.heading", "markup.heading"),
+    ("ins", "markup.inserted", "markup.inserted"),
+    ("del", "markup.deleted", "markup.deleted"),
+];
+
 const LIGHT_THEME: &str = "InspiredGitHub";
 const DARK_THEME: &str = "base16-ocean.dark";
 
+/// The compiled dump of `syntaxes/`, refreshed by the `syntax_dump_is_fresh`
+/// test (`UPDATE_SYNTAX_DUMP=1 cargo test syntax_dump`).
+static OWN_SYNTAXES: &[u8] = include_bytes!("syntaxes/own.packdump");
+
 pub struct Highlighter {
-    syntaxes: SyntaxSet,
+    stock: SyntaxSet,
+    own: SyntaxSet,
+    /// Maps scope stacks to class indices (see the module docs).
+    classes: Theme,
 }
 
 impl Default for Highlighter {
     fn default() -> Self {
         Highlighter {
-            syntaxes: SyntaxSet::load_defaults_newlines(),
+            stock: SyntaxSet::load_defaults_newlines(),
+            own: syntect::dumps::from_reader(OWN_SYNTAXES)
+                .expect("the bundled syntax dump is valid"),
+            classes: class_theme(),
         }
     }
 }
@@ -34,26 +111,69 @@ impl Highlighter {
     /// `<span class="hidden-line">`.
     pub fn highlight(&self, lang: Option<&str>, lines: &[CodeLine<'_>]) -> String {
         let source: String = lines.iter().map(|l| format!("{}\n", l.text)).collect();
-        let syntax = lang.and_then(|l| self.syntaxes.find_syntax_by_token(l));
-        let rendered: Vec<String> = match syntax {
-            Some(syntax) => {
-                let mut generator =
-                    ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, CLASS_STYLE);
-                for line in LinesWithEndings::from(&source) {
-                    // An error here means a broken syntax definition; the
-                    // block then falls back to plain text below.
-                    if generator
-                        .parse_html_for_line_which_includes_newline(line)
-                        .is_err()
-                    {
-                        return plain(lines);
-                    }
-                }
-                balanced_lines(&generator.finalize())
-            }
-            None => return plain(lines),
+        let rendered = match lang.and_then(|l| self.find(l)) {
+            Some((syntax, set)) => self.classed_lines(&source, syntax, set),
+            None => None,
         };
+        let rendered = rendered.unwrap_or_else(|| lines.iter().map(|l| escape(&l.text)).collect());
         join(lines, rendered)
+    }
+
+    fn find(&self, lang: &str) -> Option<(&SyntaxReference, &SyntaxSet)> {
+        if let Some(s) = self.own.find_syntax_by_token(lang) {
+            return Some((s, &self.own));
+        }
+        self.stock
+            .find_syntax_by_token(lang)
+            .map(|s| (s, &self.stock))
+    }
+
+    /// One HTML string per line; `None` if the grammar fails on the input.
+    fn classed_lines(
+        &self,
+        source: &str,
+        syntax: &SyntaxReference,
+        set: &SyntaxSet,
+    ) -> Option<Vec<String>> {
+        let matcher = ThemeMatcher::new(&self.classes);
+        let mut parse = ParseState::new(syntax);
+        let mut state = HighlightState::new(&matcher, ScopeStack::new());
+        let mut out = Vec::new();
+        for line in LinesWithEndings::from(source) {
+            let ops = parse.parse_line(line, set).ok()?;
+            let mut html = String::with_capacity(line.len() * 2);
+            let mut open: Option<u8> = None;
+            for (style, text) in HighlightIterator::new(&mut state, &ops, line, &matcher) {
+                let text = text.trim_end_matches('\n');
+                if text.is_empty() {
+                    continue;
+                }
+                // White space takes the class of what surrounds it, so
+                // `a  b` does not split into three spans.
+                let class = if text.trim().is_empty() {
+                    open
+                } else {
+                    Some(style.foreground.r).filter(|c| *c > 0)
+                };
+                if class != open {
+                    if open.is_some() {
+                        html.push_str("</span>");
+                    }
+                    if let Some(c) = class {
+                        html.push_str("<span class=\"hl-");
+                        html.push_str(CLASSES[c as usize - 1].0);
+                        html.push_str("\">");
+                    }
+                    open = class;
+                }
+                pulldown_cmark_escape::escape_html_body_text(&mut html, text).ok()?;
+            }
+            if open.is_some() {
+                html.push_str("</span>");
+            }
+            out.push(html);
+        }
+        Some(out)
     }
 
     /// The stylesheet for the classes `highlight` emits: the light palette
@@ -61,23 +181,86 @@ impl Highlighter {
     /// reader's system prefers dark and no theme was chosen.
     pub fn css() -> String {
         let themes = ThemeSet::load_defaults();
-        let light = css_for_theme_with_class_style(&themes.themes[LIGHT_THEME], CLASS_STYLE)
-            .unwrap_or_default();
-        let dark = css_for_theme_with_class_style(&themes.themes[DARK_THEME], CLASS_STYLE)
-            .unwrap_or_default();
         let mut css = String::from("/* Generated by proofbook from syntect's themes. */\n");
-        css.push_str(&light);
-        css.push_str(&scope_rules(&dark, "html[data-theme=\"dark\"]"));
+        css.push_str(&palette(&themes.themes[LIGHT_THEME], ""));
+        css.push_str(&palette(
+            &themes.themes[DARK_THEME],
+            "html[data-theme=\"dark\"] ",
+        ));
         css.push_str("@media (prefers-color-scheme: dark) {\n");
-        css.push_str(&scope_rules(&dark, "html:not([data-theme=\"light\"])"));
+        css.push_str(&palette(
+            &themes.themes[DARK_THEME],
+            "html:not([data-theme=\"light\"]) ",
+        ));
         css.push_str("}\n");
         css
     }
 }
 
-fn plain(lines: &[CodeLine<'_>]) -> String {
-    let escaped = lines.iter().map(|l| escape(&l.text)).collect();
-    join(lines, escaped)
+/// A theme whose foreground "colour" for each class selector is the class's
+/// index (1-based; 0 means no class).
+fn class_theme() -> Theme {
+    let scopes = CLASSES
+        .iter()
+        .enumerate()
+        .map(|(i, (_, selector, _))| ThemeItem {
+            scope: ScopeSelectors::from_str(selector).expect("class selectors are valid"),
+            style: StyleModifier {
+                foreground: Some(Color {
+                    r: i as u8 + 1,
+                    g: 0,
+                    b: 0,
+                    a: 255,
+                }),
+                ..StyleModifier::default()
+            },
+        })
+        .collect();
+    Theme {
+        settings: ThemeSettings {
+            foreground: Some(Color {
+                r: 0,
+                g: 0,
+                b: 0,
+                a: 255,
+            }),
+            ..ThemeSettings::default()
+        },
+        scopes,
+        ..Theme::default()
+    }
+}
+
+/// CSS rules giving each class the colour `theme` gives its scope.
+fn palette(theme: &Theme, prefix: &str) -> String {
+    let matcher = ThemeMatcher::new(theme);
+    let hex = |c: Color| format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
+    let mut css = String::new();
+    let fg = theme
+        .settings
+        .foreground
+        .map(hex)
+        .unwrap_or_else(|| "inherit".into());
+    let bg = theme
+        .settings
+        .background
+        .map(hex)
+        .unwrap_or_else(|| "transparent".into());
+    css.push_str(&format!(
+        "{prefix}.hl-code {{ color: {fg}; background: {bg}; }}\n"
+    ));
+    for (class, _, scope) in CLASSES {
+        let style = matcher.style_for_stack(&[Scope::new(scope).expect("class scopes are valid")]);
+        let mut rule = format!("color: {};", hex(style.foreground));
+        if style.font_style.contains(FontStyle::ITALIC) {
+            rule.push_str(" font-style: italic;");
+        }
+        if style.font_style.contains(FontStyle::BOLD) {
+            rule.push_str(" font-weight: bold;");
+        }
+        css.push_str(&format!("{prefix}.hl-{class} {{ {rule} }}\n"));
+    }
+    css
 }
 
 fn join(lines: &[CodeLine<'_>], rendered: Vec<String>) -> String {
@@ -102,110 +285,6 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Splits syntect's HTML at newlines so each line is self-contained: spans
-/// still open at a line's end are closed there and reopened on the next
-/// line. That lets a hidden line be wrapped in an element of its own.
-fn balanced_lines(html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut open: Vec<&str> = Vec::new();
-    let mut current = String::new();
-    let mut rest = html;
-    while !rest.is_empty() {
-        if rest.starts_with("<span") {
-            let end = rest.find('>').map_or(rest.len(), |i| i + 1);
-            open.push(&rest[..end]);
-            current.push_str(&rest[..end]);
-            rest = &rest[end..];
-        } else if let Some(after) = rest.strip_prefix("</span>") {
-            open.pop();
-            current.push_str("</span>");
-            rest = after;
-        } else if let Some(after) = rest.strip_prefix('\n') {
-            current.push_str(&"</span>".repeat(open.len()));
-            out.push(std::mem::take(&mut current));
-            current.extend(open.iter().copied());
-            rest = after;
-        } else {
-            let end = rest.find(['<', '\n']).unwrap_or(rest.len()).max(1);
-            current.push_str(&rest[..end]);
-            rest = &rest[end..];
-        }
-    }
-    out
-}
-
-/// Prefixes every selector of `css` with `scope`.
-fn scope_rules(css: &str, scope: &str) -> String {
-    // Drop comments first: syntect opens its output with one.
-    let mut css = css.to_owned();
-    while let Some(start) = css.find("/*") {
-        let end = css[start..].find("*/").map_or(css.len(), |e| start + e + 2);
-        css.replace_range(start..end, "");
-    }
-    let mut out = String::new();
-    for rule in css.split_inclusive('}') {
-        let Some((selectors, body)) = rule.split_once('{') else {
-            continue;
-        };
-        let scoped: Vec<String> = selectors
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| format!("{scope} {s}"))
-            .collect();
-        if !scoped.is_empty() {
-            out.push_str(&format!("{} {{{body}\n", scoped.join(", ")));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::markdown::code::lines;
-
-    #[test]
-    fn python_is_highlighted_with_classes_and_hidden_lines_wrapped() {
-        let h = Highlighter::default();
-        let code = "#! import os\ndef f():\n    return \"a\\nb\"  # done\n";
-        let html = h.highlight(Some("python"), &lines(Some("python"), code));
-        assert!(
-            html.contains("hl-keyword") || html.contains("hl-storage"),
-            "{html}"
-        );
-        assert!(!html.contains("style="), "no inline colours: {html}");
-        let hidden = html.split("<span class=\"hidden-line\">").nth(1).unwrap();
-        assert!(
-            hidden.starts_with("<span class=\"hl-source hl-python\">"),
-            "spans reopen inside the hidden line: {hidden}"
-        );
-        // Every line is balanced, so the number of opening and closing spans matches.
-        assert_eq!(
-            html.matches("<span").count(),
-            html.matches("</span>").count()
-        );
-        assert_eq!(html.lines().count(), 3);
-    }
-
-    #[test]
-    fn unknown_language_is_escaped_plain_text() {
-        let h = Highlighter::default();
-        let html = h.highlight(Some("no-such-lang"), &lines(None, "a < b && c\n"));
-        assert_eq!(html, "a &lt; b &amp;&amp; c\n");
-    }
-
-    #[test]
-    fn css_has_a_light_palette_and_a_scoped_dark_one() {
-        let css = Highlighter::css();
-        assert!(css.contains(".hl-comment"));
-        assert!(css.contains("html[data-theme=\"dark\"] .hl-"));
-        assert!(css.contains("@media (prefers-color-scheme: dark)"));
-        assert!(css.contains("html:not([data-theme=\"light\"]) .hl-"));
-        assert!(
-            css.contains("html[data-theme=\"dark\"] .hl-code {"),
-            "the dark background is scoped too"
-        );
-        assert!(!css.contains("html[data-theme=\"dark\"] /*"));
-    }
-}
+#[path = "highlight_tests.rs"]
+mod tests;

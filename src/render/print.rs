@@ -8,6 +8,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::markdown::ids::{id_from_text, unique_id};
 use crate::markdown::links::percent_decode;
@@ -68,6 +71,11 @@ pub fn print_chapters(inputs: &[PrintInput<'_>]) -> Vec<PrintChapter> {
         .collect()
 }
 
+/// The attributes the print page rewrites. One pass of one pattern keeps
+/// this linear in the size of the book.
+static ATTR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\s(id|href|src)="([^"]*)""#).expect("the pattern is valid"));
+
 /// Rewrites the `id`, `href` and `src` attributes of `body` (the page
 /// `page`) for the print page.
 fn rewrite(
@@ -76,35 +84,20 @@ fn rewrite(
     remap: &HashMap<&Path, HashMap<&str, String>>,
     tops: &HashMap<&Path, (String, bool)>,
 ) -> String {
-    let mut out = String::with_capacity(body.len() + 64);
-    let mut rest = body;
-    while let Some((pos, attr)) = next_attr(rest) {
-        let value_start = pos + attr.len();
-        let Some(value_len) = rest[value_start..].find('"') else {
-            break;
-        };
-        out.push_str(&rest[..value_start]);
-        let value = &rest[value_start..value_start + value_len];
-        let new = match attr {
-            " id=\"" => remap
+    ATTR.replace_all(body, |cap: &regex::Captures<'_>| {
+        let (attr, value) = (&cap[1], &cap[2]);
+        let new = if attr == "id" {
+            remap
                 .get(page)
                 .and_then(|m| m.get(value))
                 .cloned()
-                .unwrap_or_else(|| value.to_owned()),
-            _ => rewrite_url(value, page, remap, tops),
+                .unwrap_or_else(|| value.to_owned())
+        } else {
+            rewrite_url(value, page, remap, tops)
         };
-        out.push_str(&new);
-        rest = &rest[value_start + value_len..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn next_attr(s: &str) -> Option<(usize, &'static str)> {
-    [" id=\"", " href=\"", " src=\""]
-        .into_iter()
-        .filter_map(|a| s.find(a).map(|p| (p, a)))
-        .min_by_key(|(p, _)| *p)
+        format!(" {attr}=\"{new}\"")
+    })
+    .into_owned()
 }
 
 fn rewrite_url(

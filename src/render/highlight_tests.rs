@@ -1,0 +1,87 @@
+use super::*;
+use crate::markdown::code::lines;
+
+fn hl(lang: &str, code: &str) -> String {
+    Highlighter::default().highlight(Some(lang), &lines(Some(lang), code))
+}
+
+#[test]
+fn python_tokens_get_short_flat_classes() {
+    let html = hl(
+        "python",
+        "#! import os\n@cache\ndef f(x=1):\n    return \"a\\nb\" if x else None  # done\n",
+    );
+    insta::assert_snapshot!(html);
+    assert!(!html.contains("style="), "no inline colours");
+    assert!(
+        !html.contains("<span class=\"hl-k\"><span"),
+        "spans are never nested"
+    );
+}
+
+#[test]
+fn other_languages_use_syntects_stock_grammars() {
+    let html = hl("rust", "fn main() { let x = 1; }\n");
+    assert!(html.starts_with("<span class=\"hl-kd\">fn"), "{html}");
+    assert!(html.contains("<span class=\"hl-nf\">main</span>"), "{html}");
+    assert!(html.contains("<span class=\"hl-m\">1</span>"), "{html}");
+}
+
+#[test]
+fn unknown_language_is_escaped_plain_text() {
+    let html = Highlighter::default().highlight(Some("no-such-lang"), &lines(None, "a < b && c\n"));
+    assert_eq!(html, "a &lt; b &amp;&amp; c\n");
+}
+
+#[test]
+fn every_line_is_balanced_so_hidden_lines_can_be_wrapped() {
+    let h = Highlighter::default();
+    let (syntax, set) = h.find("python").unwrap();
+    let lines = h
+        .classed_lines("x = \"\"\"multi\nline\"\"\"\nprint(x)\n", syntax, set)
+        .unwrap();
+    assert_eq!(lines.len(), 3);
+    for line in &lines {
+        assert_eq!(
+            line.matches("<span").count(),
+            line.matches("</span>").count(),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        lines[1], "<span class=\"hl-s\">line\"\"\"</span>",
+        "the string goes on across the line break"
+    );
+}
+
+#[test]
+fn css_has_a_light_palette_and_a_scoped_dark_one() {
+    let css = Highlighter::css();
+    assert!(css.contains(".hl-k { color: #"), "{css}");
+    assert!(css.contains("html[data-theme=\"dark\"] .hl-code {"));
+    assert!(css.contains("@media (prefers-color-scheme: dark)"));
+    assert!(css.contains("html:not([data-theme=\"light\"]) .hl-s {"));
+    for (class, _, _) in CLASSES {
+        assert!(
+            css.contains(&format!(".hl-{class} {{")),
+            "missing a rule for {class}"
+        );
+    }
+}
+
+/// The bundled dump must match `syntaxes/*.sublime-syntax`. Run with
+/// `UPDATE_SYNTAX_DUMP=1` after editing a grammar to rewrite it.
+#[test]
+fn syntax_dump_is_fresh() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/render/syntaxes");
+    let mut builder = syntect::parsing::SyntaxSetBuilder::new();
+    builder.add_from_folder(&dir, true).unwrap();
+    let dump = syntect::dumps::dump_binary(&builder.build());
+    if std::env::var_os("UPDATE_SYNTAX_DUMP").is_some() {
+        std::fs::write(dir.join("own.packdump"), &dump).unwrap();
+    }
+    assert!(
+        dump == OWN_SYNTAXES,
+        "src/render/syntaxes/own.packdump is stale: run `UPDATE_SYNTAX_DUMP=1 cargo test syntax_dump`"
+    );
+}
