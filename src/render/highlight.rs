@@ -263,6 +263,53 @@ fn palette(theme: &Theme, prefix: &str) -> String {
     css
 }
 
+/// `fg`, moved toward black or white (whichever is further from `bg`) in
+/// small steps until its contrast with `bg` is at least 4.5:1.
+pub(crate) fn readable(fg: Color, bg: Color) -> Color {
+    let target = if luminance(bg) > 0.5 {
+        Color::BLACK
+    } else {
+        Color {
+            r: 255,
+            g: 255,
+            b: 255,
+            a: 255,
+        }
+    };
+    let mix = |a: u8, b: u8, t: f64| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
+    (0..=20)
+        .map(|step| {
+            let t = step as f64 / 20.0;
+            Color {
+                r: mix(fg.r, target.r, t),
+                g: mix(fg.g, target.g, t),
+                b: mix(fg.b, target.b, t),
+                a: 255,
+            }
+        })
+        .find(|c| contrast(*c, bg) >= 4.5)
+        .unwrap_or(target)
+}
+
+/// WCAG contrast ratio of two colours.
+pub(crate) fn contrast(a: Color, b: Color) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// WCAG relative luminance.
+fn luminance(c: Color) -> f64 {
+    let channel = |v: u8| {
+        let v = v as f64 / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+}
+
 fn join(lines: &[CodeLine<'_>], rendered: Vec<String>) -> String {
     let mut out = String::new();
     for (line, html) in lines.iter().zip(rendered) {

@@ -69,6 +69,33 @@ fn css_has_a_light_palette_and_a_scoped_dark_one() {
     }
 }
 
+#[test]
+fn every_class_reaches_aa_contrast_in_both_palettes() {
+    let themes = ThemeSet::load_defaults();
+    for name in [LIGHT_THEME, DARK_THEME] {
+        let theme = &themes.themes[name];
+        let bg = theme.settings.background.unwrap();
+        let matcher = ThemeMatcher::new(theme);
+        for (class, _, scope) in CLASSES {
+            let raw = matcher
+                .style_for_stack(&[Scope::new(scope).unwrap()])
+                .foreground;
+            let shown = readable(raw, bg);
+            assert!(
+                contrast(shown, bg) >= 4.5,
+                "{name} hl-{class}: {:.2}",
+                contrast(shown, bg)
+            );
+            if contrast(raw, bg) >= 4.5 {
+                assert_eq!(
+                    shown, raw,
+                    "{name} hl-{class}: a readable colour is kept as the theme has it"
+                );
+            }
+        }
+    }
+}
+
 /// The bundled dump must match `syntaxes/*.sublime-syntax`. Run with
 /// `UPDATE_SYNTAX_DUMP=1` after editing a grammar to rewrite it.
 #[test]

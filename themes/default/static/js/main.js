@@ -1,51 +1,45 @@
-/* proofbook default theme: enhancements only; every page works without this file. */
-(function () {
+/* proofbook default theme. Enhancements only: every page works without this file. */
+(function main() {
   "use strict";
-  var doc = document;
-  var root = doc.documentElement;
-
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", main); return; }
+  if (!window.matchMedia || !document.body) return;
+  var doc = document, root = doc.documentElement;
   function one(sel, ctx) { return (ctx || doc).querySelector(sel); }
-  function all(sel, ctx) { return Array.prototype.slice.call((ctx || doc).querySelectorAll(sel)); }
-  function save(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
-  function media(q) {
-    var m = window.matchMedia ? window.matchMedia(q) : null;
-    return {
-      matches: function () { return !!(m && m.matches); },
-      onChange: function (fn) {
-        if (!m) return;
-        if (m.addEventListener) m.addEventListener("change", fn); else if (m.addListener) m.addListener(fn);
-      }
-    };
+  function all(sel) { return Array.prototype.slice.call(doc.querySelectorAll(sel)); }
+  function save(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* storage off */ } }
+  function media(q, onChange) {
+    var m = window.matchMedia(q);
+    if (onChange && m.addEventListener) m.addEventListener("change", onChange);
+    return m;
   }
-  var SVG = '<svg aria-hidden="true" focusable="false" viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">';
-  var ICONS = {
-    copy: SVG + '<rect x="9" y="9" width="11" height="11" rx="2"/><path d="M5 15V6a2 2 0 0 1 2-2h8"/></svg>',
-    check: SVG + '<path d="M5 12.5l4.5 4.5L19 7.5"/></svg>',
-    eye: SVG + '<path d="M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z"/><circle cx="12" cy="12" r="3"/></svg>'
-  };
+  function svg(paths) {
+    return '<svg aria-hidden="true" focusable="false" viewBox="0 0 24 24" width="16" height="16" fill="none" ' +
+      'stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">' + paths + "</svg>";
+  }
+  var ICON_COPY = svg('<rect x="9" y="9" width="11" height="11" rx="2"/><path d="M5 15V6a2 2 0 0 1 2-2h8"/>');
+  var ICON_DONE = svg('<path d="M5 12.5l4.5 4.5L19 7.5"/>');
+  var ICON_EYE = svg('<path d="M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z"/><circle cx="12" cy="12" r="3"/>');
 
-  // A polite live region for short announcements ("Copied").
+  // Short announcements for screen readers ("Copied").
   var status = doc.createElement("div");
   status.className = "sr-only";
   status.setAttribute("role", "status");
-  status.setAttribute("aria-live", "polite");
-  if (doc.body) doc.body.appendChild(status);
+  doc.body.appendChild(status);
   function announce(text) {
     status.textContent = "";
     setTimeout(function () { status.textContent = text; }, 50);
   }
 
-  /* ---- Light and dark theme ---- */
-  var prefersDark = media("(prefers-color-scheme: dark)");
+  /* Theme: <html data-theme>, remembered; the head script applied it before paint. */
   var themeButton = one(".theme-toggle");
+  var systemDark = media("(prefers-color-scheme: dark)", function () { if (themeButton) showTheme(); });
   function theme() {
     var t = root.getAttribute("data-theme");
-    return t === "light" || t === "dark" ? t : (prefersDark.matches() ? "dark" : "light");
+    return t === "light" || t === "dark" ? t : (systemDark.matches ? "dark" : "light");
   }
   function showTheme() {
-    if (!themeButton) return;
     var dark = theme() === "dark";
-    themeButton.setAttribute("aria-pressed", dark ? "true" : "false");
+    themeButton.setAttribute("aria-pressed", String(dark));
     themeButton.title = dark ? "Switch to the light theme" : "Switch to the dark theme";
   }
   if (themeButton) {
@@ -55,11 +49,9 @@
       save("proofbook-theme", next);
       showTheme();
     });
-    prefersDark.onChange(showTheme);
     showTheme();
   }
-
-  // Paper is light: print with the light palette (syntax colours included).
+  // Paper is light: print with the light palette, syntax colours included.
   var themeBeforePrint = null;
   window.addEventListener("beforeprint", function () {
     themeBeforePrint = root.getAttribute("data-theme");
@@ -71,107 +63,99 @@
   var printButton = one(".print-button");
   if (printButton) printButton.addEventListener("click", function () { window.print(); });
 
-  /* ---- Sidebar: a drawer on narrow screens, a column that can be hidden on wide ones ---- */
-  var toggle = one("#sidebar-toggle");
-  var menu = one(".menu-toggle");
-  var sidebar = one("#sidebar");
-  var wide = media("(min-width: 50em)");
+  /* Sidebar. The checkbox #sidebar-toggle holds the state (CSS works without us):
+     on narrow screens checked = drawer open; on wide ones checked = column hidden. */
+  var toggle = one("#sidebar-toggle"), menu = one(".menu-toggle"), sidebar = one("#sidebar");
+  var wide = media("(min-width: 50em)", function () { if (toggle && menu && sidebar) resetSidebar(); });
+  function syncSidebar() {
+    menu.setAttribute("aria-expanded", String(wide.matches ? !toggle.checked : toggle.checked));
+    if (wide.matches) root.setAttribute("data-sidebar", toggle.checked ? "hidden" : "visible");
+  }
+  function resetSidebar() {
+    toggle.checked = wide.matches && root.getAttribute("data-sidebar") === "hidden";
+    syncSidebar();
+  }
+  function closeDrawer() {
+    if (wide.matches || !toggle.checked) return false;
+    toggle.checked = false;
+    syncSidebar();
+    return true;
+  }
   if (toggle && menu && sidebar) {
-    // The label becomes the button; the checkbox keeps the state.
+    // The label becomes the button; the checkbox leaves the tab order.
     toggle.tabIndex = -1;
     toggle.setAttribute("aria-hidden", "true");
     menu.setAttribute("role", "button");
-    menu.tabIndex = 0;
     menu.setAttribute("aria-controls", "sidebar");
     menu.setAttribute("aria-label", "Table of contents");
-    var shown = function () { return wide.matches() ? !toggle.checked : toggle.checked; };
-    var sync = function () {
-      menu.setAttribute("aria-expanded", shown() ? "true" : "false");
-      if (wide.matches()) root.setAttribute("data-sidebar", toggle.checked ? "hidden" : "visible");
-    };
-    var reset = function () {
-      toggle.checked = wide.matches() && root.getAttribute("data-sidebar") === "hidden";
-      sync();
-    };
+    menu.tabIndex = 0;
     toggle.addEventListener("change", function () {
-      sync();
-      if (wide.matches()) save("proofbook-sidebar", toggle.checked ? "hidden" : "visible");
+      syncSidebar();
+      if (wide.matches) save("proofbook-sidebar", toggle.checked ? "hidden" : "visible");
     });
     menu.addEventListener("keydown", function (e) {
       if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle.click(); }
     });
     doc.addEventListener("keydown", function (e) {
-      if (e.key === "Escape" && !wide.matches() && toggle.checked) {
-        toggle.checked = false;
-        sync();
-        menu.focus();
-      }
+      if (e.key === "Escape" && closeDrawer()) menu.focus();
     });
     sidebar.addEventListener("click", function (e) {
-      if (!wide.matches() && e.target.closest && e.target.closest("a")) { toggle.checked = false; sync(); }
+      if (e.target.closest && e.target.closest("a")) closeDrawer();
     });
-    wide.onChange(reset);
-    reset();
-
-    // Bring the current chapter into view inside the sidebar.
+    resetSidebar();
+    // Scroll the current chapter into view inside the sidebar.
     var active = one("a.active", sidebar);
     if (active) {
-      var a = active.getBoundingClientRect();
-      var s = sidebar.getBoundingClientRect();
+      var a = active.getBoundingClientRect(), s = sidebar.getBoundingClientRect();
       if (a.bottom > s.bottom || a.top < s.top) sidebar.scrollTop += a.top - s.top - s.height / 3;
     }
   }
 
-  /* ---- In-page table of contents: collapsed on narrow screens, current section highlighted ---- */
+  /* In-page table of contents: a column on wide screens, collapsed above the
+     article otherwise; the section being read is highlighted. */
   var tocDetails = one(".page-toc details");
-  var tocColumn = media("(min-width: 75em)");
-  if (tocDetails) {
-    var placeToc = function () { tocDetails.open = tocColumn.matches(); };
-    tocColumn.onChange(placeToc);
-    placeToc();
-  }
-  var tocItems = all(".page-toc a[href^='#']").map(function (link) {
+  var tocColumn = media("(min-width: 75em)", placeToc);
+  function placeToc() { if (tocDetails) tocDetails.open = tocColumn.matches; }
+  placeToc();
+  var sections = all(".page-toc a[href^='#']").map(function (link) {
     var id = link.getAttribute("href").slice(1);
-    try { id = decodeURIComponent(id); } catch (e) { /* keep as written */ }
-    return { link: link, target: doc.getElementById(id) };
-  }).filter(function (item) { return item.target; });
-  if (tocItems.length && "IntersectionObserver" in window) {
-    var current = null;
-    var header = one(".site-header");
+    try { id = decodeURIComponent(id); } catch (e) { /* keep it */ }
+    return { link: link, heading: doc.getElementById(id) };
+  }).filter(function (s) { return s.heading; });
+  if (sections.length && window.IntersectionObserver) {
+    var header = one(".site-header"), current = null;
     var highlight = function () {
       var line = (header ? header.offsetHeight : 0) + window.innerHeight * 0.25;
-      var found = tocItems[0];
-      for (var i = 0; i < tocItems.length; i++) {
-        if (tocItems[i].target.getBoundingClientRect().top <= line) found = tocItems[i]; else break;
-      }
-      if (window.innerHeight + window.pageYOffset >= root.scrollHeight - 4) {
-        // At the end of the page the last headings may never reach the line.
-        var last = tocItems[tocItems.length - 1];
-        if (last.target.getBoundingClientRect().top < window.innerHeight) found = last;
-      }
+      var found = sections[0], last = sections[sections.length - 1];
+      for (var i = 0; i < sections.length && sections[i].heading.getBoundingClientRect().top <= line; i++) found = sections[i];
+      // At the very end the last headings may never reach the line.
+      if (window.innerHeight + window.pageYOffset >= root.scrollHeight - 4 &&
+          last.heading.getBoundingClientRect().top < window.innerHeight) found = last;
       if (found === current) return;
       if (current) { current.link.classList.remove("active"); current.link.removeAttribute("aria-current"); }
       found.link.classList.add("active");
       found.link.setAttribute("aria-current", "location");
       current = found;
     };
-    var observer = new IntersectionObserver(highlight, { rootMargin: "0px 0px -70% 0px", threshold: [0, 1] });
-    tocItems.forEach(function (item) { observer.observe(item.target); });
-    var end = one(".page-footer");
-    if (end) new IntersectionObserver(highlight, { threshold: [0, 0.5, 1] }).observe(end);
-    window.addEventListener("hashchange", highlight);
+    // Headings crossing the top band, or entering and leaving the viewport (jumps).
+    var band = new IntersectionObserver(highlight, { rootMargin: "0px 0px -70% 0px" });
+    var view = new IntersectionObserver(highlight);
+    sections.forEach(function (s) { band.observe(s.heading); view.observe(s.heading); });
+    var footer = one(".page-footer");
+    if (footer) view.observe(footer);
+    ["hashchange", "scrollend", "resize"].forEach(function (ev) { window.addEventListener(ev, highlight); });
     highlight();
   }
 
-  /* ---- Code blocks: copy, and show the hidden set-up lines ---- */
+  /* Code blocks: a copy button (hidden lines included) and, where there are
+     hidden lines, a button that shows them. */
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
     return new Promise(function (resolve, reject) {
       var area = doc.createElement("textarea");
       area.value = text;
       area.setAttribute("readonly", "");
-      area.style.position = "fixed";
-      area.style.opacity = "0";
+      area.style.cssText = "position:fixed;opacity:0";
       doc.body.appendChild(area);
       area.select();
       var ok = false;
@@ -180,55 +164,55 @@
       if (ok) resolve(); else reject(new Error("copy failed"));
     });
   }
-  function button(cls, label, icon) {
+  function button(cls, label, icon, onClick) {
     var b = doc.createElement("button");
     b.type = "button";
     b.className = "code-button " + cls;
     b.setAttribute("aria-label", label);
     b.title = label;
     b.innerHTML = icon;
+    b.addEventListener("click", onClick);
     return b;
   }
   all("pre.code").forEach(function (pre) {
-    if (!pre.parentNode || pre.parentNode.classList.contains("code-block")) return;
-    var wrap = doc.createElement("div");
+    var parent = pre.parentNode;
+    if (!parent || parent.classList.contains("code-block")) return;
+    var wrap = doc.createElement("div"), bar = doc.createElement("div");
     wrap.className = "code-block";
-    pre.parentNode.insertBefore(wrap, pre);
-    wrap.appendChild(pre);
-    var bar = doc.createElement("div");
     bar.className = "code-buttons";
+    parent.insertBefore(wrap, pre);
+    wrap.appendChild(pre);
+    wrap.appendChild(bar);
     if (one(".hidden-line", pre)) {
-      var eye = button("toggle-hidden", "Show hidden lines", ICONS.eye);
-      eye.setAttribute("aria-pressed", "false");
-      eye.addEventListener("click", function () {
-        var on = pre.classList.toggle("show-hidden");
-        eye.setAttribute("aria-pressed", on ? "true" : "false");
-        eye.title = on ? "Hide hidden lines" : "Show hidden lines";
+      var eye = button("toggle-hidden", "Show hidden lines", ICON_EYE, function () {
+        var shown = pre.classList.toggle("show-hidden");
+        eye.setAttribute("aria-pressed", String(shown));
+        eye.title = shown ? "Hide hidden lines" : "Show hidden lines";
       });
+      eye.setAttribute("aria-pressed", "false");
       bar.appendChild(eye);
     }
-    var copy = button("copy", "Copy code", ICONS.copy);
     var timer = null;
-    copy.addEventListener("click", function () {
-      var code = one("code", pre) || pre;
-      copyText(code.textContent.replace(/\n$/, "")).then(function () {
+    var copy = button("copy", "Copy code", ICON_COPY, function () {
+      copyText((one("code", pre) || pre).textContent.replace(/\n$/, "")).then(function () {
         copy.classList.add("copied");
-        copy.innerHTML = ICONS.check;
+        copy.innerHTML = ICON_DONE;
         announce("Copied to the clipboard");
         clearTimeout(timer);
-        timer = setTimeout(function () { copy.classList.remove("copied"); copy.innerHTML = ICONS.copy; }, 1500);
+        timer = setTimeout(function () { copy.classList.remove("copied"); copy.innerHTML = ICON_COPY; }, 1500);
       }, function () { announce("Could not copy: select the code and copy it by hand"); });
     });
     bar.appendChild(copy);
-    wrap.appendChild(bar);
   });
 
-  /* ---- Arrow keys go to the previous and next chapter ---- */
+  /* Arrow keys: previous and next chapter, unless the reader is in code, a table or a form. */
+  var keep = "input, textarea, select, [contenteditable], pre, table, summary, .sidebar";
+  var clicked = null;
+  doc.addEventListener("mousedown", function (e) { clicked = e.target; });
   doc.addEventListener("keydown", function (e) {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
     if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
-    var t = e.target;
-    if (t && t.closest && t.closest("input, textarea, select, [contenteditable], pre, table, summary, .sidebar")) return;
+    if ([e.target, clicked].some(function (t) { return t && t.closest && t.closest(keep); })) return;
     var back = (e.key === "ArrowLeft") !== (root.getAttribute("dir") === "rtl");
     var link = one(back ? 'link[rel="prev"]' : 'link[rel="next"]');
     if (link && link.href) window.location.href = link.href;
