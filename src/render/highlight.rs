@@ -231,27 +231,30 @@ fn class_theme() -> Theme {
     }
 }
 
-/// CSS rules giving each class the colour `theme` gives its scope.
+/// CSS rules giving each class the colour `theme` gives its scope, made
+/// darker or lighter where needed to reach WCAG AA contrast (4.5:1) on the
+/// theme's background: stock themes have a few pale comment and number
+/// colours below it.
 fn palette(theme: &Theme, prefix: &str) -> String {
     let matcher = ThemeMatcher::new(theme);
     let hex = |c: Color| format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
     let mut css = String::new();
-    let fg = theme
-        .settings
-        .foreground
-        .map(hex)
-        .unwrap_or_else(|| "inherit".into());
-    let bg = theme
-        .settings
-        .background
-        .map(hex)
-        .unwrap_or_else(|| "transparent".into());
+    let white = Color {
+        r: 255,
+        g: 255,
+        b: 255,
+        a: 255,
+    };
+    let bg = theme.settings.background.unwrap_or(white);
+    let fg = readable(theme.settings.foreground.unwrap_or(Color::BLACK), bg);
     css.push_str(&format!(
-        "{prefix}.hl-code {{ color: {fg}; background: {bg}; }}\n"
+        "{prefix}.hl-code {{ color: {}; background: {}; }}\n",
+        hex(fg),
+        hex(bg)
     ));
     for (class, _, scope) in CLASSES {
         let style = matcher.style_for_stack(&[Scope::new(scope).expect("class scopes are valid")]);
-        let mut rule = format!("color: {};", hex(style.foreground));
+        let mut rule = format!("color: {};", hex(readable(style.foreground, bg)));
         if style.font_style.contains(FontStyle::ITALIC) {
             rule.push_str(" font-style: italic;");
         }
