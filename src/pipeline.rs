@@ -1,7 +1,7 @@
 //! The build pipeline: config → book → markdown → render → output.
 //!
-//! `plan_site` runs every stage but the last and returns the files of the
-//! site; `build` writes them. Each stage is a call to its module; this file
+//! `render_site` runs every stage and writes each file into a staging
+//! folder as soon as it exists; `build` swaps that folder in at the end. Each stage is a call to its module; this file
 //! only wires them together and decides which problems stop the build.
 
 use std::collections::HashMap;
@@ -14,7 +14,7 @@ use crate::book::{self, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
 use crate::markdown::{Document, MarkdownOptions, ParseContext, links, parse_chapter};
-use crate::output::{self, OutputError, SiteFile, assets, page_path};
+use crate::output::{self, OutputError, SiteFile, Staging, assets, page_path};
 use crate::preprocess;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
@@ -47,6 +47,8 @@ pub enum BuildError {
 }
 
 /// Builds the site into the destination, replacing the previous one whole.
+/// Pages are written into the staging folder as soon as they are rendered,
+/// so memory does not grow with the size of the site.
 pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let base = match &options.dest {
         Some(d) => std::path::absolute(d).unwrap_or_else(|_| d.clone()),
@@ -58,24 +60,25 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         base
     };
     output::check_destination(&dest, &config.root, &config.src)?;
-    let site = plan_site(config, options).map_err(BuildError::Book)?;
-    let mut timings = site.timings;
+    let staging = Staging::new(&dest)?;
+    let rendered = render_site(config, options, &staging)?;
+    let mut timings = rendered.timings;
     let mut clock = Instant::now();
-    output::write_site(&dest, &site.files)?;
-    timings.lap("write", &mut clock);
+    staging.finish()?;
+    timings.lap("swap", &mut clock);
     Ok(BuildReport {
         dest,
-        pages: site.pages,
-        files: site.files.len(),
-        warnings: site.warnings,
+        pages: rendered.pages,
+        files: rendered.files,
+        warnings: rendered.warnings,
         timings,
     })
 }
 
-/// Every file of the site, in memory or as a file to copy.
-pub struct SitePlan {
-    pub files: Vec<SiteFile>,
+/// What `render_site` made.
+pub struct Rendered {
     pub pages: usize,
+    pub files: usize,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
 }
@@ -95,24 +98,31 @@ impl Timings {
     }
 }
 
-/// Runs the stages up to (not including) writing. Errors come back with the
-/// warnings found so far, in one list.
-pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Vec<Diagnostic>> {
+/// Runs every stage and writes each file of the site into `staging`.
+/// Problems in the book come back as `BuildError::Book` with every
+/// diagnostic found so far, warnings included.
+pub fn render_site(
+    config: &Config,
+    options: &BuildOptions,
+    staging: &Staging,
+) -> Result<Rendered, BuildError> {
     let mut diags = Vec::new();
     let mut timings = Timings::default();
     let mut clock = Instant::now();
-    let (theme, theme_warnings) = render::theme::load(config.html.theme_dir.as_deref())?;
+    let stop = |diags: Vec<Diagnostic>| Err(BuildError::Book(diags));
+    let (theme, theme_warnings) =
+        render::theme::load(config.html.theme_dir.as_deref()).map_err(BuildError::Book)?;
     diags.extend(theme_warnings);
 
     let (book, book_diags) = book::load(&config.src);
     diags.extend(book_diags);
     if has_errors(&diags) {
-        return Err(diags);
+        return stop(diags);
     }
     let (preprocessed, pre_diags) = preprocess::run(config, book);
     diags.extend(pre_diags);
     if has_errors(&diags) {
-        return Err(diags);
+        return stop(diags);
     }
     let book = preprocessed.book;
     timings.lap("load", &mut clock);
@@ -122,19 +132,22 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
         .into_iter()
         .filter(|c| !c.is_draft())
         .collect();
+    let chapter_path = |c: &Chapter| c.path.clone().expect("drafts were filtered out");
     let pages: HashMap<PathBuf, PathBuf> = chapters
         .iter()
-        .filter_map(|c| c.path.as_ref())
-        .map(|p| (p.clone(), page_path(p)))
+        .map(|c| {
+            let src = chapter_path(c);
+            let out = page_path(&src);
+            (src, out)
+        })
         .collect();
 
-    let options_md = MarkdownOptions {
-        smart_punctuation: config.html.smart_punctuation,
-        definition_lists: config.html.definition_lists,
-        admonitions: config.html.admonitions,
-    };
     let ctx = ParseContext {
-        options: options_md,
+        options: MarkdownOptions {
+            smart_punctuation: config.html.smart_punctuation,
+            definition_lists: config.html.definition_lists,
+            admonitions: config.html.admonitions,
+        },
         root: &config.include_root,
         src: &config.src,
         pages: &pages,
@@ -142,13 +155,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
     };
     let parsed: Vec<(Document, Vec<Diagnostic>)> = chapters
         .par_iter()
-        .map(|ch| {
-            parse_chapter(
-                &ctx,
-                ch.path.as_deref().expect("drafts were filtered out"),
-                &ch.content,
-            )
-        })
+        .map(|ch| parse_chapter(&ctx, &chapter_path(ch), &ch.content))
         .collect();
     let mut docs = Vec::with_capacity(parsed.len());
     for (doc, d) in parsed {
@@ -162,7 +169,7 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
         config.broken_links,
     ));
     if has_errors(&diags) {
-        return Err(diags);
+        return stop(diags);
     }
     timings.lap("parse", &mut clock);
 
@@ -178,37 +185,37 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
         .map(|d| body::body_html(d, &site.highlighter))
         .collect();
     timings.lap("highlight", &mut clock);
-    let rendered: Vec<Result<SiteFile, Diagnostic>> = (0..chapters.len())
+
+    // Each page goes to disk as soon as it is rendered.
+    let written: Vec<Result<(), BuildError>> = (0..chapters.len())
         .into_par_iter()
         .map(|i| {
-            let out = page_path(
-                chapters[i]
-                    .path
-                    .as_deref()
-                    .expect("drafts were filtered out"),
-            );
-            let html = site.chapter_page(&chapters, &docs, &bodies, i, &out)?;
-            Ok(SiteFile::text(out, html))
+            let out = page_path(&chapter_path(chapters[i]));
+            let html = site
+                .chapter_page(&chapters, &docs, &bodies, i, &out)
+                .map_err(|d| BuildError::Book(vec![d]))?;
+            Ok(staging.write(&SiteFile::text(out, html))?)
         })
         .collect();
-    let mut files = Vec::new();
-    for r in rendered {
+    for r in written {
         match r {
-            Ok(f) => files.push(f),
-            Err(d) => diags.push(d),
+            Ok(()) => {}
+            Err(BuildError::Book(d)) => diags.extend(d),
+            Err(e) => return Err(e),
         }
     }
+    if has_errors(&diags) {
+        return stop(diags);
+    }
     timings.lap("pages", &mut clock);
+
+    let mut files = Vec::new();
     if config.html.print_enable {
         match site.print_page(&chapters, &docs, &bodies) {
             Ok(f) => files.push(f),
             Err(d) => diags.push(d),
         }
     }
-    if has_errors(&diags) {
-        return Err(diags);
-    }
-    let page_count = chapters.len();
     if !pages.values().any(|p| p == Path::new("index.html")) {
         files.extend(site.index_fallback(&chapters, &docs, &bodies));
     }
@@ -222,12 +229,13 @@ pub fn plan_site(config: &Config, options: &BuildOptions) -> Result<SitePlan, Ve
     files.extend(site.redirects());
     files.extend(assets::static_files(config, &theme, &mut diags));
     if has_errors(&diags) {
-        return Err(diags);
+        return stop(diags);
     }
+    files.par_iter().try_for_each(|f| staging.write(f))?;
     timings.lap("other files", &mut clock);
-    Ok(SitePlan {
-        files,
-        pages: page_count,
+    Ok(Rendered {
+        pages: chapters.len(),
+        files: chapters.len() + files.len(),
         warnings: diags,
         timings,
     })

@@ -5,50 +5,88 @@
 //! does the old site move aside and the new one take its place. If anything
 //! fails before that, the temp folder is removed and the old site is intact.
 
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::fsutil::{self, FsError};
 use crate::output::{Content, MARKER_FILE, OutputError, SiteFile};
 
-pub fn write_site(dest: &Path, files: &[SiteFile]) -> Result<(), OutputError> {
-    for f in files {
-        if f.path.as_os_str().is_empty()
-            || !f
-                .path
-                .components()
-                .all(|c| matches!(c, Component::Normal(_)))
-        {
-            return Err(OutputError::UnsafePath {
-                path: f.path.clone(),
-            });
-        }
+/// A site being written: a temp folder beside the destination that files
+/// go into as they are made (from any thread), swapped in by `finish`.
+/// Dropping it without `finish` removes it and leaves the destination as
+/// it was.
+pub struct Staging {
+    dir: tempfile::TempDir,
+    dest: PathBuf,
+    parent: PathBuf,
+    name: String,
+}
+
+impl Staging {
+    pub fn new(dest: &Path) -> Result<Staging, OutputError> {
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fsutil::create_dir_all(parent)?;
+        let name = dest
+            .file_name()
+            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.new-"))
+            .tempdir_in(parent)
+            .map_err(|e| FsError::new("cannot create a temp folder in", parent, e))?;
+        Ok(Staging {
+            dir,
+            dest: dest.to_owned(),
+            parent: parent.to_owned(),
+            name,
+        })
     }
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fsutil::create_dir_all(parent)?;
-    let name = dest
-        .file_name()
-        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.new-"))
-        .tempdir_in(parent)
-        .map_err(|e| FsError::new("cannot create a temp folder in", parent, e))?;
 
-    files
-        .par_iter()
-        .try_for_each(|f| write_one(staging.path(), f))?;
-    let marker = staging.path().join(MARKER_FILE);
-    std::fs::write(
-        &marker,
-        "This folder is proofbook's output; `proofbook build` replaces it whole.\n",
-    )
-    .map_err(|e| FsError::new("cannot write", &marker, e))?;
+    /// Writes one file of the site. Its path must stay inside the site.
+    pub fn write(&self, file: &SiteFile) -> Result<(), OutputError> {
+        check_path(file)?;
+        Ok(write_one(self.dir.path(), file)?)
+    }
 
-    swap_in(staging, dest, parent, &name)
+    /// Marks the folder as proofbook's and puts it in the destination's place.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let marker = self.dir.path().join(MARKER_FILE);
+        std::fs::write(
+            &marker,
+            "This folder is proofbook's output; `proofbook build` replaces it whole.\n",
+        )
+        .map_err(|e| FsError::new("cannot write", &marker, e))?;
+        swap_in(self.dir, &self.dest, &self.parent, &self.name)
+    }
+}
+
+/// Writes `files` as the whole site at `dest`, atomically.
+pub fn write_site(dest: &Path, files: &[SiteFile]) -> Result<(), OutputError> {
+    // Check every path before anything is written.
+    files.iter().try_for_each(check_path)?;
+    let staging = Staging::new(dest)?;
+    files.par_iter().try_for_each(|f| staging.write(f))?;
+    staging.finish()
+}
+
+/// A site path must be relative and free of `..`: it names a file inside
+/// the site and nothing else.
+fn check_path(file: &SiteFile) -> Result<(), OutputError> {
+    let inside = !file.path.as_os_str().is_empty()
+        && file
+            .path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    if inside {
+        Ok(())
+    } else {
+        Err(OutputError::UnsafePath {
+            path: file.path.clone(),
+        })
+    }
 }
 
 fn write_one(root: &Path, file: &SiteFile) -> Result<(), FsError> {
