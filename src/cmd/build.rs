@@ -8,6 +8,11 @@ use proofbook::{BuildError, BuildOptions};
 use crate::report;
 
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = "Examples:\n  \
+proofbook build                       build the book in this folder into ./book\n  \
+proofbook build guide -d /tmp/site    build the book in ./guide into /tmp/site\n\n\
+Problems are reported with file, line and column, the source line, and what to do;\n\
+the exit status is 0 when the site was written and 1 when the book has errors.")]
 pub struct Args {
     /// The book's root folder (the one holding book.toml).
     #[arg(default_value = ".")]

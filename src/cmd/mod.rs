@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Build books whose examples are proven: every Python example runs, and its
-/// real output and measurements appear on the page.
+/// Build a Markdown book (mdBook's format) into a static site whose examples
+/// are proven. Running and measuring the Python examples is not available
+/// yet in this version: code blocks are shown, highlighted, without output.
 #[derive(Debug, Parser)]
 #[command(name = "proofbook", version, about, long_about = None)]
 #[command(
