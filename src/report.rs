@@ -121,14 +121,10 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        // The header already names file:line:col; the underline needs no text.
         let span = self.span?;
-        let label = self
-            .diag
-            .span
-            .as_ref()
-            .map(|s| format!("{}:{}", s.line, s.col));
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            label, span,
+            None, span,
         ))))
     }
 }

@@ -49,8 +49,8 @@ pub fn parse_chapter(
     } else {
         include::verbatim(&file, text)
     };
-    let mut diags = expanded.diagnostics;
-    let mut doc = render(ctx, path, &expanded.text, &expanded.map, &mut diags);
+    let diags = expanded.diagnostics;
+    let mut doc = render(ctx, path, &expanded.text, &expanded.map);
     doc.title = expanded.title;
     doc.included = expanded.included;
     (doc, diags)
@@ -81,13 +81,7 @@ fn marker(n: usize) -> String {
     format!("\u{E000}pb-code-{n}\u{E000}")
 }
 
-fn render(
-    ctx: &ParseContext<'_>,
-    page: &Path,
-    text: &str,
-    map: &SourceMap,
-    diags: &mut Vec<Diagnostic>,
-) -> Document {
+fn render(ctx: &ParseContext<'_>, page: &Path, text: &str, map: &SourceMap) -> Document {
     let mut doc = Document::default();
     let mut codes: Vec<CodeBlock> = Vec::new();
     let mut used_ids: HashSet<String> = HashSet::new();
@@ -103,7 +97,7 @@ fn render(
                 classes,
                 attrs,
             }) => {
-                let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc, diags);
+                let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc);
                 let text = plain_text(&inner);
                 let id = match id {
                     // Like mdBook, an explicit id is kept as written and does
@@ -142,7 +136,7 @@ fn render(
             }
             Event::Start(Tag::DefinitionListTitle) => {
                 // mdBook gives definition terms ids and self-links too.
-                let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc, diags);
+                let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc);
                 let id = unique_id(&id_from_text(&plain_text(&inner)), &mut used_ids);
                 doc.ids.push(id.clone());
                 let mut html = format!(
@@ -191,15 +185,7 @@ fn render(
                 collect_html_ids(html, &mut doc.ids);
                 events.push(event);
             }
-            other => events.push(rewrite_link(
-                other,
-                range.start,
-                ctx,
-                page,
-                map,
-                &mut doc,
-                diags,
-            )),
+            other => events.push(rewrite_link(other, range, ctx, page, map, &mut doc)),
         }
     }
 
@@ -217,7 +203,6 @@ fn collect_until_end<'a>(
     page: &Path,
     map: &SourceMap,
     doc: &mut Document,
-    diags: &mut Vec<Diagnostic>,
 ) -> Vec<Event<'a>> {
     let mut depth = 0usize;
     let mut out = Vec::new();
@@ -228,7 +213,7 @@ fn collect_until_end<'a>(
             Event::End(_) => depth -= 1,
             _ => {}
         }
-        out.push(rewrite_link(event, range.start, ctx, page, map, doc, diags));
+        out.push(rewrite_link(event, range, ctx, page, map, doc));
     }
     out
 }
@@ -236,12 +221,11 @@ fn collect_until_end<'a>(
 /// Rewrites `x.md#frag` links to the built page and records links to check.
 fn rewrite_link<'a>(
     event: Event<'a>,
-    offset: usize,
+    range: std::ops::Range<usize>,
     ctx: &ParseContext<'_>,
     page: &Path,
     map: &SourceMap,
     doc: &mut Document,
-    _diags: &mut Vec<Diagnostic>,
 ) -> Event<'a> {
     let Event::Start(Tag::Link {
         link_type,
@@ -252,7 +236,8 @@ fn rewrite_link<'a>(
     else {
         return event;
     };
-    let span = || map.span(offset, 1);
+    // The whole `[text](dest)` is underlined in reports (its first line).
+    let span = || map.span(range.start, range.len());
     let dest = match links::classify(&dest_url, page, ctx.src) {
         LinkKind::Fragment(fragment) => {
             doc.links.push(PageLink {
