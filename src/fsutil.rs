@@ -2,7 +2,7 @@
 //! sites stay short (the way mdBook's `utils/fs.rs` does).
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// An I/O error together with the file it concerns.
 #[derive(Debug, thiserror::Error)]
@@ -40,4 +40,40 @@ pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
 pub fn display_relative(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base)
         .map_or_else(|_| path.to_owned(), Path::to_owned)
+}
+
+/// Resolves `.` and `..` without touching the disk (the path may not exist).
+/// An absolute path cannot climb above its root; a relative one keeps the
+/// `..` that climb above its start, so `../x` stays outside.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_resolves_dots_lexically() {
+        let n = |p: &str| normalize(Path::new(p)).display().to_string();
+        assert_eq!(n("/a/b/../c/./d"), "/a/c/d");
+        assert_eq!(n("/a/../../b"), "/b");
+        assert_eq!(n("a/../../b"), "../b");
+        assert_eq!(n("../../x.md"), "../../x.md");
+        assert_eq!(n("./a/b/.."), "a");
+    }
 }

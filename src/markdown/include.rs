@@ -8,7 +8,7 @@
 //! is an error (never left in the page silently); a cycle is detected by the
 //! chain of files, not by a depth limit.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
@@ -154,7 +154,7 @@ fn include_file(
 ) {
     let (path_arg, selector) = split_selector(directive.arg.trim());
     let base = source.path.parent().unwrap_or(Path::new(""));
-    let target = normalize(&base.join(path_arg));
+    let target = fsutil::normalize(&base.join(path_arg));
     if !target.starts_with(ctx.root) {
         // mdBook reads such files, and real books include code from the
         // repository around them, so this is worth a look, not a failure.
@@ -389,21 +389,6 @@ fn marker_name<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
         .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
         .unwrap_or(name.len());
     Some(&name[..end])
-}
-
-/// Lexically resolves `.` and `..` (the file may not exist yet).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -41,7 +41,7 @@ pub fn classify(dest: &str, page: &Path, src: &Path) -> LinkKind {
         return LinkKind::Other;
     }
     let base = src.join(page.parent().unwrap_or(Path::new("")));
-    let resolved = normalize(&base.join(percent_decode(path_part)));
+    let resolved = crate::fsutil::normalize(&base.join(percent_decode(path_part)));
     match resolved.strip_prefix(src) {
         Ok(target) => LinkKind::Chapter {
             target: target.to_owned(),
@@ -120,20 +120,6 @@ pub fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Every link to a chapter must reach a page, and every fragment an id on it.

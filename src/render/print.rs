@@ -7,7 +7,7 @@
 //! the site root, where print.html lives.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -124,7 +124,7 @@ fn rewrite_url(
     let (path, frag) = url
         .split_once('#')
         .map_or((url, None), |(p, f)| (p, Some(f)));
-    let target = normalize(
+    let target = crate::fsutil::normalize(
         &page
             .parent()
             .unwrap_or(Path::new(""))
@@ -146,26 +146,6 @@ fn rewrite_url(
         rebased.push_str(f);
     }
     rebased
-}
-
-/// Resolves `.` and `..`; a `..` that climbs above the start is kept, so a
-/// link that leaves the site still leaves it after re-basing.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                if out.file_name().is_some() {
-                    out.pop();
-                } else {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
