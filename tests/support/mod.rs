@@ -165,7 +165,7 @@ pub fn broken_internal_links(site: &Path) -> Vec<String> {
             let target = if path.is_empty() {
                 page.clone()
             } else {
-                normalize(&page.parent().unwrap().join(path.replace("%20", " ")))
+                proofbook::fsutil::normalize(&page.parent().unwrap().join(path.replace("%20", " ")))
             };
             let target = if target.is_dir() {
                 target.join("index.html")
@@ -214,20 +214,6 @@ fn attr_values(html: &str, attr: &str) -> Vec<String> {
             && let Some(end) = stripped.find('"')
         {
             out.push(stripped[..end].replace("&amp;", "&"));
-        }
-    }
-    out
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
         }
     }
     out
