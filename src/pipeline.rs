@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::book::{self, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
-use crate::markdown::{Document, MarkdownOptions, ParseContext, links, parse_chapter};
+use crate::markdown::{Document, MarkdownOptions, ParseContext, example, links, parse_chapter};
 use crate::output::{self, OutputError, SiteFile, Staging, assets, page_path};
 use crate::preprocess;
 use crate::render::site::SiteRenderer;
@@ -162,6 +162,7 @@ pub fn render_site(
         diags.extend(d);
         docs.push(doc);
     }
+    diags.extend(example::check_unique_ids(&docs));
     diags.extend(links::check_links(
         &book,
         &chapters,

@@ -263,3 +263,44 @@ fn missing_summary_says_what_to_do() {
         run.stderr()
     );
 }
+
+#[test]
+fn example_ids_are_unique_in_the_book() {
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "content/appendix.md",
+        "# Appendix\n\n```python id=demo norun\nprint(1)\n```\n",
+    );
+    t.write(
+        "content/reference.md",
+        "# Reference\n\n## Tables\n\n```python id=demo norun\nprint(2)\n```\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains(
+            "example id `demo` is used twice (first used at [ROOT]/content/reference.md:5:1)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/content/appendix.md:3:1"), "{err}");
+}
+
+#[test]
+fn an_unknown_example_option_is_an_error_at_the_option() {
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "content/appendix.md",
+        "# Appendix\n\n```python timeout=2 retries=3\nprint(1)\n```\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("unknown example option `retries`"), "{err}");
+    assert!(err.contains("[ROOT]/content/appendix.md:3:21"), "{err}");
+    assert!(
+        err.contains("valid options: `norun`, `id`, `timeout`, `expect`, `exit`, `file`"),
+        "{err}"
+    );
+}

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::diag::Span;
 use crate::markdown::code::CodeInfo;
+use crate::markdown::example::ExampleSpec;
 
 #[derive(Debug, Clone, Default)]
 pub struct Document {
@@ -35,15 +36,31 @@ pub struct Heading {
 #[derive(Debug, Clone)]
 pub enum Block {
     Html(String),
-    Code(CodeBlock),
+    Code(Box<CodeBlock>),
 }
 
 #[derive(Debug, Clone)]
 pub struct CodeBlock {
     pub info: CodeInfo,
+    /// The code shown on the page.
     pub code: String,
     /// Where the fence starts.
     pub span: Option<Span>,
+    /// For a Python block: its options (see `markdown::example`).
+    pub example: Option<ExampleSpec>,
+    /// For `file=`: the program's file, which runs whole even when only an
+    /// anchored part is shown.
+    pub program_file: Option<PathBuf>,
+}
+
+impl Document {
+    /// The code blocks of the page, in order.
+    pub fn code_blocks(&self) -> impl Iterator<Item = &CodeBlock> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Code(c) => Some(c.as_ref()),
+            Block::Html(_) => None,
+        })
+    }
 }
 
 /// A link from this page to a page of the book (or to a fragment of this

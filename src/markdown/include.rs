@@ -252,6 +252,25 @@ fn include_file(
     out.diagnostics.extend(nested.diagnostics);
 }
 
+/// For `file=PATH[:ANCHOR]` of an example in `chapter`: the file's path and
+/// the text to show (the whole file, or the anchored part).
+pub fn read_part(
+    chapter: &Path,
+    path: &Path,
+    anchor: Option<&str>,
+) -> Result<(PathBuf, String), String> {
+    let target = fsutil::normalize(&chapter.parent().unwrap_or(Path::new("")).join(path));
+    let content = fsutil::read_to_string(&target).map_err(|e| {
+        format!(
+            "cannot read the example file `{}`: {}",
+            path.display(),
+            e.source
+        )
+    })?;
+    let shown = select(&content, anchor, false)?.text;
+    Ok((target, shown))
+}
+
 /// `path:selector` → (path, selector). The selector is whatever follows the
 /// first colon: `N`, `N:M`, `N:`, `:M` or an anchor name.
 fn split_selector(arg: &str) -> (&str, Option<&str>) {

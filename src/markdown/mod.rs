@@ -2,7 +2,8 @@
 //!
 //! 1. `include` expands `{{#include}}` and friends, keeping a source map;
 //! 2. `parse` walks pulldown-cmark's events: heading ids (`ids`), links
-//!    (`links`), callouts, and code blocks cut out with their info (`code`);
+//!    (`links`), callouts, and code blocks cut out with their info (`code`),
+//!    Python blocks with their example options (`example`);
 //! 3. the result is a `Document` (`document`): HTML pieces and code blocks.
 //!
 //! This stage reads the chapter's included files and nothing else; it never
@@ -10,6 +11,7 @@
 
 pub mod code;
 pub mod document;
+pub mod example;
 pub mod ids;
 pub mod include;
 pub mod links;

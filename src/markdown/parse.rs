@@ -10,6 +10,7 @@ use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Pars
 use crate::diag::Diagnostic;
 use crate::markdown::code::CodeInfo;
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
+use crate::markdown::example;
 use crate::markdown::ids::{id_from_text, unique_id};
 use crate::markdown::include::{self, IncludeContext, SourceMap};
 use crate::markdown::links::{self, LinkKind};
@@ -49,8 +50,9 @@ pub fn parse_chapter(
     } else {
         include::verbatim(&file, text)
     };
-    let diags = expanded.diagnostics;
-    let mut doc = render(ctx, path, &expanded.text, &expanded.map);
+    let mut diags = expanded.diagnostics;
+    let (mut doc, parse_diags) = render(ctx, path, &expanded.text, &expanded.map);
+    diags.extend(parse_diags);
     doc.title = expanded.title;
     doc.included = expanded.included;
     (doc, diags)
@@ -81,8 +83,14 @@ fn marker(n: usize) -> String {
     format!("\u{E000}pb-code-{n}\u{E000}")
 }
 
-fn render(ctx: &ParseContext<'_>, page: &Path, text: &str, map: &SourceMap) -> Document {
+fn render(
+    ctx: &ParseContext<'_>,
+    page: &Path,
+    text: &str,
+    map: &SourceMap,
+) -> (Document, Vec<Diagnostic>) {
     let mut doc = Document::default();
+    let mut diags = Vec::new();
     let mut codes: Vec<CodeBlock> = Vec::new();
     let mut used_ids: HashSet<String> = HashSet::new();
     let mut events: Vec<Event<'_>> = Vec::new();
@@ -149,9 +157,9 @@ fn render(ctx: &ParseContext<'_>, page: &Path, text: &str, map: &SourceMap) -> D
                 events.push(Event::Html(html.into()));
             }
             Event::Start(Tag::CodeBlock(kind)) => {
-                let info = match &kind {
-                    CodeBlockKind::Fenced(info) => CodeInfo::parse(info),
-                    CodeBlockKind::Indented => CodeInfo::default(),
+                let raw_info = match &kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
                 };
                 let mut code = String::new();
                 for (e, _) in iter.by_ref() {
@@ -162,11 +170,9 @@ fn render(ctx: &ParseContext<'_>, page: &Path, text: &str, map: &SourceMap) -> D
                     }
                 }
                 events.push(Event::Html(marker(codes.len()).into()));
-                codes.push(CodeBlock {
-                    info,
-                    code,
-                    span: map.span(range.start, 3),
-                });
+                codes.push(code_block(
+                    ctx, page, text, map, range, &raw_info, code, &mut diags,
+                ));
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
                 let (class, title) = callout(kind);
@@ -192,7 +198,75 @@ fn render(ctx: &ParseContext<'_>, page: &Path, text: &str, map: &SourceMap) -> D
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     doc.blocks = split_at_markers(html, codes);
-    doc
+    (doc, diags)
+}
+
+/// A fenced block as a `CodeBlock`; for Python, its example options are
+/// parsed (errors point at the option in the fence line) and a `file=`
+/// program is read.
+#[allow(clippy::too_many_arguments)]
+fn code_block(
+    ctx: &ParseContext<'_>,
+    page: &Path,
+    text: &str,
+    map: &SourceMap,
+    range: std::ops::Range<usize>,
+    raw_info: &str,
+    code: String,
+    diags: &mut Vec<Diagnostic>,
+) -> CodeBlock {
+    let info = CodeInfo::parse(raw_info);
+    let mut block = CodeBlock {
+        info,
+        code,
+        span: map.span(range.start, 3),
+        example: None,
+        program_file: None,
+    };
+    if !example::is_python(block.info.lang.as_deref()) {
+        return block;
+    }
+    let fence_line = &text[range.start
+        ..text[range.start..]
+            .find('\n')
+            .map_or(text.len(), |n| range.start + n)];
+    let info_at = range.start + fence_line.find(raw_info).unwrap_or(0);
+    let spec = match example::parse_options(raw_info) {
+        Ok(spec) => spec,
+        Err(e) => {
+            let len = raw_info[e.offset..]
+                .find([' ', ','])
+                .unwrap_or(raw_info.len() - e.offset);
+            diags.push(
+                Diagnostic::error(e.message, map.span(info_at + e.offset, len)).with_help(e.help),
+            );
+            return block;
+        }
+    };
+    if let Some(file) = &spec.file {
+        if !block.code.trim().is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "a block with `file=` shows that file, so it must be empty",
+                    block.span.clone(),
+                )
+                .with_help("remove the code inside the fence, or the `file=` option"),
+            );
+        }
+        let chapter = ctx.src.join(page);
+        match include::read_part(&chapter, &file.path, file.anchor.as_deref()) {
+            Ok((path, shown)) => {
+                block.code = shown;
+                block.program_file = Some(path);
+            }
+            Err(message) => diags.push(
+                Diagnostic::error(message, block.span.clone())
+                    .with_help("the path is relative to the chapter, as for {{#include}}"),
+            ),
+        }
+    }
+    block.example = Some(spec);
+    block
 }
 
 /// The events up to the end of the current tag (exclusive), with links
@@ -327,11 +401,11 @@ fn split_at_markers(html: String, codes: Vec<CodeBlock>) -> Vec<Block> {
                 if pos > 0 {
                     blocks.push(Block::Html(rest[..pos].to_owned()));
                 }
-                blocks.push(Block::Code(code));
+                blocks.push(Block::Code(Box::new(code)));
                 rest = &rest[pos + m.len()..];
             }
             // Unreachable unless raw HTML forged a marker; keep the code anyway.
-            None => blocks.push(Block::Code(code)),
+            None => blocks.push(Block::Code(Box::new(code))),
         }
     }
     if !rest.is_empty() {

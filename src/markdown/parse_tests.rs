@@ -109,3 +109,49 @@ fn include_errors_surface_as_diagnostics_of_the_page() {
     );
     assert!(out.contains("before") && out.contains("after"));
 }
+
+#[test]
+fn python_example_options_are_parsed_and_errors_point_at_the_option() {
+    let out = check(
+        "Text.\n\n```python id=ok timeout=2\nprint(1)\n```\n\n```python id=b noruns\nprint(2)\n```\n",
+    );
+    assert!(out.contains("diag: error: /b/src/dir/page.md:7:16: unknown example option `noruns` (help: did you mean `norun`?"), "{out}");
+}
+
+#[test]
+fn a_file_example_shows_the_anchored_part_and_keeps_the_whole_program() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("prog.py"),
+        "import sys\n# ANCHOR: core\nprint(sys.argv)\n# ANCHOR_END: core\n",
+    )
+    .unwrap();
+    let pages = HashMap::new();
+    let ctx = ParseContext {
+        options: OPTIONS,
+        root: dir.path(),
+        src: &dir.path().join("src"),
+        pages: &pages,
+        expand_includes: true,
+    };
+    let (doc, diags) = parse_chapter(
+        &ctx,
+        Path::new("ch.md"),
+        "```python file=../prog.py:core\n```\n\n```python file=../missing.py\n```\n",
+    );
+    let blocks: Vec<_> = doc.code_blocks().collect();
+    assert_eq!(blocks[0].code, "print(sys.argv)");
+    assert_eq!(
+        blocks[0].program_file.as_deref(),
+        Some(dir.path().join("prog.py").as_path())
+    );
+    assert_eq!(diags.len(), 1);
+    assert!(
+        diags[0]
+            .message
+            .contains("cannot read the example file `../missing.py`"),
+        "{}",
+        diags[0].message
+    );
+}

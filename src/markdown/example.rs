@@ -1,0 +1,294 @@
+//! Python examples: the options in a ```` ```python ```` fence's info string
+//! → `ExampleSpec`.
+//!
+//! Syntax: the language, then options separated by spaces or commas; an
+//! option is a flag (`norun`) or `key=value`, and a value with spaces is
+//! quoted (`id="a b"` is rejected anyway: ids are lowercase words).
+//!
+//! | option | meaning |
+//! |---|---|
+//! | `norun` | shown, not run (a fragment) |
+//! | `id=NAME` | stable name, unique in the book: `[a-z0-9][a-z0-9_-]*` |
+//! | `timeout=SECONDS` | wall-clock limit for this example (0 < s ≤ 3600) |
+//! | `expect=error` | the example must fail (any non-zero exit) |
+//! | `expect=success` | the default |
+//! | `exit=N` | the example must exit with status N (0–255) |
+//! | `file=PATH[:ANCHOR]` | the program is that file (relative to the chapter); the page shows it whole, or the part between `ANCHOR: name` markers |
+//!
+//! An unknown option is an error naming the valid ones, never ignored.
+//! Nothing here runs anything: `execute` will consume `ExampleSpec`s.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::diag::Diagnostic;
+use crate::markdown::Document;
+
+/// The languages whose blocks are examples.
+pub fn is_python(lang: Option<&str>) -> bool {
+    matches!(lang, Some("python" | "py" | "python3"))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleSpec {
+    pub id: Option<String>,
+    pub run: bool,
+    pub timeout: Option<Duration>,
+    pub expect: Expectation,
+    pub file: Option<FileRef>,
+}
+
+impl Default for ExampleSpec {
+    fn default() -> Self {
+        ExampleSpec {
+            id: None,
+            run: true,
+            timeout: None,
+            expect: Expectation::Success,
+            file: None,
+        }
+    }
+}
+
+/// How an example is meant to end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    Success,
+    /// Any non-zero exit status (`expect=error`).
+    Failure,
+    Exit(u8),
+}
+
+/// `file=PATH[:ANCHOR]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    pub path: PathBuf,
+    pub anchor: Option<String>,
+}
+
+/// A problem with one option: what is wrong, what to do, and the byte
+/// offset of the option in the info string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionError {
+    pub message: String,
+    pub help: String,
+    pub offset: usize,
+}
+
+const OPTIONS: &[&str] = &["norun", "id", "timeout", "expect", "exit", "file"];
+
+/// Parses the info string of a Python fence (language included).
+pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
+    let mut spec = ExampleSpec::default();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut words = tokens(info)?.into_iter();
+    words.next(); // the language
+    for (offset, word) in words {
+        let (key, value) = match word.split_once('=') {
+            Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+            None => (word.clone(), None),
+        };
+        let err = |message: String, help: &str| OptionError {
+            message,
+            help: help.to_owned(),
+            offset,
+        };
+        let known = OPTIONS
+            .iter()
+            .find(|o| **o == key)
+            .copied()
+            .ok_or_else(|| unknown(&key, offset))?;
+        if seen.insert(known, offset).is_some() {
+            return Err(err(
+                format!("option `{key}` is given twice"),
+                "keep one of them",
+            ));
+        }
+        let need_value = |v: Option<String>| {
+            v.filter(|v| !v.is_empty()).ok_or_else(|| {
+                err(
+                    format!("option `{key}` needs a value: `{key}=...`"),
+                    "see the list of options in the README",
+                )
+            })
+        };
+        match known {
+            "norun" => {
+                if value.is_some() {
+                    return Err(err("`norun` takes no value".into(), "write just `norun`"));
+                }
+                spec.run = false;
+            }
+            "id" => {
+                let id = need_value(value)?;
+                let valid = id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    && id.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                    });
+                if !valid {
+                    return Err(err(
+                        format!("`{id}` is not a valid example id"),
+                        "use lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+                    ));
+                }
+                spec.id = Some(id);
+            }
+            "timeout" => {
+                let v = need_value(value)?;
+                let secs: f64 = v.trim_end_matches('s').parse().map_err(|_| {
+                    err(
+                        format!("`{v}` is not a number of seconds"),
+                        "write e.g. `timeout=5` or `timeout=0.5`",
+                    )
+                })?;
+                if !(secs > 0.0 && secs <= 3600.0) {
+                    return Err(err(
+                        format!("timeout `{v}` is out of range"),
+                        "use a number of seconds above 0 and at most 3600",
+                    ));
+                }
+                spec.timeout = Some(Duration::from_secs_f64(secs));
+            }
+            "expect" => {
+                spec.expect = match need_value(value)?.as_str() {
+                    "error" => Expectation::Failure,
+                    "success" => Expectation::Success,
+                    other => {
+                        return Err(err(
+                            format!("`expect={other}` is not known"),
+                            "use `expect=error` (the example must fail) or `expect=success`",
+                        ));
+                    }
+                };
+            }
+            "exit" => {
+                let v = need_value(value)?;
+                let code: u8 = v.parse().map_err(|_| {
+                    err(
+                        format!("`exit={v}` is not an exit status"),
+                        "use a whole number from 0 to 255",
+                    )
+                })?;
+                spec.expect = if code == 0 {
+                    Expectation::Success
+                } else {
+                    Expectation::Exit(code)
+                };
+            }
+            "file" => {
+                let v = need_value(value)?;
+                let (path, anchor) = match v.split_once(':') {
+                    Some((p, a)) => (p, Some(a.to_owned())),
+                    None => (v.as_str(), None),
+                };
+                spec.file = Some(FileRef {
+                    path: PathBuf::from(path),
+                    anchor,
+                });
+            }
+            _ => unreachable!("every name in OPTIONS has an arm"),
+        }
+    }
+    if let (Some(e), Some(x)) = (seen.get("expect"), seen.get("exit")) {
+        return Err(OptionError {
+            message: "`expect` and `exit` both say how the example ends".into(),
+            help: "keep one of them".into(),
+            offset: (*e).max(*x),
+        });
+    }
+    Ok(spec)
+}
+
+fn unknown(key: &str, offset: usize) -> OptionError {
+    let nearest = OPTIONS
+        .iter()
+        .max_by(|a, b| strsim::jaro_winkler(key, a).total_cmp(&strsim::jaro_winkler(key, b)))
+        .filter(|o| strsim::jaro_winkler(key, o) > 0.7);
+    let list = OPTIONS
+        .iter()
+        .map(|o| format!("`{o}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = match nearest {
+        Some(n) => format!("did you mean `{n}`? valid options: {list}"),
+        None => format!("valid options: {list}"),
+    };
+    OptionError {
+        message: format!("unknown example option `{key}`"),
+        help,
+        offset,
+    }
+}
+
+/// Words of `info` with their byte offsets: split on spaces and commas
+/// outside double quotes; quotes are removed from values.
+fn tokens(info: &str) -> Result<Vec<(usize, String)>, OptionError> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut start = None;
+    let mut quote_at = None;
+    for (i, c) in info.char_indices() {
+        match c {
+            '"' if quote_at.is_none() => {
+                quote_at = Some(i);
+                start.get_or_insert(i);
+            }
+            '"' => quote_at = None,
+            c if quote_at.is_none() && (c == ',' || c.is_whitespace()) => {
+                if let Some(s) = start.take() {
+                    out.push((s, std::mem::take(&mut current)));
+                }
+            }
+            c => {
+                start.get_or_insert(i);
+                current.push(c);
+            }
+        }
+    }
+    if let Some(q) = quote_at {
+        return Err(OptionError {
+            message: "unclosed quote in the code block's options".into(),
+            help: "close the `\"`".into(),
+            offset: q,
+        });
+    }
+    if let Some(s) = start {
+        out.push((s, current));
+    }
+    Ok(out)
+}
+
+/// Every example id used more than once in the book, reported at each
+/// use after the first.
+pub fn check_unique_ids(docs: &[Document]) -> Vec<Diagnostic> {
+    let mut first: HashMap<&str, &Option<crate::diag::Span>> = HashMap::new();
+    let mut out = Vec::new();
+    for block in docs.iter().flat_map(|d| d.code_blocks()) {
+        let Some(id) = block.example.as_ref().and_then(|e| e.id.as_deref()) else {
+            continue;
+        };
+        match first.get(id) {
+            None => {
+                first.insert(id, &block.span);
+            }
+            Some(earlier) => {
+                let at = earlier
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!(" (first used at {s})"));
+                out.push(
+                    Diagnostic::error(
+                        format!("example id `{id}` is used twice{at}"),
+                        block.span.clone(),
+                    )
+                    .with_help("ids must be unique in the book; rename one"),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "example_tests.rs"]
+mod tests;

@@ -1,0 +1,70 @@
+use super::*;
+
+fn err(info: &str) -> (String, String, usize) {
+    let e = parse_options(info).unwrap_err();
+    (e.message, e.help, e.offset)
+}
+
+#[test]
+fn defaults_run_and_expect_success() {
+    assert_eq!(parse_options("python").unwrap(), ExampleSpec::default());
+}
+
+#[test]
+fn every_option() {
+    let spec =
+        parse_options("python id=gil-demo, timeout=2.5 exit=3 file=\"../examples/x y.py:main\"")
+            .unwrap();
+    assert_eq!(spec.id.as_deref(), Some("gil-demo"));
+    assert_eq!(spec.timeout, Some(Duration::from_millis(2500)));
+    assert_eq!(spec.expect, Expectation::Exit(3));
+    assert_eq!(
+        spec.file,
+        Some(FileRef {
+            path: "../examples/x y.py".into(),
+            anchor: Some("main".into())
+        })
+    );
+    assert!(spec.run);
+    let spec = parse_options("python,norun,expect=error").unwrap();
+    assert!(!spec.run);
+    assert_eq!(spec.expect, Expectation::Failure);
+    assert_eq!(
+        parse_options("py exit=0").unwrap().expect,
+        Expectation::Success
+    );
+    assert_eq!(
+        parse_options("python timeout=3s").unwrap().timeout,
+        Some(Duration::from_secs(3))
+    );
+}
+
+#[test]
+fn unknown_option_names_the_nearest_and_its_offset() {
+    let (message, help, offset) = err("python id=a noruns");
+    assert_eq!(message, "unknown example option `noruns`");
+    assert!(help.starts_with("did you mean `norun`?"), "{help}");
+    assert_eq!(offset, 12);
+    let (_, help, _) = err("python zzz");
+    assert!(help.starts_with("valid options: `norun`"), "{help}");
+}
+
+#[test]
+fn bad_values_say_what_is_allowed() {
+    assert!(err("python timeout=0").0.contains("out of range"));
+    assert!(err("python timeout=soon").1.contains("timeout=5"));
+    assert!(err("python exit=256").1.contains("0 to 255"));
+    assert!(err("python expect=maybe").1.contains("expect=error"));
+    assert!(err("python id=Bad").1.contains("lowercase"));
+    assert!(err("python id=").0.contains("needs a value"));
+    assert!(err("python norun=yes").0.contains("takes no value"));
+    assert!(err("python id=a id=b").0.contains("twice"));
+    assert!(err("python expect=error exit=2").0.contains("both"));
+    assert_eq!(err("python file=\"x").2, 12);
+}
+
+#[test]
+fn only_python_fences_are_examples() {
+    assert!(is_python(Some("python")) && is_python(Some("py")) && is_python(Some("python3")));
+    assert!(!is_python(Some("Python")) && !is_python(Some("pycon")) && !is_python(None));
+}
