@@ -59,7 +59,17 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
     } else {
         base
     };
-    output::check_destination(&dest, &config.root, &config.src)?;
+    let mut inputs: Vec<&Path> = vec![&config.src];
+    inputs.extend(config.html.theme_dir.as_deref());
+    let extra: Vec<PathBuf> = config
+        .html
+        .additional_css
+        .iter()
+        .chain(&config.html.additional_js)
+        .map(|p| config.root.join(p))
+        .collect();
+    inputs.extend(extra.iter().map(PathBuf::as_path));
+    output::check_destination(&dest, &config.root, &inputs)?;
     let staging = Staging::new(&dest)?;
     let rendered = render_site(config, options, &staging)?;
     let mut timings = rendered.timings;

@@ -194,15 +194,11 @@ fn dangerous_destinations_are_refused() {
     for (dest, why) in [
         ("/", "root of the file system"),
         (".", "the book itself"),
-        ("content", "the book itself"),
+        ("content", "which the book reads"),
     ] {
         let run = t.run(&["build", "-d", dest]);
         run.failure();
-        assert!(
-            run.stderr().contains(why) || run.stderr().contains("source folder"),
-            "{dest}: {}",
-            run.stderr()
-        );
+        assert!(run.stderr().contains(why), "{dest}: {}", run.stderr());
     }
     t.write("notes/thesis.tex", "precious");
     let run = t.run(&["build", "--dest-dir", "notes"]);
@@ -303,4 +299,27 @@ fn an_unknown_example_option_is_an_error_at_the_option() {
         err.contains("valid options: `norun`, `id`, `timeout`, `expect`, `exit`, `file`"),
         "{err}"
     );
+}
+
+#[test]
+fn a_site_folder_that_holds_the_source_is_refused_and_the_source_kept() {
+    // GitHub Pages layout: the site goes to docs/, the chapters live in
+    // docs/src. Replacing docs/ would delete them.
+    let t = BookTest::empty();
+    t.write(
+        "book.toml",
+        "[book]\nsrc = \"docs/src\"\n[build]\nbuild-dir = \"docs\"\n",
+    );
+    t.write("docs/src/SUMMARY.md", "- [One](one.md)\n");
+    t.write("docs/src/one.md", "# precious\n");
+    t.write("docs/index.html", "");
+    t.write("docs/.nojekyll", "");
+    let run = t.build();
+    run.failure();
+    assert!(
+        run.stderr().contains("replacing the site would delete it"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(t.read("docs/src/one.md"), "# precious\n");
 }

@@ -13,7 +13,15 @@ use crate::output::{MARKER_FILE, OutputError};
 /// Files that mark a folder as mdBook's output (0.4 and 0.5).
 const MDBOOK_OUTPUT_SIGNS: &[&str] = &["toc.js", "searchindex.js", "book.js", ".nojekyll"];
 
-pub fn check_destination(dest: &Path, book_root: &Path, src: &Path) -> Result<(), OutputError> {
+/// `inputs` are the folders and files the book reads (its source folder
+/// first, then its theme folder and additional files): the destination may
+/// be neither inside one of them nor hold one, since replacing it would
+/// delete them.
+pub fn check_destination(
+    dest: &Path,
+    book_root: &Path,
+    inputs: &[&Path],
+) -> Result<(), OutputError> {
     let refuse = |reason: &str| {
         Err(OutputError::UnsafeDestination {
             dest: dest.to_owned(),
@@ -25,7 +33,6 @@ pub fn check_destination(dest: &Path, book_root: &Path, src: &Path) -> Result<()
     let canon_root = book_root
         .canonicalize()
         .unwrap_or_else(|_| book_root.to_owned());
-    let canon_src = src.canonicalize().unwrap_or_else(|_| src.to_owned());
     if canon.parent().is_none() {
         return refuse("it is the root of the file system");
     }
@@ -40,10 +47,20 @@ pub fn check_destination(dest: &Path, book_root: &Path, src: &Path) -> Result<()
             "it is (or holds) the book itself; choose a folder such as `book/` inside it",
         );
     }
-    if canon.starts_with(&canon_src) {
-        return refuse(
-            "it is inside the book's source folder, whose files would be copied into the site",
-        );
+    for input in inputs {
+        let canon_input = input.canonicalize().unwrap_or_else(|_| input.to_path_buf());
+        if canon.starts_with(&canon_input) {
+            return refuse(&format!(
+                "it is (or is inside) {}, which the book reads (its files would be copied into the site)",
+                input.display()
+            ));
+        }
+        if canon_input.starts_with(&canon) {
+            return refuse(&format!(
+                "it holds {}, which the book reads; replacing the site would delete it",
+                input.display()
+            ));
+        }
     }
     if !canon.exists() {
         return Ok(());
@@ -87,14 +104,26 @@ mod tests {
         let src = root.join("content");
         fs::create_dir_all(&src).unwrap();
         assert!(
-            reason(check_destination(Path::new("/"), &root, &src))
+            reason(check_destination(Path::new("/"), &root, &[&src]))
                 .contains("root of the file system")
         );
-        assert!(reason(check_destination(&root, &root, &src)).contains("the book itself"));
-        assert!(reason(check_destination(dir.path(), &root, &src)).contains("the book itself"));
-        assert!(reason(check_destination(&src.join("out"), &root, &src)).contains("source folder"));
+        assert!(reason(check_destination(&root, &root, &[&src])).contains("the book itself"));
+        assert!(reason(check_destination(dir.path(), &root, &[&src])).contains("the book itself"));
+        assert!(
+            reason(check_destination(&src.join("out"), &root, &[&src]))
+                .contains("which the book reads")
+        );
+        // A site folder that holds the source (docs/ for GitHub Pages with
+        // src = "docs/src") would take the source with it when replaced.
+        let shared = dir.path().join("shared");
+        std::fs::create_dir_all(shared.join("src")).unwrap();
+        std::fs::write(shared.join(MARKER_FILE), "").unwrap();
+        assert!(
+            reason(check_destination(&shared, &root, &[&shared.join("src")]))
+                .contains("replacing the site would delete it")
+        );
         if let Some(home) = std::env::home_dir() {
-            assert!(reason(check_destination(&home, &root, &src)).contains("home folder"));
+            assert!(reason(check_destination(&home, &root, &[&src])).contains("home folder"));
         }
     }
 
@@ -106,22 +135,22 @@ mod tests {
         fs::create_dir_all(&src).unwrap();
         let out = root.join("book");
         assert!(
-            check_destination(&out, &root, &src).is_ok(),
+            check_destination(&out, &root, &[&src]).is_ok(),
             "missing is fine"
         );
         fs::create_dir_all(&out).unwrap();
         assert!(
-            check_destination(&out, &root, &src).is_ok(),
+            check_destination(&out, &root, &[&src]).is_ok(),
             "empty is fine"
         );
         fs::write(out.join("thesis.tex"), "precious").unwrap();
-        assert!(reason(check_destination(&out, &root, &src)).contains("not empty"));
+        assert!(reason(check_destination(&out, &root, &[&src])).contains("not empty"));
         fs::write(out.join(MARKER_FILE), "").unwrap();
-        assert!(check_destination(&out, &root, &src).is_ok());
+        assert!(check_destination(&out, &root, &[&src]).is_ok());
         let mdbook_out = root.join("mdbook-out");
         fs::create_dir_all(&mdbook_out).unwrap();
         fs::write(mdbook_out.join("index.html"), "").unwrap();
         fs::write(mdbook_out.join("toc.js"), "").unwrap();
-        assert!(check_destination(&mdbook_out, &root, &src).is_ok());
+        assert!(check_destination(&mdbook_out, &root, &[&src]).is_ok());
     }
 }

@@ -1,5 +1,5 @@
 'use strict';
-// Every page of both fixture books loads cleanly: no console error, no
+// Every page of every fixture book loads cleanly: no console error, no
 // uncaught exception, no failed or 4xx/5xx request, and no request to any
 // host but 127.0.0.1 (the theme promises a site that needs no network).
 // While each page is open we also note its links and ids, so that afterwards
@@ -35,11 +35,12 @@ for (const book of h.BOOKS) {
         context.requests.length = 0;
         const response = await page.goto(server.url(p), { waitUntil: 'load' });
         assert.equal(response.status(), 200, `${p} answered ${response.status()}`);
-        // Give late script errors and lazy requests a moment to surface.
-        await page.waitForLoadState('networkidle');
+        // 'load' has waited for every stylesheet, script and image, and main.js
+        // runs on DOMContentLoaded, so its errors have been reported by now.
         assert.deepEqual(context.problems, [], `problems on ${p}`);
         assert.ok(context.requests.length > 0);
         for (const url of context.requests) {
+          if (/^(data|blob):/.test(url)) continue; // inline, no host involved
           assert.equal(new URL(url).hostname, '127.0.0.1', `${p} requested ${url}`);
         }
         // The page actually rendered with its stylesheet: the theme's body
@@ -48,11 +49,16 @@ for (const book of h.BOOKS) {
           styled: getComputedStyle(document.body).fontFamily.includes('system-ui'),
           text: (document.querySelector('main') || document.body).innerText.trim().length,
           ids: [...document.querySelectorAll('[id]')].map((e) => e.id),
-          links: [...document.querySelectorAll('a[href]')].map((a) => a.href),
+          // Links to other pages; "#id" links are checked apart, just below.
+          links: [...document.querySelectorAll('a[href]:not([href^="#"])')].map((a) => a.href),
+          // Links written as "#id" must stay on this page (a <base href> can send them elsewhere).
+          inPage: [...document.querySelectorAll('a[href^="#"]')]
+            .filter((a) => a.href.split('#')[0] !== location.href.split('#')[0])
+            .map((a) => `${a.getAttribute('href')} (${a.textContent.trim()}) goes to ${a.href}`),
         }));
         assert.ok(rendered.styled, `${p}: main.css did not apply`);
         assert.ok(rendered.text > 0, `${p}: <main> is empty`);
-        seen.set(new URL(page.url()).pathname, { ids: new Set(rendered.ids), links: rendered.links });
+        seen.set(new URL(page.url()).pathname, { ids: new Set(rendered.ids), links: rendered.links, inPage: rendered.inPage });
       });
     }
 
@@ -64,11 +70,18 @@ for (const book of h.BOOKS) {
           page.waitForURL((u) => u.href.split('#')[0] === target.split('#')[0]),
           page.goto(server.url(r)),
         ]);
-        await page.waitForLoadState('networkidle');
+        await page.waitForLoadState('load');
         assert.deepEqual(context.problems, [], `problems following ${r}`);
         assert.ok(await page.locator('main h1').count() > 0, `${r} did not land on a chapter`);
       });
     }
+
+    it('links to "#id" stay on their own page', () => {
+      assert.equal(seen.size, pages.length, 'not every page was visited');
+      const leaving = [];
+      for (const [from, { inPage }] of seen) for (const l of inPage) leaving.push(`${from}: ${l}`);
+      assert.deepEqual(leaving, []);
+    });
 
     it('every same-site link points to an existing page and #id', async () => {
       assert.equal(seen.size, pages.length, 'not every page was visited');
@@ -103,13 +116,15 @@ for (const book of h.BOOKS) {
       context.expectedErrorUrls.add(missing);
       const response = await page.goto(missing, { waitUntil: 'load' });
       assert.equal(response.status(), 404);
-      await page.waitForLoadState('networkidle');
       // <base href="/"> must make its stylesheet and links resolve from the root.
       assert.deepEqual(context.problems, [], 'problems on the 404 page');
       assert.ok(await page.evaluate(() => getComputedStyle(document.body).fontFamily.includes('system-ui')),
         '404 page is unstyled at a nested URL');
       const home = await page.locator('a.book-title').evaluate((a) => a.href);
       assert.equal(home, server.url('index.html'));
+      // The page tells the reader to use the table of contents: its links must work from here.
+      const first = h.pagePathOf(h.summaryChapters(book)[0].file);
+      assert.equal(await page.locator('#sidebar a[href]').first().evaluate((a) => a.href), server.url(first));
     });
   });
 }

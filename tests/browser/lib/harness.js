@@ -25,8 +25,9 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-// The fixture books, as they are named under tests/books/.
-const BOOKS = ['basic', 'mdbook-compat'];
+// The fixture books: the shared ones in tests/books/, and "wide" from
+// tests/browser/books/ (content that is wide on a phone, Python hidden lines).
+const BOOKS = ['basic', 'mdbook-compat', 'wide'];
 
 function fail(message) {
   throw new Error(`${message}\n(run the suite with scripts/test-browser, which builds the fixture sites)`);
@@ -81,6 +82,15 @@ function sitePages(book) {
   redirects.sort();
   if (pages.length < 3) fail(`The site of "${book}" has only ${pages.length} pages; the build looks broken.`);
   return { pages, redirects };
+}
+
+// Where a redirect stub sends the reader (its <meta http-equiv="refresh"> URL),
+// relative to the stub.
+function redirectTarget(book, stub) {
+  const html = fs.readFileSync(path.join(siteDir(book), stub), 'utf8');
+  const m = /<meta http-equiv="refresh" content="\d+;\s*URL=([^"]+)"/i.exec(html);
+  if (!m) fail(`${book}/${stub} has no refresh URL.`);
+  return m[1].replace(/&amp;/g, '&');
 }
 
 // The chapters a book's SUMMARY.md links to, in order: { title, file }.
@@ -204,6 +214,9 @@ async function newContext(browser, options = {}) {
     }
   });
   context.on('console', (msg) => {
+    // Chromium logs every 4xx response as a console error too; a test that
+    // asks for a missing page on purpose lists that URL as expected.
+    if (msg.type() === 'error' && context.expectedErrorUrls.has(msg.location()?.url)) return;
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()} (at ${msg.location()?.url || msg.page()?.url()})`);
   });
   context.on('weberror', (err) => problems.push(`uncaught exception: ${err.error().message} (on ${err.page()?.url()})`));
@@ -220,11 +233,14 @@ function isLocal(url) {
 }
 
 // Polls a condition in the page (CSS transitions, timers) instead of sleeping.
-async function waitUntil(page, fn, arg, what) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout: 5_000, polling: 50 });
-  } catch (e) {
-    throw new Error(`timed out waiting until ${what}`);
+// The loop runs here, not in the page: with JavaScript disabled the page's own
+// timers do not run, so page.waitForFunction would check only once.
+async function waitUntil(page, fn, arg, what, timeout = 5_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -266,6 +282,7 @@ module.exports = {
   bookDir,
   artifactsDir,
   sitePages,
+  redirectTarget,
   summaryChapters,
   pagePathOf,
   serve,
