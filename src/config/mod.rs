@@ -95,8 +95,9 @@ pub struct HtmlOptions {
     pub edit_url_template: Option<String>,
     pub site_url: Option<String>,
     pub cname: Option<String>,
-    /// Markdown file (relative to src) rendered as 404.html.
-    pub input_404: String,
+    /// Markdown file (relative to src) rendered as 404.html, when set;
+    /// otherwise `404.md` if it exists, else a built-in page.
+    pub input_404: Option<String>,
     pub print_enable: bool,
     /// Old page path (relative to the site root) → new URL.
     pub redirects: BTreeMap<String, String>,
@@ -167,8 +168,73 @@ impl Config {
         });
         let table: toml::Table = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
         config.as_json = serde_json::to_value(&table).unwrap_or_default();
+        check_places(&config, &|path| {
+            keys::key_span(doc, text, file, path).unwrap_or_else(|| Span::file(file))
+        })?;
         Ok((config, warnings))
     }
+}
+
+/// Folders and files book.toml names must make sense where they are: the
+/// theme folder is published, so it may not hold the book itself nor lie
+/// outside the book's repository; `cname` must be a host name.
+fn check_places(config: &Config, span_of: &dyn Fn(&[&str]) -> Span) -> Result<(), ConfigError> {
+    let invalid = |message: String, key: &[&str], help: &str| ConfigError::Invalid {
+        message,
+        span: span_of(key),
+        help: Some(help.to_owned()),
+    };
+    if let Some(theme) = &config.html.theme_dir {
+        let theme = crate::fsutil::normalize(theme);
+        if config.src.starts_with(&theme) || config.root.starts_with(&theme) {
+            return Err(invalid(
+                format!("the theme folder {} holds the book itself", theme.display()),
+                &["output", "html", "theme"],
+                "point `theme` at a folder of theme files (templates/, static/, CSS, fonts), such as `theme`",
+            ));
+        }
+        if !theme.starts_with(&config.include_root) {
+            return Err(invalid(
+                format!("the theme folder {} is outside the book", theme.display()),
+                &["output", "html", "theme"],
+                "its files are published with the site; keep the theme inside the book's folder or repository",
+            ));
+        }
+    }
+    if let Some(input) = &config.html.input_404 {
+        let file = crate::fsutil::normalize(&config.src.join(input));
+        if !file.starts_with(&config.include_root) {
+            return Err(invalid(
+                format!("`input-404 = {input:?}` is outside the book"),
+                &["output", "html", "input-404"],
+                "name a Markdown file in the source folder, such as `404.md`",
+            ));
+        }
+        if !file.is_file() {
+            return Err(invalid(
+                format!("`input-404 = {input:?}`: {} does not exist", file.display()),
+                &["output", "html", "input-404"],
+                "create it, fix the name, or remove the key to use the built-in page",
+            ));
+        }
+    }
+    if let Some(cname) = &config.html.cname {
+        let host = !cname.is_empty()
+            && cname.len() <= 253
+            && cname.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !host {
+            return Err(invalid(
+                format!("`cname = {cname:?}` is not a host name"),
+                &["output", "html", "cname"],
+                "write the domain the site is served at, such as `book.example.org`",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Turns a toml/serde error into one with a span and, for an unknown key,
@@ -283,7 +349,7 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         edit_url_template: html.edit_url_template,
         site_url: html.site_url,
         cname: html.cname,
-        input_404: html.input_404.unwrap_or_else(|| "404.md".to_owned()),
+        input_404: html.input_404,
         print_enable: html.print.enable.unwrap_or(true),
         redirects: html.redirect,
     }

@@ -159,7 +159,6 @@ git-repository-icon = "fab-github"
 edit-url-template = "https://example.org/r/edit/{path}"
 site-url = "/b/"
 cname = "b.example.org"
-input-404 = "missing.md"
 hash-files = true
 sidebar-header-nav = true
 [output.html.print]
@@ -203,7 +202,6 @@ assets_version = "3.0.2"
     assert!(!config.html.smart_punctuation);
     assert!(config.html.no_section_label);
     assert!(!config.html.print_enable);
-    assert_eq!(config.html.input_404, "missing.md");
     assert_eq!(
         config.html.theme_dir.as_deref(),
         Some(Path::new("/books/b/my-theme"))
@@ -219,4 +217,48 @@ assets_version = "3.0.2"
             .iter()
             .any(|w| w.message.contains("output.html.playpen"))
     );
+}
+
+#[test]
+fn a_theme_folder_that_holds_the_book_or_leaves_it_is_refused() {
+    let (message, line, _, help) = error_of("[output.html]\ntheme = \".\"\n");
+    assert!(message.contains("holds the book itself"), "{message}");
+    assert_eq!(line, 2);
+    assert!(help.unwrap().contains("folder of theme files"));
+    let (message, ..) = error_of("[output.html]\ntheme = \"/etc\"\n");
+    assert!(message.contains("outside the book"), "{message}");
+    let (message, ..) = error_of("[output.html]\ntheme = \"../../x\"\n");
+    assert!(message.contains("outside the book"), "{message}");
+}
+
+#[test]
+fn cname_must_be_a_host_name() {
+    assert!(load("[output.html]\ncname = \"book.example.org\"\n").is_ok());
+    let (message, line, ..) = error_of("[output.html]\ncname = \"evil\\n<script>\"\n");
+    assert!(message.contains("is not a host name"), "{message}");
+    assert_eq!(line, 2);
+}
+
+#[test]
+fn an_explicit_input_404_must_exist_inside_the_book() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("content")).unwrap();
+    std::fs::write(dir.path().join("content/missing-page.md"), "# Gone\n").unwrap();
+    let load_in = |text: &str| Config::from_str(text, dir.path(), &dir.path().join("book.toml"));
+    assert!(load_in("[output.html]\ninput-404 = \"missing-page.md\"\n").is_ok());
+    for (text, expected) in [
+        ("[output.html]\ninput-404 = \"typo.md\"\n", "does not exist"),
+        (
+            "[output.html]\ninput-404 = \"../../../../etc/passwd\"\n",
+            "outside the book",
+        ),
+    ] {
+        match load_in(text) {
+            Err(ConfigError::Invalid { message, span, .. }) => {
+                assert!(message.contains(expected), "{message}");
+                assert_eq!(span.line, 2);
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
 }

@@ -58,8 +58,6 @@ pub struct PageCtx<'a> {
     pub sidebar: String,
     pub prev: Option<NavLink>,
     pub next: Option<NavLink>,
-    /// For the 404 page: the site URL, so its links work at any depth.
-    pub base_url: Option<&'a str>,
 }
 
 /// `print.html`: every chapter, in order.

@@ -72,9 +72,8 @@ fn css_has_a_light_palette_and_a_scoped_dark_one() {
 #[test]
 fn every_class_reaches_aa_contrast_in_both_palettes() {
     let themes = ThemeSet::load_defaults();
-    for name in [LIGHT_THEME, DARK_THEME] {
+    for (name, bg) in [(LIGHT_THEME, LIGHT_CODE_BG), (DARK_THEME, DARK_CODE_BG)] {
         let theme = &themes.themes[name];
-        let bg = theme.settings.background.unwrap();
         let matcher = ThemeMatcher::new(theme);
         for (class, _, scope) in CLASSES {
             let raw = matcher
@@ -94,6 +93,23 @@ fn every_class_reaches_aa_contrast_in_both_palettes() {
             }
         }
     }
+}
+
+#[test]
+fn code_backgrounds_match_the_default_themes_css() {
+    let css = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/css/main.css"),
+    )
+    .unwrap();
+    let hex = |c: Color| format!("--code-bg: #{:02x}{:02x}{:02x};", c.r, c.g, c.b);
+    assert!(
+        css.contains(&hex(LIGHT_CODE_BG)),
+        "main.css's light --code-bg changed: update LIGHT_CODE_BG"
+    );
+    assert!(
+        css.contains(&hex(DARK_CODE_BG)),
+        "main.css's dark --code-bg changed: update DARK_CODE_BG"
+    );
 }
 
 /// The bundled dump must match `syntaxes/*.sublime-syntax`: the grammar

@@ -100,6 +100,24 @@ fn rewrite(
     .into_owned()
 }
 
+/// `html` with every relative `href` and `src` prefixed by `base` (which
+/// ends in `/`): for a page served at any address, such as 404.html.
+pub fn rebase_relative_urls(html: &str, base: &str) -> String {
+    ATTR.replace_all(html, |cap: &regex::Captures<'_>| {
+        let (attr, value) = (&cap[1], &cap[2]);
+        let relative = !(attr == "id"
+            || value.is_empty()
+            || value.starts_with(['#', '/'])
+            || value.contains(':'));
+        if relative {
+            format!(" {attr}=\"{base}{value}\"")
+        } else {
+            cap[0].to_owned()
+        }
+    })
+    .into_owned()
+}
+
 fn rewrite_url(
     url: &str,
     page: &Path,

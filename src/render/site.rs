@@ -125,7 +125,6 @@ impl<'a> SiteRenderer<'a> {
             path_to_root: root,
             prev: nav(i.checked_sub(1)),
             next: nav(Some(i + 1)),
-            base_url: None,
         };
         render::page::render(
             self.theme,
@@ -230,20 +229,32 @@ impl<'a> SiteRenderer<'a> {
         &self,
         ctx: &ParseContext<'_>,
     ) -> Result<(SiteFile, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let input = Path::new(&self.config.html.input_404);
+        let input = Path::new(self.config.html.input_404.as_deref().unwrap_or("404.md"));
         let file = self.config.src.join(input);
-        let (doc, diags) = match std::fs::read_to_string(&file) {
+        let (doc, diags) = match crate::fsutil::read_to_string(&file) {
             Ok(text) => parse_chapter(ctx, input, &text),
-            Err(_) => {
+            // An explicit `input-404` was checked to exist when book.toml
+            // was loaded; only the implicit 404.md may be missing.
+            Err(_) if self.config.html.input_404.is_none() => {
                 // The heading matches mdBook's, so a link to its id still works.
                 let text = "# Document not found (404)\n\nThere is no page at this address. Use the table of contents to find what you were looking for.\n";
                 parse_chapter(ctx, input, text)
             }
+            Err(e) => return Err(vec![Diagnostic::error(e.to_string(), None)]),
         };
         if has_errors(&diags) {
             return Err(diags);
         }
-        let content = body::body_html(&doc, &self.highlighter);
+        // The page is served at any missing address, at any depth, so its
+        // links are absolute from the site's URL instead of relative (a
+        // `<base>` element would also redirect its `#` links to the root).
+        let site_url = match self.config.html.site_url.as_deref() {
+            Some(u) if u.ends_with('/') => u.to_owned(),
+            Some(u) => format!("{u}/"),
+            None => "/".to_owned(),
+        };
+        let content =
+            print::rebase_relative_urls(&body::body_html(&doc, &self.highlighter), &site_url);
         let name = doc
             .headings
             .first()
@@ -260,11 +271,10 @@ impl<'a> SiteRenderer<'a> {
                 path: "404.html",
                 edit_url: None,
             },
-            sidebar: self.sidebar.for_page("", "404.html"),
-            path_to_root: String::new(),
+            sidebar: self.sidebar.for_page(&site_url, "404.html"),
+            path_to_root: site_url.clone(),
             prev: None,
             next: None,
-            base_url: Some(self.config.html.site_url.as_deref().unwrap_or("/")),
         };
         let html = render::page::render(
             self.theme,

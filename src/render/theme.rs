@@ -21,6 +21,14 @@ use crate::fsutil;
 
 static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
+/// Files of a book's theme folder that are copied into the site (besides
+/// everything under `static/`): what a theme's CSS, scripts, fonts and
+/// images are made of. Anything else there (notes, sources) stays private.
+const ASSET_EXTENSIONS: &[&str] = &[
+    "css", "js", "mjs", "map", "woff", "woff2", "ttf", "otf", "eot", "svg", "png", "jpg", "jpeg",
+    "gif", "webp", "avif", "ico",
+];
+
 /// Where the embedded default theme's files are said to come from in messages.
 const DEFAULT_THEME_LABEL: &str = "<default theme>";
 
@@ -66,11 +74,13 @@ pub fn load(book_theme: Option<&Path>) -> Result<(Theme, Vec<Diagnostic>), Vec<D
                 .with_help("fix `theme` under [output.html] in book.toml, or create the folder"),
             ]);
         }
-        for entry in WalkDir::new(dir)
+        // Hidden files and folders (.git, editor state) are never theme
+        // files; neither is anything but templates, static/ and web assets.
+        let walk = WalkDir::new(dir)
             .sort_by_file_name()
             .into_iter()
-            .filter_map(Result::ok)
-        {
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walk.filter_map(Result::ok) {
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -104,7 +114,11 @@ pub fn load(book_theme: Option<&Path>) -> Result<(Theme, Vec<Diagnostic>), Vec<D
                         text,
                     },
                 );
-            } else {
+            } else if rel.starts_with("static")
+                || rel
+                    .extension()
+                    .is_some_and(|e| ASSET_EXTENSIONS.iter().any(|a| e.eq_ignore_ascii_case(a)))
+            {
                 assets.insert(rel, Cow::Owned(read(entry.path())?));
             }
         }
@@ -208,10 +222,21 @@ mod tests {
         fs::write(dir.path().join("static/css/main.css"), "body{}").unwrap();
         fs::write(dir.path().join("css/general.css"), "p{}").unwrap();
         fs::write(dir.path().join("index.hbs"), "{{title}}").unwrap();
+        fs::write(dir.path().join("notes.txt"), "private").unwrap();
+        fs::create_dir_all(dir.path().join(".git")).unwrap();
+        fs::write(dir.path().join(".git/config"), "secret").unwrap();
         let (theme, warnings) = load(Some(dir.path())).unwrap();
         assert_eq!(&*theme.assets[Path::new("static/css/main.css")], b"body{}");
         assert_eq!(&*theme.assets[Path::new("css/general.css")], b"p{}");
         assert!(!theme.assets.contains_key(Path::new("index.hbs")));
+        assert!(
+            !theme.assets.contains_key(Path::new("notes.txt")),
+            "only web assets are published"
+        );
+        assert!(
+            !theme.assets.contains_key(Path::new(".git/config")),
+            "hidden folders are skipped"
+        );
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].message.contains("`index.hbs`"));
         let mut ctx = tera::Context::new();
