@@ -24,11 +24,57 @@ impl FsError {
     }
 }
 
+/// The largest file proofbook reads as text or copies into memory: far
+/// above any real chapter, include or theme file, and small enough that
+/// `/dev/zero` or a runaway generated file fails fast instead of eating
+/// the machine's memory.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Reads a regular file as UTF-8. A FIFO, a device or a folder is refused
+/// up front (reading one could block for ever or never end), as is a file
+/// over `MAX_FILE_SIZE`.
 pub fn read_to_string(path: &Path) -> Result<String, FsError> {
-    std::fs::read_to_string(path).map_err(|e| FsError::new("cannot read", path, e))
+    let bytes = read(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        FsError::new(
+            "cannot read",
+            path,
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("it is not UTF-8 text (invalid byte at offset {at})"),
+            ),
+        )
+    })
 }
 
+/// Reads a regular file (see `read_to_string` for what is refused).
 pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
+    let meta = std::fs::metadata(path).map_err(|e| FsError::new("cannot read", path, e))?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file"
+        };
+        return Err(FsError::new(
+            "cannot read",
+            path,
+            io::Error::new(io::ErrorKind::InvalidInput, format!("it is {kind}")),
+        ));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        let msg = format!(
+            "it is {} MiB, more than the {} MiB proofbook reads",
+            meta.len() >> 20,
+            MAX_FILE_SIZE >> 20
+        );
+        return Err(FsError::new(
+            "cannot read",
+            path,
+            io::Error::new(io::ErrorKind::InvalidInput, msg),
+        ));
+    }
     std::fs::read(path).map_err(|e| FsError::new("cannot read", path, e))
 }
 
@@ -66,6 +112,26 @@ pub fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn special_files_are_refused_before_reading() {
+        let err = read_to_string(Path::new("/dev/zero")).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            read(dir.path())
+                .unwrap_err()
+                .to_string()
+                .contains("a folder")
+        );
+        std::fs::write(dir.path().join("bad.md"), b"ok \xff").unwrap();
+        assert!(
+            read_to_string(&dir.path().join("bad.md"))
+                .unwrap_err()
+                .to_string()
+                .contains("offset 3")
+        );
+    }
 
     #[test]
     fn normalize_resolves_dots_lexically() {

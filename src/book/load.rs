@@ -29,7 +29,8 @@ pub fn load(src: &Path) -> (Book, Vec<Diagnostic>) {
             return (Book::default(), vec![d]);
         }
     };
-    let summary = match summary::parse_summary(&text) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let summary = match summary::parse_summary(text) {
         Ok(s) => s,
         Err(e) => {
             let mut d = Diagnostic::error(
@@ -103,21 +104,36 @@ impl Loader<'_> {
 
     fn read(&mut self, location: &Path, link: &Link) -> String {
         let path = self.src.join(location);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        match fsutil::read_to_string(&path) {
+            // mdBook drops a byte-order mark too; left in, it would turn the
+            // first heading into a paragraph.
+            Ok(text) => text
+                .strip_prefix('\u{feff}')
+                .map(str::to_owned)
+                .unwrap_or(text),
             Err(e) => {
-                let what = if e.kind() == std::io::ErrorKind::NotFound {
+                let missing = e.source.kind() == std::io::ErrorKind::NotFound;
+                let what = if missing {
                     "does not exist".to_owned()
                 } else {
-                    e.to_string()
+                    format!("cannot be read: {}", e.source)
+                };
+                let help = if missing {
+                    "create the file, fix the path in SUMMARY.md, or make the entry a draft with `[Title]()`"
+                } else {
+                    "a chapter must be a regular file of UTF-8 text"
                 };
                 let width = link.name.chars().count() as u32 + 2;
                 self.diagnostics.push(
                     Diagnostic::error(
-                        format!("chapter `{}` {what} ({})", location.display(), path.display()),
+                        format!(
+                            "chapter `{}` {what} ({})",
+                            location.display(),
+                            path.display()
+                        ),
                         Some(Span::new(self.summary_path, link.line, 1, width)),
                     )
-                    .with_help("create the file, fix the path in SUMMARY.md, or make the entry a draft with `[Title]()`"),
+                    .with_help(help),
                 );
                 String::new()
             }

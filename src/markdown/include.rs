@@ -5,8 +5,10 @@
 //! `SourceMap` that turns an offset in it back into `file:line` of whichever
 //! file the text came from, the page title if `{{#title}}` set one, the files
 //! read, and a diagnostic for every directive that failed. A failed directive
-//! is an error (never left in the page silently); a cycle is detected by the
-//! chain of files, not by a depth limit.
+//! is an error (never left in the page silently). A cycle is found by the
+//! chain of files (compared by canonical path, so a symlink loop counts too)
+//! and reported as such; depth and size are capped besides, so an include
+//! bomb stops with an error instead of exhausting the machine.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
@@ -65,6 +67,15 @@ impl SourceMap {
     }
 }
 
+/// Includes may nest this deep: far beyond any real book, well before the
+/// stack runs out.
+const MAX_DEPTH: usize = 64;
+
+/// A chapter with its includes may grow to this size; an include bomb
+/// (each file including the next twice) stops here instead of exhausting
+/// memory.
+const MAX_EXPANDED: usize = 16 * 1024 * 1024;
+
 /// Where directives read from.
 pub struct IncludeContext<'a> {
     /// Files under this folder are included silently; others with a
@@ -92,8 +103,9 @@ pub fn expand(ctx: &IncludeContext<'_>, file: &Path, text: &str) -> Expanded {
         path: file.to_owned(),
         text: text.to_owned(),
     });
-    let mut chain = vec![file.to_owned()];
-    expand_into(ctx, &source, &mut chain, &mut out);
+    let mut chain = vec![file.canonicalize().unwrap_or_else(|_| file.to_owned())];
+    let mut budget = MAX_EXPANDED;
+    expand_into(ctx, &source, &mut chain, &mut budget, &mut out);
     out
 }
 
@@ -101,6 +113,7 @@ fn expand_into(
     ctx: &IncludeContext<'_>,
     source: &Arc<Source>,
     chain: &mut Vec<PathBuf>,
+    budget: &mut usize,
     out: &mut Expanded,
 ) {
     let text = &source.text;
@@ -125,7 +138,7 @@ fn expand_into(
                 out.title = Some(directive.arg.trim().to_owned());
             }
             Kind::Include | Kind::RustdocInclude | Kind::Playground => {
-                include_file(ctx, source, &directive, chain, out, span());
+                include_file(ctx, source, &directive, chain, budget, out, span());
             }
         }
     }
@@ -149,9 +162,15 @@ fn include_file(
     source: &Arc<Source>,
     directive: &Directive<'_>,
     chain: &mut Vec<PathBuf>,
+    budget: &mut usize,
     out: &mut Expanded,
     span: Span,
 ) {
+    // Once the chapter's budget is spent (and reported), further includes
+    // are skipped without being read, so an include bomb costs nothing more.
+    if *budget == 0 {
+        return;
+    }
     let (path_arg, selector) = split_selector(directive.arg.trim());
     let base = source.path.parent().unwrap_or(Path::new(""));
     let target = fsutil::normalize(&base.join(path_arg));
@@ -166,15 +185,28 @@ fn include_file(
             .with_help("its text is published with the book; make sure that is meant"),
         );
     }
-    if let Some(pos) = chain.iter().position(|p| *p == target) {
+    // Compared by canonical path, so a cycle through a symlink (`l -> .`)
+    // is caught like any other.
+    let key = target.canonicalize().unwrap_or_else(|_| target.clone());
+    if let Some(pos) = chain.iter().position(|p| *p == key) {
         let names: Vec<String> = chain[pos..]
             .iter()
-            .chain([&target])
+            .chain([&key])
             .map(|p| p.display().to_string())
             .collect();
         out.diagnostics.push(
             Diagnostic::error(format!("include cycle: {}", names.join(" → ")), Some(span))
                 .with_help("remove one of these includes"),
+        );
+        return;
+    }
+    if chain.len() > MAX_DEPTH {
+        out.diagnostics.push(
+            Diagnostic::error(
+                format!("includes nest more than {MAX_DEPTH} deep here"),
+                Some(span),
+            )
+            .with_help("an include inside an include inside …: flatten the chain"),
         );
         return;
     }
@@ -199,6 +231,15 @@ fn include_file(
             return;
         }
     };
+    if selection.text.len() > *budget {
+        *budget = 0;
+        out.diagnostics.push(
+            Diagnostic::error(format!("the chapter grows past {} MiB with its includes", MAX_EXPANDED >> 20), Some(span))
+                .with_help("a file is included many times over (each level including the next twice doubles it)"),
+        );
+        return;
+    }
+    *budget -= selection.text.len();
     // The selected text is expanded as a source of its own (nested
     // directives are relative to the included file), then its pieces are
     // re-pointed at the included file line by line.
@@ -206,13 +247,13 @@ fn include_file(
         path: target.clone(),
         text: content,
     });
-    chain.push(target);
+    chain.push(key);
     let mut nested = Expanded::default();
     let sub = Arc::new(Source {
         path: included.path.clone(),
         text: std::mem::take(&mut selection.text),
     });
-    expand_into(ctx, &sub, chain, &mut nested);
+    expand_into(ctx, &sub, chain, budget, &mut nested);
     chain.pop();
     let shift = out.text.len();
     let ends: Vec<usize> = nested

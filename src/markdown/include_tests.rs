@@ -251,3 +251,77 @@ fn bad_line_number_is_an_error() {
         out.diagnostics[0].message
     );
 }
+
+#[test]
+fn a_cycle_through_a_symlink_is_reported_as_a_cycle() {
+    let dir = root_with(&[
+        ("src/a.md", "{{#include l/b.md}}"),
+        ("src/b.md", "{{#include l/b.md}} {{#include l/b.md}}"),
+    ]);
+    std::os::unix::fs::symlink(".", dir.path().join("src/l")).unwrap();
+    let out = expand_in(dir.path(), "src/a.md");
+    assert!(
+        out.diagnostics
+            .iter()
+            .all(|d| d.message.starts_with("include cycle")),
+        "{:?}",
+        out.diagnostics
+    );
+    assert_eq!(out.diagnostics.len(), 2);
+}
+
+#[test]
+fn an_include_bomb_stops_at_the_size_cap() {
+    // Each file includes the next twice: 2^40 copies unless stopped.
+    let mut files: Vec<(String, String)> = (0..40)
+        .map(|i| {
+            (
+                format!("src/f{i}.md"),
+                format!(
+                    "{{{{#include f{n}.md}}}}{{{{#include f{n}.md}}}}",
+                    n = i + 1
+                ),
+            )
+        })
+        .collect();
+    files.push(("src/f40.md".into(), "x".repeat(1 << 20)));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = root_with(&refs);
+    let out = expand_in(dir.path(), "src/f0.md");
+    assert!(out.text.len() <= MAX_EXPANDED);
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("grows past 16 MiB")),
+        "{:?}",
+        out.diagnostics.first()
+    );
+}
+
+#[test]
+fn includes_nest_at_most_max_depth() {
+    let files: Vec<(String, String)> = (0..=MAX_DEPTH + 1)
+        .map(|i| {
+            (
+                format!("src/d{i}.md"),
+                format!("{{{{#include d{}.md}}}}", i + 1),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = root_with(&refs);
+    let out = expand_in(dir.path(), "src/d0.md");
+    assert!(
+        out.diagnostics
+            .iter()
+            .any(|d| d.message.contains("nest more than 64 deep")),
+        "{:?}",
+        out.diagnostics
+    );
+}
