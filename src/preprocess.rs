@@ -15,7 +15,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
 
@@ -188,6 +190,15 @@ fn run_one(
         )
         .with_help(help.to_owned())
     };
+    let timed_out = |during: &str| {
+        fail(
+            format!(
+                "did not finish {during} within {} s and was stopped",
+                config.preprocessor_timeout.as_secs()
+            ),
+            "fix the preprocessor, or raise `preprocessor-timeout` under [proofbook]",
+        )
+    };
     let supported = match &spec.renderers {
         Some(renderers) => renderers.iter().any(|r| r == "html"),
         None => {
@@ -198,8 +209,8 @@ fn run_one(
                 .current_dir(&config.root)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null());
-            match probe.status() {
-                Ok(status) => status.success(),
+            let child = match probe.spawn() {
+                Ok(c) => c,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing(spec),
                 Err(e) => {
                     return Err(fail(
@@ -207,6 +218,12 @@ fn run_one(
                         "check that the command is executable",
                     ));
                 }
+            };
+            // The probe gets the same time limit as the run: a preprocessor
+            // that hangs on `supports` must not hang the build.
+            match wait_bounded(child, config.preprocessor_timeout) {
+                Some((status, _)) => status.success(),
+                None => return Err(timed_out("supports html")),
             }
         }
     };
@@ -233,46 +250,81 @@ fn run_one(
     // Feed stdin and drain stdout on their own threads: a preprocessor that
     // writes before it has read everything must not deadlock the build.
     let mut stdin = child.stdin.take().expect("stdin was piped");
-    let writer = std::thread::spawn(move || {
+    // Not joined: if a process the preprocessor left behind holds stdin
+    // open without reading, the write would block; the thread ends when
+    // the pipe closes.
+    std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
-    let mut stdout = child.stdout.take().expect("stdout was piped");
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = stdout.read_to_end(&mut out);
-        out
-    });
-    let status = match child.wait_timeout(config.preprocessor_timeout) {
-        Ok(Some(status)) => status,
-        Ok(None) | Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(fail(
-                format!(
-                    "did not finish within {} s and was stopped",
-                    config.preprocessor_timeout.as_secs()
-                ),
-                "fix the preprocessor, or raise `preprocessor-timeout` under [proofbook]",
-            ));
-        }
+    let Some((status, output)) = wait_bounded(child, config.preprocessor_timeout) else {
+        return Err(timed_out("its run"));
     };
-    let _ = writer.join();
-    let output = reader.join().unwrap_or_default();
     if !status.success() {
         return Err(fail(
             format!("failed ({status})"),
             "its own messages are printed above",
         ));
     }
-    serde_json::from_slice::<Book>(&output)
-        .map(Some)
-        .map_err(|e| {
-            let head: String = String::from_utf8_lossy(&output).chars().take(120).collect();
-            fail(
-                format!("wrote something that is not a book ({e}); it began: {head:?}"),
-                "a preprocessor must print the book as JSON on stdout",
-            )
-        })
+    parse_book(&output).map(Some).map_err(|e| {
+        let head: String = String::from_utf8_lossy(&output).chars().take(120).collect();
+        fail(
+            format!("wrote something that is not a book ({e}); it began: {head:?}"),
+            "a preprocessor must print the book as JSON on stdout",
+        )
+    })
+}
+
+/// Waits for `child` at most `limit`, draining its stdout (when piped) on a
+/// thread; kills it when the time is up. `None` means it ran out of time,
+/// including when it exited but left a process of its own holding stdout.
+fn wait_bounded(mut child: Child, limit: Duration) -> Option<(ExitStatus, Vec<u8>)> {
+    let started = Instant::now();
+    let (tx, rx) = mpsc::channel();
+    match child.stdout.take() {
+        Some(mut stdout) => {
+            std::thread::spawn(move || {
+                let mut out = Vec::new();
+                let _ = stdout.read_to_end(&mut out);
+                let _ = tx.send(out);
+            });
+        }
+        None => {
+            let _ = tx.send(Vec::new());
+        }
+    }
+    let status = match child.wait_timeout(limit) {
+        Ok(Some(status)) => status,
+        Ok(None) | Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+    };
+    let output = rx
+        .recv_timeout(limit.saturating_sub(started.elapsed()))
+        .ok()?;
+    Some((status, output))
+}
+
+/// The book a preprocessor printed. mdBook 0.5 names the list `items`,
+/// 0.4 `sections`; a preprocessor that echoes what it was sent has both,
+/// and then `items` is taken.
+fn parse_book(output: &[u8]) -> Result<Book, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_slice(output)?;
+    let items = match value.as_object_mut() {
+        Some(obj) => obj
+            .remove("items")
+            .or_else(|| obj.remove("sections"))
+            .unwrap_or_default(),
+        None => {
+            return Err(serde::de::Error::custom(
+                "expected a JSON object with `items`",
+            ));
+        }
+    };
+    Ok(Book {
+        items: serde_json::from_value(items)?,
+    })
 }
 
 fn missing(spec: &PreprocessorSpec) -> Result<Option<Book>, Diagnostic> {

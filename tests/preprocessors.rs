@@ -98,7 +98,7 @@ fn a_hanging_preprocessor_is_stopped() {
     run.failure();
     assert!(
         run.stderr()
-            .contains("did not finish within 1 s and was stopped"),
+            .contains("did not finish its run within 1 s and was stopped"),
         "{}",
         run.stderr()
     );
@@ -130,6 +130,38 @@ fn garbage_and_failure_are_reported() {
     assert!(
         run.stderr().contains("pre.py: something went wrong"),
         "its stderr is shown: {}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_preprocessor_that_echoes_the_whole_object_back_works() {
+    let t = with_preprocessor("[preprocessor.stamp]\ncommand = \"python3 pre.py echo\"\n");
+    t.build().success();
+    assert!(t.read("book/one.html").contains("Version 1.2.3."));
+}
+
+#[test]
+fn a_hanging_supports_probe_and_a_lingering_child_are_stopped() {
+    let t = with_preprocessor(
+        "[proofbook]\npreprocessor-timeout = 1\n\n[preprocessor.stamp]\ncommand = \"python3 pre.py hang-supports\"\n",
+    );
+    let run = t.build();
+    run.failure();
+    assert!(
+        run.stderr()
+            .contains("did not finish supports html within 1 s"),
+        "{}",
+        run.stderr()
+    );
+    let t = with_preprocessor(
+        "[proofbook]\npreprocessor-timeout = 1\n\n[preprocessor.stamp]\ncommand = \"python3 pre.py orphan\"\nrenderers = [\"html\"]\n",
+    );
+    let run = t.build();
+    run.failure();
+    assert!(
+        run.stderr().contains("did not finish its run within 1 s"),
+        "{}",
         run.stderr()
     );
 }

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Book {
-    #[serde(rename = "items", alias = "sections")]
     pub items: Vec<BookItem>,
 }
 

@@ -3,9 +3,11 @@
     python3 pre.py MODE [supports RENDERER]
 
 MODE: `replace` swaps {{VERSION}} for 1.2.3 in every chapter and records the
-context it was given in the chapter text; `hang` never answers; `garbage`
-prints something that is not JSON; `fail` exits with status 3; `html-only`
-supports html only; `no-html` supports no renderer.
+context it was given in the chapter text; `echo` does the same but prints
+back the very object it was sent; `hang` never answers; `hang-supports`
+never answers the `supports` probe; `orphan` exits at once but leaves a
+process holding its stdout; `garbage` prints something that is not JSON;
+`fail` exits with status 3; `no-html` supports no renderer.
 """
 import json
 import sys
@@ -14,8 +16,16 @@ import time
 args = sys.argv[1:]
 mode = args[0] if args else "replace"
 if "supports" in args:
+    if mode == "hang-supports":
+        time.sleep(3600)
     renderer = args[args.index("supports") + 1]
     sys.exit(1 if mode == "no-html" else 0 if renderer == "html" else 1)
+
+if mode == "orphan":
+    # Leave a child behind that keeps stdout open long after we exit.
+    import subprocess
+    subprocess.Popen(["sleep", "30"], stdout=sys.stdout, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sys.exit(0)
 
 if mode == "hang":
     time.sleep(3600)
@@ -41,4 +51,9 @@ def walk(items):
 
 
 walk(items)
-json.dump({"items": items}, sys.stdout)
+if mode == "echo":
+    # Hand back the object it was given, every key included, as many
+    # Python and JavaScript preprocessors do.
+    json.dump(book, sys.stdout)
+else:
+    json.dump({"items": items}, sys.stdout)
