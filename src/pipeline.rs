@@ -14,7 +14,7 @@ use crate::book::{self, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
 use crate::markdown::{Document, MarkdownOptions, ParseContext, example, links, parse_chapter};
-use crate::output::{self, OutputError, SiteFile, Staging, assets, page_path};
+use crate::output::{self, Content, OutputError, SiteFile, Staging, assets, page_path};
 use crate::preprocess;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
@@ -151,6 +151,26 @@ pub fn render_site(
             (src, out)
         })
         .collect();
+    // Two sources for one site path would overwrite each other (in a race,
+    // for pages written in parallel): every path has one owner.
+    let mut claims: HashMap<PathBuf, String> = HashMap::new();
+    for ch in &chapters {
+        let out = page_path(&chapter_path(ch));
+        let label = format!(
+            "chapter `{}` (SUMMARY.md line {})",
+            chapter_path(ch).display(),
+            ch.summary_line
+        );
+        match claims.get(&out) {
+            Some(owner) => diags.push(collision(&out, owner, &label)),
+            None => {
+                claims.insert(out, label);
+            }
+        }
+    }
+    if has_errors(&diags) {
+        return stop(diags);
+    }
 
     let ctx = ParseContext {
         options: MarkdownOptions {
@@ -220,29 +240,55 @@ pub fn render_site(
     }
     timings.lap("pages", &mut clock);
 
-    let mut files = Vec::new();
+    // Every other file, labelled for the collision check below.
+    let mut files: Vec<(SiteFile, String)> = Vec::new();
     if config.html.print_enable {
         match site.print_page(&chapters, &docs, &bodies) {
-            Ok(f) => files.push(f),
+            Ok(f) => files.push((f, "the print page".into())),
             Err(d) => diags.push(d),
         }
     }
     if !pages.values().any(|p| p == Path::new("index.html")) {
-        files.extend(site.index_fallback(&chapters, &docs, &bodies));
+        files.extend(
+            site.index_fallback(&chapters, &docs, &bodies)
+                .into_iter()
+                .map(|f| (f, "the index page".into())),
+        );
     }
     match site.not_found_page(&ctx) {
         Ok((file, d)) => {
-            files.push(file);
+            files.push((file, "the 404 page".into()));
             diags.extend(d);
         }
         Err(d) => diags.extend(d),
     }
-    files.extend(site.redirects());
-    files.extend(assets::static_files(config, &theme, &mut diags));
+    files.extend(site.redirects().into_iter().map(|f| {
+        let label = format!("the redirect `{}` in book.toml", f.path.display());
+        (f, label)
+    }));
+    files.extend(
+        assets::static_files(config, &theme, &mut diags)
+            .into_iter()
+            .map(|f| {
+                let label = match &f.content {
+                    Content::CopyOf(from) => format!("the file {}", from.display()),
+                    Content::Bytes(_) => "a theme file".into(),
+                };
+                (f, label)
+            }),
+    );
+    for (file, label) in &files {
+        match claims.get(&file.path) {
+            Some(owner) => diags.push(collision(&file.path, owner, label)),
+            None => {
+                claims.insert(file.path.clone(), label.clone());
+            }
+        }
+    }
     if has_errors(&diags) {
         return stop(diags);
     }
-    files.par_iter().try_for_each(|f| staging.write(f))?;
+    files.par_iter().try_for_each(|(f, _)| staging.write(f))?;
     timings.lap("other files", &mut clock);
     Ok(Rendered {
         pages: chapters.len(),
@@ -250,4 +296,15 @@ pub fn render_site(
         warnings: diags,
         timings,
     })
+}
+
+fn collision(path: &Path, first: &str, second: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!(
+            "two sources for the site file `{}`: {first} and {second}",
+            path.display()
+        ),
+        None,
+    )
+    .with_help("rename or remove one of them; the site can hold only one")
 }

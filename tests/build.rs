@@ -323,3 +323,38 @@ fn a_site_folder_that_holds_the_source_is_refused_and_the_source_kept() {
     );
     assert_eq!(t.read("docs/src/one.md"), "# precious\n");
 }
+
+#[test]
+fn two_sources_for_one_site_file_are_an_error_naming_both() {
+    let t = BookTest::from_fixture("basic");
+    t.write("content/appendix.html", "<p>raw</p>");
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("two sources for the site file `appendix.html`: chapter `appendix.md` (SUMMARY.md line 15) and the file [ROOT]/content/appendix.html"), "{err}");
+
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "book.toml",
+        "[book]\nsrc = \"content\"\n[output.html.redirect]\n\"/start.html\" = \"preface.html\"\n",
+    );
+    let run = t.build();
+    run.failure();
+    assert!(
+        run.stderr()
+            .contains("the redirect `start.html` in book.toml"),
+        "{}",
+        run.stderr()
+    );
+
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "content/SUMMARY.md",
+        "- [Readme](guide/README.md)\n- [Index](guide/index.md)\n",
+    );
+    t.write("content/guide/README.md", "# R\n");
+    t.write("content/guide/index.md", "# I\n");
+    let run = t.build();
+    run.failure();
+    assert!(run.stderr().contains("two sources for the site file `guide/index.html`: chapter `guide/README.md` (SUMMARY.md line 1) and chapter `guide/index.md` (SUMMARY.md line 2)"), "{}", run.stderr());
+}
