@@ -2,7 +2,7 @@
 //! link rewriting, heading ids, callouts and code-block extraction are each a
 //! small function; `push_html` renders everything else.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
@@ -11,7 +11,7 @@ use crate::diag::Diagnostic;
 use crate::markdown::code::CodeInfo;
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
 use crate::markdown::example;
-use crate::markdown::ids::{id_from_text, unique_id};
+use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::include::{self, IncludeContext, SourceMap};
 use crate::markdown::links::{self, LinkKind};
 
@@ -92,7 +92,7 @@ fn render(
     let mut doc = Document::default();
     let mut diags = Vec::new();
     let mut codes: Vec<CodeBlock> = Vec::new();
-    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut used_ids = IdSet::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let parser = Parser::new_ext(text, extensions(ctx.options)).into_offset_iter();
     let mut iter = parser.peekable();
@@ -111,7 +111,7 @@ fn render(
                     // Like mdBook, an explicit id is kept as written and does
                     // not take part in de-duplication.
                     Some(id) => id.to_string(),
-                    None => unique_id(&id_from_text(&text), &mut used_ids),
+                    None => used_ids.unique(&id_from_text(&text)),
                 };
                 doc.ids.push(id.clone());
                 let level = level as u8;
@@ -145,7 +145,7 @@ fn render(
             Event::Start(Tag::DefinitionListTitle) => {
                 // mdBook gives definition terms ids and self-links too.
                 let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc);
-                let id = unique_id(&id_from_text(&plain_text(&inner)), &mut used_ids);
+                let id = used_ids.unique(&id_from_text(&plain_text(&inner)));
                 doc.ids.push(id.clone());
                 let mut html = format!(
                     "<dt id=\"{}\"><a class=\"header\" href=\"#{}\">",

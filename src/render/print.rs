@@ -6,13 +6,13 @@
 //! is its first `h1`), and relative URLs of nested chapters are re-based to
 //! the site root, where print.html lives.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::markdown::ids::{id_from_text, unique_id};
+use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::links::percent_decode;
 
 /// One chapter's input to the print page.
@@ -36,13 +36,13 @@ pub struct PrintChapter {
 }
 
 pub fn print_chapters(inputs: &[PrintInput<'_>]) -> Vec<PrintChapter> {
-    let mut used = HashSet::new();
+    let mut used = IdSet::default();
     let mut remap: HashMap<&Path, HashMap<&str, String>> = HashMap::new();
     for input in inputs {
         let map = remap.entry(input.page).or_default();
         for id in input.ids {
             if !map.contains_key(id.as_str()) {
-                map.insert(id, unique_id(id, &mut used));
+                map.insert(id, used.unique(id));
             }
         }
     }
@@ -51,7 +51,7 @@ pub fn print_chapters(inputs: &[PrintInput<'_>]) -> Vec<PrintChapter> {
         .iter()
         .map(|i| match i.h1_id {
             Some(h1) => (i.page, (remap[i.page][h1].clone(), false)),
-            None => (i.page, (unique_id(&id_from_text(i.name), &mut used), true)),
+            None => (i.page, (used.unique(&id_from_text(i.name)), true)),
         })
         .collect();
     inputs
