@@ -76,11 +76,18 @@ fn extensions(options: MarkdownOptions) -> Options {
     o
 }
 
-/// A marker for a code block inside the rendered HTML. Private-use
-/// characters cannot come out of `push_html` unescaped from user text… but
-/// they could from raw HTML, so the split below checks the count.
-fn marker(n: usize) -> String {
-    format!("\u{E000}pb-code-{n}\u{E000}")
+/// A marker for code block `n` inside the rendered HTML, fenced by a
+/// character the page does not contain (see `marker_fence`).
+fn marker(fence: char, n: usize) -> String {
+    format!("{fence}pb-code-{n}{fence}")
+}
+
+/// A private-use character that does not occur in `text`, to fence the
+/// code-block markers with: no text of the page can then imitate one.
+fn marker_fence(text: &str) -> char {
+    ('\u{E000}'..='\u{F8FF}')
+        .find(|c| !text.contains(*c))
+        .unwrap_or('\u{FFFF}')
 }
 
 fn render(
@@ -92,6 +99,7 @@ fn render(
     let mut doc = Document::default();
     let mut diags = Vec::new();
     let mut codes: Vec<CodeBlock> = Vec::new();
+    let fence = marker_fence(text);
     let mut used_ids = IdSet::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let parser = Parser::new_ext(text, extensions(ctx.options)).into_offset_iter();
@@ -169,7 +177,7 @@ fn render(
                         _ => {}
                     }
                 }
-                events.push(Event::Html(marker(codes.len()).into()));
+                events.push(Event::Html(marker(fence, codes.len()).into()));
                 codes.push(code_block(
                     ctx, page, text, map, range, &raw_info, code, &mut diags,
                 ));
@@ -197,7 +205,7 @@ fn render(
 
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    doc.blocks = split_at_markers(html, codes);
+    doc.blocks = split_at_markers(html, codes, fence);
     (doc, diags)
 }
 
@@ -391,11 +399,11 @@ fn collect_html_ids(html: &str, ids: &mut Vec<String>) {
     }
 }
 
-fn split_at_markers(html: String, codes: Vec<CodeBlock>) -> Vec<Block> {
+fn split_at_markers(html: String, codes: Vec<CodeBlock>, fence: char) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut rest = html.as_str();
     for (n, code) in codes.into_iter().enumerate() {
-        let m = marker(n);
+        let m = marker(fence, n);
         match rest.find(&m) {
             Some(pos) => {
                 if pos > 0 {
@@ -404,7 +412,7 @@ fn split_at_markers(html: String, codes: Vec<CodeBlock>) -> Vec<Block> {
                 blocks.push(Block::Code(Box::new(code)));
                 rest = &rest[pos + m.len()..];
             }
-            // Unreachable unless raw HTML forged a marker; keep the code anyway.
+            // Unreachable: the fence character occurs nowhere in the page; keep the code anyway.
             None => blocks.push(Block::Code(Box::new(code))),
         }
     }

@@ -155,3 +155,13 @@ fn a_file_example_shows_the_anchored_part_and_keeps_the_whole_program() {
         diags[0].message
     );
 }
+
+#[test]
+fn text_that_imitates_a_code_marker_stays_text() {
+    let out = check("Forged \u{E000}pb-code-0\u{E000} marker.\n\n```python norun\nprint(1)\n```\n");
+    assert!(
+        out.contains("Forged \u{E000}pb-code-0\u{E000} marker."),
+        "{out}"
+    );
+    assert!(out.contains("--- code lang=Some(\"python\")"), "{out}");
+}

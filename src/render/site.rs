@@ -308,11 +308,36 @@ impl<'a> SiteRenderer<'a> {
 /// A page that sends the reader to `to`, keeping the `#fragment` they came
 /// with (JavaScript) and falling back to a meta refresh and a plain link.
 fn redirect_html(to: &str) -> String {
+    // HTML-escaped for the attributes and text; a JSON string (with `<`
+    // escaped so `</script>` cannot close the element) for the script.
+    let js = serde_json::to_string(to)
+        .unwrap_or_default()
+        .replace('<', "\\u003c");
     let to = render::escape_html(to);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting…</title>\n\
          <meta http-equiv=\"refresh\" content=\"0; URL={to}\">\n<link rel=\"canonical\" href=\"{to}\">\n\
-         <script>location.replace(\"{to}\" + location.hash);</script>\n</head>\n\
+         <script>location.replace({js} + location.hash);</script>\n</head>\n\
          <body><p>This page has moved to <a href=\"{to}\">{to}</a>.</p></body>\n</html>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redirect_html;
+
+    #[test]
+    fn redirect_targets_are_escaped_for_html_and_for_the_script_apart() {
+        let html = redirect_html("two.html?a=1&b=\"2\"</script>");
+        assert!(
+            html.contains(
+                r#"location.replace("two.html?a=1&b=\"2\"\u003c/script>" + location.hash)"#
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("URL=two.html?a=1&amp;b=&quot;2&quot;&lt;/script&gt;"),
+            "{html}"
+        );
+    }
 }
