@@ -59,6 +59,18 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
     } else {
         base
     };
+    // A destination that is a symbolic link is replaced where it points,
+    // so the link keeps working; one that points nowhere is refused.
+    let dest = match std::fs::symlink_metadata(&dest) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            dest.canonicalize()
+                .map_err(|_| OutputError::UnsafeDestination {
+                    dest: dest.clone(),
+                    reason: "it is a symbolic link to nothing".into(),
+                })?
+        }
+        _ => dest,
+    };
     let mut inputs: Vec<&Path> = vec![&config.src];
     inputs.extend(config.html.theme_dir.as_deref());
     let extra: Vec<PathBuf> = config
@@ -70,8 +82,7 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         .collect();
     inputs.extend(extra.iter().map(PathBuf::as_path));
     output::check_destination(&dest, &config.root, &inputs)?;
-    let staging = Staging::new(&dest)?;
-    let rendered = render_site(config, options, &staging)?;
+    let (rendered, staging) = render_site(config, options, &dest)?;
     let mut timings = rendered.timings;
     let mut clock = Instant::now();
     staging.finish()?;
@@ -108,14 +119,16 @@ impl Timings {
     }
 }
 
-/// Runs every stage and writes each file of the site into `staging`.
+/// Runs every stage and writes each file of the site into a staging folder
+/// beside `dest`, opened only once the book has parsed cleanly (so a book
+/// with errors, or a build stopped while loading, leaves nothing behind).
 /// Problems in the book come back as `BuildError::Book` with every
 /// diagnostic found so far, warnings included.
 pub fn render_site(
     config: &Config,
     options: &BuildOptions,
-    staging: &Staging,
-) -> Result<Rendered, BuildError> {
+    dest: &Path,
+) -> Result<(Rendered, Staging), BuildError> {
     let mut diags = Vec::new();
     let mut timings = Timings::default();
     let mut clock = Instant::now();
@@ -204,6 +217,7 @@ pub fn render_site(
     }
     timings.lap("parse", &mut clock);
 
+    let staging = Staging::new(dest)?;
     let site = SiteRenderer::new(
         config,
         options.live_reload_script.as_deref(),
@@ -290,12 +304,13 @@ pub fn render_site(
     }
     files.par_iter().try_for_each(|(f, _)| staging.write(f))?;
     timings.lap("other files", &mut clock);
-    Ok(Rendered {
+    let rendered = Rendered {
         pages: chapters.len(),
         files: chapters.len() + files.len(),
         warnings: diags,
         timings,
-    })
+    };
+    Ok((rendered, staging))
 }
 
 fn collision(path: &Path, first: &str, second: &str) -> Diagnostic {

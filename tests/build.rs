@@ -358,3 +358,29 @@ fn two_sources_for_one_site_file_are_an_error_naming_both() {
     run.failure();
     assert!(run.stderr().contains("two sources for the site file `guide/index.html`: chapter `guide/README.md` (SUMMARY.md line 1) and chapter `guide/index.md` (SUMMARY.md line 2)"), "{}", run.stderr());
 }
+
+#[test]
+fn a_destination_that_is_a_symlink_is_replaced_where_it_points() {
+    let t = BookTest::from_fixture("basic");
+    std::fs::create_dir_all(t.root().join("real-site")).unwrap();
+    std::os::unix::fs::symlink("real-site", t.root().join("site")).unwrap();
+    t.run(&["build", "-d", "site"]).success();
+    assert!(
+        t.root()
+            .join("site")
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is kept"
+    );
+    assert!(t.root().join("real-site/start.html").is_file());
+    std::os::unix::fs::symlink("nowhere", t.root().join("dangling")).unwrap();
+    let run = t.run(&["build", "-d", "dangling"]);
+    run.failure();
+    assert!(
+        run.stderr().contains("symbolic link to nothing"),
+        "{}",
+        run.stderr()
+    );
+}
