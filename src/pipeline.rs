@@ -155,6 +155,19 @@ pub fn render_site(
         .into_iter()
         .filter(|c| !c.is_draft())
         .collect();
+    if chapters.is_empty() {
+        let summary = config.src.join(book::SUMMARY_FILE);
+        diags.push(
+            Diagnostic::warning(
+                format!(
+                    "the book has no chapters with a page: {} lists none",
+                    summary.display()
+                ),
+                None,
+            )
+            .with_help("add a line such as `- [Introduction](intro.md)` to SUMMARY.md"),
+        );
+    }
     let chapter_path = |c: &Chapter| c.path.clone().expect("drafts were filtered out");
     let pages: HashMap<PathBuf, PathBuf> = chapters
         .iter()

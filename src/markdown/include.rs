@@ -231,6 +231,20 @@ fn include_file(
             return;
         }
     };
+    // mdBook includes nothing without a word; a range past the end of the
+    // file or backwards (`5:2`) is almost always a mistake worth a look.
+    if selection.text.trim().is_empty() && !content.trim().is_empty() {
+        out.diagnostics.push(
+            Diagnostic::warning(
+                format!("`{}` selects no text of {}", directive.arg.trim(), path_arg),
+                Some(span.clone()),
+            )
+            .with_help(format!(
+                "the file has {} lines; line ranges are `first:last`, counted from 1",
+                content.lines().count()
+            )),
+        );
+    }
     if selection.text.len() > *budget {
         *budget = 0;
         out.diagnostics.push(

@@ -325,3 +325,26 @@ fn includes_nest_at_most_max_depth() {
         out.diagnostics
     );
 }
+
+#[test]
+fn a_range_that_selects_nothing_is_a_warning() {
+    let dir = root_with(&[
+        ("src/a.md", "{{#include x.py:5:2}}"),
+        ("src/x.py", "a\nb\nc\n"),
+    ]);
+    let out = expand_in(dir.path(), "src/a.md");
+    assert_eq!(out.diagnostics.len(), 1);
+    assert!(!out.diagnostics[0].is_error());
+    assert!(
+        out.diagnostics[0].message.contains("selects no text"),
+        "{}",
+        out.diagnostics[0].message
+    );
+    assert!(
+        out.diagnostics[0]
+            .help
+            .as_ref()
+            .unwrap()
+            .contains("3 lines")
+    );
+}
