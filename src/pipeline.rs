@@ -289,6 +289,11 @@ pub fn render_site(
         }
         Err(d) => diags.extend(d),
     }
+    files.extend(
+        site.shared_sidebar()
+            .into_iter()
+            .map(|f| (f, "the shared table of contents".into())),
+    );
     files.extend(site.redirects().into_iter().map(|f| {
         let label = format!("the redirect `{}` in book.toml", f.path.display());
         (f, label)

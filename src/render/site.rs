@@ -16,7 +16,7 @@ use crate::render::context::{
     BookView, NavLink, PageCtx, PageView, PrintChapterView, PrintCtx, SiteView, TocEntry,
 };
 use crate::render::print::{self, PrintInput};
-use crate::render::sidebar::Sidebar;
+use crate::render::sidebar::{SLOT, Sidebar};
 use crate::render::{self, Highlighter, Theme, body};
 
 /// What every page shares, computed once.
@@ -41,7 +41,11 @@ impl<'a> SiteRenderer<'a> {
             "static/css/syntax.css".to_owned(),
         ];
         css_files.extend(config.html.additional_css.iter().map(|p| url_of(p)));
+        let sidebar = Sidebar::new(book, pages, !config.html.no_section_label);
         let mut js_files = vec!["static/js/main.js".to_owned()];
+        if sidebar.is_shared() {
+            js_files.push("static/js/toc.js".to_owned());
+        }
         js_files.extend(config.html.additional_js.iter().map(|p| url_of(p)));
         let view = SiteView {
             book: BookView {
@@ -61,7 +65,7 @@ impl<'a> SiteRenderer<'a> {
             config,
             theme,
             view,
-            sidebar: Sidebar::new(book, pages, !config.html.no_section_label),
+            sidebar,
             highlighter: Highlighter::default(),
         }
     }
@@ -121,17 +125,20 @@ impl<'a> SiteRenderer<'a> {
                 path: &here,
                 edit_url: self.edit_url(ch),
             },
-            sidebar: self.sidebar.for_page(&root, &real_page.to_string_lossy()),
-            path_to_root: root,
+            sidebar: SLOT.to_owned(),
+            path_to_root: root.clone(),
             prev: nav(i.checked_sub(1)),
             next: nav(Some(i + 1)),
         };
-        render::page::render(
+        let page = render::page::render(
             self.theme,
             "page.html",
             &ctx,
             self.config.html.theme_dir.as_deref(),
-        )
+        )?;
+        Ok(self
+            .sidebar
+            .splice_into(&page, &root, &real_page.to_string_lossy()))
     }
 
     fn edit_url(&self, ch: &Chapter) -> Option<String> {
@@ -284,6 +291,19 @@ impl<'a> SiteRenderer<'a> {
         )
         .map_err(|d| vec![d])?;
         Ok((SiteFile::text("404.html", html), diags))
+    }
+
+    /// `toc.js` and `toc.html` when the sidebar is too big to repeat in
+    /// every page (see `sidebar::INLINE_LIMIT`).
+    pub fn shared_sidebar(&self) -> Vec<SiteFile> {
+        if !self.sidebar.is_shared() {
+            return Vec::new();
+        }
+        let (js, html) = self.sidebar.shared_files();
+        vec![
+            SiteFile::text("static/js/toc.js", js),
+            SiteFile::text("toc.html", html),
+        ]
     }
 
     /// One page per `[output.html.redirect]` entry. Keys are site paths,
