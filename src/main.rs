@@ -10,6 +10,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // The sandbox launcher is this same binary, started by the example
+    // runner with a hidden first argument; it never sees clap.
+    if std::env::args_os().nth(1).as_deref()
+        == Some(std::ffi::OsStr::new(
+            proofbook::execute::launcher::SUBCOMMAND,
+        ))
+    {
+        std::process::exit(proofbook::execute::launcher::main());
+    }
     let cli = cmd::Cli::parse();
     match cmd::run(cli) {
         Ok(code) => code,

@@ -1,4 +1,4 @@
-//! The build pipeline: config → book → markdown → render → output.
+//! The build pipeline: config → book → markdown → execute → render → output.
 //!
 //! `render_site` runs every stage and writes each file into a staging
 //! folder as soon as it exists; `build` swaps that folder in at the end. Each stage is a call to its module; this file
@@ -12,7 +12,8 @@ use rayon::prelude::*;
 
 use crate::book::{self, Chapter};
 use crate::config::Config;
-use crate::diag::{Diagnostic, has_errors};
+use crate::diag::{Diagnostic, Span, has_errors};
+use crate::execute;
 use crate::markdown::{Document, MarkdownOptions, ParseContext, example, links, parse_chapter};
 use crate::output::{self, Content, OutputError, SiteFile, Staging, assets, page_path};
 use crate::preprocess;
@@ -26,6 +27,31 @@ pub struct BuildOptions {
     pub dest: Option<PathBuf>,
     /// Script injected into every page by `serve`; `None` for a real build.
     pub live_reload_script: Option<String>,
+    /// The proofbook binary, which is also the sandbox launcher; examples
+    /// cannot run without it.
+    pub launcher: Option<PathBuf>,
+    /// How many examples run at once (default: the usable cores).
+    pub jobs: Option<usize>,
+    /// Hears a line for each slow step (environment set-up, each example).
+    pub progress: Option<Progress>,
+}
+
+/// A listener for progress lines, called from any thread.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+impl Progress {
+    fn say(options: &BuildOptions, line: &str) {
+        if let Some(p) = &options.progress {
+            (p.0)(line);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -33,6 +59,8 @@ pub struct BuildReport {
     pub dest: PathBuf,
     pub pages: usize,
     pub files: usize,
+    /// Examples that ran.
+    pub examples: usize,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
 }
@@ -91,6 +119,7 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         dest,
         pages: rendered.pages,
         files: rendered.files,
+        examples: rendered.examples,
         warnings: rendered.warnings,
         timings,
     })
@@ -100,6 +129,7 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
 pub struct Rendered {
     pub pages: usize,
     pub files: usize,
+    pub examples: usize,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
 }
@@ -230,6 +260,16 @@ pub fn render_site(
     }
     timings.lap("parse", &mut clock);
 
+    let (runs, examples) = if config.run.examples {
+        run_examples(config, options, &docs, &mut diags)
+    } else {
+        (vec![body::PageRuns::new(); docs.len()], 0)
+    };
+    if has_errors(&diags) {
+        return stop(diags);
+    }
+    timings.lap("examples", &mut clock);
+
     let staging = Staging::new(dest)?;
     let site = SiteRenderer::new(
         config,
@@ -240,7 +280,8 @@ pub fn render_site(
     );
     let bodies: Vec<String> = docs
         .par_iter()
-        .map(|d| body::body_html(d, &site.highlighter))
+        .zip(&runs)
+        .map(|(d, r)| body::body_html(d, &site.highlighter, r))
         .collect();
     timings.lap("highlight", &mut clock);
 
@@ -325,10 +366,117 @@ pub fn render_site(
     let rendered = Rendered {
         pages: chapters.len(),
         files: chapters.len() + files.len(),
+        examples,
         warnings: diags,
         timings,
     };
     Ok((rendered, staging))
+}
+
+/// Runs every example of the book in the sandbox and returns each page's
+/// results and the number that ran. Problems (no interpreter, a missing
+/// protection, an example that did not end as it says) are added to
+/// `diags`; the results of the rest are kept, so a page shows every error.
+fn run_examples(
+    config: &Config,
+    options: &BuildOptions,
+    docs: &[Document],
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<body::PageRuns>, usize) {
+    let run = &config.run;
+    let mut pages = vec![body::PageRuns::new(); docs.len()];
+    let mut jobs = Vec::new();
+    for job in execute::jobs(docs, &run.limits) {
+        match job {
+            Ok(job) => jobs.push(job),
+            Err((at, message)) => {
+                pages[at.doc].insert(at.block, Err(message));
+            }
+        }
+    }
+    if jobs.is_empty() {
+        return (pages, 0);
+    }
+    let book_toml = Some(Span::file(config.root.join(crate::config::CONFIG_FILE)));
+    let Some(launcher) = &options.launcher else {
+        diags.push(Diagnostic::error(
+            "examples cannot run: no sandbox launcher was given to the build",
+            None,
+        ));
+        return (pages, 0);
+    };
+    let mut say = |line: &str| Progress::say(options, line);
+    let python = match execute::python::provision(
+        &run.interpreter,
+        run.requirements.as_deref(),
+        &run.cache_dir,
+        &mut say,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(format!("examples cannot run: {e}"), book_toml).with_help(
+                    "install Python 3 or set `interpreter` under [proofbook.python]; \
+                     or set `examples = false` under [proofbook.run] to build without running",
+                ),
+            );
+            return (pages, 0);
+        }
+    };
+    let probe = execute::Probe::detect();
+    let sandbox = match execute::Sandbox::new(
+        launcher.clone(),
+        python,
+        execute::examples_dir(&config.root).as_deref(),
+        run.limits,
+        &probe,
+        &run.allow_missing,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(format!("examples will not run unprotected: {e}"), book_toml)
+                    .with_help(
+                        "run `proofbook doctor` for details; to run without it anyway, add \
+                         `allow-missing = [\"NAME\"]` under [proofbook.sandbox] in book.toml",
+                    ),
+            );
+            return (pages, 0);
+        }
+    };
+    for (protection, why) in probe.missing() {
+        diags.push(Diagnostic::warning(
+            format!(
+                "examples run without {} (allowed by book.toml): {why}",
+                protection.name()
+            ),
+            book_toml.clone(),
+        ));
+    }
+    let threads = options.jobs.unwrap_or_else(execute::usable_cores);
+    let done = |job: &execute::Job<'_>, result: &execute::RunResult| {
+        let place = job
+            .block
+            .span
+            .as_ref()
+            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line));
+        let line = match result {
+            Ok(r) => format!(
+                "ran {place} in {}: {}",
+                render::run::seconds(r.wall.as_secs_f64()),
+                r.describe_outcome()
+            ),
+            Err(e) => format!("could not run {place}: {e}"),
+        };
+        Progress::say(options, &line);
+    };
+    let results = execute::run_all(&sandbox, &jobs, threads, &done);
+    diags.extend(execute::diagnose(&jobs, &results));
+    let count = jobs.len();
+    for (job, result) in jobs.iter().zip(results) {
+        pages[job.at.doc].insert(job.at.block, result);
+    }
+    (pages, count)
 }
 
 fn collision(path: &Path, first: &str, second: &str) -> Diagnostic {

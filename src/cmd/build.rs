@@ -20,6 +20,9 @@ pub struct Args {
     /// Where to write the site, instead of `[build] build-dir` (default: book/).
     #[arg(short = 'd', long = "dest-dir", value_name = "DIR")]
     dest_dir: Option<PathBuf>,
+    /// How many examples run at once (default: the usable cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<usize>,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -32,14 +35,20 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let options = BuildOptions {
         dest: args.dest_dir,
         live_reload_script: None,
+        launcher: Some(std::env::current_exe()?),
+        jobs: args.jobs,
+        progress: Some(proofbook::pipeline::Progress(std::sync::Arc::new(
+            |line: &str| eprintln!("  {line}"),
+        ))),
     };
     match proofbook::build(&config, &options) {
         Ok(r) => {
             report::print_all(&r.warnings);
             eprintln!(
-                "built {} pages ({} files) into {} in {:.2} s",
+                "built {} pages ({} files, {} examples run) into {} in {:.2} s",
                 r.pages,
                 r.files,
+                r.examples,
                 r.dest.display(),
                 started.elapsed().as_secs_f64()
             );

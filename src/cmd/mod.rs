@@ -3,6 +3,7 @@
 
 mod build;
 mod clean;
+mod doctor;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,12 +49,15 @@ enum Command {
     },
     /// Remove the built site.
     Clean(clean::Args),
+    /// Show which protections the example sandbox has on this machine.
+    Doctor(doctor::Args),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Build(args) => build::execute(args),
         Command::Clean(args) => clean::execute(args),
+        Command::Doctor(args) => doctor::execute(args),
         Command::Serve { .. } => not_yet("serve", "the live-reload preview"),
         Command::Check { .. } => not_yet("check", "CI verification of examples and claims"),
     }

@@ -45,8 +45,26 @@ pub struct Config {
     pub preprocessors: Vec<PreprocessorSpec>,
     /// How long one preprocessor may run (default 120 s).
     pub preprocessor_timeout: std::time::Duration,
+    /// How Python examples run.
+    pub run: RunConfig,
     /// book.toml as JSON, for the context handed to preprocessors.
     pub as_json: serde_json::Value,
+}
+
+/// `[proofbook.python]`, `[proofbook.run]` and `[proofbook.sandbox]`.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Whether Python blocks run unless marked `norun`.
+    pub examples: bool,
+    /// The interpreter command (default `python3`).
+    pub interpreter: String,
+    /// The pip requirements file (absolute), if any.
+    pub requirements: Option<PathBuf>,
+    pub limits: crate::execute::Limits,
+    /// Protections the book lets examples run without.
+    pub allow_missing: Vec<crate::execute::Protection>,
+    /// The book's cache folder (virtual environments, results).
+    pub cache_dir: PathBuf,
 }
 
 /// One `[preprocessor.NAME]` table that names an external program.
@@ -162,6 +180,9 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
         let doc = toml::de::DeTable::parse(text).map_err(|e| invalid(file, text, &e))?;
         let doc = doc.get_ref();
+        check_run(&raw.proofbook, &|path| {
+            keys::key_span(doc, text, file, path).unwrap_or_else(|| Span::file(file))
+        })?;
         let mut warnings = keys::unused_key_warnings(doc, text, file);
         let mut config = resolve(raw, root, &mut warnings, &|path| {
             keys::key_span(doc, text, file, path)
@@ -325,8 +346,91 @@ fn resolve(
         preprocessor_timeout: std::time::Duration::from_secs(
             raw.proofbook.preprocessor_timeout.unwrap_or(120),
         ),
+        run: resolve_run(&raw.proofbook, root, mdbook_layout),
         as_json: serde_json::Value::Null,
     }
+}
+
+fn resolve_run(raw: &raw::RawProofbook, root: &Path, mdbook_layout: bool) -> RunConfig {
+    use crate::execute::{Limits, Protection};
+    let d = Limits::default();
+    let r = &raw.run;
+    let mib = |v: Option<u64>, default: u64| v.map_or(default, |m| m << 20);
+    RunConfig {
+        // An mdBook book's Python blocks were never meant to run.
+        examples: r.examples.unwrap_or(!mdbook_layout),
+        interpreter: raw
+            .python
+            .interpreter
+            .clone()
+            .unwrap_or_else(|| "python3".into()),
+        requirements: raw.python.requirements.as_ref().map(|p| root.join(p)),
+        limits: Limits {
+            timeout: r
+                .timeout
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .map_or(d.timeout, std::time::Duration::from_secs_f64),
+            memory_bytes: mib(r.memory_mib, d.memory_bytes),
+            processes: r.processes.unwrap_or(d.processes),
+            cpu_seconds: r.cpu_seconds.unwrap_or(d.cpu_seconds),
+            open_files: r.open_files.unwrap_or(d.open_files),
+            file_size_bytes: mib(r.file_size_mib, d.file_size_bytes),
+            output_bytes: r.output_kib.map_or(d.output_bytes, |k| k << 10),
+            tmpfs_bytes: mib(r.tmpfs_mib, d.tmpfs_bytes),
+        },
+        allow_missing: raw
+            .sandbox
+            .allow_missing
+            .iter()
+            .map(|p| match p {
+                raw::RawProtection::Cgroups => Protection::Cgroups,
+                raw::RawProtection::Landlock => Protection::Landlock,
+            })
+            .collect(),
+        cache_dir: root.join(".proofbook-cache"),
+    }
+}
+
+/// Limits must be numbers an example can live with: zero memory or zero
+/// processes would fail every run with a confusing message.
+fn check_run(
+    raw: &raw::RawProofbook,
+    span_of: &dyn Fn(&[&str]) -> Span,
+) -> Result<(), ConfigError> {
+    let r = &raw.run;
+    let bad = |key: &str, message: String, help: &str| ConfigError::Invalid {
+        message,
+        span: span_of(&["proofbook", "run", key]),
+        help: Some(help.to_owned()),
+    };
+    if let Some(t) = r.timeout
+        && !(t.is_finite() && t > 0.0 && t <= 3600.0)
+    {
+        return Err(bad(
+            "timeout",
+            format!("`timeout = {t}` is out of range"),
+            "use a number of seconds above 0 and at most 3600",
+        ));
+    }
+    let ranges: [(&str, Option<u64>, u64, u64); 7] = [
+        ("memory-mib", r.memory_mib, 16, 1 << 20),
+        ("processes", r.processes, 2, 1 << 20),
+        ("cpu-seconds", r.cpu_seconds, 1, 1 << 20),
+        ("open-files", r.open_files, 16, 1 << 20),
+        ("file-size-mib", r.file_size_mib, 1, 1 << 20),
+        ("output-kib", r.output_kib, 1, 1 << 20),
+        ("tmpfs-mib", r.tmpfs_mib, 1, 1 << 20),
+    ];
+    for (key, value, min, max) in ranges {
+        if let Some(v) = value.filter(|v| *v < min || *v > max) {
+            return Err(bad(
+                key,
+                format!("`{key} = {v}` is out of range"),
+                &format!("use a whole number from {min} to {max}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {

@@ -43,6 +43,52 @@ pub struct RawProofbook {
     pub broken_links: Option<LinkSeverity>,
     /// Seconds an external preprocessor may run before it is stopped.
     pub preprocessor_timeout: Option<u64>,
+    /// `[proofbook.python]`: the interpreter examples run with.
+    pub python: RawPython,
+    /// `[proofbook.run]`: whether examples run, and their limits.
+    pub run: RawRun,
+    /// `[proofbook.sandbox]`: protections the book may run without.
+    pub sandbox: RawSandbox,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawPython {
+    /// A command on PATH or a path (default `python3`).
+    pub interpreter: Option<String>,
+    /// A pip requirements file, relative to the book's root.
+    pub requirements: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawRun {
+    /// Whether Python blocks run unless marked `norun` (default: yes, but
+    /// no for mdBook-layout books).
+    pub examples: Option<bool>,
+    /// Default wall-clock limit of an example, in seconds.
+    pub timeout: Option<f64>,
+    pub memory_mib: Option<u64>,
+    pub processes: Option<u64>,
+    pub cpu_seconds: Option<u64>,
+    pub open_files: Option<u64>,
+    pub file_size_mib: Option<u64>,
+    pub output_kib: Option<u64>,
+    pub tmpfs_mib: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawSandbox {
+    /// Protections examples may run without when this machine lacks them.
+    pub allow_missing: Vec<RawProtection>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawProtection {
+    Cgroups,
+    Landlock,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

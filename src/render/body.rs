@@ -1,17 +1,40 @@
 //! A `Document`'s blocks → the page's main HTML: prose as is, code blocks
-//! highlighted. (Run results will be placed here too, beside their code.)
+//! highlighted, and each example that ran followed by its output.
 
+use std::collections::BTreeMap;
+
+use crate::execute::RunResult;
 use crate::markdown::code::lines;
 use crate::markdown::{Block, CodeBlock, Document};
 use crate::render::escape_html;
 use crate::render::highlight::Highlighter;
 
-pub fn body_html(doc: &Document, highlighter: &Highlighter) -> String {
+/// The results of one page's examples, by the index of their code block
+/// among the page's code blocks.
+pub type PageRuns = BTreeMap<usize, RunResult>;
+
+pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> String {
     let mut out = String::new();
+    let mut index = 0;
     for block in &doc.blocks {
         match block {
             Block::Html(html) => out.push_str(html),
-            Block::Code(code) => code_html(&mut out, code, highlighter),
+            Block::Code(code) => {
+                match (runs.get(&index), &code.example) {
+                    (Some(result), Some(spec)) => {
+                        out.push_str("<figure class=\"run\"");
+                        if let Some(id) = &spec.id {
+                            out.push_str(&format!(" id=\"example-{}\"", escape_html(id)));
+                        }
+                        out.push_str(">\n");
+                        code_html(&mut out, code, highlighter);
+                        crate::render::run::output_html(&mut out, result, spec.expect);
+                        out.push_str("</figure>\n");
+                    }
+                    _ => code_html(&mut out, code, highlighter),
+                }
+                index += 1;
+            }
         }
     }
     out

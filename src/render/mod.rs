@@ -11,6 +11,7 @@ pub mod context;
 pub mod highlight;
 pub mod page;
 pub mod print;
+pub mod run;
 pub mod sidebar;
 pub mod site;
 pub mod theme;

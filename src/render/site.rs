@@ -260,8 +260,10 @@ impl<'a> SiteRenderer<'a> {
             Some(u) => format!("{u}/"),
             None => "/".to_owned(),
         };
-        let content =
-            print::rebase_relative_urls(&body::body_html(&doc, &self.highlighter), &site_url);
+        let content = print::rebase_relative_urls(
+            &body::body_html(&doc, &self.highlighter, &body::PageRuns::new()),
+            &site_url,
+        );
         let name = doc
             .headings
             .first()

@@ -1,0 +1,251 @@
+//! One cgroup per run: the memory and process limits of the sandbox, and
+//! the accounting of everything it started (CPU time and peak memory of
+//! the whole tree, which `wait4` on one process cannot give).
+//!
+//! Both cgroup versions are supported: v1 (a hierarchy per controller, as
+//! on this project's machines) and v2 (one unified tree, where the
+//! controllers must be delegated to proofbook's own cgroup). Run cgroups
+//! are made under the cgroup proofbook itself is in, and removed after.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Where run cgroups can be made on this machine.
+#[derive(Debug, Clone)]
+pub enum CgroupRoot {
+    V1 {
+        memory: PathBuf,
+        pids: PathBuf,
+        cpuacct: Option<PathBuf>,
+    },
+    V2 {
+        base: PathBuf,
+    },
+}
+
+/// Limits applied to the whole sandbox.
+#[derive(Debug, Clone, Copy)]
+pub struct CgroupLimits {
+    pub memory_bytes: u64,
+    pub processes: u64,
+}
+
+/// What the cgroup counted for one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CgroupStats {
+    pub user_ns: Option<u64>,
+    pub sys_ns: Option<u64>,
+    pub peak_bytes: Option<u64>,
+    /// The kernel killed a process for using more than the memory limit.
+    pub memory_limit_hit: bool,
+    /// A fork failed because of the process limit.
+    pub processes_limit_hit: bool,
+}
+
+impl CgroupRoot {
+    /// Finds proofbook's own cgroups and checks that a run cgroup with the
+    /// memory and pids controllers can be made under them. The error says
+    /// what is missing.
+    pub fn detect() -> Result<CgroupRoot, String> {
+        let mine = fs::read_to_string("/proc/self/cgroup")
+            .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
+        let mounts = fs::read_to_string("/proc/self/mountinfo")
+            .map_err(|e| format!("cannot read /proc/self/mountinfo: {e}"))?;
+        let v1 = |controller: &str| -> Option<PathBuf> {
+            let mount = mounts.lines().find_map(|l| {
+                let (pre, post) = l.split_once(" - ")?;
+                let mut post = post.split_whitespace();
+                let fstype = post.next()?;
+                let options = post.nth(1)?;
+                (fstype == "cgroup" && options.split(',').any(|o| o == controller))
+                    .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
+            })?;
+            let path = mine.lines().find_map(|l| {
+                let mut parts = l.splitn(3, ':');
+                let (_, names, path) = (parts.next()?, parts.next()?, parts.next()?);
+                names.split(',').any(|n| n == controller).then_some(path)
+            })?;
+            Some(mount.join(path.trim_start_matches('/')))
+        };
+        if let (Some(memory), Some(pids)) = (v1("memory"), v1("pids")) {
+            let root = CgroupRoot::V1 {
+                memory,
+                pids,
+                cpuacct: v1("cpuacct"),
+            };
+            root.probe()?;
+            return Ok(root);
+        }
+        let unified = mounts.lines().find_map(|l| {
+            let (pre, post) = l.split_once(" - ")?;
+            (post.split_whitespace().next()? == "cgroup2")
+                .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
+        });
+        let path = mine.lines().find_map(|l| l.strip_prefix("0::"));
+        match (unified, path) {
+            (Some(mount), Some(path)) => {
+                let root = CgroupRoot::V2 {
+                    base: mount.join(path.trim_start_matches('/')),
+                };
+                root.probe()?;
+                Ok(root)
+            }
+            _ => Err("no memory and pids cgroup controllers are mounted".into()),
+        }
+    }
+
+    /// Makes and removes one run cgroup, to find out before the first run.
+    fn probe(&self) -> Result<(), String> {
+        let group = RunCgroup::create(
+            self,
+            CgroupLimits {
+                memory_bytes: 64 << 20,
+                processes: 16,
+            },
+        )?;
+        drop(group);
+        Ok(())
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            CgroupRoot::V1 { memory, .. } => format!("cgroup v1, under {}", memory.display()),
+            CgroupRoot::V2 { base } => format!("cgroup v2, under {}", base.display()),
+        }
+    }
+}
+
+/// A cgroup made for one run; removed when dropped.
+#[derive(Debug)]
+pub struct RunCgroup {
+    v2: bool,
+    dirs: Vec<PathBuf>,
+    cpu: Option<PathBuf>,
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+impl RunCgroup {
+    pub fn create(root: &CgroupRoot, limits: CgroupLimits) -> Result<RunCgroup, String> {
+        let name = format!(
+            "proofbook-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let make = |parent: &Path| -> Result<PathBuf, String> {
+            let dir = parent.join(&name);
+            fs::create_dir(&dir)
+                .map_err(|e| format!("cannot create the cgroup {}: {e}", dir.display()))?;
+            Ok(dir)
+        };
+        let mut group = RunCgroup {
+            v2: matches!(root, CgroupRoot::V2 { .. }),
+            dirs: Vec::new(),
+            cpu: None,
+        };
+        match root {
+            CgroupRoot::V1 {
+                memory,
+                pids,
+                cpuacct,
+            } => {
+                let mem = make(memory)?;
+                group.dirs.push(mem.clone());
+                let pid = make(pids)?;
+                group.dirs.push(pid.clone());
+                if let Some(cpu) = cpuacct {
+                    let cpu = make(cpu)?;
+                    group.dirs.push(cpu.clone());
+                    group.cpu = Some(cpu);
+                }
+                set(&mem, "memory.limit_in_bytes", limits.memory_bytes)?;
+                // With swap accounting, swap counts towards the limit too,
+                // so a memory bomb cannot hide in swap.
+                if mem.join("memory.memsw.limit_in_bytes").exists() {
+                    set(&mem, "memory.memsw.limit_in_bytes", limits.memory_bytes)?;
+                }
+                set(&pid, "pids.max", limits.processes)?;
+            }
+            CgroupRoot::V2 { base } => {
+                let dir = make(base)?;
+                group.dirs.push(dir.clone());
+                group.cpu = Some(dir.clone());
+                for file in ["memory.max", "pids.max"] {
+                    if !dir.join(file).exists() {
+                        return Err(format!(
+                            "the cgroup v2 controller for {file} is not delegated to {}",
+                            base.display()
+                        ));
+                    }
+                }
+                set(&dir, "memory.max", limits.memory_bytes)?;
+                if dir.join("memory.swap.max").exists() {
+                    set(&dir, "memory.swap.max", 0)?;
+                }
+                set(&dir, "pids.max", limits.processes)?;
+            }
+        }
+        Ok(group)
+    }
+
+    /// The folders a process writes its pid into to join.
+    pub fn dirs(&self) -> &[PathBuf] {
+        &self.dirs
+    }
+
+    pub fn stats(&self) -> CgroupStats {
+        let read = |dir: &Path, file: &str| fs::read_to_string(dir.join(file)).ok();
+        let number = |dir: &Path, file: &str| read(dir, file)?.trim().parse::<u64>().ok();
+        let field = |text: Option<String>, key: &str| -> Option<u64> {
+            text?.lines().find_map(|l| {
+                let (k, v) = l.split_once(' ')?;
+                (k == key).then(|| v.trim().parse().ok())?
+            })
+        };
+        let mut stats = CgroupStats::default();
+        if self.v2 {
+            let dir = &self.dirs[0];
+            let cpu = read(dir, "cpu.stat");
+            stats.user_ns = field(cpu.clone(), "user_usec").map(|u| u * 1000);
+            stats.sys_ns = field(cpu, "system_usec").map(|u| u * 1000);
+            stats.peak_bytes = number(dir, "memory.peak");
+            stats.memory_limit_hit = field(read(dir, "memory.events"), "oom_kill").unwrap_or(0) > 0;
+            stats.processes_limit_hit = field(read(dir, "pids.events"), "max").unwrap_or(0) > 0;
+        } else {
+            let (mem, pids) = (&self.dirs[0], &self.dirs[1]);
+            if let Some(cpu) = &self.cpu {
+                stats.user_ns = number(cpu, "cpuacct.usage_user");
+                stats.sys_ns = number(cpu, "cpuacct.usage_sys");
+            }
+            stats.peak_bytes = number(mem, "memory.max_usage_in_bytes");
+            stats.memory_limit_hit =
+                field(read(mem, "memory.oom_control"), "oom_kill").unwrap_or(0) > 0;
+            stats.processes_limit_hit = field(read(pids, "pids.events"), "max").unwrap_or(0) > 0;
+        }
+        stats
+    }
+}
+
+fn set(dir: &Path, file: &str, value: u64) -> Result<(), String> {
+    fs::write(dir.join(file), value.to_string())
+        .map_err(|e| format!("cannot set {} in {}: {e}", file, dir.display()))
+}
+
+impl Drop for RunCgroup {
+    fn drop(&mut self) {
+        // The sandbox's processes are gone by now, but the kernel may need
+        // a moment to release them from the group.
+        for dir in &self.dirs {
+            for attempt in 0..200 {
+                match fs::remove_dir(dir) {
+                    Ok(()) => break,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+                    Err(_) if attempt < 199 => std::thread::sleep(Duration::from_millis(1)),
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Execute stage: the book's Python examples → one `RunRecord` each, run in
+//! a sandbox (between markdown and render).
+//!
+//! - `python`: the interpreter and the virtual environment, set up once.
+//! - `sandbox` (parent side) and `launcher` (the sandboxed process): one
+//!   fresh sandbox per run, limits, output capture, timeouts.
+//! - `cgroup`: the per-run cgroup (limits and accounting of the whole tree).
+//! - `spec`: the messages between the two sides.
+//! - `record`: `RunRecord`, what a run did.
+//!
+//! **Invariant:** the only module that starts example processes; it never
+//! writes into the book or the output folder (a venv goes to the cache).
+
+pub mod cgroup;
+pub mod launcher;
+pub mod python;
+pub mod record;
+pub mod sandbox;
+pub mod spec;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rayon::prelude::*;
+
+use crate::markdown::code::lines;
+use crate::markdown::example::Expectation;
+use crate::markdown::{CodeBlock, Document};
+pub use record::{Outcome, RunRecord, Stream};
+pub use sandbox::{Limits, Probe, Program, Protection, Sandbox, SandboxError};
+
+/// Where an example is: its document and its place among that document's
+/// code blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExampleAt {
+    pub doc: usize,
+    pub block: usize,
+}
+
+/// One example that will run.
+#[derive(Debug)]
+pub struct Job<'a> {
+    pub at: ExampleAt,
+    pub block: &'a CodeBlock,
+    /// The program as it runs: hidden lines included, markers removed; the
+    /// whole file for `file=` examples.
+    pub program: String,
+    pub timeout: Duration,
+}
+
+/// The result of one job: a record, or why it could not run.
+pub type RunResult = Result<RunRecord, String>;
+
+/// Every example of the book that runs, in book order. `run_default` is
+/// whether a Python block without `norun` runs; an example whose program
+/// file cannot be read gets an error result instead.
+pub fn jobs<'a>(
+    docs: &'a [Document],
+    limits: &Limits,
+) -> Vec<Result<Job<'a>, (ExampleAt, String)>> {
+    let mut out = Vec::new();
+    for (d, doc) in docs.iter().enumerate() {
+        for (b, block) in doc.code_blocks().enumerate() {
+            let Some(spec) = &block.example else { continue };
+            if !spec.run {
+                continue;
+            }
+            let at = ExampleAt { doc: d, block: b };
+            let program = match &block.program_file {
+                Some(path) => match std::fs::read_to_string(path) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        out.push(Err((at, format!("cannot read {}: {e}", path.display()))));
+                        continue;
+                    }
+                },
+                None => program_text(block),
+            };
+            out.push(Ok(Job {
+                at,
+                block,
+                program,
+                timeout: spec.timeout.unwrap_or(limits.timeout),
+            }));
+        }
+    }
+    out
+}
+
+/// The code of a block as Python runs it: hidden lines unmarked.
+pub fn program_text(block: &CodeBlock) -> String {
+    let mut out = String::with_capacity(block.code.len());
+    for line in lines(block.info.lang.as_deref(), &block.code) {
+        out.push_str(&line.text);
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs `jobs` on `threads` threads; `done` hears each result as it comes
+/// (from any thread). Results come back in the jobs' order, whatever order
+/// they finished in.
+pub fn run_all(
+    sandbox: &Sandbox,
+    jobs: &[Job<'_>],
+    threads: usize,
+    done: &(dyn Fn(&Job<'_>, &RunResult) + Sync),
+) -> Vec<RunResult> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .thread_name(|i| format!("example-runner-{i}"))
+        .build();
+    let run = || {
+        jobs.par_iter()
+            .with_max_len(1)
+            .map(|job| {
+                let result = sandbox
+                    .run(&Program {
+                        code: &job.program,
+                        timeout: job.timeout,
+                    })
+                    .map_err(|e| e.to_string());
+                done(job, &result);
+                result
+            })
+            .collect()
+    };
+    match pool {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    }
+}
+
+/// Whether a run ended the way its example says it should.
+pub fn as_expected(expect: Expectation, record: &RunRecord) -> bool {
+    match (expect, record.outcome) {
+        (Expectation::Success, Outcome::Exited(0)) => true,
+        (Expectation::Failure, Outcome::Exited(n)) => n != 0,
+        (Expectation::Failure, Outcome::Signaled(_)) => true,
+        (Expectation::Exit(want), Outcome::Exited(n)) => n == i32::from(want),
+        _ => false,
+    }
+}
+
+/// The usable cores: the affinity mask (which containers and `taskset`
+/// narrow), or the logical count.
+pub fn usable_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The `examples/` folder beside the book's root, if there is one.
+pub fn examples_dir(root: &Path) -> Option<std::path::PathBuf> {
+    let dir = root.join("examples");
+    dir.is_dir().then_some(dir)
+}
+
+/// Errors for examples that did not end as they say they should, at the
+/// example's fence, with the end of what they printed on stderr.
+pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Diagnostic> {
+    use crate::diag::Diagnostic;
+    let mut out = Vec::new();
+    for (job, result) in jobs.iter().zip(results) {
+        let spec = job.block.example.as_ref().expect("jobs are examples");
+        let name = spec
+            .id
+            .as_ref()
+            .map_or_else(|| "the example".to_owned(), |id| format!("example `{id}`"));
+        let span = job.block.span.clone();
+        match result {
+            Err(message) => out.push(
+                Diagnostic::error(format!("{name} could not run: {message}"), span).with_help(
+                    "run `proofbook doctor` to see what the sandbox needs on this machine",
+                ),
+            ),
+            Ok(record) if !as_expected(spec.expect, record) => {
+                let wanted = match spec.expect {
+                    Expectation::Success => "it should succeed".to_owned(),
+                    Expectation::Failure => {
+                        "it is marked `expect=error`, so it must fail".to_owned()
+                    }
+                    Expectation::Exit(n) => format!("it is marked `exit={n}`"),
+                };
+                let tail = record.stderr_tail(12);
+                let printed = if tail.is_empty() {
+                    String::new()
+                } else {
+                    format!("\nthe end of its stderr:\n{tail}")
+                };
+                let help = match (spec.expect, record.outcome) {
+                    (Expectation::Failure, Outcome::Exited(0)) => {
+                        "make the example fail as the text says, or remove `expect=error`".to_owned()
+                    }
+                    (_, Outcome::TimedOut) => format!(
+                        "make it finish sooner, or give it more time with `timeout=SECONDS` (the limit was {} s)",
+                        job.timeout.as_secs_f64()
+                    ),
+                    _ => "fix the example, or mark it `expect=error` (or `exit=N`) if failing is its point".to_owned(),
+                };
+                out.push(
+                    Diagnostic::error(
+                        format!(
+                            "{name} {}, but {wanted}{printed}",
+                            record.describe_outcome()
+                        ),
+                        span,
+                    )
+                    .with_help(help),
+                );
+            }
+            Ok(_) => {}
+        }
+    }
+    out
+}

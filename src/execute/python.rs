@@ -1,0 +1,237 @@
+//! The Python environment examples run in: the interpreter book.toml names,
+//! resolved once to the real binary (a pyenv shim alone costs ~57 ms a
+//! start), and a virtual environment with the book's requirements,
+//! provisioned once per interpreter and requirements file.
+//!
+//! Virtual environments live in the book's cache folder, one per key
+//! (interpreter path and version, hash of the requirements), built in a
+//! temporary folder and renamed into place, so an interrupted install is
+//! never mistaken for a finished one and two builds at once cannot clash.
+//! This module starts processes outside the sandbox: the interpreter that
+//! reports its version, and pip. Both run the book's own set-up, never an
+//! example.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+/// A ready interpreter, with the folders the sandbox must mount for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonEnv {
+    /// What the sandbox execs: the venv's `bin/python`, or the real binary.
+    pub interpreter: PathBuf,
+    /// `sys.version` of the interpreter (first line).
+    pub version: String,
+    /// `sys.implementation.name` (`cpython`, `pypy`).
+    pub implementation: String,
+    /// The installation prefix and the venv: mounted read-only.
+    pub mounts: Vec<PathBuf>,
+    /// Identifies this environment in cache keys.
+    pub key: String,
+}
+
+impl PythonEnv {
+    pub fn bin_dir(&self) -> PathBuf {
+        self.interpreter
+            .parent()
+            .map_or_else(|| PathBuf::from("/usr/bin"), Path::to_path_buf)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PythonError {
+    #[error("the Python interpreter `{command}` could not be started: {source}")]
+    NotFound {
+        command: String,
+        source: std::io::Error,
+    },
+    #[error("the Python interpreter `{command}` failed to report its version:\n{output}")]
+    Broken { command: String, output: String },
+    #[error("cannot read the requirements file {}: {source}", .path.display())]
+    Requirements {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("setting up the Python environment failed: {what}\n{output}")]
+    Setup { what: String, output: String },
+}
+
+/// What the interpreter says about itself.
+#[derive(Debug, serde::Deserialize)]
+struct Identity {
+    executable: PathBuf,
+    base_prefix: PathBuf,
+    version: String,
+    implementation: String,
+}
+
+const IDENTIFY: &str = "import json, sys; print(json.dumps({'executable': sys.executable, \
+'base_prefix': sys.base_prefix, 'version': sys.version.split()[0], \
+'implementation': sys.implementation.name}))";
+
+/// Resolves `command` (a name on PATH or a path) and, when `requirements`
+/// is given, makes sure the virtual environment for it exists under
+/// `cache`. `progress` hears a line before a slow step.
+pub fn provision(
+    command: &str,
+    requirements: Option<&Path>,
+    cache: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PythonEnv, PythonError> {
+    let id = identify(command)?;
+    let executable = id
+        .executable
+        .canonicalize()
+        .unwrap_or(id.executable.clone());
+    let base = id
+        .base_prefix
+        .canonicalize()
+        .unwrap_or(id.base_prefix.clone());
+    let mut hasher = Sha256::new();
+    hasher.update(executable.as_os_str().as_encoded_bytes());
+    hasher.update([0]);
+    hasher.update(id.version.as_bytes());
+    hasher.update([0]);
+    let Some(requirements) = requirements else {
+        return Ok(PythonEnv {
+            interpreter: executable,
+            version: id.version,
+            implementation: id.implementation,
+            mounts: vec![base],
+            key: hex(&hasher.finalize()[..8]),
+        });
+    };
+    let wanted = fs::read(requirements).map_err(|source| PythonError::Requirements {
+        path: requirements.to_owned(),
+        source,
+    })?;
+    hasher.update(&wanted);
+    let key = hex(&hasher.finalize()[..8]);
+    let dir = cache.join("python").join(format!("{}-{key}", id.version));
+    let ready = dir.join(".proofbook-ready");
+    if !ready.exists() {
+        progress(&format!(
+            "setting up the Python environment (Python {}, {}) in {}",
+            id.version,
+            requirements.display(),
+            dir.display()
+        ));
+        create_venv(&executable, requirements, &dir)?;
+    }
+    let dir = dir.canonicalize().unwrap_or(dir);
+    Ok(PythonEnv {
+        interpreter: dir.join("bin").join("python"),
+        version: id.version,
+        implementation: id.implementation,
+        mounts: vec![base, dir],
+        key,
+    })
+}
+
+fn identify(command: &str) -> Result<Identity, PythonError> {
+    let out = Command::new(command)
+        .args(["-c", IDENTIFY])
+        .output()
+        .map_err(|source| PythonError::NotFound {
+            command: command.into(),
+            source,
+        })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).map_err(|_| PythonError::Broken {
+        command: command.into(),
+        output: tail(
+            &format!("{text}{}", String::from_utf8_lossy(&out.stderr)),
+            20,
+        ),
+    })
+}
+
+fn create_venv(python: &Path, requirements: &Path, dir: &Path) -> Result<(), PythonError> {
+    let parent = dir.parent().expect("the venv folder has a parent");
+    fs::create_dir_all(parent).map_err(|e| PythonError::Setup {
+        what: format!("cannot create {}", parent.display()),
+        output: e.to_string(),
+    })?;
+    let staging = parent.join(format!(
+        ".{}.tmp-{}",
+        dir.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&staging);
+    let run = |what: &str, cmd: &mut Command| -> Result<(), PythonError> {
+        let out = cmd.output().map_err(|e| PythonError::Setup {
+            what: what.into(),
+            output: e.to_string(),
+        })?;
+        if out.status.success() {
+            return Ok(());
+        }
+        Err(PythonError::Setup {
+            what: format!("{what} ({})", out.status),
+            output: tail(
+                &format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+                25,
+            ),
+        })
+    };
+    let result = run(
+        "python -m venv",
+        Command::new(python).args(["-m", "venv"]).arg(&staging),
+    )
+    .and_then(|()| {
+        run(
+            &format!("pip install -r {}", requirements.display()),
+            Command::new(staging.join("bin").join("python"))
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "--quiet",
+                    "-r",
+                ])
+                .arg(requirements),
+        )
+    })
+    .and_then(|()| {
+        fs::write(staging.join(".proofbook-ready"), "").map_err(|e| PythonError::Setup {
+            what: "cannot mark the environment ready".into(),
+            output: e.to_string(),
+        })
+    });
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    match fs::rename(&staging, dir) {
+        Ok(()) => Ok(()),
+        // Another build finished the same environment first: use theirs.
+        Err(_) if dir.join(".proofbook-ready").exists() => {
+            let _ = fs::remove_dir_all(&staging);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            Err(PythonError::Setup {
+                what: format!("cannot move the environment to {}", dir.display()),
+                output: e.to_string(),
+            })
+        }
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

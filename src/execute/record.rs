@@ -1,0 +1,113 @@
+//! `RunRecord`: what one run of an example did. An example that fails is a
+//! record with a non-zero status, not an error: errors are for proofbook
+//! failing to run it at all.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// A piece of output, in the order the two streams were read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Chunk {
+    pub stream: Stream,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum Outcome {
+    Exited(i32),
+    Signaled(i32),
+    /// Stopped at the wall-clock limit.
+    TimedOut,
+    /// Stopped because it printed more than the output limit.
+    OutputLimit,
+}
+
+impl Outcome {
+    pub fn success(self) -> bool {
+        self == Outcome::Exited(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub outcome: Outcome,
+    pub output: Vec<Chunk>,
+    /// Output past the limit was dropped.
+    pub truncated: bool,
+    pub wall: Duration,
+    pub user: Duration,
+    pub sys: Duration,
+    /// Peak memory of the whole sandbox (cgroup), or of its largest
+    /// process when there is no cgroup.
+    pub peak_memory_bytes: Option<u64>,
+    pub memory_limit_hit: bool,
+    pub processes_limit_hit: bool,
+    /// Processes still running when the program ended (then killed).
+    pub leftover_processes: u32,
+    /// The protections that were in force, as `doctor` names them.
+    pub protections: Vec<String>,
+    /// Protections the book opted out of and that were missing.
+    pub missing: Vec<String>,
+}
+
+impl RunRecord {
+    pub fn text(&self, stream: Stream) -> String {
+        self.output
+            .iter()
+            .filter(|c| c.stream == stream)
+            .map(|c| c.text.as_str())
+            .collect()
+    }
+
+    pub fn stdout(&self) -> String {
+        self.text(Stream::Stdout)
+    }
+
+    pub fn stderr(&self) -> String {
+        self.text(Stream::Stderr)
+    }
+
+    /// (user + system) / wall: 1.0 is one core busy the whole time.
+    pub fn cpu_utilisation(&self) -> f64 {
+        let wall = self.wall.as_secs_f64();
+        if wall > 0.0 {
+            (self.user + self.sys).as_secs_f64() / wall
+        } else {
+            0.0
+        }
+    }
+
+    /// The last `lines` lines of stderr, for error messages.
+    pub fn stderr_tail(&self, lines: usize) -> String {
+        let err = self.stderr();
+        let all: Vec<&str> = err.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// How the run ended, in words.
+    pub fn describe_outcome(&self) -> String {
+        match self.outcome {
+            Outcome::Exited(0) => "exited successfully".into(),
+            Outcome::Exited(n) => format!("exited with status {n}"),
+            Outcome::Signaled(9) if self.memory_limit_hit => {
+                "was killed for exceeding the memory limit".into()
+            }
+            Outcome::Signaled(24) => "was stopped at the CPU-time limit (SIGXCPU)".into(),
+            Outcome::Signaled(n) => format!("was killed by signal {n}"),
+            Outcome::TimedOut => format!(
+                "was stopped at the time limit after {:.1} s",
+                self.wall.as_secs_f64()
+            ),
+            Outcome::OutputLimit => "was stopped for printing more than the output limit".into(),
+        }
+    }
+}

@@ -1,0 +1,586 @@
+//! `Sandbox`: runs one program in a fresh sandbox and returns its
+//! `RunRecord`. This is the parent's side; `launcher` is the child's.
+//!
+//! The sandbox is decided once (`Sandbox::new` probes which protections
+//! this machine has) and refuses to run when one is missing, unless the
+//! book opted out of that one in book.toml; runs then carry the list of
+//! what was missing, and the page says so.
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use wait_timeout::ChildExt;
+
+use crate::execute::cgroup::{CgroupLimits, CgroupRoot, RunCgroup};
+use crate::execute::launcher;
+use crate::execute::python::PythonEnv;
+use crate::execute::record::{Chunk, Outcome, RunRecord, Stream};
+use crate::execute::spec::{
+    Finished, LandlockState, LaunchSpec, PROGRAM_FILE, Report, Rlimits, WORK_DIR,
+};
+
+/// Limits of one run; defaults in `Limits::default`, overridden in
+/// `[proofbook.run]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub memory_bytes: u64,
+    pub processes: u64,
+    pub cpu_seconds: u64,
+    pub open_files: u64,
+    pub file_size_bytes: u64,
+    pub output_bytes: u64,
+    pub tmpfs_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(60),
+            memory_bytes: 2 << 30,
+            processes: 256,
+            cpu_seconds: 120,
+            open_files: 1024,
+            file_size_bytes: 64 << 20,
+            output_bytes: 1 << 20,
+            tmpfs_bytes: 256 << 20,
+        }
+    }
+}
+
+/// A protection layer, as `doctor` and book.toml name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Protection {
+    /// Memory and process limits, and accounting of the whole tree.
+    Cgroups,
+    /// Landlock file-system rules below the mount namespace.
+    Landlock,
+}
+
+impl Protection {
+    pub const ALL: [Protection; 2] = [Protection::Cgroups, Protection::Landlock];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Protection::Cgroups => "cgroups",
+            Protection::Landlock => "landlock",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Protection> {
+        Protection::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// What this machine offers, found once.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    pub cgroups: Result<CgroupRoot, String>,
+    /// The Landlock ABI version, or why there is none.
+    pub landlock: Result<u32, String>,
+}
+
+impl Probe {
+    pub fn detect() -> Probe {
+        Probe {
+            cgroups: CgroupRoot::detect(),
+            landlock: landlock_abi(),
+        }
+    }
+
+    pub fn missing(&self) -> Vec<(Protection, String)> {
+        let mut out = Vec::new();
+        if let Err(e) = &self.cgroups {
+            out.push((Protection::Cgroups, e.clone()));
+        }
+        if let Err(e) = &self.landlock {
+            out.push((Protection::Landlock, e.clone()));
+        }
+        out
+    }
+}
+
+fn landlock_abi() -> Result<u32, String> {
+    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
+    // SAFETY: with a null attribute and this flag the syscall only
+    // returns the ABI version.
+    let v = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    if v > 0 {
+        Ok(v as u32)
+    } else {
+        Err(format!(
+            "the kernel has no Landlock ({}); it needs Linux 5.13+ with `landlock` in the boot's lsm= list",
+            std::io::Error::last_os_error()
+        ))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error(
+        "the sandbox lacks {}: {}",
+        .missing.iter().map(|(p, _)| p.name()).collect::<Vec<_>>().join(" and "),
+        .missing.iter().map(|(_, why)| why.as_str()).collect::<Vec<_>>().join("; ")
+    )]
+    Missing { missing: Vec<(Protection, String)> },
+    #[error("setting up the sandbox failed at \"{step}\": {error}")]
+    Setup { step: String, error: String },
+    #[error("cannot start the sandbox launcher {}: {source}", .launcher.display())]
+    Spawn {
+        launcher: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Cgroup(String),
+    #[error("the sandbox ended without saying how the program ended ({0})")]
+    Lost(String),
+}
+
+/// Runs programs, each in a sandbox of its own.
+#[derive(Debug)]
+pub struct Sandbox {
+    launcher: PathBuf,
+    python: PythonEnv,
+    limits: Limits,
+    cgroups: Option<CgroupRoot>,
+    landlock: bool,
+    read_only: Vec<PathBuf>,
+    env: Vec<(String, String)>,
+    missing: Vec<String>,
+}
+
+/// One program to run.
+#[derive(Debug, Clone)]
+pub struct Program<'a> {
+    pub code: &'a str,
+    pub timeout: Duration,
+}
+
+impl Sandbox {
+    /// `launcher` is the proofbook binary (it runs the launcher when called
+    /// with `launcher::SUBCOMMAND`). `examples` is mounted read-only and put
+    /// on the program's `PYTHONPATH`, so examples can import helpers there.
+    /// `allow_missing` lists protections the book lets it run without.
+    pub fn new(
+        launcher: PathBuf,
+        python: PythonEnv,
+        examples: Option<&Path>,
+        limits: Limits,
+        probe: &Probe,
+        allow_missing: &[Protection],
+    ) -> Result<Sandbox, SandboxError> {
+        let refused: Vec<(Protection, String)> = probe
+            .missing()
+            .into_iter()
+            .filter(|(p, _)| !allow_missing.contains(p))
+            .collect();
+        if !refused.is_empty() {
+            return Err(SandboxError::Missing { missing: refused });
+        }
+        let mut read_only: Vec<PathBuf> = [
+            "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+        ]
+        .iter()
+        .chain(&[
+            "/etc/ld.so.cache",
+            "/etc/ld.so.conf",
+            "/etc/ld.so.conf.d",
+            "/etc/localtime",
+            "/etc/ssl",
+            "/etc/protocols",
+            "/etc/services",
+            "/etc/mime.types",
+        ])
+        .map(PathBuf::from)
+        .filter(|p| p.symlink_metadata().is_ok())
+        .collect();
+        read_only.extend(python.mounts.iter().cloned());
+        let mut env: Vec<(String, String)> = vec![
+            (
+                "PATH".into(),
+                format!(
+                    "{}:/usr/local/bin:/usr/bin:/bin",
+                    python.bin_dir().display()
+                ),
+            ),
+            ("HOME".into(), WORK_DIR.into()),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("TMPDIR".into(), "/tmp".into()),
+            ("PYTHONUNBUFFERED".into(), "1".into()),
+            ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
+            ("PROOFBOOK".into(), "1".into()),
+        ];
+        if let Some(dir) = examples.and_then(|d| d.canonicalize().ok()) {
+            env.push(("PYTHONPATH".into(), dir.display().to_string()));
+            read_only.push(dir);
+        }
+        Ok(Sandbox {
+            launcher,
+            python,
+            limits,
+            cgroups: probe.cgroups.as_ref().ok().cloned(),
+            landlock: probe.landlock.is_ok(),
+            read_only,
+            env,
+            missing: probe
+                .missing()
+                .into_iter()
+                .map(|(p, _)| p.name().to_owned())
+                .collect(),
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn python(&self) -> &PythonEnv {
+        &self.python
+    }
+
+    /// Runs `program` to its end, its time limit, or its output limit.
+    pub fn run(&self, program: &Program<'_>) -> Result<RunRecord, SandboxError> {
+        let cgroup = match &self.cgroups {
+            Some(root) => Some(
+                RunCgroup::create(
+                    root,
+                    CgroupLimits {
+                        memory_bytes: self.limits.memory_bytes,
+                        processes: self.limits.processes,
+                    },
+                )
+                .map_err(SandboxError::Cgroup)?,
+            ),
+            None => None,
+        };
+        let spec = LaunchSpec {
+            program: program.code.to_owned(),
+            interpreter: self.python.interpreter.clone(),
+            args: vec!["-s".into(), PROGRAM_FILE.into()],
+            env: self.env.clone(),
+            read_only: self.read_only.clone(),
+            etc_files: etc_files(),
+            cgroups: cgroup.as_ref().map_or_else(Vec::new, |c| c.dirs().to_vec()),
+            landlock: self.landlock,
+            host_id: 65534,
+            rlimits: Rlimits {
+                cpu_seconds: self.limits.cpu_seconds,
+                file_size_bytes: self.limits.file_size_bytes,
+                open_files: self.limits.open_files,
+            },
+            tmpfs_bytes: self.limits.tmpfs_bytes,
+            parent_pid: std::process::id() as i32,
+        };
+        let (status_read, status_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| SandboxError::Spawn {
+                launcher: self.launcher.clone(),
+                source: e.into(),
+            })?;
+        let mut command = Command::new(&self.launcher);
+        command
+            .arg(launcher::SUBCOMMAND)
+            .env_clear()
+            .current_dir("/")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let fd = status_write.as_raw_fd();
+        // SAFETY: dup2 and fcntl are async-signal-safe; the closure touches
+        // no memory of the parent.
+        unsafe {
+            command.pre_exec(move || {
+                let rc = if fd == crate::execute::spec::STATUS_FD {
+                    libc::fcntl(fd, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(fd, crate::execute::spec::STATUS_FD)
+                };
+                if rc < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let started = Instant::now();
+        let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
+            launcher: self.launcher.clone(),
+            source,
+        })?;
+        drop(status_write);
+        let init_pid = Arc::new(AtomicI32::new(0));
+        let status_thread = {
+            let init_pid = init_pid.clone();
+            std::thread::spawn(move || read_reports(status_read, &init_pid))
+        };
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let json = serde_json::to_vec(&spec).expect("specs serialize");
+        // A launcher that died early closes its stdin; its report says why.
+        let _ = stdin.write_all(&json);
+        drop(stdin);
+
+        let capture = Arc::new(Capture::new(self.limits.output_bytes));
+        let mut readers = Vec::new();
+        let pipes: [(Option<Box<dyn Read + Send>>, Stream); 2] = [
+            (
+                child.stdout.take().map(|p| Box::new(p) as _),
+                Stream::Stdout,
+            ),
+            (
+                child.stderr.take().map(|p| Box::new(p) as _),
+                Stream::Stderr,
+            ),
+        ];
+        for (pipe, stream) in pipes {
+            let Some(pipe) = pipe else { continue };
+            let (capture, init_pid) = (capture.clone(), init_pid.clone());
+            readers.push(std::thread::spawn(move || {
+                capture.drain(pipe, stream, &init_pid)
+            }));
+        }
+
+        let remaining = program.timeout.saturating_sub(started.elapsed());
+        let timed_out = match child.wait_timeout(remaining) {
+            Ok(Some(_)) => false,
+            _ => {
+                stop(&init_pid);
+                let _ = child.kill();
+                let _ = child.wait();
+                true
+            }
+        };
+        let elapsed = started.elapsed();
+        for r in readers {
+            let _ = r.join();
+        }
+        let reports = status_thread.join().unwrap_or_default();
+        let stats = cgroup.as_ref().map(RunCgroup::stats).unwrap_or_default();
+        drop(cgroup);
+
+        let mut finished: Option<Finished> = None;
+        let mut protections = vec![
+            "user, PID, network, mount, IPC, UTS and cgroup namespaces".to_owned(),
+            "unprivileged uid, no new privileges".to_owned(),
+            "rlimits".to_owned(),
+        ];
+        if self.cgroups.is_some() {
+            protections.push("cgroup memory and process limits".into());
+        }
+        for report in reports {
+            match report {
+                Report::SetupFailed { step, error } => {
+                    return Err(SandboxError::Setup { step, error });
+                }
+                Report::Finished(f) => finished = Some(f),
+                Report::Applied { landlock } => match landlock {
+                    LandlockState::Full => protections.push("Landlock".into()),
+                    LandlockState::Partial => protections.push("Landlock (partial)".into()),
+                    LandlockState::None | LandlockState::Off => {}
+                },
+                Report::Init { .. } => {}
+            }
+        }
+        let (output, truncated) = capture.take();
+        let outcome = if timed_out {
+            Outcome::TimedOut
+        } else if truncated {
+            Outcome::OutputLimit
+        } else {
+            match &finished {
+                Some(Finished {
+                    code: Some(code), ..
+                }) => Outcome::Exited(*code),
+                Some(Finished {
+                    signal: Some(sig), ..
+                }) => Outcome::Signaled(*sig),
+                _ => {
+                    return Err(SandboxError::Lost(format!(
+                        "launcher {}",
+                        describe_exit(child.try_wait().ok().flatten())
+                    )));
+                }
+            }
+        };
+        let f = finished.unwrap_or(Finished {
+            code: None,
+            signal: None,
+            wall_ns: elapsed.as_nanos() as u64,
+            user_us: 0,
+            sys_us: 0,
+            max_rss_kib: 0,
+            leftover: 0,
+        });
+        // The cgroup counts processes that init never reaped (a timeout),
+        // so it is preferred when there is one.
+        let user = stats
+            .user_ns
+            .map_or(Duration::from_micros(f.user_us), Duration::from_nanos);
+        let sys = stats
+            .sys_ns
+            .map_or(Duration::from_micros(f.sys_us), Duration::from_nanos);
+        let peak = stats
+            .peak_bytes
+            .or((f.max_rss_kib > 0).then_some(f.max_rss_kib * 1024));
+        Ok(RunRecord {
+            outcome,
+            output,
+            truncated,
+            wall: Duration::from_nanos(f.wall_ns),
+            user,
+            sys,
+            peak_memory_bytes: peak,
+            memory_limit_hit: stats.memory_limit_hit,
+            processes_limit_hit: stats.processes_limit_hit,
+            leftover_processes: f.leftover,
+            protections,
+            missing: self.missing.clone(),
+        })
+    }
+}
+
+fn describe_exit(status: Option<std::process::ExitStatus>) -> String {
+    match status {
+        Some(s) => format!("ended: {s}"),
+        None => "did not report".into(),
+    }
+}
+
+/// Kills the sandbox's init, which ends every process in it.
+fn stop(init_pid: &AtomicI32) {
+    let pid = init_pid.load(Ordering::SeqCst);
+    if pid > 0 {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+}
+
+fn read_reports(pipe: OwnedFd, init_pid: &AtomicI32) -> Vec<Report> {
+    let mut reader = std::io::BufReader::new(std::fs::File::from(pipe));
+    let mut out = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match std::io::BufRead::read_line(&mut reader, &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if let Ok(report) = serde_json::from_str::<Report>(&line) {
+            if let Report::Init { pid } = report {
+                init_pid.store(pid, Ordering::SeqCst);
+            }
+            out.push(report);
+        }
+    }
+    out
+}
+
+/// Both output streams, in arrival order, up to the output limit.
+struct Capture {
+    limit: u64,
+    chunks: Mutex<(Vec<Chunk>, u64)>,
+    truncated: AtomicBool,
+}
+
+impl Capture {
+    fn new(limit: u64) -> Capture {
+        Capture {
+            limit,
+            chunks: Mutex::new((Vec::new(), 0)),
+            truncated: AtomicBool::new(false),
+        }
+    }
+
+    fn drain(&self, mut pipe: Box<dyn Read + Send>, stream: Stream, init_pid: &AtomicI32) {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut pending: Vec<u8> = Vec::new();
+        loop {
+            let n = match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if self.truncated.load(Ordering::SeqCst) {
+                continue; // keep draining so the writer is not blocked
+            }
+            let mut guard = self.chunks.lock().expect("capture lock");
+            let (chunks, total) = &mut *guard;
+            let room = self.limit.saturating_sub(*total) as usize;
+            let take = n.min(room);
+            *total += take as u64;
+            pending.extend_from_slice(&buf[..take]);
+            // Keep a split UTF-8 character for the next read.
+            let valid = match std::str::from_utf8(&pending) {
+                Ok(_) => pending.len(),
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(_) => pending.len(),
+            };
+            let text = String::from_utf8_lossy(&pending[..valid]).into_owned();
+            pending.drain(..valid);
+            push_chunk(chunks, stream, text);
+            if take < n {
+                self.truncated.store(true, Ordering::SeqCst);
+                drop(guard);
+                stop(init_pid);
+            }
+        }
+        if !pending.is_empty() {
+            let mut guard = self.chunks.lock().expect("capture lock");
+            let text = String::from_utf8_lossy(&pending).into_owned();
+            push_chunk(&mut guard.0, stream, text);
+        }
+    }
+
+    fn take(&self) -> (Vec<Chunk>, bool) {
+        let mut guard = self.chunks.lock().expect("capture lock");
+        (
+            std::mem::take(&mut guard.0),
+            self.truncated.load(Ordering::SeqCst),
+        )
+    }
+}
+
+fn push_chunk(chunks: &mut Vec<Chunk>, stream: Stream, text: String) {
+    if text.is_empty() {
+        return;
+    }
+    match chunks.last_mut() {
+        Some(last) if last.stream == stream => last.text.push_str(&text),
+        _ => chunks.push(Chunk { stream, text }),
+    }
+}
+
+/// The sandbox's `/etc`: names resolve locally, and the program's user
+/// has a name.
+fn etc_files() -> Vec<(String, String)> {
+    vec![
+        (
+            "hosts".into(),
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n"
+                .into(),
+        ),
+        (
+            "passwd".into(),
+            "root:x:0:0:root:/:/usr/sbin/nologin\nsandbox:x:1000:1000:proofbook example:/work:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".into(),
+        ),
+        (
+            "group".into(),
+            "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n".into(),
+        ),
+        (
+            "nsswitch.conf".into(),
+            "passwd: files\ngroup: files\nhosts: files\n".into(),
+        ),
+        ("hostname".into(), "sandbox\n".into()),
+    ]
+}

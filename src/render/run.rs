@@ -1,0 +1,182 @@
+//! A run's result → the HTML under its code: the output streams in the
+//! order they were printed, a status badge when the run did not simply
+//! succeed, and the resources line (`0.84 s · 197% CPU · 38 MiB peak`).
+//! The markup is the theme's "program runs" contract (themes/default/README).
+
+use crate::execute::{Outcome, RunRecord, RunResult, Stream};
+use crate::markdown::example::Expectation;
+use crate::render::escape_html;
+
+/// Appends the output panel of one example to `out`.
+pub fn output_html(out: &mut String, result: &RunResult, expect: Expectation) {
+    out.push_str("<div class=\"run-output\" aria-label=\"Program output\">\n");
+    match result {
+        Err(message) => {
+            out.push_str("<p class=\"run-status error\">could not run: ");
+            out.push_str(&escape_html(message));
+            out.push_str("</p>\n");
+        }
+        Ok(record) => record_html(out, record, expect),
+    }
+    out.push_str("</div>\n");
+}
+
+fn record_html(out: &mut String, record: &RunRecord, expect: Expectation) {
+    if record.output.is_empty() {
+        out.push_str("<p class=\"no-output\">(no output)</p>\n");
+    }
+    let last = record.output.len().saturating_sub(1);
+    for (i, chunk) in record.output.iter().enumerate() {
+        let name = match chunk.stream {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        };
+        out.push_str(&format!(
+            "<div class=\"stream {name}\"><span class=\"stream-label\">{name}</span><pre>"
+        ));
+        out.push_str(&escape_html(
+            chunk.text.strip_suffix('\n').unwrap_or(&chunk.text),
+        ));
+        if record.truncated && i == last {
+            out.push_str("\n<span class=\"truncated\">[output truncated here: the example printed more than the output limit]</span>");
+        }
+        out.push_str("</pre></div>\n");
+    }
+    let expected = crate::execute::as_expected(expect, record);
+    let status = match record.outcome {
+        Outcome::Exited(0) if expected => None,
+        _ if expected => Some(("expected", format!("{} (as expected)", short(record)))),
+        Outcome::TimedOut => Some(("timeout", short(record))),
+        Outcome::Exited(0) => Some((
+            "failed",
+            "exited successfully, but was expected to fail".into(),
+        )),
+        _ => Some(("failed", short(record))),
+    };
+    if let Some((class, text)) = status {
+        out.push_str(&format!(
+            "<p class=\"run-status {class}\">{}</p>\n",
+            escape_html(&text)
+        ));
+    }
+    if !record.missing.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"run-status unsandboxed\">ran without {} (book.toml allows it)</p>\n",
+            escape_html(&record.missing.join(" and "))
+        ));
+    }
+    out.push_str("<p class=\"resources\">");
+    out.push_str(&escape_html(&resources(record)));
+    out.push_str("</p>\n");
+}
+
+/// The outcome as a badge says it.
+fn short(record: &RunRecord) -> String {
+    match record.outcome {
+        Outcome::Exited(n) => format!("exit status {n}"),
+        Outcome::Signaled(9) if record.memory_limit_hit => "killed: memory limit".into(),
+        Outcome::Signaled(24) => "stopped: CPU-time limit".into(),
+        Outcome::Signaled(n) => format!("killed by signal {n}"),
+        Outcome::TimedOut => format!("timed out after {}", seconds(record.wall.as_secs_f64())),
+        Outcome::OutputLimit => "stopped: output limit".into(),
+    }
+}
+
+/// `0.84 s · 197% CPU · 38 MiB peak`.
+pub fn resources(record: &RunRecord) -> String {
+    let mut parts = vec![
+        seconds(record.wall.as_secs_f64()),
+        format!("{:.0}% CPU", record.cpu_utilisation() * 100.0),
+    ];
+    if let Some(bytes) = record.peak_memory_bytes {
+        parts.push(format!("{} peak", mebibytes(bytes)));
+    }
+    parts.join(" · ")
+}
+
+pub fn seconds(s: f64) -> String {
+    if s < 0.001 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.0} ms", s * 1e3)
+    } else if s < 10.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+pub fn mebibytes(bytes: u64) -> String {
+    let mib = bytes as f64 / (1u64 << 20) as f64;
+    if mib < 10.0 {
+        format!("{mib:.1} MiB")
+    } else {
+        format!("{mib:.0} MiB")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execute::record::Chunk;
+    use std::time::Duration;
+
+    fn record(outcome: Outcome) -> RunRecord {
+        RunRecord {
+            outcome,
+            output: vec![
+                Chunk {
+                    stream: Stream::Stdout,
+                    text: "a < b\n".into(),
+                },
+                Chunk {
+                    stream: Stream::Stderr,
+                    text: "Traceback\n".into(),
+                },
+            ],
+            truncated: false,
+            wall: Duration::from_millis(840),
+            user: Duration::from_millis(1500),
+            sys: Duration::from_millis(155),
+            peak_memory_bytes: Some(38 << 20),
+            memory_limit_hit: false,
+            processes_limit_hit: false,
+            leftover_processes: 0,
+            protections: vec![],
+            missing: vec![],
+        }
+    }
+
+    fn html(result: &RunResult, expect: Expectation) -> String {
+        let mut out = String::new();
+        output_html(&mut out, result, expect);
+        out
+    }
+
+    #[test]
+    fn resources_line_reads_like_the_theme_promises() {
+        assert_eq!(
+            resources(&record(Outcome::Exited(0))),
+            "840 ms · 197% CPU · 38 MiB peak"
+        );
+        assert_eq!(seconds(1.234), "1.23 s");
+        assert_eq!(mebibytes(3 << 19), "1.5 MiB");
+    }
+
+    #[test]
+    fn streams_in_order_escaped_and_badges_only_when_needed() {
+        let ok = html(&Ok(record(Outcome::Exited(0))), Expectation::Success);
+        assert!(ok.contains("<div class=\"stream stdout\"><span class=\"stream-label\">stdout</span><pre>a &lt; b</pre></div>"));
+        assert!(ok.find("stdout").unwrap() < ok.find("stderr").unwrap());
+        assert!(!ok.contains("run-status"), "{ok}");
+
+        let failed = html(&Ok(record(Outcome::Exited(1))), Expectation::Success);
+        assert!(failed.contains("<p class=\"run-status failed\">exit status 1</p>"));
+        let expected = html(&Ok(record(Outcome::Exited(1))), Expectation::Failure);
+        assert!(expected.contains("run-status expected\">exit status 1 (as expected)"));
+        let wrong = html(&Ok(record(Outcome::Exited(0))), Expectation::Failure);
+        assert!(wrong.contains("expected to fail"));
+        let error = html(&Err("no <python>".into()), Expectation::Success);
+        assert!(error.contains("could not run: no &lt;python&gt;"));
+    }
+}
