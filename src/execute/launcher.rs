@@ -12,7 +12,7 @@
 //!    forks init and reports its host pid, then waits for it.
 //! 2. **init** (PID 1 of the new PID namespace): builds the file system view
 //!    on tmpfs (read-only binds of the interpreter, the virtual environment,
-//!    the system libraries and `examples/`; private `/work`, `/tmp`,
+//!    the system libraries and `examples/`; private `/sandbox` (the working folder), `/tmp`,
 //!    `/dev/shm`; a new `/proc`; a handful of device nodes) and pivots into
 //!    it; brings loopback up; forks the program; reaps every process until
 //!    the program ends, then kills whatever it left behind (daemons, double
@@ -259,25 +259,6 @@ fn build_root(spec: &LaunchSpec, privileged: bool) -> Result<(), Step> {
     pivot_root("/tmp", "/tmp/oldroot").map_err(step("pivot to the staging root"))?;
     chdir("/").map_err(step("enter the staging root"))?;
 
-    let new = |p: &Path| Path::new("/newroot").join(p.strip_prefix("/").unwrap_or(p));
-    let old = |p: &Path| Path::new("/oldroot").join(p.strip_prefix("/").unwrap_or(p));
-    let mut done: Vec<&Path> = Vec::new();
-    let mut paths: Vec<&PathBuf> = spec.read_only.iter().collect();
-    paths.sort();
-    for path in paths {
-        if done.iter().any(|d| path.starts_with(d)) {
-            continue;
-        }
-        bind(&old(path), &new(path), true)?;
-        done.push(path);
-    }
-
-    let etc = Path::new("/newroot/etc");
-    mkdirs(etc)?;
-    for (name, content) in &spec.etc_files {
-        write_file(&etc.join(name), content, 0o644)?;
-    }
-
     mkdir("/newroot/proc")?;
     mount(
         Some("proc"),
@@ -321,6 +302,28 @@ fn build_root(spec: &LaunchSpec, privileged: bool) -> Result<(), Step> {
     };
     tmpfs(&work, &format!("mode=0755,size={size}{owner}"))?;
     write_file(&work.join(PROGRAM_FILE), &spec.program, 0o644)?;
+
+    // Read-only binds last: a host path inside /tmp (a book in a temp
+    // folder) then lands on top of the private tmpfs instead of under it.
+    let new = |p: &Path| Path::new("/newroot").join(p.strip_prefix("/").unwrap_or(p));
+    let old = |p: &Path| Path::new("/oldroot").join(p.strip_prefix("/").unwrap_or(p));
+    let mut done: Vec<&Path> = Vec::new();
+    let mut paths: Vec<&PathBuf> = spec.read_only.iter().collect();
+    paths.sort();
+    for path in paths {
+        if done.iter().any(|d| path.starts_with(d)) {
+            continue;
+        }
+        bind(&old(path), &new(path), true)?;
+        done.push(path);
+    }
+
+    let etc = Path::new("/newroot/etc");
+    mkdirs(etc)?;
+    for (name, content) in &spec.etc_files {
+        write_file(&etc.join(name), content, 0o644)?;
+    }
+
 
     umount2("/oldroot", MntFlags::MNT_DETACH).map_err(step("detach the host's root"))?;
     // Pivot again so the new root is `/` and the staging tmpfs is gone.
@@ -490,7 +493,7 @@ fn start_program(
         limits.cpu_seconds + 1,
     )
     .map_err(step("limit CPU time"))?;
-    chdir(WORK_DIR).map_err(step("enter /work"))?;
+    chdir(WORK_DIR).map_err(step("enter the working folder"))?;
     // SAFETY: marks every descriptor from 3 up close-on-exec (the status
     // pipe among them); no Rust object is invalidated.
     let rc = unsafe {

@@ -46,7 +46,7 @@ impl Default for Limits {
         Limits {
             timeout: Duration::from_secs(60),
             memory_bytes: 2 << 30,
-            processes: 256,
+            processes: 4096,
             cpu_seconds: 120,
             open_files: 1024,
             file_size_bytes: 64 << 20,
@@ -571,7 +571,7 @@ fn etc_files() -> Vec<(String, String)> {
         ),
         (
             "passwd".into(),
-            "root:x:0:0:root:/:/usr/sbin/nologin\nsandbox:x:1000:1000:proofbook example:/work:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".into(),
+            "root:x:0:0:root:/:/usr/sbin/nologin\nsandbox:x:1000:1000:proofbook example:/sandbox:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".into(),
         ),
         (
             "group".into(),

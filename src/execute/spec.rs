@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const STATUS_FD: i32 = 3;
 
 /// Where the example's program and working folder are inside the sandbox.
-pub const WORK_DIR: &str = "/work";
+pub const WORK_DIR: &str = "/sandbox";
 /// The program's file name inside `WORK_DIR`.
 pub const PROGRAM_FILE: &str = "snippet.py";
 
@@ -24,7 +24,7 @@ pub const INNER_ID: u32 = 1000;
 /// Everything the launcher needs to set up one sandbox and start one program.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LaunchSpec {
-    /// The program's text, written to `/work/snippet.py`.
+    /// The program's text, written to `/sandbox/snippet.py`.
     pub program: String,
     /// The interpreter to exec (a path that exists inside, under `read_only`).
     pub interpreter: PathBuf,
@@ -43,7 +43,7 @@ pub struct LaunchSpec {
     /// The host uid and gid the program runs as (mapped to `INNER_ID`).
     pub host_id: u32,
     pub rlimits: Rlimits,
-    /// Size of each private tmpfs (`/work`, `/tmp`, `/dev/shm`), in bytes.
+    /// Size of each private tmpfs (`/sandbox`, `/tmp`, `/dev/shm`), in bytes.
     pub tmpfs_bytes: u64,
     /// The parent's pid, so the launcher notices a parent that died early.
     pub parent_pid: i32,
