@@ -71,8 +71,13 @@ impl Status {
 
 /// Entry point of the launcher process; returns its exit code.
 pub fn main() -> i32 {
-    // SAFETY: the runner always starts the launcher with the status pipe on
-    // fd 3; nothing else in this process owns that descriptor.
+    // SAFETY: F_GETFD only asks whether the descriptor is open.
+    if unsafe { libc::fcntl(STATUS_FD, libc::F_GETFD) } < 0 {
+        eprintln!("{SUBCOMMAND} is started by proofbook itself, with a status pipe on fd 3");
+        return 125;
+    }
+    // SAFETY: the runner starts the launcher with the status pipe on fd 3
+    // (checked open above); nothing else in this process owns it.
     let mut status = Status(unsafe { File::from_raw_fd(STATUS_FD) });
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
@@ -324,7 +329,6 @@ fn build_root(spec: &LaunchSpec, privileged: bool) -> Result<(), Step> {
         write_file(&etc.join(name), content, 0o644)?;
     }
 
-
     umount2("/oldroot", MntFlags::MNT_DETACH).map_err(step("detach the host's root"))?;
     // Pivot again so the new root is `/` and the staging tmpfs is gone.
     chdir("/newroot").map_err(step("enter the new root"))?;
@@ -546,6 +550,9 @@ fn restrict_files(spec: &LaunchSpec) -> Result<LandlockState, landlock::RulesetE
         .create()?
         .add_rules(path_beneath_rules(&readable, AccessFs::from_read(abi)))?
         .add_rules(path_beneath_rules(writable, AccessFs::from_all(abi)))?
+        // Listing folders is harmless (the mount namespace holds only what
+        // was mounted for the program) and some programs walk from `/`.
+        .add_rules(path_beneath_rules(["/"], AccessFs::ReadDir))?
         .restrict_self()?;
     Ok(match status.ruleset {
         RulesetStatus::FullyEnforced => LandlockState::Full,

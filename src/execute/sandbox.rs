@@ -550,13 +550,20 @@ impl Capture {
     }
 }
 
+/// Adds output to the log, keeping lines whole: unbuffered Python writes
+/// `print`'s text and its newline separately, and a line of the other
+/// stream may arrive in between.
 fn push_chunk(chunks: &mut Vec<Chunk>, stream: Stream, text: String) {
     if text.is_empty() {
         return;
     }
-    match chunks.last_mut() {
-        Some(last) if last.stream == stream => last.text.push_str(&text),
-        _ => chunks.push(Chunk { stream, text }),
+    let open_line = chunks
+        .iter()
+        .rposition(|c| c.stream == stream)
+        .filter(|&i| !chunks[i].text.ends_with('\n') || i == chunks.len() - 1);
+    match open_line {
+        Some(i) => chunks[i].text.push_str(&text),
+        None => chunks.push(Chunk { stream, text }),
     }
 }
 
