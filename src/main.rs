@@ -10,14 +10,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // The sandbox launcher is this same binary, started by the example
+    // The sandbox's zygote is this same binary, started by the example
     // runner with a hidden first argument; it never sees clap.
-    if std::env::args_os().nth(1).as_deref()
-        == Some(std::ffi::OsStr::new(
-            proofbook::execute::launcher::SUBCOMMAND,
-        ))
-    {
-        std::process::exit(proofbook::execute::launcher::main());
+    let mut args = std::env::args_os().skip(1);
+    let zygote = std::ffi::OsStr::new(proofbook::execute::zygote::SUBCOMMAND);
+    if args.next().as_deref() == Some(zygote) {
+        let rest: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+        std::process::exit(proofbook::execute::zygote::main(&rest));
     }
     let cli = cmd::Cli::parse();
     match cmd::run(cli) {

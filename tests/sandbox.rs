@@ -5,7 +5,6 @@
 //! library's `Sandbox`. They run one at a time, so the host checks after
 //! each run (no process left, no file written) see only that run.
 
-use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -603,25 +602,18 @@ fn a_missing_protection_refuses_unless_allowed() {
 }
 
 #[test]
-fn the_launcher_refuses_a_garbled_spec() {
-    // The launcher is a public entry point of the binary: bad input is a
-    // report on fd 3 and exit status 125, never a panic.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_proofbook"))
-        .arg(proofbook::execute::launcher::SUBCOMMAND)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+fn the_zygote_refuses_to_start_by_hand() {
+    // The zygote is a public entry point of the binary: started without
+    // proofbook as its parent it exits with status 125, never a panic.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_proofbook"))
+        .args([proofbook::execute::zygote::SUBCOMMAND, "1"])
+        .output()
         .unwrap();
-    drop(child.stdin.take());
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
+    assert_eq!(out.status.code(), Some(125));
+    let bare = std::process::Command::new(env!("CARGO_BIN_EXE_proofbook"))
+        .arg(proofbook::execute::zygote::SUBCOMMAND)
+        .output()
         .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(125), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(bare.status.code(), Some(125));
+    assert!(String::from_utf8_lossy(&bare.stderr).contains("started by proofbook"));
 }

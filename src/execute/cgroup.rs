@@ -1,11 +1,14 @@
-//! One cgroup per run: the memory and process limits of the sandbox, and
-//! the accounting of everything it started (CPU time and peak memory of
-//! the whole tree, which `wait4` on one process cannot give).
+//! One cgroup per job slot: the memory and process limits of the sandbox,
+//! and the accounting of everything a run started (CPU time and peak memory
+//! of the whole tree, which `wait4` on one process cannot give).
 //!
-//! Both cgroup versions are supported: v1 (a hierarchy per controller, as
-//! on this project's machines) and v2 (one unified tree, where the
-//! controllers must be delegated to proofbook's own cgroup). Run cgroups
-//! are made under the cgroup proofbook itself is in, and removed after.
+//! Runs of one slot follow each other, so a run's figures are the counters'
+//! growth over the run (`begin` / `finish`), with the peak-memory counter
+//! reset at the start. Both cgroup versions are supported: v1 (a hierarchy
+//! per controller, as on this project's machines) and v2 (one unified tree,
+//! where the controllers must be delegated to proofbook's own cgroup).
+//! Slot cgroups are made under the cgroup proofbook itself is in, and
+//! removed when the slot goes.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -98,7 +101,7 @@ impl CgroupRoot {
 
     /// Makes and removes one run cgroup, to find out before the first run.
     fn probe(&self) -> Result<(), String> {
-        let group = RunCgroup::create(
+        let group = SlotCgroup::create(
             self,
             CgroupLimits {
                 memory_bytes: 64 << 20,
@@ -117,9 +120,9 @@ impl CgroupRoot {
     }
 }
 
-/// A cgroup made for one run; removed when dropped.
+/// A cgroup made for one job slot; removed when dropped.
 #[derive(Debug)]
-pub struct RunCgroup {
+pub struct SlotCgroup {
     v2: bool,
     dirs: Vec<PathBuf>,
     cpu: Option<PathBuf>,
@@ -127,8 +130,19 @@ pub struct RunCgroup {
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
-impl RunCgroup {
-    pub fn create(root: &CgroupRoot, limits: CgroupLimits) -> Result<RunCgroup, String> {
+/// The counters at the start of a run.
+#[derive(Debug)]
+pub struct Baseline {
+    counters: CgroupStats,
+    usage_bytes: Option<u64>,
+    oom_kills: u64,
+    max_events: u64,
+    /// cgroup v2 keeps a peak per open `memory.peak` that was written to.
+    peak_file: Option<fs::File>,
+}
+
+impl SlotCgroup {
+    pub fn create(root: &CgroupRoot, limits: CgroupLimits) -> Result<SlotCgroup, String> {
         let name = format!(
             "proofbook-{}-{}",
             std::process::id(),
@@ -140,7 +154,7 @@ impl RunCgroup {
                 .map_err(|e| format!("cannot create the cgroup {}: {e}", dir.display()))?;
             Ok(dir)
         };
-        let mut group = RunCgroup {
+        let mut group = SlotCgroup {
             v2: matches!(root, CgroupRoot::V2 { .. }),
             dirs: Vec::new(),
             cpu: None,
@@ -195,7 +209,61 @@ impl RunCgroup {
         &self.dirs
     }
 
-    pub fn stats(&self) -> CgroupStats {
+    /// Resets the peak and reads the counters, before a run.
+    pub fn begin(&self) -> Baseline {
+        let mut peak_file = None;
+        if self.v2 {
+            // Writing to memory.peak resets the peak seen through that same
+            // descriptor (Linux 6.12+); older kernels refuse the write.
+            peak_file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(self.dirs[0].join("memory.peak"))
+                .and_then(|mut f| {
+                    std::io::Write::write_all(&mut f, b"reset")?;
+                    Ok(f)
+                })
+                .ok();
+        } else {
+            let _ = fs::write(self.dirs[0].join("memory.max_usage_in_bytes"), "0");
+        }
+        let raw = self.read();
+        Baseline {
+            counters: raw.stats,
+            usage_bytes: raw.usage_bytes,
+            oom_kills: raw.oom_kills,
+            max_events: raw.max_events,
+            peak_file,
+        }
+    }
+
+    /// What the run since `base` used. The peak is the growth of memory in
+    /// use over the slot's level at the start (the zygote and file pages
+    /// cached by earlier runs are not the run's).
+    pub fn finish(&self, base: Baseline) -> CgroupStats {
+        let now = self.read();
+        let delta = |a: Option<u64>, b: Option<u64>| Some(a?.saturating_sub(b?));
+        let peak = match base.peak_file {
+            Some(mut f) => {
+                let mut text = String::new();
+                std::io::Seek::rewind(&mut f)
+                    .and_then(|_| std::io::Read::read_to_string(&mut f, &mut text))
+                    .ok()
+                    .and_then(|_| text.trim().parse::<u64>().ok())
+            }
+            None if self.v2 => None,
+            None => now.stats.peak_bytes,
+        };
+        CgroupStats {
+            user_ns: delta(now.stats.user_ns, base.counters.user_ns),
+            sys_ns: delta(now.stats.sys_ns, base.counters.sys_ns),
+            peak_bytes: delta(peak, base.usage_bytes),
+            memory_limit_hit: now.oom_kills > base.oom_kills,
+            processes_limit_hit: now.max_events > base.max_events,
+        }
+    }
+
+    fn read(&self) -> Counters {
         let read = |dir: &Path, file: &str| fs::read_to_string(dir.join(file)).ok();
         let number = |dir: &Path, file: &str| read(dir, file)?.trim().parse::<u64>().ok();
         let field = |text: Option<String>, key: &str| -> Option<u64> {
@@ -204,28 +272,36 @@ impl RunCgroup {
                 (k == key).then(|| v.trim().parse().ok())?
             })
         };
-        let mut stats = CgroupStats::default();
+        let mut c = Counters::default();
         if self.v2 {
             let dir = &self.dirs[0];
             let cpu = read(dir, "cpu.stat");
-            stats.user_ns = field(cpu.clone(), "user_usec").map(|u| u * 1000);
-            stats.sys_ns = field(cpu, "system_usec").map(|u| u * 1000);
-            stats.peak_bytes = number(dir, "memory.peak");
-            stats.memory_limit_hit = field(read(dir, "memory.events"), "oom_kill").unwrap_or(0) > 0;
-            stats.processes_limit_hit = field(read(dir, "pids.events"), "max").unwrap_or(0) > 0;
+            c.stats.user_ns = field(cpu.clone(), "user_usec").map(|u| u * 1000);
+            c.stats.sys_ns = field(cpu, "system_usec").map(|u| u * 1000);
+            c.usage_bytes = number(dir, "memory.current");
+            c.oom_kills = field(read(dir, "memory.events"), "oom_kill").unwrap_or(0);
+            c.max_events = field(read(dir, "pids.events"), "max").unwrap_or(0);
         } else {
             let (mem, pids) = (&self.dirs[0], &self.dirs[1]);
             if let Some(cpu) = &self.cpu {
-                stats.user_ns = number(cpu, "cpuacct.usage_user");
-                stats.sys_ns = number(cpu, "cpuacct.usage_sys");
+                c.stats.user_ns = number(cpu, "cpuacct.usage_user");
+                c.stats.sys_ns = number(cpu, "cpuacct.usage_sys");
             }
-            stats.peak_bytes = number(mem, "memory.max_usage_in_bytes");
-            stats.memory_limit_hit =
-                field(read(mem, "memory.oom_control"), "oom_kill").unwrap_or(0) > 0;
-            stats.processes_limit_hit = field(read(pids, "pids.events"), "max").unwrap_or(0) > 0;
+            c.stats.peak_bytes = number(mem, "memory.max_usage_in_bytes");
+            c.usage_bytes = number(mem, "memory.usage_in_bytes");
+            c.oom_kills = field(read(mem, "memory.oom_control"), "oom_kill").unwrap_or(0);
+            c.max_events = field(read(pids, "pids.events"), "max").unwrap_or(0);
         }
-        stats
+        c
     }
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    stats: CgroupStats,
+    usage_bytes: Option<u64>,
+    oom_kills: u64,
+    max_events: u64,
 }
 
 fn set(dir: &Path, file: &str, value: u64) -> Result<(), String> {
@@ -233,10 +309,10 @@ fn set(dir: &Path, file: &str, value: u64) -> Result<(), String> {
         .map_err(|e| format!("cannot set {} in {}: {e}", file, dir.display()))
 }
 
-impl Drop for RunCgroup {
+impl Drop for SlotCgroup {
     fn drop(&mut self) {
-        // The sandbox's processes are gone by now, but the kernel may need
-        // a moment to release them from the group.
+        // The zygote and the sandboxes are gone by now, but the kernel may
+        // need a moment to release them from the group.
         for dir in &self.dirs {
             for attempt in 0..200 {
                 match fs::remove_dir(dir) {

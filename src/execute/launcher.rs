@@ -1,13 +1,12 @@
-//! The sandbox launcher: the code that runs in the process proofbook starts
-//! as `proofbook __sandbox-launch`, and becomes the sandbox.
+//! The sandbox launcher: the code that runs in the process a zygote forks
+//! for one run (see `zygote`), and becomes the sandbox.
 //!
-//! It is a fresh, single-threaded process (so forking is safe), started by
-//! `runner` with an empty environment, the `LaunchSpec` on stdin, the
-//! program's stdout and stderr as its own, and a status pipe on fd 3.
-//! Three processes, each with one job:
+//! It is a single-threaded process (so forking is safe) with an empty
+//! environment, already in the slot's cgroups (so everything below is
+//! counted and limited), the program's stdout and stderr as its own, and a
+//! status pipe on fd 3. Three processes, each with one job:
 //!
-//! 1. **outer** (on the host): joins the run's cgroups, so everything below
-//!    is counted and limited; unshares the mount, PID, network, IPC, UTS and
+//! 1. **outer** (on the host): unshares the mount, PID, network, IPC, UTS and
 //!    cgroup namespaces (first a user namespace when not run as root);
 //!    forks init and reports its host pid, then waits for it.
 //! 2. **init** (PID 1 of the new PID namespace): builds the file system view
@@ -28,8 +27,7 @@
 
 use std::ffi::CString;
 use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::os::fd::FromRawFd;
+use std::io::Write;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -44,11 +42,8 @@ use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Gid, Pid, Uid, chdir, execve, fork, pivot_root, sethostname};
 
 use crate::execute::spec::{
-    Finished, INNER_ID, LandlockState, LaunchSpec, PROGRAM_FILE, Report, STATUS_FD, WORK_DIR,
+    Finished, INNER_ID, LandlockState, LaunchSpec, PROGRAM_FILE, Report, WORK_DIR,
 };
-
-/// The hidden subcommand that runs `main`.
-pub const SUBCOMMAND: &str = "__sandbox-launch";
 
 /// A failed step: what was being done, and why it failed.
 type Step = (String, String);
@@ -69,29 +64,23 @@ impl Status {
     }
 }
 
-/// Entry point of the launcher process; returns its exit code.
-pub fn main() -> i32 {
-    // SAFETY: F_GETFD only asks whether the descriptor is open.
-    if unsafe { libc::fcntl(STATUS_FD, libc::F_GETFD) } < 0 {
-        eprintln!("{SUBCOMMAND} is started by proofbook itself, with a status pipe on fd 3");
-        return 125;
-    }
-    // SAFETY: the runner starts the launcher with the status pipe on fd 3
-    // (checked open above); nothing else in this process owns it.
-    let mut status = Status(unsafe { File::from_raw_fd(STATUS_FD) });
-    let mut input = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-        status.send(&failed("read the launch spec", e));
-        return 125;
-    }
-    let spec: LaunchSpec = match serde_json::from_str(&input) {
+/// Runs one launch in a process the zygote just forked: `status` is the
+/// run's status pipe (on fd 3), stdout and stderr are the run's pipes, and
+/// `zygote` is the pid the parent must have (else the zygote died).
+/// Returns the process's exit code.
+pub fn run(spec: &Result<LaunchSpec, String>, status: File, zygote: i32) -> i32 {
+    let mut status = Status(status);
+    status.send(&Report::Launched {
+        pid: std::process::id() as i32,
+    });
+    let spec = match spec {
         Ok(s) => s,
         Err(e) => {
-            status.send(&failed("parse the launch spec", e));
+            status.send(&failed("read the launch spec", e));
             return 125;
         }
     };
-    match outer(&spec, &mut status) {
+    match outer(spec, &mut status, zygote) {
         Ok(code) => code,
         Err((what, error)) => {
             status.send(&Report::SetupFailed { step: what, error });
@@ -107,21 +96,18 @@ fn failed(what: &str, e: impl std::fmt::Display) -> Report {
     }
 }
 
-fn outer(spec: &LaunchSpec, status: &mut Status) -> Result<i32, Step> {
-    // The program never reads stdin: it gets /dev/null, not the spec pipe.
+fn outer(spec: &LaunchSpec, status: &mut Status, zygote: i32) -> Result<i32, Step> {
+    // The program never reads stdin: it gets /dev/null, not the zygote's
+    // control socket.
     let null = File::open("/dev/null").map_err(step("open /dev/null"))?;
     nix::unistd::dup2_stdin(&null).map_err(step("give the program /dev/null as stdin"))?;
     drop(null);
     prctl::set_pdeathsig(Signal::SIGKILL).map_err(step("set the parent-death signal"))?;
-    if nix::unistd::getppid().as_raw() != spec.parent_pid {
+    if nix::unistd::getppid().as_raw() != zygote {
         return Err((
             "start".into(),
-            "proofbook exited before the sandbox started".into(),
+            "the zygote exited before the sandbox started".into(),
         ));
-    }
-    for cgroup in &spec.cgroups {
-        fs::write(cgroup.join("cgroup.procs"), std::process::id().to_string())
-            .map_err(step(format!("join the cgroup {}", cgroup.display())))?;
     }
     let privileged = Uid::effective().is_root();
     if !privileged {

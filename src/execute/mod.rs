@@ -4,7 +4,9 @@
 //! - `python`: the interpreter and the virtual environment, set up once.
 //! - `sandbox` (parent side) and `launcher` (the sandboxed process): one
 //!   fresh sandbox per run, limits, output capture, timeouts.
-//! - `cgroup`: the per-run cgroup (limits and accounting of the whole tree).
+//! - `zygote`: one process per job slot, in the slot's cgroups, that forks
+//!   a launcher for each run (so no run pays for a cgroup move).
+//! - `cgroup`: the per-slot cgroups (limits and accounting of the tree).
 //! - `spec`: the messages between the two sides.
 //! - `record`: `RunRecord`, what a run did.
 //!
@@ -17,6 +19,7 @@ pub mod python;
 pub mod record;
 pub mod sandbox;
 pub mod spec;
+pub mod zygote;
 
 use std::path::Path;
 use std::time::Duration;

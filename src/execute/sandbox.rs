@@ -6,26 +6,23 @@
 //! book opted out of that one in book.toml; runs then carry the list of
 //! what was missing, and the page says so.
 
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::io::Read;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use wait_timeout::ChildExt;
 
-use crate::execute::cgroup::{CgroupLimits, CgroupRoot, RunCgroup};
-use crate::execute::launcher;
+use crate::execute::cgroup::{CgroupLimits, CgroupRoot, SlotCgroup};
 use crate::execute::python::PythonEnv;
 use crate::execute::record::{Chunk, Outcome, RunRecord, Stream};
 use crate::execute::spec::{
     Finished, LandlockState, LaunchSpec, PROGRAM_FILE, Report, Rlimits, WORK_DIR,
 };
+use crate::execute::zygote::Zygote;
 
 /// Limits of one run; defaults in `Limits::default`, overridden in
 /// `[proofbook.run]`.
@@ -162,6 +159,8 @@ pub struct Sandbox {
     read_only: Vec<PathBuf>,
     env: Vec<(String, String)>,
     missing: Vec<String>,
+    /// Idle job slots, reused run after run.
+    slots: Mutex<Vec<Slot>>,
 }
 
 /// One program to run.
@@ -172,8 +171,8 @@ pub struct Program<'a> {
 }
 
 impl Sandbox {
-    /// `launcher` is the proofbook binary (it runs the launcher when called
-    /// with `launcher::SUBCOMMAND`). `examples` is mounted read-only and put
+    /// `launcher` is the proofbook binary (it runs a zygote when called with
+    /// `zygote::SUBCOMMAND`). `examples` is mounted read-only and put
     /// on the program's `PYTHONPATH`, so examples can import helpers there.
     /// `allow_missing` lists protections the book lets it run without.
     pub fn new(
@@ -242,6 +241,7 @@ impl Sandbox {
                 .into_iter()
                 .map(|(p, _)| p.name().to_owned())
                 .collect(),
+            slots: Mutex::new(Vec::new()),
         })
     }
 
@@ -253,11 +253,14 @@ impl Sandbox {
         &self.python
     }
 
-    /// Runs `program` to its end, its time limit, or its output limit.
-    pub fn run(&self, program: &Program<'_>) -> Result<RunRecord, SandboxError> {
+    /// A free slot, or a new one (a zygote in fresh cgroups).
+    fn take_slot(&self) -> Result<Slot, SandboxError> {
+        if let Some(slot) = self.slots.lock().expect("slot lock").pop() {
+            return Ok(slot);
+        }
         let cgroup = match &self.cgroups {
             Some(root) => Some(
-                RunCgroup::create(
+                SlotCgroup::create(
                     root,
                     CgroupLimits {
                         memory_bytes: self.limits.memory_bytes,
@@ -268,6 +271,16 @@ impl Sandbox {
             ),
             None => None,
         };
+        let dirs = cgroup.as_ref().map_or(&[][..], |c| c.dirs());
+        let zygote = Zygote::start(&self.launcher, dirs).map_err(|source| SandboxError::Spawn {
+            launcher: self.launcher.clone(),
+            source,
+        })?;
+        Ok(Slot { zygote, cgroup })
+    }
+
+    /// Runs `program` to its end, its time limit, or its output limit.
+    pub fn run(&self, program: &Program<'_>) -> Result<RunRecord, SandboxError> {
         let spec = LaunchSpec {
             program: program.code.to_owned(),
             interpreter: self.python.interpreter.clone(),
@@ -275,7 +288,6 @@ impl Sandbox {
             env: self.env.clone(),
             read_only: self.read_only.clone(),
             etc_files: etc_files(),
-            cgroups: cgroup.as_ref().map_or_else(Vec::new, |c| c.dirs().to_vec()),
             landlock: self.landlock,
             host_id: 65534,
             rlimits: Rlimits {
@@ -284,91 +296,70 @@ impl Sandbox {
                 open_files: self.limits.open_files,
             },
             tmpfs_bytes: self.limits.tmpfs_bytes,
-            parent_pid: std::process::id() as i32,
         };
-        let (status_read, status_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-            .map_err(|e| SandboxError::Spawn {
-                launcher: self.launcher.clone(),
-                source: e.into(),
-            })?;
-        let mut command = Command::new(&self.launcher);
-        command
-            .arg(launcher::SUBCOMMAND)
-            .env_clear()
-            .current_dir("/")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let fd = status_write.as_raw_fd();
-        // SAFETY: dup2 and fcntl are async-signal-safe; the closure touches
-        // no memory of the parent.
-        unsafe {
-            command.pre_exec(move || {
-                let rc = if fd == crate::execute::spec::STATUS_FD {
-                    libc::fcntl(fd, libc::F_SETFD, 0)
-                } else {
-                    libc::dup2(fd, crate::execute::spec::STATUS_FD)
-                };
-                if rc < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let started = Instant::now();
-        let mut child = command.spawn().map_err(|source| SandboxError::Spawn {
+        let spawn_error = |source: std::io::Error| SandboxError::Spawn {
             launcher: self.launcher.clone(),
             source,
-        })?;
-        drop(status_write);
-        let init_pid = Arc::new(AtomicI32::new(0));
-        let status_thread = {
-            let init_pid = init_pid.clone();
-            std::thread::spawn(move || read_reports(status_read, &init_pid))
         };
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        let json = serde_json::to_vec(&spec).expect("specs serialize");
-        // A launcher that died early closes its stdin; its report says why.
-        let _ = stdin.write_all(&json);
-        drop(stdin);
-
-        let capture = Arc::new(Capture::new(self.limits.output_bytes));
-        let mut readers = Vec::new();
-        let pipes: [(Option<Box<dyn Read + Send>>, Stream); 2] = [
-            (
-                child.stdout.take().map(|p| Box::new(p) as _),
-                Stream::Stdout,
-            ),
-            (
-                child.stderr.take().map(|p| Box::new(p) as _),
-                Stream::Stderr,
-            ),
-        ];
-        for (pipe, stream) in pipes {
-            let Some(pipe) = pipe else { continue };
-            let (capture, init_pid) = (capture.clone(), init_pid.clone());
-            readers.push(std::thread::spawn(move || {
-                capture.drain(pipe, stream, &init_pid)
-            }));
+        let pipe =
+            || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| spawn_error(e.into()));
+        let (out_read, out_write) = pipe()?;
+        let (err_read, err_write) = pipe()?;
+        let (status_read, status_write) = pipe()?;
+        let mut slot = self.take_slot()?;
+        let mut base = slot.cgroup.as_ref().map(SlotCgroup::begin);
+        let started = Instant::now();
+        if slot
+            .zygote
+            .launch(&spec, &out_write, &err_write, &status_write)
+            .is_err()
+        {
+            // A zygote that died (killed from outside): one new slot, once.
+            drop(slot);
+            slot = self.take_slot()?;
+            base = slot.cgroup.as_ref().map(SlotCgroup::begin);
+            slot.zygote
+                .launch(&spec, &out_write, &err_write, &status_write)
+                .map_err(spawn_error)?;
         }
+        drop((out_write, err_write, status_write));
 
+        let pids = Arc::new(Pids::default());
+        let (done_tx, done_rx) = mpsc::channel();
+        {
+            let pids = pids.clone();
+            std::thread::spawn(move || {
+                let _ = done_tx.send(read_reports(status_read, &pids));
+            });
+        }
+        let capture = Arc::new(Capture::new(self.limits.output_bytes));
+        let readers: Vec<_> = [(out_read, Stream::Stdout), (err_read, Stream::Stderr)]
+            .into_iter()
+            .map(|(fd, stream)| {
+                let (capture, pids) = (capture.clone(), pids.clone());
+                std::thread::spawn(move || capture.drain(std::fs::File::from(fd), stream, &pids))
+            })
+            .collect();
+
+        // The status pipe closes when the launcher, init and the program
+        // have all exited: that is the end of the run.
         let remaining = program.timeout.saturating_sub(started.elapsed());
-        let timed_out = match child.wait_timeout(remaining) {
-            Ok(Some(_)) => false,
-            _ => {
-                stop(&init_pid);
-                let _ = child.kill();
-                let _ = child.wait();
-                true
+        let (reports, timed_out) = match done_rx.recv_timeout(remaining) {
+            Ok(reports) => (reports, false),
+            Err(_) => {
+                pids.stop();
+                (done_rx.recv().unwrap_or_default(), true)
             }
         };
         let elapsed = started.elapsed();
         for r in readers {
             let _ = r.join();
         }
-        let reports = status_thread.join().unwrap_or_default();
-        let stats = cgroup.as_ref().map(RunCgroup::stats).unwrap_or_default();
-        drop(cgroup);
+        let stats = match (&slot.cgroup, base) {
+            (Some(c), Some(b)) => c.finish(b),
+            _ => Default::default(),
+        };
+        self.slots.lock().expect("slot lock").push(slot);
 
         let mut finished: Option<Finished> = None;
         let mut protections = vec![
@@ -390,7 +381,7 @@ impl Sandbox {
                     LandlockState::Partial => protections.push("Landlock (partial)".into()),
                     LandlockState::None | LandlockState::Off => {}
                 },
-                Report::Init { .. } => {}
+                Report::Init { .. } | Report::Launched { .. } => {}
             }
         }
         let (output, truncated) = capture.take();
@@ -407,10 +398,9 @@ impl Sandbox {
                     signal: Some(sig), ..
                 }) => Outcome::Signaled(*sig),
                 _ => {
-                    return Err(SandboxError::Lost(format!(
-                        "launcher {}",
-                        describe_exit(child.try_wait().ok().flatten())
-                    )));
+                    return Err(SandboxError::Lost(
+                        "its launcher exited without a report".into(),
+                    ));
                 }
             }
         };
@@ -451,22 +441,42 @@ impl Sandbox {
     }
 }
 
-fn describe_exit(status: Option<std::process::ExitStatus>) -> String {
-    match status {
-        Some(s) => format!("ended: {s}"),
-        None => "did not report".into(),
+/// A job slot: a zygote and the cgroups it sits in. Runs of one slot
+/// follow each other. The zygote is dropped first, so the cgroups are
+/// empty when they are removed.
+#[derive(Debug)]
+struct Slot {
+    zygote: Zygote,
+    cgroup: Option<SlotCgroup>,
+}
+
+/// The host pids of a run's launcher and init, once reported.
+#[derive(Debug, Default)]
+struct Pids {
+    launcher: AtomicI32,
+    init: AtomicI32,
+}
+
+impl Pids {
+    /// Kills the sandbox's init, which ends every process in it; or, before
+    /// init exists, the launcher (whose death kills init as it starts).
+    /// The launcher is spared once init exists: it exits only after init
+    /// has fully gone, and init goes only once every process of its
+    /// namespace has, so the end of the status pipe still means "all gone".
+    fn stop(&self) {
+        let init = self.init.load(Ordering::SeqCst);
+        let target = if init > 0 {
+            init
+        } else {
+            self.launcher.load(Ordering::SeqCst)
+        };
+        if target > 0 {
+            let _ = kill(Pid::from_raw(target), Signal::SIGKILL);
+        }
     }
 }
 
-/// Kills the sandbox's init, which ends every process in it.
-fn stop(init_pid: &AtomicI32) {
-    let pid = init_pid.load(Ordering::SeqCst);
-    if pid > 0 {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-    }
-}
-
-fn read_reports(pipe: OwnedFd, init_pid: &AtomicI32) -> Vec<Report> {
+fn read_reports(pipe: OwnedFd, pids: &Pids) -> Vec<Report> {
     let mut reader = std::io::BufReader::new(std::fs::File::from(pipe));
     let mut out = Vec::new();
     let mut line = String::new();
@@ -477,8 +487,10 @@ fn read_reports(pipe: OwnedFd, init_pid: &AtomicI32) -> Vec<Report> {
             Ok(_) => {}
         }
         if let Ok(report) = serde_json::from_str::<Report>(&line) {
-            if let Report::Init { pid } = report {
-                init_pid.store(pid, Ordering::SeqCst);
+            match report {
+                Report::Init { pid } => pids.init.store(pid, Ordering::SeqCst),
+                Report::Launched { pid } => pids.launcher.store(pid, Ordering::SeqCst),
+                _ => {}
             }
             out.push(report);
         }
@@ -502,7 +514,7 @@ impl Capture {
         }
     }
 
-    fn drain(&self, mut pipe: Box<dyn Read + Send>, stream: Stream, init_pid: &AtomicI32) {
+    fn drain(&self, mut pipe: std::fs::File, stream: Stream, pids: &Pids) {
         let mut buf = vec![0u8; 64 * 1024];
         let mut pending: Vec<u8> = Vec::new();
         loop {
@@ -531,7 +543,7 @@ impl Capture {
             if take < n {
                 self.truncated.store(true, Ordering::SeqCst);
                 drop(guard);
-                stop(init_pid);
+                pids.stop();
             }
         }
         if !pending.is_empty() {

@@ -2,7 +2,7 @@
 //! back: the one boundary between proofbook and the process that becomes
 //! the sandbox (see `launcher`).
 //!
-//! The parent writes a `LaunchSpec` as JSON on the launcher's stdin; the
+//! The parent sends a `LaunchSpec` as JSON through the slot's zygote; the
 //! launcher answers with one JSON `Report` per line on fd 3 (`STATUS_FD`).
 //! Both sides are this crate, built together, so the format has no version.
 
@@ -36,8 +36,6 @@ pub struct LaunchSpec {
     pub read_only: Vec<PathBuf>,
     /// Files created in the sandbox's `/etc` (name, content).
     pub etc_files: Vec<(String, String)>,
-    /// cgroup folders the sandbox joins before anything else (may be empty).
-    pub cgroups: Vec<PathBuf>,
     /// Apply Landlock (as a second layer below the mount namespace).
     pub landlock: bool,
     /// The host uid and gid the program runs as (mapped to `INNER_ID`).
@@ -45,8 +43,6 @@ pub struct LaunchSpec {
     pub rlimits: Rlimits,
     /// Size of each private tmpfs (`/sandbox`, `/tmp`, `/dev/shm`), in bytes.
     pub tmpfs_bytes: u64,
-    /// The parent's pid, so the launcher notices a parent that died early.
-    pub parent_pid: i32,
 }
 
 /// Per-process limits set with setrlimit in the sandbox.
@@ -61,6 +57,8 @@ pub struct Rlimits {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum Report {
+    /// The host pid of the launcher (outer), first thing.
+    Launched { pid: i32 },
     /// The host pid of the sandbox's init: killing it ends every process
     /// of the sandbox at once (the PID namespace dies with it).
     Init { pid: i32 },
