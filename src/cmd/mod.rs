@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// Build a Markdown book (mdBook's format) into a static site whose examples
-/// are proven. Running and measuring the Python examples is not available
-/// yet in this version: code blocks are shown, highlighted, without output.
+/// are proven: every Python example runs in a sandbox, and its real output,
+/// exit status and resource use are shown under its code.
 #[derive(Debug, Parser)]
 #[command(name = "proofbook", version, about, long_about = None)]
 #[command(

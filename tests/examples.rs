@@ -1,0 +1,222 @@
+//! `proofbook build` runs the book's Python examples: their output lands
+//! under their code, and an example that does not end as it says fails the
+//! build at its fence, with its stderr and what to do.
+
+mod support;
+
+use support::{BookTest, main_of};
+
+fn book(chapter: &str) -> BookTest {
+    let b = BookTest::empty();
+    b.write(
+        "content/SUMMARY.md",
+        "# Summary\n\n- [Chapter](chapter.md)\n",
+    )
+    .write("content/chapter.md", chapter);
+    b
+}
+
+#[test]
+fn output_status_and_resources_appear_under_the_code() {
+    let b = book(
+        "# Runs\n\n```python id=hello\n#! import sys\nprint('hello <world>')\nprint('note', file=sys.stderr)\n```\n\n\
+```python expect=error\nraise SystemExit(3)\n```\n\n```python norun\nthis is not Python\n```\n",
+    );
+    b.build().success();
+    let page = b.read("book/chapter.html");
+    let main = main_of(&page);
+    assert!(
+        main.contains("<figure class=\"run\" id=\"example-hello\">"),
+        "{main}"
+    );
+    assert!(
+        main.contains("<span class=\"stream-label\">stdout</span><pre>hello &lt;world&gt;</pre>"),
+        "{main}"
+    );
+    assert!(main.contains(
+        "<div class=\"stream stderr\"><span class=\"stream-label\">stderr</span><pre>note</pre>"
+    ));
+    assert!(main.contains("<p class=\"run-status expected\">exit status 3 (as expected)</p>"));
+    // A norun block is shown, not run.
+    assert!(main.contains("Python"));
+    assert_eq!(main.matches("<figure class=\"run\"").count(), 2);
+    let resources = main.matches("<p class=\"resources\">").count();
+    assert_eq!(resources, 2);
+    assert!(regex_like_resources(main), "{main}");
+}
+
+/// `12 ms · 98% CPU · 7.4 MiB peak`, without pulling in a regex crate.
+fn regex_like_resources(main: &str) -> bool {
+    main.split("<p class=\"resources\">").skip(1).all(|rest| {
+        let line = &rest[..rest.find("</p>").unwrap()];
+        let parts: Vec<&str> = line.split(" · ").collect();
+        parts.len() == 3
+            && (parts[0].ends_with(" ms") || parts[0].ends_with(" s"))
+            && parts[1].ends_with("% CPU")
+            && parts[2].ends_with(" MiB peak")
+    })
+}
+
+#[test]
+fn a_failing_example_fails_the_build_at_its_fence_with_its_stderr() {
+    let b = book("# Runs\n\nText.\n\n```python id=broken\nimport json\njson.loads('{bad')\n```\n");
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("example `broken` exited with status 1, but it should succeed"),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/content/chapter.md:5:1"), "{err}");
+    assert!(err.contains("json.decoder.JSONDecodeError"), "{err}");
+    assert!(err.contains("mark it `expect=error`"), "{err}");
+    assert!(
+        !b.root().join("book").exists(),
+        "a failed build writes no site"
+    );
+}
+
+#[test]
+fn an_expected_failure_that_succeeds_fails_the_build() {
+    let b = book(
+        "# Runs\n\n```python expect=error\nprint('fine')\n```\n\n```python exit=4\nraise SystemExit(5)\n```\n",
+    );
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("exited successfully, but it is marked `expect=error`, so it must fail"),
+        "{err}"
+    );
+    assert!(
+        err.contains("exited with status 5, but it is marked `exit=4`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("chapter.md:3:1") && err.contains("chapter.md:7:1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_timeout_names_the_limit_and_the_option_that_raises_it() {
+    let b = book("# Runs\n\n```python timeout=0.5\nimport time\ntime.sleep(30)\n```\n");
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("was stopped at the time limit"), "{err}");
+    assert!(
+        err.contains("timeout=SECONDS") && err.contains("0.5 s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn file_examples_run_the_whole_file_and_hidden_lines_run_too() {
+    let b = book(
+        "# Runs\n\n```python file=../examples/prog.py:main\n```\n\n```python\n#! value = 6 * 7\nprint(value)\n```\n",
+    );
+    b.write(
+        "examples/prog.py",
+        "import helper\n# ANCHOR: main\nprint(helper.GREETING)\n# ANCHOR_END: main\n",
+    )
+    .write("examples/helper.py", "GREETING = 'from the helper'\n");
+    b.build().success();
+    let page = b.read("book/chapter.html");
+    assert!(page.contains("<pre>from the helper</pre>"), "{page}");
+    assert!(page.contains("<pre>42</pre>"), "{page}");
+}
+
+#[test]
+fn a_book_can_turn_running_off() {
+    let b = book("# Runs\n\n```python\nraise SystemExit(1)\n```\n");
+    b.write("book.toml", "[proofbook.run]\nexamples = false\n");
+    b.build().success();
+    assert!(!b.read("book/chapter.html").contains("run-output"));
+}
+
+#[test]
+fn an_mdbook_layout_book_does_not_run_its_python_blocks() {
+    let b = BookTest::empty();
+    b.write("src/SUMMARY.md", "- [Chapter](chapter.md)\n")
+        .write(
+            "src/chapter.md",
+            "# Code\n\n```python\nundefined_name\n```\n",
+        );
+    b.build().success();
+    assert!(!b.read("book/chapter.html").contains("run-output"));
+}
+
+#[test]
+fn a_missing_interpreter_is_a_clear_error() {
+    let b = book("# Runs\n\n```python\nprint(1)\n```\n");
+    b.write(
+        "book.toml",
+        "[proofbook.python]\ninterpreter = \"python-that-does-not-exist\"\n",
+    );
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("`python-that-does-not-exist` could not be started"),
+        "{err}"
+    );
+    assert!(err.contains("[proofbook.python]"), "{err}");
+}
+
+#[test]
+fn a_failed_requirements_install_shows_the_pip_output() {
+    let b = book("# Runs\n\n```python\nprint(1)\n```\n");
+    b.write(
+        "book.toml",
+        "[proofbook.python]\nrequirements = \"req.txt\"\n",
+    )
+    .write("req.txt", "--this-is-not-a-pip-option\n");
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("pip install -r"), "{err}");
+    assert!(err.contains("this-is-not-a-pip-option"), "{err}");
+    // Nothing half-made is left to be mistaken for a ready environment.
+    let python = b.root().join(".proofbook-cache/python");
+    let left: Vec<_> = std::fs::read_dir(&python)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn run_limits_in_book_toml_are_checked_with_their_line() {
+    let b = book("# Runs\n");
+    b.write("book.toml", "[proofbook.run]\nmemory-mib = 0\n");
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("`memory-mib = 0` is out of range"), "{err}");
+    assert!(err.contains("book.toml:2:1"), "{err}");
+
+    b.write(
+        "book.toml",
+        "[proofbook.sandbox]\nallow-missing = [\"landlok\"]\n",
+    );
+    let err = b.build().stderr();
+    assert!(err.contains("landlok") && err.contains("landlock"), "{err}");
+}
+
+#[test]
+fn doctor_reports_every_protection_and_runs_a_probe() {
+    let b = book("# Runs\n");
+    let run = b.run(&["doctor"]);
+    let out = String::from_utf8_lossy(&run.output.stdout).into_owned();
+    assert_eq!(run.code(), 0, "{out}\n{}", run.stderr());
+    for line in [
+        "ok       cgroups",
+        "ok       landlock",
+        "ok       python",
+        "ok       namespaces",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    assert!(out.contains("outside network: blocked"), "{out}");
+    assert!(out.contains("Examples can run here."), "{out}");
+}
