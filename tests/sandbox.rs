@@ -423,6 +423,10 @@ for name, f in [
         print(name, "ALLOWED")
     except OSError as e:
         print(name, "denied", type(e).__name__)
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+PTRACE_ATTACH = 16
+print("ptrace init", "ALLOWED" if libc.ptrace(PTRACE_ATTACH, 1, 0, 0) == 0 else "denied " + os.strerror(ctypes.get_errno()))
 print("pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
 "#
     ));
@@ -436,6 +440,7 @@ print("pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
         "{out}"
     );
     assert!(!out.contains("kill host ALLOWED"), "{out}");
+    assert!(out.contains("ptrace init denied"), "{out}");
     assert!(out.contains("pids [1, 2]"), "{out}");
 }
 

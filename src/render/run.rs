@@ -178,5 +178,22 @@ mod tests {
         assert!(wrong.contains("expected to fail"));
         let error = html(&Err("no <python>".into()), Expectation::Success);
         assert!(error.contains("could not run: no &lt;python&gt;"));
+        let mut unprotected = record(Outcome::Exited(0));
+        unprotected.missing = vec!["landlock".into()];
+        let marked = html(&Ok(unprotected), Expectation::Success);
+        assert!(
+            marked.contains("run-status unsandboxed\">ran without landlock (book.toml allows it)")
+        );
+        let mut cut = record(Outcome::OutputLimit);
+        cut.truncated = true;
+        let cut = html(&Ok(cut), Expectation::Success);
+        assert!(
+            cut.contains("Traceback\n<span class=\"truncated\">"),
+            "{cut}"
+        );
+        assert!(
+            cut.contains("run-status failed\">stopped: output limit"),
+            "{cut}"
+        );
     }
 }
