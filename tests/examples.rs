@@ -220,3 +220,102 @@ fn doctor_reports_every_protection_and_runs_a_probe() {
     assert!(out.contains("outside network: blocked"), "{out}");
     assert!(out.contains("Examples can run here."), "{out}");
 }
+
+/// The counts line of a build: `(ran, cached)`.
+fn counts(run: &support::Run) -> (usize, usize) {
+    let err = run.stderr();
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("built "))
+        .unwrap_or_else(|| panic!("no summary line:\n{err}"));
+    let num = |word: &str| -> usize {
+        let before = &line[..line.find(word).unwrap()];
+        before.rsplit(" ").next().unwrap().parse().unwrap()
+    };
+    (num(" ran"), num(" cached"))
+}
+
+#[test]
+fn unchanged_examples_come_from_the_cache_and_edits_rerun_exactly_theirs() {
+    let b = book(
+        "# Runs\n\n```python id=uses-helper\nimport helper\nprint(helper.X)\n```\n\n```python id=alone\nprint('alone')\n```\n",
+    );
+    b.write("examples/helper.py", "X = 1\n");
+    assert_eq!(counts(b.build().success()), (2, 0));
+    let warm = b.build();
+    assert_eq!(counts(warm.success()), (0, 2));
+    let page = b.read("book/chapter.html");
+    assert!(
+        page.contains("<pre>1</pre>") && page.contains("cached from 20"),
+        "{page}"
+    );
+
+    // A helper the first example imports: only it runs again.
+    b.write("examples/helper.py", "X = 2\n");
+    assert_eq!(counts(b.build().success()), (1, 1));
+    assert!(b.read("book/chapter.html").contains("<pre>2</pre>"));
+    // Prose only: nothing runs.
+    b.write(
+        "content/chapter.md",
+        &b.read("content/chapter.md")
+            .replace("# Runs", "# Runs, renamed"),
+    );
+    assert_eq!(counts(b.build().success()), (0, 2));
+    assert_eq!(
+        counts(b.run(&["build", "--rerun", "alone"]).success()),
+        (1, 1)
+    );
+    assert_eq!(counts(b.run(&["build", "--rerun"]).success()), (2, 0));
+}
+
+#[test]
+fn a_damaged_cache_entry_is_reported_and_run_again() {
+    let b = book("# Runs\n\n```python\nprint('fresh')\n```\n");
+    b.build().success();
+    let results = b.root().join(".proofbook-cache/results");
+    let entry = std::fs::read_dir(&results)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&entry).unwrap();
+    std::fs::write(&entry, &text[..text.len() / 3]).unwrap();
+    let run = b.build();
+    assert_eq!(counts(run.success()), (1, 0));
+    assert!(
+        run.stderr()
+            .contains("a cached result was damaged and is run again"),
+        "{}",
+        run.stderr()
+    );
+    // It was stored again, whole.
+    assert_eq!(counts(b.build().success()), (0, 1));
+}
+
+#[test]
+fn failures_are_not_cached_and_offline_builds_need_every_result() {
+    let b = book("# Runs\n\n```python id=flaky\nraise SystemExit(1)\n```\n");
+    b.build().failure();
+    let offline = b.run(&["build", "--offline-results"]);
+    offline.failure();
+    assert!(
+        offline
+            .stderr()
+            .contains("example `flaky` has no cached result"),
+        "{}",
+        offline.stderr()
+    );
+    b.write(
+        "content/chapter.md",
+        "# Runs\n\n```python id=flaky\nprint('fixed')\n```\n",
+    );
+    b.build().success();
+    assert_eq!(
+        counts(b.run(&["build", "--offline-results"]).success()),
+        (0, 1)
+    );
+    b.run(&["clean", "--cache"]).success();
+    assert!(!b.root().join(".proofbook-cache").exists());
+    assert!(!b.root().join("book").exists());
+}

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use proofbook::config::Config;
+use proofbook::pipeline::Rerun;
 use proofbook::{BuildError, BuildOptions};
 
 use crate::report;
@@ -12,7 +13,10 @@ use crate::report;
 proofbook build                       build the book in this folder into ./book\n  \
 proofbook build guide -d /tmp/site    build the book in ./guide into /tmp/site\n\n\
 Problems are reported with file, line and column, the source line, and what to do;\n\
-the exit status is 0 when the site was written and 1 when the book has errors.")]
+the exit status is 0 when the site was written and 1 when the book has errors.\n\n\
+Examples whose result is in the cache (.proofbook-cache/results/) are not run again: the\n\
+cache key covers the program, its options, the interpreter and its packages, the sandbox's\n\
+limits and the helper modules it imports. `--rerun` runs them anyway.")]
 pub struct Args {
     /// The book's root folder (the one holding book.toml).
     #[arg(default_value = ".")]
@@ -23,6 +27,13 @@ pub struct Args {
     /// How many examples run at once (default: the usable cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<usize>,
+    /// Run examples again although their result is cached: all of them, or
+    /// the one with this id (repeatable).
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "")]
+    rerun: Vec<String>,
+    /// Use cached results only; an example without one is an error.
+    #[arg(long, conflicts_with = "rerun")]
+    offline_results: bool,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -40,15 +51,24 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         progress: Some(proofbook::pipeline::Progress(std::sync::Arc::new(
             |line: &str| eprintln!("  {line}"),
         ))),
+        rerun: if args.rerun.is_empty() {
+            Rerun::None
+        } else if args.rerun.iter().any(String::is_empty) {
+            Rerun::All
+        } else {
+            Rerun::Ids(args.rerun)
+        },
+        offline_results: args.offline_results,
     };
     match proofbook::build(&config, &options) {
         Ok(r) => {
             report::print_all(&r.warnings);
             eprintln!(
-                "built {} pages ({} files, {} examples run) into {} in {:.2} s",
+                "built {} pages ({} files; examples: {} ran, {} cached) into {} in {:.2} s",
                 r.pages,
                 r.files,
-                r.examples,
+                r.examples.ran,
+                r.examples.cached,
                 r.dest.display(),
                 started.elapsed().as_secs_f64()
             );

@@ -14,6 +14,10 @@ pub struct Args {
     /// The site folder to remove, instead of `[build] build-dir`.
     #[arg(short = 'd', long = "dest-dir", value_name = "DIR")]
     dest_dir: Option<PathBuf>,
+    /// Also remove the cached example results and Python environments
+    /// (.proofbook-cache/).
+    #[arg(long)]
+    cache: bool,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -21,6 +25,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return Ok(report::failed(&[e.to_diagnostic()])),
     };
+    if args.cache {
+        let cache = &config.run.cache_dir;
+        if cache.exists() {
+            std::fs::remove_dir_all(cache)?;
+            eprintln!("removed {}", cache.display());
+        }
+    }
     let dest = args.dest_dir.unwrap_or_else(|| config.build_dir.clone());
     if !dest.exists() {
         eprintln!("nothing to clean: {} does not exist", dest.display());

@@ -9,10 +9,12 @@
 //! - `cgroup`: the per-slot cgroups (limits and accounting of the tree).
 //! - `spec`: the messages between the two sides.
 //! - `record`: `RunRecord`, what a run did.
+//! - `cache`: records stored by a key of everything that can change them.
 //!
 //! **Invariant:** the only module that starts example processes; it never
 //! writes into the book or the output folder (a venv goes to the cache).
 
+pub mod cache;
 pub mod cgroup;
 pub mod launcher;
 pub mod python;
@@ -214,4 +216,25 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
         }
     }
     out
+}
+
+/// One line saying where runs happen, stored with cached results.
+pub fn machine_summary(python: &python::PythonEnv) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|l| l.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|k| k.trim().to_owned())
+        .unwrap_or_default();
+    format!(
+        "{cpu}, {} usable cores, Linux {kernel}, {} {}",
+        usable_cores(),
+        python.implementation,
+        python.version
+    )
 }

@@ -57,6 +57,12 @@ pub struct RunRecord {
     pub protections: Vec<String>,
     /// Protections the book opted out of and that were missing.
     pub missing: Vec<String>,
+    /// When the run started, in seconds since the Unix epoch.
+    #[serde(default)]
+    pub started_unix: u64,
+    /// The record came from the result cache, not from a run of this build.
+    #[serde(skip)]
+    pub from_cache: bool,
 }
 
 impl RunRecord {

@@ -253,6 +253,23 @@ impl Sandbox {
         &self.python
     }
 
+    /// Everything about this sandbox that can change a run's result, for
+    /// the result cache's key.
+    pub fn policy_key(&self) -> String {
+        format!(
+            "{:?}|{}|{}|{:?}|{:?}|{:?}|{}|{}|{:?}",
+            self.python.interpreter,
+            self.python.version,
+            self.python.key,
+            self.limits,
+            self.env,
+            self.read_only,
+            self.landlock,
+            self.cgroups.is_some(),
+            self.missing,
+        )
+    }
+
     /// A free slot, or a new one (a zygote in fresh cgroups).
     fn take_slot(&self) -> Result<Slot, SandboxError> {
         if let Some(slot) = self.slots.lock().expect("slot lock").pop() {
@@ -307,6 +324,9 @@ impl Sandbox {
         let (err_read, err_write) = pipe()?;
         let (status_read, status_write) = pipe()?;
         let mut slot = self.take_slot()?;
+        let started_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let mut base = slot.cgroup.as_ref().map(SlotCgroup::begin);
         let started = Instant::now();
         if slot
@@ -437,6 +457,8 @@ impl Sandbox {
             leftover_processes: f.leftover,
             protections,
             missing: self.missing.clone(),
+            started_unix,
+            from_cache: false,
         })
     }
 }

@@ -91,7 +91,17 @@ pub fn resources(record: &RunRecord) -> String {
     if let Some(bytes) = record.peak_memory_bytes {
         parts.push(format!("{} peak", mebibytes(bytes)));
     }
+    if record.from_cache {
+        parts.push(format!("cached from {}", date_time(record.started_unix)));
+    }
     parts.join(" · ")
+}
+
+/// `2026-12-01 18:40 UTC`.
+pub fn date_time(unix: u64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix);
+    let iso = humantime::format_rfc3339_seconds(t).to_string();
+    format!("{} {} UTC", &iso[..10], &iso[11..16])
 }
 
 pub fn seconds(s: f64) -> String {
@@ -144,6 +154,8 @@ mod tests {
             leftover_processes: 0,
             protections: vec![],
             missing: vec![],
+            started_unix: 1_764_612_000,
+            from_cache: false,
         }
     }
 
@@ -160,6 +172,12 @@ mod tests {
             "840 ms · 197% CPU · 38 MiB peak"
         );
         assert_eq!(seconds(1.234), "1.23 s");
+        let mut cached = record(Outcome::Exited(0));
+        cached.from_cache = true;
+        assert_eq!(
+            resources(&cached),
+            "840 ms · 197% CPU · 38 MiB peak · cached from 2025-12-01 18:00 UTC"
+        );
         assert_eq!(mebibytes(3 << 19), "1.5 MiB");
     }
 

@@ -12,11 +12,12 @@ use rayon::prelude::*;
 
 use crate::book::{self, Chapter};
 use crate::config::Config;
-use crate::diag::{Diagnostic, Span, has_errors};
-use crate::execute;
+use crate::diag::{Diagnostic, has_errors};
 use crate::markdown::{Document, MarkdownOptions, ParseContext, example, links, parse_chapter};
 use crate::output::{self, Content, OutputError, SiteFile, Staging, assets, page_path};
 use crate::preprocess;
+
+mod examples;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
 
@@ -34,6 +35,26 @@ pub struct BuildOptions {
     pub jobs: Option<usize>,
     /// Hears a line for each slow step (environment set-up, each example).
     pub progress: Option<Progress>,
+    /// Which examples run again although the cache has their result.
+    pub rerun: Rerun,
+    /// Build from cached results only; an example without one is an error.
+    pub offline_results: bool,
+}
+
+/// `--rerun`: none (use the cache), all, or the examples with these ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Rerun {
+    #[default]
+    None,
+    All,
+    Ids(Vec<String>),
+}
+
+/// How the book's examples were answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExampleCounts {
+    pub ran: usize,
+    pub cached: usize,
 }
 
 /// A listener for progress lines, called from any thread.
@@ -47,7 +68,7 @@ impl std::fmt::Debug for Progress {
 }
 
 impl Progress {
-    fn say(options: &BuildOptions, line: &str) {
+    pub(crate) fn say(options: &BuildOptions, line: &str) {
         if let Some(p) = &options.progress {
             (p.0)(line);
         }
@@ -59,8 +80,7 @@ pub struct BuildReport {
     pub dest: PathBuf,
     pub pages: usize,
     pub files: usize,
-    /// Examples that ran.
-    pub examples: usize,
+    pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
 }
@@ -129,7 +149,7 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
 pub struct Rendered {
     pub pages: usize,
     pub files: usize,
-    pub examples: usize,
+    pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
 }
@@ -261,9 +281,12 @@ pub fn render_site(
     timings.lap("parse", &mut clock);
 
     let (runs, examples) = if config.run.examples {
-        run_examples(config, options, &docs, &mut diags)
+        examples::run_examples(config, options, &docs, &mut diags)
     } else {
-        (vec![body::PageRuns::new(); docs.len()], 0)
+        (
+            vec![body::PageRuns::new(); docs.len()],
+            ExampleCounts::default(),
+        )
     };
     if has_errors(&diags) {
         return stop(diags);
@@ -371,112 +394,6 @@ pub fn render_site(
         timings,
     };
     Ok((rendered, staging))
-}
-
-/// Runs every example of the book in the sandbox and returns each page's
-/// results and the number that ran. Problems (no interpreter, a missing
-/// protection, an example that did not end as it says) are added to
-/// `diags`; the results of the rest are kept, so a page shows every error.
-fn run_examples(
-    config: &Config,
-    options: &BuildOptions,
-    docs: &[Document],
-    diags: &mut Vec<Diagnostic>,
-) -> (Vec<body::PageRuns>, usize) {
-    let run = &config.run;
-    let mut pages = vec![body::PageRuns::new(); docs.len()];
-    let mut jobs = Vec::new();
-    for job in execute::jobs(docs, &run.limits) {
-        match job {
-            Ok(job) => jobs.push(job),
-            Err((at, message)) => {
-                pages[at.doc].insert(at.block, Err(message));
-            }
-        }
-    }
-    if jobs.is_empty() {
-        return (pages, 0);
-    }
-    let book_toml = Some(Span::file(config.root.join(crate::config::CONFIG_FILE)));
-    let Some(launcher) = &options.launcher else {
-        diags.push(Diagnostic::error(
-            "examples cannot run: no sandbox launcher was given to the build",
-            None,
-        ));
-        return (pages, 0);
-    };
-    let mut say = |line: &str| Progress::say(options, line);
-    let python = match execute::python::provision(
-        &run.interpreter,
-        run.requirements.as_deref(),
-        &run.cache_dir,
-        &mut say,
-    ) {
-        Ok(p) => p,
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(format!("examples cannot run: {e}"), book_toml).with_help(
-                    "install Python 3 or set `interpreter` under [proofbook.python]; \
-                     or set `examples = false` under [proofbook.run] to build without running",
-                ),
-            );
-            return (pages, 0);
-        }
-    };
-    let probe = execute::Probe::detect();
-    let sandbox = match execute::Sandbox::new(
-        launcher.clone(),
-        python,
-        execute::examples_dir(&config.root).as_deref(),
-        run.limits,
-        &probe,
-        &run.allow_missing,
-    ) {
-        Ok(s) => s,
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(format!("examples will not run unprotected: {e}"), book_toml)
-                    .with_help(
-                        "run `proofbook doctor` for details; to run without it anyway, add \
-                         `allow-missing = [\"NAME\"]` under [proofbook.sandbox] in book.toml",
-                    ),
-            );
-            return (pages, 0);
-        }
-    };
-    for (protection, why) in probe.missing() {
-        diags.push(Diagnostic::warning(
-            format!(
-                "examples run without {} (allowed by book.toml): {why}",
-                protection.name()
-            ),
-            book_toml.clone(),
-        ));
-    }
-    let threads = options.jobs.unwrap_or_else(execute::usable_cores);
-    let done = |job: &execute::Job<'_>, result: &execute::RunResult| {
-        let place = job
-            .block
-            .span
-            .as_ref()
-            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line));
-        let line = match result {
-            Ok(r) => format!(
-                "ran {place} in {}: {}",
-                render::run::seconds(r.wall.as_secs_f64()),
-                r.describe_outcome()
-            ),
-            Err(e) => format!("could not run {place}: {e}"),
-        };
-        Progress::say(options, &line);
-    };
-    let results = execute::run_all(&sandbox, &jobs, threads, &done);
-    diags.extend(execute::diagnose(&jobs, &results));
-    let count = jobs.len();
-    for (job, result) in jobs.iter().zip(results) {
-        pages[job.at.doc].insert(job.at.block, result);
-    }
-    (pages, count)
 }
 
 fn collision(path: &Path, first: &str, second: &str) -> Diagnostic {

@@ -1,0 +1,232 @@
+//! The execute step of the pipeline: every example of the book answered
+//! from the result cache or run in the sandbox, and the results that do
+//! not match their example's expectation turned into diagnostics.
+
+use std::collections::HashSet;
+
+use super::{BuildOptions, ExampleCounts, Progress, Rerun};
+use crate::config::Config;
+use crate::diag::{Diagnostic, Span};
+use crate::execute::cache::{Lookup, ResultCache, cache_key};
+use crate::execute::{self, Job, RunResult};
+use crate::markdown::Document;
+use crate::render::{self, body};
+
+/// Runs every example of the book (or takes its cached result) and returns
+/// each page's results and the counts. Problems (no interpreter, a missing
+/// protection, an example that did not end as it says) are added to
+/// `diags`; the results of the rest are kept, so a page shows every error.
+pub(super) fn run_examples(
+    config: &Config,
+    options: &BuildOptions,
+    docs: &[Document],
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<body::PageRuns>, ExampleCounts) {
+    let run = &config.run;
+    let mut pages = vec![body::PageRuns::new(); docs.len()];
+    let mut counts = ExampleCounts::default();
+    let mut jobs = Vec::new();
+    for job in execute::jobs(docs, &run.limits) {
+        match job {
+            Ok(job) => jobs.push(job),
+            Err((at, message)) => {
+                pages[at.doc].insert(at.block, Err(message));
+            }
+        }
+    }
+    if jobs.is_empty() {
+        return (pages, counts);
+    }
+    if let Rerun::Ids(ids) = &options.rerun {
+        let known: HashSet<&str> = jobs.iter().filter_map(|j| id_of(j)).collect();
+        for id in ids.iter().filter(|id| !known.contains(id.as_str())) {
+            diags.push(
+                Diagnostic::error(format!("`--rerun {id}`: no example that runs has this id"), None)
+                    .with_help("give the id of an example (`id=NAME` in its fence), or `--rerun` alone for all"),
+            );
+        }
+        if has_errors_in(diags) {
+            return (pages, counts);
+        }
+    }
+    let book_toml = Some(Span::file(config.root.join(crate::config::CONFIG_FILE)));
+    let Some(launcher) = &options.launcher else {
+        diags.push(Diagnostic::error(
+            "examples cannot run: no sandbox launcher was given to the build",
+            None,
+        ));
+        return (pages, counts);
+    };
+    let mut say = |line: &str| Progress::say(options, line);
+    let python = match execute::python::provision(
+        &run.interpreter,
+        run.requirements.as_deref(),
+        &run.cache_dir,
+        &mut say,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(format!("examples cannot run: {e}"), book_toml).with_help(
+                    "install Python 3 or set `interpreter` under [proofbook.python]; \
+                     or set `examples = false` under [proofbook.run] to build without running",
+                ),
+            );
+            return (pages, counts);
+        }
+    };
+    let probe = execute::Probe::detect();
+    let examples_dir = execute::examples_dir(&config.root);
+    let sandbox = match execute::Sandbox::new(
+        launcher.clone(),
+        python,
+        examples_dir.as_deref(),
+        run.limits,
+        &probe,
+        &run.allow_missing,
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(format!("examples will not run unprotected: {e}"), book_toml)
+                    .with_help(
+                        "run `proofbook doctor` for details; to run without it anyway, add \
+                         `allow-missing = [\"NAME\"]` under [proofbook.sandbox] in book.toml",
+                    ),
+            );
+            return (pages, counts);
+        }
+    };
+    for (protection, why) in probe.missing() {
+        diags.push(Diagnostic::warning(
+            format!(
+                "examples run without {} (allowed by book.toml): {why}",
+                protection.name()
+            ),
+            book_toml.clone(),
+        ));
+    }
+
+    // Answer what the cache can; run the rest.
+    let cache = ResultCache::new(&run.cache_dir);
+    let policy = sandbox.policy_key();
+    let mut keys = Vec::with_capacity(jobs.len());
+    let mut answered: Vec<Option<RunResult>> = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        let key = cache_key(
+            &job.program,
+            job.timeout.as_nanos(),
+            &policy,
+            examples_dir.as_deref(),
+        );
+        let wanted_fresh = match &options.rerun {
+            Rerun::None => false,
+            Rerun::All => true,
+            Rerun::Ids(ids) => id_of(job).is_some_and(|id| ids.iter().any(|i| i == id)),
+        };
+        let found = if wanted_fresh {
+            None
+        } else {
+            match cache.load(&key) {
+                Lookup::Hit(c) => {
+                    let mut record = c.record;
+                    record.from_cache = true;
+                    Some(Ok(record))
+                }
+                Lookup::Miss => None,
+                Lookup::Corrupt(why) => {
+                    diags.push(Diagnostic::warning(
+                        format!("a cached result was damaged and is run again: {why}"),
+                        job.block.span.clone(),
+                    ));
+                    None
+                }
+            }
+        };
+        if found.is_none() && options.offline_results {
+            diags.push(
+                Diagnostic::error(
+                    format!("{} has no cached result", name_of(job)),
+                    job.block.span.clone(),
+                )
+                .with_help("build once without `--offline-results` to run it"),
+            );
+        }
+        keys.push(key);
+        answered.push(found);
+    }
+    if has_errors_in(diags) {
+        return (pages, counts);
+    }
+    let to_run: Vec<usize> = (0..jobs.len()).filter(|&i| answered[i].is_none()).collect();
+    counts.cached = jobs.len() - to_run.len();
+    counts.ran = to_run.len();
+    let pending: Vec<Job<'_>> = to_run
+        .iter()
+        .map(|&i| Job {
+            at: jobs[i].at,
+            block: jobs[i].block,
+            program: jobs[i].program.clone(),
+            timeout: jobs[i].timeout,
+        })
+        .collect();
+    let threads = options.jobs.unwrap_or_else(execute::usable_cores);
+    let done = |job: &Job<'_>, result: &RunResult| {
+        let place = job
+            .block
+            .span
+            .as_ref()
+            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line));
+        let line = match result {
+            Ok(r) => format!(
+                "ran {place} in {}: {}",
+                render::run::seconds(r.wall.as_secs_f64()),
+                r.describe_outcome()
+            ),
+            Err(e) => format!("could not run {place}: {e}"),
+        };
+        Progress::say(options, &line);
+    };
+    let fresh = execute::run_all(&sandbox, &pending, threads, &done);
+    let machine = execute::machine_summary(sandbox.python());
+    for (&i, result) in to_run.iter().zip(fresh) {
+        // Only results that match their example are kept: a failure that
+        // stops the build should run again once the author fixed it.
+        if let Ok(record) = &result {
+            let spec = jobs[i].block.example.as_ref().expect("jobs are examples");
+            if execute::as_expected(spec.expect, record)
+                && let Err(e) = cache.store(&keys[i], record, record.started_unix, &machine)
+            {
+                diags.push(Diagnostic::warning(
+                    format!(
+                        "cannot store a result in the cache {}: {e}",
+                        cache.dir().display()
+                    ),
+                    None,
+                ));
+            }
+        }
+        answered[i] = Some(result);
+    }
+    let results: Vec<RunResult> = answered
+        .into_iter()
+        .map(|r| r.expect("every job is answered"))
+        .collect();
+    diags.extend(execute::diagnose(&jobs, &results));
+    for (job, result) in jobs.iter().zip(results) {
+        pages[job.at.doc].insert(job.at.block, result);
+    }
+    (pages, counts)
+}
+
+fn id_of<'a>(job: &'a Job<'_>) -> Option<&'a str> {
+    job.block.example.as_ref()?.id.as_deref()
+}
+
+fn name_of(job: &Job<'_>) -> String {
+    id_of(job).map_or_else(|| "the example".into(), |id| format!("example `{id}`"))
+}
+
+fn has_errors_in(diags: &[Diagnostic]) -> bool {
+    crate::diag::has_errors(diags)
+}
