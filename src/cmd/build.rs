@@ -59,6 +59,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             Rerun::Ids(args.rerun)
         },
         offline_results: args.offline_results,
+        filter: None,
     };
     match proofbook::build(&config, &options) {
         Ok(r) => {

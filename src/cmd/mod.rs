@@ -2,6 +2,7 @@
 //! logic (mdBook's `cmd/*.rs` shape).
 
 mod build;
+mod check;
 mod clean;
 mod doctor;
 
@@ -41,12 +42,9 @@ enum Command {
         #[arg(short, long, default_value_t = 3000)]
         port: u16,
     },
-    /// Run every example and verify every claim, for CI (not available yet).
-    Check {
-        /// The book's root folder (the one holding book.toml).
-        #[arg(default_value = ".")]
-        book_dir: PathBuf,
-    },
+    /// Run every example fresh and verify links, outcomes and expected
+    /// output, for CI; writes no site.
+    Check(check::Args),
     /// Remove the built site.
     Clean(clean::Args),
     /// Show which protections the example sandbox has on this machine.
@@ -59,7 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Clean(args) => clean::execute(args),
         Command::Doctor(args) => doctor::execute(args),
         Command::Serve { .. } => not_yet("serve", "the live-reload preview"),
-        Command::Check { .. } => not_yet("check", "CI verification of examples and claims"),
+        Command::Check(args) => check::execute(args),
     }
 }
 

@@ -16,6 +16,7 @@
 
 pub mod cache;
 pub mod cgroup;
+pub mod expected;
 pub mod launcher;
 pub mod python;
 pub mod record;

@@ -51,9 +51,53 @@ pub struct CodeBlock {
     /// For `file=`: the program's file, which runs whole even when only an
     /// anchored part is shown.
     pub program_file: Option<PathBuf>,
+    /// For an example: the ```` ```output ```` block right after it, which
+    /// what it prints must match (see `execute::expected`).
+    pub expected_output: Option<ExpectedOutput>,
+}
+
+/// An ```` ```output ```` block: what its example should print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedOutput {
+    pub text: String,
+    pub span: Option<Span>,
 }
 
 impl Document {
+    /// Gives each example the ```` ```output ```` block that follows it
+    /// (nothing but white space between them). The output block stays on
+    /// the page as written.
+    pub fn attach_expected_outputs(&mut self) {
+        let mut last_example: Option<usize> = None;
+        let mut found = Vec::new();
+        for (i, block) in self.blocks.iter().enumerate() {
+            match block {
+                Block::Html(h) if h.trim().is_empty() => {}
+                Block::Html(_) => last_example = None,
+                Block::Code(c) => {
+                    if c.info.lang.as_deref() == Some("output")
+                        && let Some(e) = last_example.take()
+                    {
+                        found.push((
+                            e,
+                            ExpectedOutput {
+                                text: c.code.clone(),
+                                span: c.span.clone(),
+                            },
+                        ));
+                        continue;
+                    }
+                    last_example = c.example.as_ref().filter(|s| s.run).map(|_| i);
+                }
+            }
+        }
+        for (i, expected) in found {
+            if let Block::Code(c) = &mut self.blocks[i] {
+                c.expected_output = Some(expected);
+            }
+        }
+    }
+
     /// The code blocks of the page, in order.
     pub fn code_blocks(&self) -> impl Iterator<Item = &CodeBlock> {
         self.blocks.iter().filter_map(|b| match b {

@@ -17,5 +17,5 @@ pub mod include;
 pub mod links;
 pub mod parse;
 
-pub use document::{Block, CodeBlock, Document, Heading, PageLink};
+pub use document::{Block, CodeBlock, Document, ExpectedOutput, Heading, PageLink};
 pub use parse::{MarkdownOptions, ParseContext, parse_chapter};

@@ -206,6 +206,7 @@ fn render(
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     doc.blocks = split_at_markers(html, codes, fence);
+    doc.attach_expected_outputs();
     (doc, diags)
 }
 
@@ -230,6 +231,7 @@ fn code_block(
         span: map.span(range.start, 3),
         example: None,
         program_file: None,
+        expected_output: None,
     };
     if !example::is_python(block.info.lang.as_deref()) {
         return block;

@@ -12,30 +12,120 @@ use crate::execute::{self, Job, RunResult};
 use crate::markdown::Document;
 use crate::render::{self, body};
 
-/// Runs every example of the book (or takes its cached result) and returns
-/// each page's results and the counts. Problems (no interpreter, a missing
-/// protection, an example that did not end as it says) are added to
-/// `diags`; the results of the rest are kept, so a page shows every error.
+/// For `build`: runs every example of the book (or takes its cached
+/// result) and returns each page's results and the counts. Problems (no
+/// interpreter, a missing protection, an example that did not end as it
+/// says) are added to `diags`, and output that differs from the example's
+/// ```` ```output ```` block is a warning (`check` fails on it); the
+/// results of the rest are kept, so a page shows every error.
 pub(super) fn run_examples(
     config: &Config,
     options: &BuildOptions,
     docs: &[Document],
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<body::PageRuns>, ExampleCounts) {
-    let run = &config.run;
+    let answered = answer_examples(config, options, docs, diags);
     let mut pages = vec![body::PageRuns::new(); docs.len()];
-    let mut counts = ExampleCounts::default();
-    let mut jobs = Vec::new();
-    for job in execute::jobs(docs, &run.limits) {
-        match job {
-            Ok(job) => jobs.push(job),
-            Err((at, message)) => {
-                pages[at.doc].insert(at.block, Err(message));
-            }
+    for (at, message) in answered.broken {
+        pages[at.doc].insert(at.block, Err(message));
+    }
+    diags.extend(execute::diagnose(&answered.jobs, &answered.results));
+    for (job, result) in answered.jobs.iter().zip(&answered.results) {
+        if let Err(diff) = expected_output(job, result) {
+            let span = job
+                .block
+                .expected_output
+                .as_ref()
+                .and_then(|e| e.span.clone());
+            diags.push(
+                Diagnostic::warning(
+                    format!("{} printed something else than its output block:\n{diff}", name_of(job)),
+                    span,
+                )
+                .with_help("update the block, or use `...`, `{int}`, `{num}`, `{hex}`, `{duration}` for what varies"),
+            );
         }
     }
+    for (job, result) in answered.jobs.iter().zip(answered.results) {
+        pages[job.at.doc].insert(job.at.block, result);
+    }
+    (pages, answered.counts)
+}
+
+/// Compares a run with its example's ```` ```output ```` block, if it has
+/// one; `Err` is the diff.
+pub(super) fn expected_output(job: &Job<'_>, result: &RunResult) -> Result<(), String> {
+    match (&job.block.expected_output, result) {
+        (Some(expected), Ok(record)) => {
+            let printed: String = record.output.iter().map(|c| c.text.as_str()).collect();
+            execute::expected::compare(&expected.text, &printed)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The examples that run, with their results (from the cache or a fresh
+/// run), and the examples that could not become jobs.
+pub(super) struct Answered<'a> {
+    pub jobs: Vec<Job<'a>>,
+    pub results: Vec<RunResult>,
+    pub broken: Vec<(execute::ExampleAt, String)>,
+    pub counts: ExampleCounts,
+}
+
+/// Answers every example (that `options.filter` selects) from the cache or
+/// by running it. Problems that stop examples from running at all go to
+/// `diags`; then `jobs` may have no results.
+pub(super) fn answer_examples<'a>(
+    config: &Config,
+    options: &BuildOptions,
+    docs: &'a [Document],
+    diags: &mut Vec<Diagnostic>,
+) -> Answered<'a> {
+    let run = &config.run;
+    let mut answered = Answered {
+        jobs: Vec::new(),
+        results: Vec::new(),
+        broken: Vec::new(),
+        counts: ExampleCounts::default(),
+    };
+    for job in execute::jobs(docs, &run.limits) {
+        match job {
+            Ok(job) if selected(options, &job) => answered.jobs.push(job),
+            Ok(_) => {}
+            Err((at, message)) => answered.broken.push((at, message)),
+        }
+    }
+    let (counts, results) = answer_jobs(config, options, &answered.jobs, diags);
+    answered.counts = counts;
+    answered.results = results;
+    answered
+}
+
+fn selected(options: &BuildOptions, job: &Job<'_>) -> bool {
+    let Some(pattern) = &options.filter else {
+        return true;
+    };
+    let place = job
+        .block
+        .span
+        .as_ref()
+        .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line));
+    id_of(job).is_some_and(|id| id.contains(pattern.as_str())) || place.contains(pattern.as_str())
+}
+
+/// The results of `jobs`, in their order; empty when examples cannot run.
+fn answer_jobs(
+    config: &Config,
+    options: &BuildOptions,
+    jobs: &[Job<'_>],
+    diags: &mut Vec<Diagnostic>,
+) -> (ExampleCounts, Vec<RunResult>) {
+    let run = &config.run;
+    let mut counts = ExampleCounts::default();
+    let none = (counts, Vec::new());
     if jobs.is_empty() {
-        return (pages, counts);
+        return none;
     }
     if let Rerun::Ids(ids) = &options.rerun {
         let known: HashSet<&str> = jobs.iter().filter_map(|j| id_of(j)).collect();
@@ -46,7 +136,7 @@ pub(super) fn run_examples(
             );
         }
         if has_errors_in(diags) {
-            return (pages, counts);
+            return none;
         }
     }
     let book_toml = Some(Span::file(config.root.join(crate::config::CONFIG_FILE)));
@@ -55,7 +145,7 @@ pub(super) fn run_examples(
             "examples cannot run: no sandbox launcher was given to the build",
             None,
         ));
-        return (pages, counts);
+        return none;
     };
     let mut say = |line: &str| Progress::say(options, line);
     let python = match execute::python::provision(
@@ -72,7 +162,7 @@ pub(super) fn run_examples(
                      or set `examples = false` under [proofbook.run] to build without running",
                 ),
             );
-            return (pages, counts);
+            return none;
         }
     };
     let probe = execute::Probe::detect();
@@ -94,7 +184,7 @@ pub(super) fn run_examples(
                          `allow-missing = [\"NAME\"]` under [proofbook.sandbox] in book.toml",
                     ),
             );
-            return (pages, counts);
+            return none;
         }
     };
     for (protection, why) in probe.missing() {
@@ -112,7 +202,7 @@ pub(super) fn run_examples(
     let policy = sandbox.policy_key();
     let mut keys = Vec::with_capacity(jobs.len());
     let mut answered: Vec<Option<RunResult>> = Vec::with_capacity(jobs.len());
-    for job in &jobs {
+    for job in jobs {
         let key = cache_key(
             &job.program,
             job.timeout.as_nanos(),
@@ -156,7 +246,7 @@ pub(super) fn run_examples(
         answered.push(found);
     }
     if has_errors_in(diags) {
-        return (pages, counts);
+        return none;
     }
     let to_run: Vec<usize> = (0..jobs.len()).filter(|&i| answered[i].is_none()).collect();
     counts.cached = jobs.len() - to_run.len();
@@ -212,11 +302,7 @@ pub(super) fn run_examples(
         .into_iter()
         .map(|r| r.expect("every job is answered"))
         .collect();
-    diags.extend(execute::diagnose(&jobs, &results));
-    for (job, result) in jobs.iter().zip(results) {
-        pages[job.at.doc].insert(job.at.block, result);
-    }
-    (pages, counts)
+    (counts, results)
 }
 
 fn id_of<'a>(job: &'a Job<'_>) -> Option<&'a str> {

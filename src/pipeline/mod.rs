@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::book::{self, Chapter};
+use crate::book::{self, Book, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
 use crate::markdown::{Document, MarkdownOptions, ParseContext, example, links, parse_chapter};
 use crate::output::{self, Content, OutputError, SiteFile, Staging, assets, page_path};
 use crate::preprocess;
 
+pub mod check;
 mod examples;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
@@ -39,6 +40,8 @@ pub struct BuildOptions {
     pub rerun: Rerun,
     /// Build from cached results only; an example without one is an error.
     pub offline_results: bool,
+    /// Only the examples whose id or `file:line` contains this (`check`).
+    pub filter: Option<String>,
 }
 
 /// `--rerun`: none (use the cache), all, or the examples with these ids.
@@ -187,24 +190,12 @@ pub fn render_site(
         render::theme::load(config.html.theme_dir.as_deref()).map_err(BuildError::Book)?;
     diags.extend(theme_warnings);
 
-    let (book, book_diags) = book::load(&config.src);
-    diags.extend(book_diags);
-    if has_errors(&diags) {
+    let Some((book, includes_expanded)) = load_book(config, &mut diags) else {
         return stop(diags);
-    }
-    let (preprocessed, pre_diags) = preprocess::run(config, book);
-    diags.extend(pre_diags);
-    if has_errors(&diags) {
-        return stop(diags);
-    }
-    let book = preprocessed.book;
+    };
     timings.lap("load", &mut clock);
 
-    let chapters: Vec<&Chapter> = book
-        .chapters()
-        .into_iter()
-        .filter(|c| !c.is_draft())
-        .collect();
+    let chapters = page_chapters(&book);
     if chapters.is_empty() {
         let summary = config.src.join(book::SUMMARY_FILE);
         diags.push(
@@ -219,14 +210,7 @@ pub fn render_site(
         );
     }
     let chapter_path = |c: &Chapter| c.path.clone().expect("drafts were filtered out");
-    let pages: HashMap<PathBuf, PathBuf> = chapters
-        .iter()
-        .map(|c| {
-            let src = chapter_path(c);
-            let out = page_path(&src);
-            (src, out)
-        })
-        .collect();
+    let pages = page_map(&chapters);
     // Two sources for one site path would overwrite each other (in a race,
     // for pages written in parallel): every path has one owner.
     let mut claims: HashMap<PathBuf, String> = HashMap::new();
@@ -248,33 +232,8 @@ pub fn render_site(
         return stop(diags);
     }
 
-    let ctx = ParseContext {
-        options: MarkdownOptions {
-            smart_punctuation: config.html.smart_punctuation,
-            definition_lists: config.html.definition_lists,
-            admonitions: config.html.admonitions,
-        },
-        root: &config.include_root,
-        src: &config.src,
-        pages: &pages,
-        expand_includes: !preprocessed.includes_expanded,
-    };
-    let parsed: Vec<(Document, Vec<Diagnostic>)> = chapters
-        .par_iter()
-        .map(|ch| parse_chapter(&ctx, &chapter_path(ch), &ch.content))
-        .collect();
-    let mut docs = Vec::with_capacity(parsed.len());
-    for (doc, d) in parsed {
-        diags.extend(d);
-        docs.push(doc);
-    }
-    diags.extend(example::check_unique_ids(&docs));
-    diags.extend(links::check_links(
-        &book,
-        &chapters,
-        &docs,
-        config.broken_links,
-    ));
+    let ctx = parse_context(config, &pages, includes_expanded);
+    let docs = parse_docs(&ctx, &book, &chapters, config, &mut diags);
     if has_errors(&diags) {
         return stop(diags);
     }
@@ -394,6 +353,92 @@ pub fn render_site(
         timings,
     };
     Ok((rendered, staging))
+}
+
+/// Reads the book and runs its preprocessors; `None` when either failed
+/// (the reasons are in `diags`). The flag says whether a preprocessor
+/// already expanded the include directives.
+pub(crate) fn load_book(config: &Config, diags: &mut Vec<Diagnostic>) -> Option<(Book, bool)> {
+    let (book, book_diags) = book::load(&config.src);
+    diags.extend(book_diags);
+    if has_errors(diags) {
+        return None;
+    }
+    let (preprocessed, pre_diags) = preprocess::run(config, book);
+    diags.extend(pre_diags);
+    if has_errors(diags) {
+        return None;
+    }
+    Some((preprocessed.book, preprocessed.includes_expanded))
+}
+
+/// The chapters that have a page (drafts have none), in book order.
+pub(crate) fn page_chapters(book: &Book) -> Vec<&Chapter> {
+    book.chapters()
+        .into_iter()
+        .filter(|c| !c.is_draft())
+        .collect()
+}
+
+/// Chapter source path → site path, for link rewriting.
+pub(crate) fn page_map(chapters: &[&Chapter]) -> HashMap<PathBuf, PathBuf> {
+    chapters
+        .iter()
+        .filter_map(|c| c.path.clone())
+        .map(|src| {
+            let out = page_path(&src);
+            (src, out)
+        })
+        .collect()
+}
+
+pub(crate) fn parse_context<'a>(
+    config: &'a Config,
+    pages: &'a HashMap<PathBuf, PathBuf>,
+    includes_expanded: bool,
+) -> ParseContext<'a> {
+    ParseContext {
+        options: MarkdownOptions {
+            smart_punctuation: config.html.smart_punctuation,
+            definition_lists: config.html.definition_lists,
+            admonitions: config.html.admonitions,
+        },
+        root: &config.include_root,
+        src: &config.src,
+        pages,
+        expand_includes: !includes_expanded,
+    }
+}
+
+/// Parses every chapter (in parallel) and checks example ids and links
+/// across the book; problems go to `diags`.
+pub(crate) fn parse_docs(
+    ctx: &ParseContext<'_>,
+    book: &Book,
+    chapters: &[&Chapter],
+    config: &Config,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Document> {
+    let parsed: Vec<(Document, Vec<Diagnostic>)> = chapters
+        .par_iter()
+        .map(|ch| {
+            let path = ch.path.clone().expect("drafts were filtered out");
+            parse_chapter(ctx, &path, &ch.content)
+        })
+        .collect();
+    let mut docs = Vec::with_capacity(parsed.len());
+    for (doc, d) in parsed {
+        diags.extend(d);
+        docs.push(doc);
+    }
+    diags.extend(example::check_unique_ids(&docs));
+    diags.extend(links::check_links(
+        book,
+        chapters,
+        &docs,
+        config.broken_links,
+    ));
+    docs
 }
 
 fn collision(path: &Path, first: &str, second: &str) -> Diagnostic {

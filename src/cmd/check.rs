@@ -1,0 +1,159 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use proofbook::BuildOptions;
+use proofbook::config::Config;
+use proofbook::pipeline::Rerun;
+use proofbook::pipeline::check::{CheckItem, CheckReport, Verdict};
+
+use crate::report;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_long_help = "Checks, without writing the site: every internal link, anchor and \
+include resolves; every example runs fresh in the sandbox and ends as its options say \
+(success, `expect=error`, `exit=N`); what it prints matches its ```output block.\n\n\
+Prints one line per item (ok, FAILED or skipped, with file:line and duration), then the \
+details of each failure, then `N passed, N failed` (`, N skipped` when any). The exit \
+status is 0 when nothing failed and 1 otherwise. With GITHUB_ACTIONS=true, failures are \
+also printed as ::error annotations."
+)]
+pub struct Args {
+    /// The book's root folder (the one holding book.toml).
+    #[arg(default_value = ".")]
+    book_dir: PathBuf,
+    /// Use cached results where they exist instead of running every example.
+    #[arg(long)]
+    cached: bool,
+    /// Only the examples whose id or file:line contains PATTERN.
+    #[arg(long, value_name = "PATTERN")]
+    filter: Option<String>,
+    /// Also write the results as JUnit XML to PATH.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// How many examples run at once (default: the usable cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<usize>,
+}
+
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    let (config, warnings) = match Config::load(&args.book_dir) {
+        Ok(c) => c,
+        Err(e) => return Ok(report::failed(&[e.to_diagnostic()])),
+    };
+    report::print_all(&warnings);
+    let options = BuildOptions {
+        launcher: Some(std::env::current_exe()?),
+        jobs: args.jobs,
+        rerun: if args.cached { Rerun::None } else { Rerun::All },
+        filter: args.filter,
+        ..BuildOptions::default()
+    };
+    let result = proofbook::pipeline::check::check(&config, &options);
+    report::print_all(&result.warnings);
+    let root = &config.root;
+    for item in &result.items {
+        let verdict = match item.verdict {
+            Verdict::Ok => "ok",
+            Verdict::Failed => "FAILED",
+            Verdict::Skipped => "skipped",
+        };
+        println!(
+            "{verdict:<8} {:<32} {:<36} {:.2} s",
+            item.name,
+            place(item, root),
+            item.duration.as_secs_f64()
+        );
+    }
+    let failed: Vec<&CheckItem> = result
+        .items
+        .iter()
+        .filter(|i| i.verdict != Verdict::Ok)
+        .collect();
+    if !failed.is_empty() {
+        println!();
+        for item in &failed {
+            let label = if item.verdict == Verdict::Failed {
+                "FAILED"
+            } else {
+                "skipped"
+            };
+            println!("---- {label}: {} at {}", item.name, place(item, root));
+            println!("{}\n", item.details.trim_end());
+        }
+    }
+    if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+        for item in failed.iter().filter(|i| i.verdict == Verdict::Failed) {
+            let at = item.span.as_ref().map_or_else(String::new, |s| {
+                format!(" file={},line={}", relative(&s.file, root), s.line)
+            });
+            // Annotations are one line: newlines are escaped as GitHub asks.
+            let message = item.details.replace('%', "%25").replace('\n', "%0A");
+            println!("::error{at}::{}: {message}", item.name);
+        }
+    }
+    if let Some(path) = &args.junit {
+        write_junit(path, &result, root)?;
+    }
+    let (passed, failed_n, skipped) = (
+        result.count(Verdict::Ok),
+        result.count(Verdict::Failed),
+        result.count(Verdict::Skipped),
+    );
+    if skipped > 0 {
+        println!("{passed} passed, {failed_n} failed, {skipped} skipped");
+    } else {
+        println!("{passed} passed, {failed_n} failed");
+    }
+    Ok(if failed_n == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn place(item: &CheckItem, root: &Path) -> String {
+    item.span.as_ref().map_or_else(
+        || "-".to_owned(),
+        |s| format!("{}:{}", relative(&s.file, root), s.line),
+    )
+}
+
+fn write_junit(path: &Path, result: &CheckReport, root: &Path) -> anyhow::Result<()> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new("proofbook check");
+    for item in &result.items {
+        let mut status = match item.verdict {
+            Verdict::Ok => TestCaseStatus::success(),
+            Verdict::Failed => TestCaseStatus::non_success(NonSuccessKind::Failure),
+            Verdict::Skipped => TestCaseStatus::skipped(),
+        };
+        if item.verdict != Verdict::Ok {
+            status.set_message(item.details.lines().next().unwrap_or(""));
+            status.set_description(item.details.as_str());
+        }
+        let mut case = TestCase::new(format!("{} ({})", item.name, place(item, root)), status);
+        case.set_classname(place(item, root));
+        case.set_time(item.duration);
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("proofbook");
+    report.add_test_suite(suite);
+    let xml = report.to_string()?;
+    // Written whole or not at all: a temp file beside it, then a rename.
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut file, xml.as_bytes())?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Expected output: does what an example printed match the ```` ```output ````
+//! block written after it?
+//!
+//! The comparison is line by line over everything the program printed
+//! (stdout and stderr in the order they came), ignoring trailing white
+//! space and trailing blank lines. A few wildcards cover what legitimately
+//! changes from run to run:
+//!
+//! | in the block | matches |
+//! |---|---|
+//! | a line that is just `...` | any number of lines, none included |
+//! | `...` inside a line | any text on that line |
+//! | `{int}` | a whole number, such as a PID or a count: `-?[0-9]+` |
+//! | `{num}` | a number: `12`, `-0.5`, `1.2e-3` |
+//! | `{hex}` | a hexadecimal address: `0x7f3a9c` |
+//! | `{duration}` | a number and a unit of time: `0.43 s`, `12ms`, `3 µs` |
+//!
+//! Anything else is literal. A mismatch comes with a unified diff.
+
+use regex::Regex;
+
+/// A line of the expected block, compiled.
+enum Pattern {
+    AnyLines,
+    Line(Regex),
+}
+
+/// Compares `actual` with the `expected` block; `Err` holds a unified diff
+/// (expected → actual).
+pub fn compare(expected: &str, actual: &str) -> Result<(), String> {
+    let patterns: Vec<Pattern> = lines(expected).into_iter().map(compile).collect();
+    let got = lines(actual);
+    if matches(&patterns, &got) {
+        return Ok(());
+    }
+    let diff = similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected (the output block)", "actual (what it printed)")
+        .to_string();
+    Err(diff)
+}
+
+fn lines(text: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = text.lines().map(str::trim_end).collect();
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out
+}
+
+fn compile(line: &str) -> Pattern {
+    if line.trim() == "..." {
+        return Pattern::AnyLines;
+    }
+    let mut re = String::from("^");
+    let mut rest = line;
+    while !rest.is_empty() {
+        let next = [
+            ("...", ".*"),
+            ("{int}", "-?[0-9]+"),
+            ("{num}", "-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"),
+            ("{hex}", "0[xX][0-9a-fA-F]+"),
+            (
+                "{duration}",
+                "[0-9]+(?:\\.[0-9]+)?\\s*(?:ns|µs|us|ms|s|min|h)",
+            ),
+        ]
+        .iter()
+        .filter_map(|(token, pattern)| rest.find(token).map(|at| (at, *token, *pattern)))
+        .min_by_key(|(at, token, _)| (*at, std::cmp::Reverse(token.len())));
+        match next {
+            Some((at, token, pattern)) => {
+                re.push_str(&regex::escape(&rest[..at]));
+                re.push_str(pattern);
+                rest = &rest[at + token.len()..];
+            }
+            None => {
+                re.push_str(&regex::escape(rest));
+                rest = "";
+            }
+        }
+    }
+    re.push('$');
+    Pattern::Line(Regex::new(&re).expect("escaped text and fixed patterns make a valid regex"))
+}
+
+/// Whether `lines` match `patterns`, with `...` lines taking any run of
+/// lines (the usual glob matching, over lines instead of characters).
+fn matches(patterns: &[Pattern], lines: &[&str]) -> bool {
+    // can[i][j]: patterns[i..] match lines[j..].
+    let (n, m) = (patterns.len(), lines.len());
+    let mut can = vec![vec![false; m + 1]; n + 1];
+    can[n][m] = true;
+    for i in (0..n).rev() {
+        for j in (0..=m).rev() {
+            can[i][j] = match &patterns[i] {
+                Pattern::AnyLines => can[i + 1][j] || (j < m && can[i][j + 1]),
+                Pattern::Line(re) => j < m && re.is_match(lines[j]) && can[i + 1][j + 1],
+            };
+        }
+    }
+    can[0][0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compare;
+
+    #[test]
+    fn literal_lines_ignore_trailing_space_and_blank_lines() {
+        assert!(compare("a\nb\n", "a  \nb\n\n\n").is_ok());
+        assert!(compare("a\nb", "a\nc").is_err());
+        assert!(
+            compare("a (1+1)*[x]", "a (1+1)*[x]").is_ok(),
+            "regex characters are literal"
+        );
+    }
+
+    #[test]
+    fn wildcards_match_what_varies() {
+        assert!(compare("pid {int}, took {duration}", "pid 4021, took 0.43 s").is_ok());
+        assert!(compare("at {hex}", "at 0x7f3a9c00").is_ok());
+        assert!(compare("speed-up {num}x", "speed-up 1.87x").is_ok());
+        assert!(compare("speed-up {num}x", "speed-up fast").is_err());
+        assert!(
+            compare(
+                "Traceback ...\nValueError: bad",
+                "Traceback (most recent call last):\nValueError: bad"
+            )
+            .is_ok()
+        );
+        assert!(compare("start\n...\nend", "start\nend").is_ok());
+        assert!(compare("start\n...\nend", "start\n1\n2\n3\nend").is_ok());
+        assert!(compare("start\n...\nend", "start\n1\nnot the end").is_err());
+        assert!(compare("...\nlast", "a\nb\nlast").is_ok());
+    }
+
+    #[test]
+    fn a_mismatch_is_a_unified_diff() {
+        let diff = compare("one\ntwo\nthree\n", "one\n2\nthree\n").unwrap_err();
+        assert!(diff.contains("-two"), "{diff}");
+        assert!(diff.contains("+2"), "{diff}");
+        assert!(diff.contains("expected (the output block)"), "{diff}");
+    }
+}

@@ -1,0 +1,163 @@
+//! `check`: the pipeline up to the examples, with nothing written: every
+//! link, anchor and include is resolved, every example runs fresh (or from
+//! the cache when asked), and each becomes one verdict: it ended as its
+//! options say and printed what its ```` ```output ```` block says.
+
+use std::time::Duration;
+
+use super::{
+    BuildOptions, examples, load_book, page_chapters, page_map, parse_context, parse_docs,
+};
+use crate::config::Config;
+use crate::diag::{Diagnostic, Severity, Span};
+use crate::execute::{self, Outcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Ok,
+    Failed,
+    Skipped,
+}
+
+/// One line of `check`'s report.
+#[derive(Debug, Clone)]
+pub struct CheckItem {
+    /// What was checked: `example ID`, `example at FILE:LINE`, or `book`.
+    pub name: String,
+    pub span: Option<Span>,
+    pub verdict: Verdict,
+    pub duration: Duration,
+    /// Why it failed or was skipped (empty when ok).
+    pub details: String,
+}
+
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub items: Vec<CheckItem>,
+    /// Warnings met on the way (they do not fail the check).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl CheckReport {
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.items.iter().filter(|i| i.verdict == verdict).count()
+    }
+}
+
+/// Runs the check. `options.rerun` and `offline_results` decide whether
+/// cached results count (`check` runs everything fresh unless `--cached`).
+pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
+    let mut report = CheckReport::default();
+    let mut diags = Vec::new();
+    let loaded = load_book(config, &mut diags);
+    let docs = loaded.as_ref().map(|(book, includes_expanded)| {
+        let chapters = page_chapters(book);
+        let pages = page_map(&chapters);
+        let ctx = parse_context(config, &pages, *includes_expanded);
+        parse_docs(&ctx, book, &chapters, config, &mut diags)
+    });
+    // Every problem with the book itself (SUMMARY, chapters, includes,
+    // links, anchors, example options) is a failed item of its own.
+    take_errors(&mut diags, &mut report);
+    // Examples still run when a link is broken: one report, every problem.
+    if let Some(docs) = &docs {
+        check_examples(config, options, docs, &mut diags, &mut report);
+    }
+    take_errors(&mut diags, &mut report);
+    report.warnings = diags;
+    report
+}
+
+fn check_examples(
+    config: &Config,
+    options: &BuildOptions,
+    docs: &[crate::markdown::Document],
+    diags: &mut Vec<Diagnostic>,
+    report: &mut CheckReport,
+) {
+    if !config.run.examples {
+        report.items.push(CheckItem {
+            name: "examples".into(),
+            span: None,
+            verdict: Verdict::Skipped,
+            duration: Duration::ZERO,
+            details: "`examples = false` in [proofbook.run]".into(),
+        });
+        return;
+    }
+    let answered = examples::answer_examples(config, options, docs, diags);
+    for (at, message) in &answered.broken {
+        report.items.push(CheckItem {
+            name: format!("example {} of chapter {}", at.block + 1, at.doc + 1),
+            span: None,
+            verdict: Verdict::Failed,
+            duration: Duration::ZERO,
+            details: message.clone(),
+        });
+    }
+    if answered.results.len() != answered.jobs.len() {
+        return; // examples could not run at all; the reason is in `diags`
+    }
+    for (job, result) in answered.jobs.iter().zip(&answered.results) {
+        let spec = job.block.example.as_ref().expect("jobs are examples");
+        let name = match &spec.id {
+            Some(id) => format!("example {id}"),
+            None => "example".to_owned(),
+        };
+        let (verdict, details, duration) = match result {
+            Err(e) => (
+                Verdict::Failed,
+                format!("could not run: {e}"),
+                Duration::ZERO,
+            ),
+            Ok(record) => {
+                let failure = if !execute::as_expected(spec.expect, record) {
+                    let mut d = format!("it {}", record.describe_outcome());
+                    if record.outcome == Outcome::Exited(0) {
+                        d.push_str(", but it is marked to fail");
+                    }
+                    let tail = record.stderr_tail(12);
+                    if !tail.is_empty() {
+                        d.push_str(&format!("\nthe end of its stderr:\n{tail}"));
+                    }
+                    Some(d)
+                } else {
+                    examples::expected_output(job, result)
+                        .err()
+                        .map(|diff| format!("its output differs from the output block:\n{diff}"))
+                };
+                match failure {
+                    Some(d) => (Verdict::Failed, d, record.wall),
+                    None => (Verdict::Ok, String::new(), record.wall),
+                }
+            }
+        };
+        report.items.push(CheckItem {
+            name,
+            span: job.block.span.clone(),
+            verdict,
+            duration,
+            details,
+        });
+    }
+}
+
+/// Moves the errors of `diags` into `report` as failed items.
+fn take_errors(diags: &mut Vec<Diagnostic>, report: &mut CheckReport) {
+    let (errors, rest): (Vec<_>, Vec<_>) =
+        diags.drain(..).partition(|d| d.severity == Severity::Error);
+    *diags = rest;
+    for d in errors {
+        let mut details = d.message.clone();
+        if let Some(help) = &d.help {
+            details.push_str(&format!("\nhelp: {help}"));
+        }
+        report.items.push(CheckItem {
+            name: "book".into(),
+            span: d.span.clone(),
+            verdict: Verdict::Failed,
+            duration: Duration::ZERO,
+            details,
+        });
+    }
+}

@@ -1,0 +1,140 @@
+//! `proofbook check`: every example runs fresh, every expectation and link
+//! is verified, one line per item, a `N passed, N failed` summary, and the
+//! exit status tells.
+
+mod support;
+
+use support::BookTest;
+
+fn book(chapter: &str) -> BookTest {
+    let b = BookTest::empty();
+    b.write(
+        "content/SUMMARY.md",
+        "# Summary\n\n- [Chapter](chapter.md)\n",
+    )
+    .write("content/chapter.md", chapter);
+    b
+}
+
+fn stdout(run: &support::Run) -> String {
+    String::from_utf8_lossy(&run.output.stdout).into_owned()
+}
+
+const PASSING: &str = "# Passing\n\n```python id=hello\nimport os\nprint('hello')\nprint('pid', os.getpid(), 'took', '0.25 s')\n```\n\n\
+```output\nhello\npid {int} took {duration}\n```\n\n```python id=fails-on-purpose expect=error\nraise ValueError('no')\n```\n\n\
+```output\nTraceback (most recent call last):\n...\nValueError: no\n```\n\n[self](chapter.md#passing)\n";
+
+#[test]
+fn a_passing_book_passes_and_writes_nothing() {
+    let b = book(PASSING);
+    let run = b.run(&["check"]);
+    let out = stdout(&run);
+    assert_eq!(run.code(), 0, "{out}\n{}", run.stderr());
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ok       example hello") && l.contains("content/chapter.md:3")),
+        "{out}"
+    );
+    assert!(out.contains("ok       example fails-on-purpose"), "{out}");
+    assert_eq!(out.lines().last(), Some("2 passed, 0 failed"), "{out}");
+    assert!(!b.root().join("book").exists(), "check writes no site");
+}
+
+#[test]
+fn every_kind_of_failure_is_reported_with_its_place_and_the_exit_status_tells() {
+    let b = book(
+        "# Failing\n\n```python id=wrong-output\nprint('actual')\n```\n\n```output\nexpected\n```\n\n\
+```python id=should-fail expect=error\nprint('but it worked')\n```\n\n\
+```python id=crashes\nimport sys\nprint('about to fail', file=sys.stderr)\nsys.exit(2)\n```\n\n\
+```python id=fine\nprint('fine')\n```\n\n[gone](missing.md)\n",
+    );
+    let junit = b.root().join("report.xml");
+    let run = b.run(&["check", "--junit", junit.to_str().unwrap()]);
+    let out = stdout(&run);
+    assert_eq!(run.code(), 1, "{out}");
+    for line in [
+        "FAILED   example wrong-output",
+        "FAILED   example should-fail",
+        "FAILED   example crashes",
+        "ok       example fine",
+        "FAILED   book",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    assert!(out.contains("-expected\n+actual"), "a unified diff: {out}");
+    assert!(out.contains("marked to fail"), "{out}");
+    assert!(out.contains("about to fail"), "stderr tail: {out}");
+    assert!(
+        out.contains("content/chapter.md:25"),
+        "the broken link's line: {out}"
+    );
+    assert_eq!(out.lines().last(), Some("1 passed, 4 failed"), "{out}");
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("tests=\"5\"") && xml.contains("failures=\"4\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"its output differs from the output block:\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn filter_selects_examples_and_github_gets_annotations() {
+    let b = book(
+        "# Two\n\n```python id=alpha\nraise SystemExit(1)\n```\n\n```python id=beta\nprint('b')\n```\n",
+    );
+    let only_beta = b.run(&["check", "--filter", "bet"]);
+    let out = stdout(&only_beta);
+    assert_eq!(only_beta.code(), 0, "{out}");
+    assert_eq!(out.lines().last(), Some("1 passed, 0 failed"), "{out}");
+
+    let mut cmd = assert_cmd::Command::cargo_bin("proofbook").unwrap();
+    let out = cmd
+        .args(["check", "--filter", "alpha"])
+        .current_dir(b.root())
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.contains(
+            "::error file=content/chapter.md,line=3::example alpha: it exited with status 1"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_runs_fresh_unless_told_to_use_the_cache() {
+    // The program reads a data file the cache key does not cover, so only
+    // a fresh run sees it change.
+    let b = book(
+        "# Data\n\n```python id=reads-data\nimport os\nprint(open(os.environ['PYTHONPATH'] + '/data.txt').read())\n```\n\n```output\none\n```\n",
+    );
+    b.write("examples/data.txt", "one");
+    b.build().success();
+    b.write("examples/data.txt", "two");
+    let cached = b.run(&["check", "--cached"]);
+    assert_eq!(cached.code(), 0, "{}", stdout(&cached));
+    let fresh = b.run(&["check"]);
+    assert_eq!(fresh.code(), 1, "{}", stdout(&fresh));
+    assert!(stdout(&fresh).contains("-one\n+two"), "{}", stdout(&fresh));
+}
+
+#[test]
+fn a_book_that_does_not_run_examples_reports_them_skipped() {
+    let b = book("# Off\n\n```python\nprint(1)\n```\n");
+    b.write("book.toml", "[proofbook.run]\nexamples = false\n");
+    let run = b.run(&["check"]);
+    let out = stdout(&run);
+    assert_eq!(run.code(), 0, "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some("0 passed, 0 failed, 1 skipped"),
+        "{out}"
+    );
+}
