@@ -9,6 +9,7 @@ pub mod diag;
 pub mod execute;
 pub mod fsutil;
 pub mod markdown;
+pub mod measure;
 pub mod output;
 pub mod pipeline;
 pub mod preprocess;

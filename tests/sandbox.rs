@@ -463,8 +463,9 @@ fn only_the_standard_streams_are_inherited() {
     let out = ok(
         "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd')))\nprint(repr(open(0).read()))\n",
     );
-    // 3 is the descriptor listdir itself holds open.
-    assert_eq!(out, "[0, 1, 2, 3]\n''\n");
+    // 3 is the descriptor listdir itself holds open; 4 is the metrics
+    // channel, named by PROOFBOOK_METRICS.
+    assert_eq!(out, "[0, 1, 2, 3, 4]\n''\n");
 }
 
 // ---------- legitimate programs ----------
@@ -485,6 +486,36 @@ fn output_status_and_resources_are_recorded() {
     assert_eq!(signaled.outcome, Outcome::Signaled(15));
     let helper = ok("import helper\nprint(helper.VALUE)\n");
     assert_eq!(helper, "42\n");
+}
+
+#[test]
+fn programs_report_figures_on_the_metrics_channel() {
+    let _s = serial();
+    let r = run(r#"
+import json, os
+with open(os.environ["PROOFBOOK_METRICS"], "a") as f:
+    print(json.dumps({"requests_per_s": 1843.5, "p99_ms": 12}), file=f)
+    print(json.dumps({"p99_ms": 11.5}), file=f)
+"#);
+    assert_eq!(r.outcome, Outcome::Exited(0), "{}", r.stderr());
+    assert_eq!(r.metrics_error, None);
+    assert_eq!(r.metrics.get("requests_per_s"), Some(&1843.5));
+    assert_eq!(
+        r.metrics.get("p99_ms"),
+        Some(&11.5),
+        "the last value counts"
+    );
+
+    let bad = run(
+        "import os\nopen(os.environ['PROOFBOOK_METRICS'], 'a').write('rps=12\\n{\"ok\": \"no\"}\\n')\n",
+    );
+    let error = bad
+        .metrics_error
+        .expect("bad metrics are an error, not a crash");
+    assert!(
+        error.contains("line 1") && error.contains("is not JSON"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -234,6 +234,9 @@ mod tests {
             missing: vec![],
             started_unix: 1_764_612_000,
             from_cache: false,
+            metrics: Default::default(),
+            metrics_error: None,
+            samples: vec![],
         }
     }
 

@@ -42,7 +42,7 @@ use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Gid, Pid, Uid, chdir, execve, fork, pivot_root, sethostname};
 
 use crate::execute::spec::{
-    Finished, INNER_ID, LandlockState, LaunchSpec, PROGRAM_FILE, Report, WORK_DIR,
+    Finished, INNER_ID, LandlockState, LaunchSpec, METRICS_FD, PROGRAM_FILE, Report, WORK_DIR,
 };
 
 /// A failed step: what was being done, and why it failed.
@@ -496,6 +496,11 @@ fn start_program(
     };
     if rc != 0 {
         return Err(step("close inherited descriptors")(Errno::last()));
+    }
+    // The metrics pipe stays open for the program (`METRICS_ENV`).
+    // SAFETY: clearing a descriptor flag.
+    if unsafe { libc::fcntl(METRICS_FD, libc::F_SETFD, 0) } != 0 {
+        return Err(step("keep the metrics pipe open")(Errno::last()));
     }
     let cstr = |s: &str| CString::new(s).map_err(step("pass an argument"));
     let program = cstr(&spec.interpreter.to_string_lossy())?;

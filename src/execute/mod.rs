@@ -14,6 +14,7 @@
 //! **Invariant:** the only module that starts example processes; it never
 //! writes into the book or the output folder (a venv goes to the cache).
 
+pub mod bench;
 pub mod cache;
 pub mod cgroup;
 pub mod expected;
@@ -177,6 +178,16 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
                 Diagnostic::error(format!("{name} could not run: {message}"), span).with_help(
                     "run `proofbook doctor` to see what the sandbox needs on this machine",
                 ),
+            ),
+            Ok(record) if record.metrics_error.is_some() => out.push(
+                Diagnostic::error(
+                    format!(
+                        "{name} reported figures that cannot be read: {}",
+                        record.metrics_error.as_deref().unwrap_or_default()
+                    ),
+                    span,
+                )
+                .with_help("fix what the program writes to the metrics channel"),
             ),
             Ok(record) if !as_expected(spec.expect, record) => {
                 let wanted = match spec.expect {

@@ -2,6 +2,7 @@
 //! record with a non-zero status, not an error: errors are for proofbook
 //! failing to run it at all.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,79 @@ pub struct RunRecord {
     /// The record came from the result cache, not from a run of this build.
     #[serde(skip)]
     pub from_cache: bool,
+    /// Figures the program reported on the metrics channel (last value of
+    /// each name).
+    #[serde(default)]
+    pub metrics: BTreeMap<String, f64>,
+    /// Why what it reported there could not be read, if it could not.
+    #[serde(default)]
+    pub metrics_error: Option<String>,
+    /// For a benchmark: every counted run's figures (this record's output
+    /// and status are the last run's).
+    #[serde(default)]
+    pub samples: Vec<Sample>,
+}
+
+/// The figures of one counted run of a benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub wall: Duration,
+    pub user: Duration,
+    pub sys: Duration,
+    pub peak_memory_bytes: Option<u64>,
+    pub metrics: BTreeMap<String, f64>,
+}
+
+impl Sample {
+    pub fn of(record: &RunRecord) -> Sample {
+        Sample {
+            wall: record.wall,
+            user: record.user,
+            sys: record.sys,
+            peak_memory_bytes: record.peak_memory_bytes,
+            metrics: record.metrics.clone(),
+        }
+    }
+
+    pub fn cpu_utilisation(&self) -> f64 {
+        let wall = self.wall.as_secs_f64();
+        if wall > 0.0 {
+            (self.user + self.sys).as_secs_f64() / wall
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Reads the metrics channel: one JSON object of numbers per line.
+pub fn parse_metrics(bytes: &[u8]) -> Result<BTreeMap<String, f64>, String> {
+    let mut out = BTreeMap::new();
+    let text = String::from_utf8_lossy(bytes);
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |why: String| {
+            format!(
+                "line {} of the metrics it reported ({}) {why}; write one JSON object of numbers per line, such as {{\"requests_per_s\": 1843.5}}",
+                n + 1,
+                super::spec::METRICS_ENV
+            )
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| bad(format!("is not JSON: {e}")))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| bad("is not a JSON object".into()))?;
+        for (name, v) in object {
+            let x = v
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| bad(format!("gives `{name}` a value that is not a number")))?;
+            out.insert(name.clone(), x);
+        }
+    }
+    Ok(out)
 }
 
 impl RunRecord {

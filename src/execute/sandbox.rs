@@ -223,6 +223,10 @@ impl Sandbox {
             ("PYTHONUNBUFFERED".into(), "1".into()),
             ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
             ("PROOFBOOK".into(), "1".into()),
+            (
+                crate::execute::spec::METRICS_ENV.into(),
+                format!("/dev/fd/{}", crate::execute::spec::METRICS_FD),
+            ),
         ];
         if let Some(dir) = examples.and_then(|d| d.canonicalize().ok()) {
             env.push(("PYTHONPATH".into(), dir.display().to_string()));
@@ -323,26 +327,38 @@ impl Sandbox {
         let (out_read, out_write) = pipe()?;
         let (err_read, err_write) = pipe()?;
         let (status_read, status_write) = pipe()?;
+        let (metrics_read, metrics_write) = pipe()?;
+        // A pipe belongs to its creator, mode 0600: the program (another
+        // uid) could use the inherited descriptor but not reopen it by its
+        // /dev/fd path, which is what `METRICS_ENV` names.
+        nix::sys::stat::fchmod(
+            &metrics_write,
+            nix::sys::stat::Mode::from_bits_truncate(0o622),
+        )
+        .map_err(|e| spawn_error(e.into()))?;
         let mut slot = self.take_slot()?;
         let started_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let mut base = slot.cgroup.as_ref().map(SlotCgroup::begin);
         let started = Instant::now();
-        if slot
-            .zygote
-            .launch(&spec, &out_write, &err_write, &status_write)
-            .is_err()
-        {
+        let pipes = [&out_write, &err_write, &status_write, &metrics_write];
+        if slot.zygote.launch(&spec, pipes).is_err() {
             // A zygote that died (killed from outside): one new slot, once.
             drop(slot);
             slot = self.take_slot()?;
             base = slot.cgroup.as_ref().map(SlotCgroup::begin);
-            slot.zygote
-                .launch(&spec, &out_write, &err_write, &status_write)
-                .map_err(spawn_error)?;
+            slot.zygote.launch(&spec, pipes).map_err(spawn_error)?;
         }
-        drop((out_write, err_write, status_write));
+        drop((out_write, err_write, status_write, metrics_write));
+        let metrics_thread = std::thread::spawn(move || {
+            // At most 1 MiB of figures; the rest is drained and dropped.
+            let mut kept = Vec::new();
+            let mut pipe = std::fs::File::from(metrics_read);
+            let _ = (&mut pipe).take(1 << 20).read_to_end(&mut kept);
+            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
+            kept
+        });
 
         let pids = Arc::new(Pids::default());
         let (done_tx, done_rx) = mpsc::channel();
@@ -375,6 +391,12 @@ impl Sandbox {
         for r in readers {
             let _ = r.join();
         }
+        let (metrics, metrics_error) =
+            match crate::execute::record::parse_metrics(&metrics_thread.join().unwrap_or_default())
+            {
+                Ok(m) => (m, None),
+                Err(e) => (Default::default(), Some(e)),
+            };
         let stats = match (&slot.cgroup, base) {
             (Some(c), Some(b)) => c.finish(b),
             _ => Default::default(),
@@ -459,6 +481,9 @@ impl Sandbox {
             missing: self.missing.clone(),
             started_unix,
             from_cache: false,
+            metrics,
+            metrics_error,
+            samples: Vec::new(),
         })
     }
 }

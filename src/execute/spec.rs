@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 
 /// The descriptor on which the launcher writes its reports.
 pub const STATUS_FD: i32 = 3;
+/// The descriptor the program reports its own figures on (the write end
+/// of the metrics pipe), named by `METRICS_ENV` as `/dev/fd/4`.
+pub const METRICS_FD: i32 = 4;
+/// The environment variable that tells a program where to write metrics.
+pub const METRICS_ENV: &str = "PROOFBOOK_METRICS";
 
 /// Where the example's program and working folder are inside the sandbox.
 pub const WORK_DIR: &str = "/sandbox";

@@ -9,10 +9,10 @@
 //! its zygote once, and runs cost a fork instead of an exec and a move.
 //!
 //! Protocol on the zygote's stdin (a Unix socket): per run, a 4-byte
-//! little-endian length sent with three descriptors (the run's stdout,
-//! stderr and status pipes, as SCM_RIGHTS), then that many bytes of
-//! `LaunchSpec` JSON. The zygote forks; the child puts the descriptors on
-//! 1, 2 and 3 and runs the launcher (`launcher::outer`). The zygote ignores
+//! little-endian length sent with four descriptors (the run's stdout,
+//! stderr, status and metrics pipes, as SCM_RIGHTS), then that many bytes
+//! of `LaunchSpec` JSON. The zygote forks; the child puts the descriptors
+//! on 1, 2, 3 and 4 and runs the launcher (`launcher::outer`). The zygote ignores
 //! SIGCHLD so its children are reaped by the kernel, and exits at EOF.
 
 use std::io::{IoSliceMut, Read, Write};
@@ -26,7 +26,7 @@ use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, s
 use nix::unistd::{ForkResult, fork};
 
 use crate::execute::launcher;
-use crate::execute::spec::{LaunchSpec, STATUS_FD};
+use crate::execute::spec::{LaunchSpec, METRICS_FD, STATUS_FD};
 
 /// The hidden subcommand that runs `main`.
 pub const SUBCOMMAND: &str = "__sandbox-zygote";
@@ -59,17 +59,12 @@ impl Zygote {
         })
     }
 
-    /// Sends one run: the spec and the write ends of its three pipes.
-    pub fn launch(
-        &mut self,
-        spec: &LaunchSpec,
-        stdout: &OwnedFd,
-        stderr: &OwnedFd,
-        status: &OwnedFd,
-    ) -> std::io::Result<()> {
+    /// Sends one run: the spec and the write ends of its pipes (stdout,
+    /// stderr, status, metrics).
+    pub fn launch(&mut self, spec: &LaunchSpec, pipes: [&OwnedFd; 4]) -> std::io::Result<()> {
         let json = serde_json::to_vec(spec).expect("specs serialize");
         let len = (json.len() as u32).to_le_bytes();
-        let fds = [stdout.as_raw_fd(), stderr.as_raw_fd(), status.as_raw_fd()];
+        let fds = pipes.map(|p| p.as_raw_fd());
         let cmsg = [ControlMessage::ScmRights(&fds)];
         let iov = [std::io::IoSlice::new(&len)];
         let sent = sendmsg::<()>(
@@ -147,16 +142,16 @@ pub fn main(args: &[String]) -> i32 {
     }
 }
 
-/// In the forked child: the run's descriptors onto 1, 2 and 3, then the
-/// launcher proper.
-fn start_launcher(spec: &Result<LaunchSpec, String>, fds: [OwnedFd; 3], zygote: i32) -> i32 {
+/// In the forked child: the run's descriptors onto 1, 2, 3 and 4, then
+/// the launcher proper.
+fn start_launcher(spec: &Result<LaunchSpec, String>, fds: [OwnedFd; 4], zygote: i32) -> i32 {
     // SAFETY: restoring a default disposition; outer waits for its init.
     unsafe {
         let _ = signal(Signal::SIGCHLD, SigHandler::SigDfl);
     }
     // The received descriptors may sit on the very slots they go to (3 is
     // the first free one), so they are lifted out of the way first.
-    let mut lifted = Vec::with_capacity(3);
+    let mut lifted = Vec::with_capacity(4);
     for fd in &fds {
         // SAFETY: duplicating a descriptor we own.
         let high = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 10) };
@@ -166,7 +161,7 @@ fn start_launcher(spec: &Result<LaunchSpec, String>, fds: [OwnedFd; 3], zygote: 
         lifted.push(high);
     }
     drop(fds);
-    for (fd, target) in lifted.into_iter().zip([1, 2, STATUS_FD]) {
+    for (fd, target) in lifted.into_iter().zip([1, 2, STATUS_FD, METRICS_FD]) {
         // SAFETY: dup2 onto the standard slots (clearing close-on-exec on
         // the copy), then closing the lifted copy, which nothing else owns.
         unsafe {
@@ -184,11 +179,11 @@ fn start_launcher(spec: &Result<LaunchSpec, String>, fds: [OwnedFd; 3], zygote: 
 
 /// One run from the socket, or `None` at EOF. A spec that does not parse
 /// still gets its pipes, so the error reaches the run's status.
-type Run = (Result<LaunchSpec, String>, [OwnedFd; 3]);
+type Run = (Result<LaunchSpec, String>, [OwnedFd; 4]);
 
 fn receive(socket: RawFd) -> std::io::Result<Option<Run>> {
     let mut len = [0u8; 4];
-    let mut cmsg = nix::cmsg_space!([RawFd; 3]);
+    let mut cmsg = nix::cmsg_space!([RawFd; 4]);
     let mut fds: Vec<OwnedFd> = Vec::new();
     let got = {
         let mut iov = [IoSliceMut::new(&mut len)];
@@ -215,9 +210,9 @@ fn receive(socket: RawFd) -> std::io::Result<Option<Run>> {
     if got != 4 {
         return Err(std::io::Error::other("short message from proofbook"));
     }
-    let fds: [OwnedFd; 3] = fds
+    let fds: [OwnedFd; 4] = fds
         .try_into()
-        .map_err(|_| std::io::Error::other("a run arrived without its three pipes"))?;
+        .map_err(|_| std::io::Error::other("a run arrived without its four pipes"))?;
     let mut json = vec![0u8; u32::from_le_bytes(len) as usize];
     // SAFETY: fd 0 is the socket; ManuallyDrop keeps it open.
     let mut stream = std::mem::ManuallyDrop::new(unsafe { UnixStream::from_raw_fd(socket) });

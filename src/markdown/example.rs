@@ -14,6 +14,11 @@
 //! | `expect=success` | the default |
 //! | `exit=N` | the example must exit with status N (0–255) |
 //! | `file=PATH[:ANCHOR]` | the program is that file (relative to the chapter); the page shows it whole, or the part between `ANCHOR: name` markers |
+//! | `repeat=N` | a benchmark: run N counted times (1–1000) after the warm-ups, alone |
+//! | `warmup=M` | runs before the counted ones, not counted (default 1 with `repeat`) |
+//! | `group=NAME` | a member of the comparison NAME (needs `repeat` and `id`) |
+//! | `label=TEXT` | the member's name in the group's chart (default: its id) |
+//! | `baseline` | the member the others are compared with (default: the first) |
 //!
 //! An unknown option is an error naming the valid ones, never ignored.
 //! Nothing here runs anything: `execute` will consume `ExampleSpec`s.
@@ -37,6 +42,25 @@ pub struct ExampleSpec {
     pub timeout: Option<Duration>,
     pub expect: Expectation,
     pub file: Option<FileRef>,
+    /// `repeat=N warmup=M`: the example is a benchmark.
+    pub bench: Option<Bench>,
+    /// `group=NAME label=TEXT baseline`.
+    pub group: Option<GroupMember>,
+}
+
+/// How a benchmark repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bench {
+    pub repeat: u32,
+    pub warmup: u32,
+}
+
+/// A benchmark's place in a comparison group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    pub name: String,
+    pub label: Option<String>,
+    pub baseline: bool,
 }
 
 impl Default for ExampleSpec {
@@ -47,6 +71,8 @@ impl Default for ExampleSpec {
             timeout: None,
             expect: Expectation::Success,
             file: None,
+            bench: None,
+            group: None,
         }
     }
 }
@@ -76,12 +102,17 @@ pub struct OptionError {
     pub offset: usize,
 }
 
-const OPTIONS: &[&str] = &["norun", "id", "timeout", "expect", "exit", "file"];
+const OPTIONS: &[&str] = &[
+    "norun", "id", "timeout", "expect", "exit", "file", "repeat", "warmup", "group", "label",
+    "baseline",
+];
 
 /// Parses the info string of a Python fence (language included).
 pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
     let mut spec = ExampleSpec::default();
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    let (mut repeat, mut warmup, mut group, mut label, mut baseline) =
+        (None, None, None, None, false);
     let mut words = tokens(info)?.into_iter();
     words.next(); // the language
     for (offset, word) in words {
@@ -187,8 +218,93 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
                     anchor,
                 });
             }
+            "repeat" | "warmup" => {
+                let v = need_value(value)?;
+                let (min, max) = if known == "repeat" {
+                    (1, 1000)
+                } else {
+                    (0, 100)
+                };
+                let n: u32 = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (min..=max).contains(n))
+                    .ok_or_else(|| {
+                        err(
+                            format!("`{known}={v}` is not a count from {min} to {max}"),
+                            "write a whole number, e.g. `repeat=7 warmup=1`",
+                        )
+                    })?;
+                if known == "repeat" {
+                    repeat = Some(n);
+                } else {
+                    warmup = Some(n);
+                }
+            }
+            "group" => {
+                let name = need_value(value)?;
+                if !name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+                {
+                    return Err(err(
+                        format!("`{name}` is not a valid group name"),
+                        "use lowercase letters, digits, `-` and `_`",
+                    ));
+                }
+                group = Some(name);
+            }
+            "label" => label = Some(need_value(value)?),
+            "baseline" => {
+                if value.is_some() {
+                    return Err(err(
+                        "`baseline` takes no value".into(),
+                        "write just `baseline`",
+                    ));
+                }
+                baseline = true;
+            }
             _ => unreachable!("every name in OPTIONS has an arm"),
         }
+    }
+    let at = |key: &str| seen.get(key).copied().unwrap_or(0);
+    if warmup.is_some() && repeat.is_none() {
+        return Err(OptionError {
+            message: "`warmup` without `repeat`".into(),
+            help: "a benchmark needs `repeat=N` (the counted runs)".into(),
+            offset: at("warmup"),
+        });
+    }
+    if let Some(repeat) = repeat {
+        spec.bench = Some(Bench {
+            repeat,
+            warmup: warmup.unwrap_or(1),
+        });
+    }
+    match group {
+        Some(name) => {
+            if spec.bench.is_none() || spec.id.is_none() {
+                return Err(OptionError {
+                    message: format!("group member `{name}` needs `repeat=N` and an `id`"),
+                    help: "members of a comparison are benchmarks with ids, e.g. `id=cpu-threads repeat=7 group=cpu`".into(),
+                    offset: at("group"),
+                });
+            }
+            spec.group = Some(GroupMember {
+                name,
+                label,
+                baseline,
+            });
+        }
+        None if label.is_some() || baseline => {
+            let key = if baseline { "baseline" } else { "label" };
+            return Err(OptionError {
+                message: format!("`{key}` outside a group"),
+                help: "add `group=NAME`, or remove it".into(),
+                offset: at(key),
+            });
+        }
+        None => {}
     }
     if let (Some(e), Some(x)) = (seen.get("expect"), seen.get("exit")) {
         return Err(OptionError {

@@ -68,3 +68,51 @@ fn only_python_fences_are_examples() {
     assert!(is_python(Some("python")) && is_python(Some("py")) && is_python(Some("python3")));
     assert!(!is_python(Some("Python")) && !is_python(Some("pycon")) && !is_python(None));
 }
+
+#[test]
+fn benchmark_and_group_options() {
+    let spec =
+        parse_options("python id=cpu-threads repeat=7 warmup=2 group=cpu label=\"2 threads\"")
+            .unwrap();
+    assert_eq!(
+        spec.bench,
+        Some(Bench {
+            repeat: 7,
+            warmup: 2
+        })
+    );
+    assert_eq!(
+        spec.group,
+        Some(GroupMember {
+            name: "cpu".into(),
+            label: Some("2 threads".into()),
+            baseline: false
+        })
+    );
+    assert_eq!(
+        parse_options("python id=a repeat=3 group=g baseline")
+            .unwrap()
+            .bench,
+        Some(Bench {
+            repeat: 3,
+            warmup: 1
+        })
+    );
+    assert!(
+        err("python repeat=0")
+            .0
+            .contains("not a count from 1 to 1000")
+    );
+    assert!(err("python warmup=2").0.contains("without `repeat`"));
+    assert!(
+        err("python repeat=3 group=g")
+            .0
+            .contains("needs `repeat=N` and an `id`")
+    );
+    assert!(err("python id=x label=y").0.contains("outside a group"));
+    assert!(
+        err("python id=x repeat=2 group=Bad")
+            .0
+            .contains("not a valid group name")
+    );
+}

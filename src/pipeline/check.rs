@@ -111,7 +111,9 @@ fn check_examples(
                 Duration::ZERO,
             ),
             Ok(record) => {
-                let failure = if !execute::as_expected(spec.expect, record) {
+                let failure = if let Some(e) = &record.metrics_error {
+                    Some(format!("it reported figures that cannot be read: {e}"))
+                } else if !execute::as_expected(spec.expect, record) {
                     let mut d = format!("it {}", record.describe_outcome());
                     if record.outcome == Outcome::Exited(0) {
                         d.push_str(", but it is marked to fail");

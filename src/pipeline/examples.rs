@@ -31,6 +31,22 @@ pub(super) fn run_examples(
     }
     diags.extend(execute::diagnose(&answered.jobs, &answered.results));
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
+        if let Ok(record) = result
+            && let Some(cv) = crate::measure::noisy(record)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    format!(
+                        "{} is noisy: its wall time varied {:.0}% (CV) over {} runs",
+                        name_of(job),
+                        cv * 100.0,
+                        record.samples.len()
+                    ),
+                    job.block.span.clone(),
+                )
+                .with_help("more runs (`repeat=N`), a longer workload, or a quieter machine make it steadier; `--rerun` measures again"),
+            );
+        }
         if let Err(diff) = expected_output(job, result) {
             let span = job
                 .block
@@ -202,13 +218,42 @@ fn answer_jobs(
     let policy = sandbox.policy_key();
     let mut keys = Vec::with_capacity(jobs.len());
     let mut answered: Vec<Option<RunResult>> = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let key = cache_key(
-            &job.program,
-            job.timeout.as_nanos(),
-            &policy,
-            examples_dir.as_deref(),
-        );
+    let keys_alone: Vec<String> = jobs
+        .iter()
+        .map(|job| {
+            // A benchmark's repeats are part of what it measured.
+            let bench = job.block.example.as_ref().and_then(|s| s.bench);
+            let policy = format!("{policy}|{bench:?}");
+            cache_key(
+                &job.program,
+                job.timeout.as_nanos(),
+                &policy,
+                examples_dir.as_deref(),
+            )
+        })
+        .collect();
+    let group_of = |i: usize| {
+        jobs[i]
+            .block
+            .example
+            .as_ref()
+            .and_then(|s| s.group.as_ref())
+            .map(|g| g.name.as_str())
+    };
+    // The members of a group are measured together, so each one's key
+    // covers them all: changing one re-runs the comparison.
+    let group_key = |name: &str| {
+        let members: Vec<&str> = (0..jobs.len())
+            .filter(|&i| group_of(i) == Some(name))
+            .map(|i| keys_alone[i].as_str())
+            .collect();
+        cache_key(&members.join("|"), 0, &format!("group {name}"), None)
+    };
+    for (i, job) in jobs.iter().enumerate() {
+        let key = match group_of(i) {
+            Some(name) => format!("{}-{}", group_key(name), &keys_alone[i][..16]),
+            None => keys_alone[i].clone(),
+        };
         let wanted_fresh = match &options.rerun {
             Rerun::None => false,
             Rerun::All => true,
@@ -248,18 +293,34 @@ fn answer_jobs(
     if has_errors_in(diags) {
         return none;
     }
+    // A group runs whole or not at all: its ratios are taken round by round.
+    for i in 0..jobs.len() {
+        if let Some(name) = group_of(i)
+            && (0..jobs.len()).any(|j| group_of(j) == Some(name) && answered[j].is_none())
+        {
+            answered[i] = None;
+        }
+    }
     let to_run: Vec<usize> = (0..jobs.len()).filter(|&i| answered[i].is_none()).collect();
     counts.cached = jobs.len() - to_run.len();
     counts.ran = to_run.len();
-    let pending: Vec<Job<'_>> = to_run
-        .iter()
-        .map(|&i| Job {
-            at: jobs[i].at,
-            block: jobs[i].block,
-            program: jobs[i].program.clone(),
-            timeout: jobs[i].timeout,
-        })
-        .collect();
+    let is_bench = |i: usize| {
+        jobs[i]
+            .block
+            .example
+            .as_ref()
+            .is_some_and(|s| s.bench.is_some())
+    };
+    let copy = |&i: &usize| Job {
+        at: jobs[i].at,
+        block: jobs[i].block,
+        program: jobs[i].program.clone(),
+        timeout: jobs[i].timeout,
+    };
+    let (bench_idx, plain_idx): (Vec<usize>, Vec<usize>) =
+        to_run.iter().partition(|&&i| is_bench(i));
+    let plain: Vec<Job<'_>> = plain_idx.iter().map(copy).collect();
+    let benches: Vec<Job<'_>> = bench_idx.iter().map(copy).collect();
     let threads = options.jobs.unwrap_or_else(execute::usable_cores);
     let done = |job: &Job<'_>, result: &RunResult| {
         let place = job
@@ -277,14 +338,17 @@ fn answer_jobs(
         };
         Progress::say(options, &line);
     };
-    let fresh = execute::run_all(&sandbox, &pending, threads, &done);
+    // Examples in parallel first; then benchmarks, alone.
+    let mut fresh = execute::run_all(&sandbox, &plain, threads, &done);
+    fresh.extend(execute::bench::run_benchmarks(&sandbox, &benches, &done));
     let machine = execute::machine_summary(sandbox.python());
-    for (&i, result) in to_run.iter().zip(fresh) {
+    for (&i, result) in plain_idx.iter().chain(&bench_idx).zip(fresh) {
         // Only results that match their example are kept: a failure that
         // stops the build should run again once the author fixed it.
         if let Ok(record) = &result {
             let spec = jobs[i].block.example.as_ref().expect("jobs are examples");
             if execute::as_expected(spec.expect, record)
+                && record.metrics_error.is_none()
                 && let Err(e) = cache.store(&keys[i], record, record.started_unix, &machine)
             {
                 diags.push(Diagnostic::warning(

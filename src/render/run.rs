@@ -65,9 +65,75 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation) {
             escape_html(&record.missing.join(" and "))
         ));
     }
+    if let Some(cv) = crate::measure::noisy(record) {
+        out.push_str(&format!(
+            "<p class=\"run-status noisy\">noisy: wall time varied {:.0}% (CV) over {} runs</p>\n",
+            cv * 100.0,
+            record.samples.len()
+        ));
+    }
     out.push_str("<p class=\"resources\">");
     out.push_str(&escape_html(&resources(record)));
     out.push_str("</p>\n");
+    if !record.samples.is_empty() {
+        bench_table(out, record);
+    }
+}
+
+/// The figures of a benchmark's counted runs: one row each.
+fn bench_table(out: &mut String, record: &RunRecord) {
+    out.push_str(&format!(
+        "<table class=\"bench-stats\">\n<caption>{} counted runs</caption>\n\
+<thead><tr><th scope=\"col\">figure</th><th scope=\"col\">median</th><th scope=\"col\">min</th><th scope=\"col\">max</th><th scope=\"col\">CV</th></tr></thead>\n<tbody>\n",
+        record.samples.len()
+    ));
+    for f in crate::measure::figures(record) {
+        let name = match f.name.as_str() {
+            "wall" => "wall time".to_owned(),
+            "cpu" => "CPU time".to_owned(),
+            "cpu_util" => "CPU use".to_owned(),
+            "peak_memory" => "peak memory".to_owned(),
+            other => other.to_owned(),
+        };
+        let v = |x: f64| escape_html(&format_value(x, f.unit));
+        out.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>\n",
+            escape_html(&name),
+            v(f.stats.median),
+            v(f.stats.min),
+            v(f.stats.max),
+            f.stats.cv * 100.0
+        ));
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+/// A figure in its unit: `0.84 s`, `197%`, `38 MiB`, `1843.5`.
+pub fn format_value(x: f64, unit: crate::measure::Unit) -> String {
+    use crate::measure::Unit;
+    match unit {
+        Unit::Seconds => seconds(x),
+        Unit::Percent => format!("{:.0}%", x * 100.0),
+        Unit::Bytes => mebibytes(x as u64),
+        Unit::Number => number(x),
+    }
+}
+
+/// Three significant digits, no exponent for everyday sizes.
+pub fn number(x: f64) -> String {
+    let a = x.abs();
+    if (x == x.trunc() && a < 1e15) || a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else if a >= 0.01 {
+        format!("{x:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned()
+    } else {
+        format!("{x:.3e}")
+    }
 }
 
 /// The outcome as a badge says it.
@@ -156,6 +222,9 @@ mod tests {
             missing: vec![],
             started_unix: 1_764_612_000,
             from_cache: false,
+            metrics: Default::default(),
+            metrics_error: None,
+            samples: vec![],
         }
     }
 
@@ -213,5 +282,70 @@ mod tests {
             cut.contains("run-status failed\">stopped: output limit"),
             "{cut}"
         );
+    }
+}
+
+#[cfg(test)]
+mod bench_tests {
+    use super::*;
+    use crate::execute::record::Sample;
+    use std::time::Duration;
+
+    #[test]
+    fn a_benchmark_gets_a_table_of_its_runs_and_a_noisy_flag() {
+        let mut bench = tests_record();
+        bench.samples = [100u64, 110, 150]
+            .iter()
+            .map(|ms| Sample {
+                wall: Duration::from_millis(*ms),
+                user: Duration::from_millis(*ms),
+                sys: Duration::ZERO,
+                peak_memory_bytes: Some(8 << 20),
+                metrics: [("rps".to_owned(), 1000.0 / *ms as f64)].into(),
+            })
+            .collect();
+        let mut page = String::new();
+        output_html(&mut page, &Ok(bench), Expectation::Success);
+        assert!(page.contains("<caption>3 counted runs</caption>"), "{page}");
+        assert!(
+            page.contains(
+                "<tr><th scope=\"row\">wall time</th><td>110 ms</td><td>100 ms</td><td>150 ms</td>"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("<th scope=\"row\">rps</th><td>9.091</td>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("run-status noisy\">noisy: wall time varied 22% (CV) over 3 runs"),
+            "{page}"
+        );
+        assert_eq!(number(1843.25), "1843");
+        assert_eq!(number(12.345), "12.3");
+        assert_eq!(number(0.5), "0.5");
+        assert_eq!(number(3.0), "3");
+    }
+
+    fn tests_record() -> RunRecord {
+        RunRecord {
+            outcome: Outcome::Exited(0),
+            output: vec![],
+            truncated: false,
+            wall: Duration::from_millis(150),
+            user: Duration::from_millis(150),
+            sys: Duration::ZERO,
+            peak_memory_bytes: Some(8 << 20),
+            memory_limit_hit: false,
+            processes_limit_hit: false,
+            leftover_processes: 0,
+            protections: vec![],
+            missing: vec![],
+            started_unix: 0,
+            from_cache: false,
+            metrics: Default::default(),
+            metrics_error: None,
+            samples: vec![],
+        }
     }
 }
