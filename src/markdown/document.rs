@@ -23,6 +23,21 @@ pub struct Document {
     pub links: Vec<PageLink>,
     /// Files pulled in by include directives.
     pub included: Vec<PathBuf>,
+    /// `{{#measure ...}}` references in the prose, in page order; each is
+    /// a `Block::Measure` with its index.
+    pub measures: Vec<MeasureRef>,
+}
+
+/// A figure quoted in the prose: `{{#measure ID FIGURE [STAT]}}`, resolved
+/// after the examples ran (the markdown stage never sees a result).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureRef {
+    /// The words inside the directive, after `#measure`.
+    pub args: Vec<String>,
+    /// The directive as written, for messages and for pages shown before
+    /// results exist.
+    pub written: String,
+    pub span: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +52,8 @@ pub struct Heading {
 pub enum Block {
     Html(String),
     Code(Box<CodeBlock>),
+    /// The value of `Document::measures[n]`.
+    Measure(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -73,7 +90,7 @@ impl Document {
         for (i, block) in self.blocks.iter().enumerate() {
             match block {
                 Block::Html(h) if h.trim().is_empty() => {}
-                Block::Html(_) => last_example = None,
+                Block::Html(_) | Block::Measure(_) => last_example = None,
                 Block::Code(c) => {
                     if c.info.lang.as_deref() == Some("output")
                         && let Some(e) = last_example.take()
@@ -102,7 +119,7 @@ impl Document {
     pub fn code_blocks(&self) -> impl Iterator<Item = &CodeBlock> {
         self.blocks.iter().filter_map(|b| match b {
             Block::Code(c) => Some(c.as_ref()),
-            Block::Html(_) => None,
+            Block::Html(_) | Block::Measure(_) => None,
         })
     }
 }

@@ -9,6 +9,7 @@ use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Pars
 
 use crate::diag::Diagnostic;
 use crate::markdown::code::CodeInfo;
+use crate::markdown::document::MeasureRef;
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
 use crate::markdown::example;
 use crate::markdown::ids::{IdSet, id_from_text};
@@ -80,6 +81,14 @@ fn extensions(options: MarkdownOptions) -> Options {
 /// character the page does not contain (see `marker_fence`).
 fn marker(fence: char, n: usize) -> String {
     format!("{fence}pb-code-{n}{fence}")
+}
+
+/// How a figure quoted in prose starts: `{{#measure ID FIGURE [STAT]}}`.
+const MEASURE_OPEN: &str = "{{#measure";
+
+/// A marker for measure reference `n`, fenced like the code markers.
+fn measure_marker(fence: char, n: usize) -> String {
+    format!("{fence}pb-measure-{n}{fence}")
 }
 
 /// A private-use character that does not occur in `text`, to fence the
@@ -198,6 +207,40 @@ fn render(
             Event::Html(ref html) | Event::InlineHtml(ref html) => {
                 collect_html_ids(html, &mut doc.ids);
                 events.push(event);
+            }
+            Event::Text(ref t) if t.contains(MEASURE_OPEN) => {
+                // The text's offset in the source, when it is the source's
+                // own characters (no escapes in between).
+                let base = (text.get(range.clone()) == Some(&**t)).then_some(range.start);
+                let mut rest: &str = t;
+                let mut consumed = 0;
+                while let Some(start) = rest.find(MEASURE_OPEN) {
+                    let Some(len) = rest[start..].find("}}").map(|e| e + 2) else {
+                        break;
+                    };
+                    if start > 0 {
+                        events.push(Event::Text(rest[..start].to_owned().into()));
+                    }
+                    let written = &rest[start..start + len];
+                    let args = written[MEASURE_OPEN.len()..len - 2]
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect();
+                    let span = base.and_then(|b| map.span(b + consumed + start, len));
+                    events.push(Event::Text(
+                        measure_marker(fence, doc.measures.len()).into(),
+                    ));
+                    doc.measures.push(MeasureRef {
+                        args,
+                        written: written.to_owned(),
+                        span,
+                    });
+                    consumed += start + len;
+                    rest = &rest[start + len..];
+                }
+                if !rest.is_empty() {
+                    events.push(Event::Text(rest.to_owned().into()));
+                }
             }
             other => events.push(rewrite_link(other, range, ctx, page, map, &mut doc)),
         }
@@ -403,24 +446,34 @@ fn collect_html_ids(html: &str, ids: &mut Vec<String>) {
 
 fn split_at_markers(html: String, codes: Vec<CodeBlock>, fence: char) -> Vec<Block> {
     let mut blocks = Vec::new();
+    let mut codes = codes.into_iter();
     let mut rest = html.as_str();
-    for (n, code) in codes.into_iter().enumerate() {
-        let m = marker(fence, n);
-        match rest.find(&m) {
-            Some(pos) => {
-                if pos > 0 {
-                    blocks.push(Block::Html(rest[..pos].to_owned()));
-                }
-                blocks.push(Block::Code(Box::new(code)));
-                rest = &rest[pos + m.len()..];
-            }
-            // Unreachable: the fence character occurs nowhere in the page; keep the code anyway.
-            None => blocks.push(Block::Code(Box::new(code))),
+    // Markers are `{fence}pb-code-N{fence}` and `{fence}pb-measure-N{fence}`,
+    // in page order; the fence character occurs nowhere else in the page.
+    while let Some(open) = rest.find(fence) {
+        let after = &rest[open + fence.len_utf8()..];
+        let Some(close) = after.find(fence) else {
+            break;
+        };
+        let token = &after[..close];
+        if open > 0 {
+            blocks.push(Block::Html(rest[..open].to_owned()));
         }
+        if let Some(n) = token
+            .strip_prefix("pb-measure-")
+            .and_then(|n| n.parse().ok())
+        {
+            blocks.push(Block::Measure(n));
+        } else if let Some(code) = codes.next() {
+            blocks.push(Block::Code(Box::new(code)));
+        }
+        rest = &after[close + fence.len_utf8()..];
     }
     if !rest.is_empty() {
         blocks.push(Block::Html(rest.to_owned()));
     }
+    // Unreachable unless a marker went missing; keep the code anyway.
+    blocks.extend(codes.map(|c| Block::Code(Box::new(c))));
     blocks
 }
 

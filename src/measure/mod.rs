@@ -3,7 +3,9 @@
 //! the `RunRecord`s `execute` returns.
 //!
 //! - `stats`: min, median, max, standard deviation and CV of samples.
+//! - `compare`: comparison groups and their paired speed-ups.
 
+pub mod compare;
 pub mod stats;
 
 use crate::execute::RunRecord;

@@ -54,14 +54,20 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
         let chapters = page_chapters(book);
         let pages = page_map(&chapters);
         let ctx = parse_context(config, &pages, *includes_expanded);
-        parse_docs(&ctx, book, &chapters, config, &mut diags)
+        let paths: Vec<std::path::PathBuf> = chapters
+            .iter()
+            .map(|c| {
+                crate::output::page_path(c.path.as_deref().unwrap_or(std::path::Path::new("")))
+            })
+            .collect();
+        (parse_docs(&ctx, book, &chapters, config, &mut diags), paths)
     });
     // Every problem with the book itself (SUMMARY, chapters, includes,
     // links, anchors, example options) is a failed item of its own.
     take_errors(&mut diags, &mut report);
     // Examples still run when a link is broken: one report, every problem.
-    if let Some(docs) = &docs {
-        check_examples(config, options, docs, &mut diags, &mut report);
+    if let Some((docs, paths)) = &docs {
+        check_examples(config, options, docs, paths, &mut diags, &mut report);
     }
     take_errors(&mut diags, &mut report);
     report.warnings = diags;
@@ -72,6 +78,7 @@ fn check_examples(
     config: &Config,
     options: &BuildOptions,
     docs: &[crate::markdown::Document],
+    page_paths: &[std::path::PathBuf],
     diags: &mut Vec<Diagnostic>,
     report: &mut CheckReport,
 ) {
@@ -97,6 +104,21 @@ fn check_examples(
     }
     if answered.results.len() != answered.jobs.len() {
         return; // examples could not run at all; the reason is in `diags`
+    }
+    // Groups that do not add up and figures quoted in prose that do not
+    // resolve are failures (their diagnostics become items).
+    let mut pages = vec![crate::render::body::PageRuns::new(); docs.len()];
+    let speedups =
+        examples::place_comparisons(&answered.jobs, &answered.results, &mut pages, diags);
+    if options.filter.is_none() {
+        super::measures::resolve(
+            docs,
+            page_paths,
+            &answered.jobs,
+            &answered.results,
+            &speedups,
+            diags,
+        );
     }
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
         let spec = job.block.example.as_ref().expect("jobs are examples");

@@ -22,12 +22,27 @@ pub(super) fn run_examples(
     config: &Config,
     options: &BuildOptions,
     docs: &[Document],
+    page_paths: &[std::path::PathBuf],
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<body::PageRuns>, ExampleCounts) {
     let answered = answer_examples(config, options, docs, diags);
     let mut pages = vec![body::PageRuns::new(); docs.len()];
     for (at, message) in answered.broken {
-        pages[at.doc].insert(at.block, Err(message));
+        pages[at.doc].results.insert(at.block, Err(message));
+    }
+    let speedups = place_comparisons(&answered.jobs, &answered.results, &mut pages, diags);
+    if answered.results.len() == answered.jobs.len() {
+        let quoted = super::measures::resolve(
+            docs,
+            page_paths,
+            &answered.jobs,
+            &answered.results,
+            &speedups,
+            diags,
+        );
+        for (page, q) in pages.iter_mut().zip(quoted) {
+            page.measures = q;
+        }
     }
     diags.extend(execute::diagnose(&answered.jobs, &answered.results));
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
@@ -63,9 +78,99 @@ pub(super) fn run_examples(
         }
     }
     for (job, result) in answered.jobs.iter().zip(answered.results) {
-        pages[job.at.doc].insert(job.at.block, result);
+        pages[job.at.doc].results.insert(job.at.block, result);
     }
     (pages, answered.counts)
+}
+
+/// Puts each comparison group's chart after its last member, and returns
+/// each member's speed-up over its baseline, by id. A group's members must
+/// be on one page, where the comparison is read.
+pub(super) fn place_comparisons(
+    jobs: &[Job<'_>],
+    results: &[RunResult],
+    pages: &mut [body::PageRuns],
+    diags: &mut Vec<Diagnostic>,
+) -> std::collections::HashMap<String, crate::measure::stats::Stats> {
+    let mut speedups = std::collections::HashMap::new();
+    use crate::measure::compare::{MemberRun, compare};
+    let mut names: Vec<&str> = Vec::new();
+    for job in jobs {
+        if let Some(g) = job.block.example.as_ref().and_then(|s| s.group.as_ref())
+            && !names.contains(&g.name.as_str())
+        {
+            names.push(&g.name);
+        }
+    }
+    for name in names {
+        let members: Vec<(usize, &Job<'_>)> = jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| {
+                j.block
+                    .example
+                    .as_ref()
+                    .and_then(|s| s.group.as_ref())
+                    .map(|g| g.name.as_str())
+                    == Some(name)
+            })
+            .collect();
+        let (_, first) = members[0];
+        if let Some((_, other)) = members.iter().find(|(_, j)| j.at.doc != first.at.doc) {
+            diags.push(
+                Diagnostic::error(
+                    format!("the members of group `{name}` are on different pages"),
+                    other.block.span.clone(),
+                )
+                .with_help("a comparison is shown where its members are: move them to one chapter, or give this one another group"),
+            );
+            continue;
+        }
+        let baselines = members
+            .iter()
+            .filter(|(_, j)| {
+                j.block
+                    .example
+                    .as_ref()
+                    .and_then(|s| s.group.as_ref())
+                    .is_some_and(|g| g.baseline)
+            })
+            .count();
+        if baselines > 1 {
+            diags.push(
+                Diagnostic::error(
+                    format!("group `{name}` has {baselines} baselines"),
+                    first.block.span.clone(),
+                )
+                .with_help("mark one member `baseline`"),
+            );
+            continue;
+        }
+        let runs: Vec<MemberRun<'_>> = members
+            .iter()
+            .map(|&(i, j)| {
+                let spec = j.block.example.as_ref().expect("jobs are examples");
+                let g = spec.group.as_ref().expect("filtered on the group");
+                let id = spec.id.as_deref().unwrap_or("");
+                MemberRun {
+                    id,
+                    label: g.label.as_deref().unwrap_or(id),
+                    baseline: g.baseline,
+                    record: results[i].as_ref().ok(),
+                }
+            })
+            .collect();
+        if let Some(c) = compare(name, &runs) {
+            let (_, last) = members[members.len() - 1];
+            pages[last.at.doc]
+                .after
+                .insert(last.at.block, render::chart::comparison_html(&c));
+            for m in &c.members {
+                speedups.insert(m.id.clone(), m.speedup);
+            }
+        }
+    }
+    speedups
 }
 
 /// Compares a run with its example's ```` ```output ```` block, if it has

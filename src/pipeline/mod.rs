@@ -19,6 +19,7 @@ use crate::preprocess;
 
 pub mod check;
 mod examples;
+mod measures;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
 
@@ -240,7 +241,11 @@ pub fn render_site(
     timings.lap("parse", &mut clock);
 
     let (runs, examples) = if config.run.examples {
-        examples::run_examples(config, options, &docs, &mut diags)
+        let page_paths: Vec<PathBuf> = chapters
+            .iter()
+            .map(|c| page_path(&chapter_path(c)))
+            .collect();
+        examples::run_examples(config, options, &docs, &page_paths, &mut diags)
     } else {
         (
             vec![body::PageRuns::new(); docs.len()],

@@ -9,9 +9,22 @@ use crate::markdown::{Block, CodeBlock, Document};
 use crate::render::escape_html;
 use crate::render::highlight::Highlighter;
 
-/// The results of one page's examples, by the index of their code block
-/// among the page's code blocks.
-pub type PageRuns = BTreeMap<usize, RunResult>;
+/// What one page shows of its examples, by the index of their code block
+/// among the page's code blocks: each example's result, and HTML (a
+/// comparison chart) placed after a block.
+#[derive(Debug, Clone, Default)]
+pub struct PageRuns {
+    pub results: BTreeMap<usize, RunResult>,
+    pub after: BTreeMap<usize, String>,
+    /// The HTML of each `{{#measure}}` reference, by its index.
+    pub measures: BTreeMap<usize, String>,
+}
+
+impl PageRuns {
+    pub fn new() -> PageRuns {
+        PageRuns::default()
+    }
+}
 
 pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> String {
     let mut out = String::new();
@@ -19,8 +32,16 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
     for block in &doc.blocks {
         match block {
             Block::Html(html) => out.push_str(html),
+            // Until its example ran (or when it could not be resolved, which
+            // is an error), a reference shows as written.
+            Block::Measure(n) => match runs.measures.get(n) {
+                Some(html) => out.push_str(html),
+                None => out.push_str(&escape_html(
+                    doc.measures.get(*n).map_or("", |m| m.written.as_str()),
+                )),
+            },
             Block::Code(code) => {
-                match (runs.get(&index), &code.example) {
+                match (runs.results.get(&index), &code.example) {
                     (Some(result), Some(spec)) => {
                         out.push_str("<figure class=\"run\"");
                         if let Some(id) = &spec.id {
@@ -32,6 +53,9 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                         out.push_str("</figure>\n");
                     }
                     _ => code_html(&mut out, code, highlighter),
+                }
+                if let Some(html) = runs.after.get(&index) {
+                    out.push_str(html);
                 }
                 index += 1;
             }

@@ -7,6 +7,7 @@
 //! and nothing reads the clock.
 
 pub mod body;
+pub mod chart;
 pub mod context;
 pub mod highlight;
 pub mod page;

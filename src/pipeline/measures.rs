@@ -1,0 +1,194 @@
+//! Figures quoted in prose: each `{{#measure ID FIGURE [STAT]}}` resolved
+//! against the results of this build, written in its unit, and linked to
+//! the example it came from. An unknown id, figure or statistic is an error
+//! at the reference.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use crate::diag::Diagnostic;
+use crate::execute::{Job, RunResult};
+use crate::markdown::Document;
+use crate::markdown::document::MeasureRef;
+use crate::markdown::links::relative_url;
+use crate::measure::stats::Stats;
+use crate::measure::{Unit, figures};
+use crate::render::escape_html;
+use crate::render::run::format_value;
+
+const STATS: &[&str] = &["median", "min", "max", "mean", "stdev", "cv", "n"];
+
+/// The HTML of every reference, per document and by reference index.
+pub(super) fn resolve(
+    docs: &[Document],
+    page_paths: &[PathBuf],
+    jobs: &[Job<'_>],
+    results: &[RunResult],
+    speedups: &HashMap<String, Stats>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<BTreeMap<usize, String>> {
+    let by_id: HashMap<&str, (usize, &RunResult)> = jobs
+        .iter()
+        .zip(results)
+        .filter_map(|(j, r)| Some((j.block.example.as_ref()?.id.as_deref()?, (j.at.doc, r))))
+        .collect();
+    let mut out = vec![BTreeMap::new(); docs.len()];
+    for (d, doc) in docs.iter().enumerate() {
+        for (n, reference) in doc.measures.iter().enumerate() {
+            match value(reference, &by_id, speedups, docs) {
+                Ok((text, title, (target_doc, id))) => {
+                    let href = relative_url(
+                        &page_paths[d],
+                        &page_paths[target_doc],
+                        Some(&format!("example-{id}")),
+                    );
+                    out[d].insert(
+                        n,
+                        format!(
+                            "<a class=\"measured\" href=\"{}\" title=\"{}\">{}</a>",
+                            escape_html(&href),
+                            escape_html(&title),
+                            escape_html(&text)
+                        ),
+                    );
+                }
+                Err((message, help)) => diags.push(
+                    Diagnostic::error(
+                        format!("`{}`: {message}", reference.written),
+                        reference.span.clone(),
+                    )
+                    .with_help(help),
+                ),
+            }
+        }
+    }
+    out
+}
+
+type Resolved<'a> = (String, String, (usize, &'a str));
+
+fn value<'a>(
+    r: &MeasureRef,
+    by_id: &HashMap<&'a str, (usize, &RunResult)>,
+    speedups: &HashMap<String, Stats>,
+    docs: &[Document],
+) -> Result<Resolved<'a>, (String, String)> {
+    let usage = "write `{{#measure ID FIGURE STAT}}`, e.g. `{{#measure cpu-bench wall median}}`";
+    let Some(id) = r.args.first() else {
+        return Err(("names no example".into(), usage.into()));
+    };
+    if r.args.len() > 3 {
+        return Err((
+            "has more than an id, a figure and a statistic".into(),
+            usage.into(),
+        ));
+    }
+    let Some((&id, &(doc, result))) = by_id.get_key_value(id.as_str()) else {
+        let exists = docs
+            .iter()
+            .flat_map(|d| d.code_blocks())
+            .any(|b| b.example.as_ref().and_then(|s| s.id.as_deref()) == Some(id.as_str()));
+        let why = if exists {
+            format!("example `{id}` does not run (it is `norun`, or examples are off)")
+        } else {
+            format!("no example has the id `{id}`")
+        };
+        return Err((why, "quote an example that runs, by its `id=`".into()));
+    };
+    let Ok(record) = result else {
+        return Err((
+            format!("example `{id}` could not run"),
+            "fix the example first".into(),
+        ));
+    };
+    let figure = r.args.get(1).map_or("wall", String::as_str);
+    let stat = r.args.get(2).map_or("median", String::as_str);
+    if !STATS.contains(&stat) {
+        return Err((
+            format!("`{stat}` is not a statistic"),
+            format!("use one of {}", STATS.join(", ")),
+        ));
+    }
+    let mut available: Vec<(String, Unit, Stats)> = figures(record)
+        .into_iter()
+        .map(|f| (f.name, f.unit, f.stats))
+        .collect();
+    if available.is_empty() {
+        // Not a benchmark: its one run's figures.
+        let one = |x: f64| Stats::of(&[x]);
+        let mut single = vec![
+            (
+                "wall".to_owned(),
+                Unit::Seconds,
+                one(record.wall.as_secs_f64()),
+            ),
+            (
+                "cpu".to_owned(),
+                Unit::Seconds,
+                one((record.user + record.sys).as_secs_f64()),
+            ),
+            (
+                "cpu_util".to_owned(),
+                Unit::Percent,
+                one(record.cpu_utilisation()),
+            ),
+        ];
+        if let Some(b) = record.peak_memory_bytes {
+            single.push(("peak_memory".to_owned(), Unit::Bytes, one(b as f64)));
+        }
+        for (k, v) in &record.metrics {
+            single.push((k.clone(), Unit::Number, one(*v)));
+        }
+        available = single
+            .into_iter()
+            .filter_map(|(n, u, s)| Some((n, u, s?)))
+            .collect();
+    }
+    let speedup = speedups.get(id);
+    let (unit, stats) = if figure == "speedup" {
+        match speedup {
+            Some(s) => (None, *s),
+            None => {
+                return Err((
+                    format!("example `{id}` is not in a comparison group, so it has no speed-up"),
+                    "`speedup` is for members of `group=NAME`".into(),
+                ));
+            }
+        }
+    } else {
+        match available.iter().find(|(n, _, _)| n == figure) {
+            Some((_, u, s)) => (Some(*u), *s),
+            None => {
+                let mut names: Vec<&str> = available.iter().map(|(n, _, _)| n.as_str()).collect();
+                if speedup.is_some() {
+                    names.push("speedup");
+                }
+                return Err((
+                    format!("example `{id}` has no figure `{figure}`"),
+                    format!("its figures: {}", names.join(", ")),
+                ));
+            }
+        }
+    };
+    let x = match stat {
+        "min" => stats.min,
+        "max" => stats.max,
+        "mean" => stats.mean,
+        "stdev" => stats.stdev,
+        "cv" => stats.cv,
+        "n" => stats.n as f64,
+        _ => stats.median,
+    };
+    let text = match (stat, unit) {
+        ("cv", _) => format!("{:.1}%", x * 100.0),
+        ("n", _) => format!("{x:.0}"),
+        (_, None) => format!("{x:.2}×"),
+        (_, Some(u)) => format_value(x, u),
+    };
+    let title = format!(
+        "{stat} {figure} of {} run{} of example {id}, measured in this build",
+        stats.n,
+        if stats.n == 1 { "" } else { "s" }
+    );
+    Ok((text, title, (doc, id)))
+}
