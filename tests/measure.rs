@@ -61,6 +61,52 @@ fn a_group_gets_a_chart_a_table_and_its_numbers_in_the_prose() {
         "a reported metric: {}",
         quoted[5]
     );
+    // Where the figures come from, on the page and in results.json.
+    assert!(
+        main.contains("<p class=\"measured-on\">The examples on this page ran on "),
+        "{main}"
+    );
+    assert!(main.contains("<a href=\"results.html\">Every measurement of the book</a>"));
+    let json: serde_json::Value = serde_json::from_str(&b.read("book/results.json")).unwrap();
+    assert_eq!(json["schema"], "proofbook-results/1");
+    assert!(json["machine"]["usable_cores"].as_u64().unwrap() >= 1);
+    assert!(
+        json["machine"]["python_version"]
+            .as_str()
+            .unwrap()
+            .starts_with('3')
+    );
+    let examples = json["examples"].as_array().unwrap();
+    assert_eq!(examples.len(), 3);
+    assert_eq!(examples[0]["id"], "cpu-seq");
+    assert_eq!(examples[0]["source"], "content/cpu.md:6");
+    assert_eq!(examples[0]["runs"].as_array().unwrap().len(), 3);
+    let wall = &examples[0]["figures"][0];
+    assert_eq!(
+        (
+            wall["name"].as_str(),
+            wall["unit"].as_str(),
+            wall["n"].as_u64()
+        ),
+        (Some("wall"), Some("seconds"), Some(3))
+    );
+    assert!(wall["min"].as_f64() <= wall["median"].as_f64());
+    assert_eq!(
+        json["comparisons"][0]["members"].as_array().unwrap().len(),
+        3
+    );
+    let results = b.read("book/results.html");
+    assert!(results.contains("<table class=\"results sortable\">"));
+    assert!(
+        results.contains("<a href=\"cpu.html#example-cpu-procs\">cpu-procs</a>"),
+        "{results}"
+    );
+    assert!(support::broken_internal_links(&b.root().join("book")).is_empty());
+    // From another page, the link leads back to the example's page.
+    assert!(
+        b.read("book/notes.html")
+            .contains("<a class=\"measured\" href=\"cpu.html#example-cpu-procs\"")
+    );
     // A second build takes the whole group from the cache.
     let warm = b.build();
     assert!(
@@ -119,7 +165,7 @@ fn group_mistakes_are_errors() {
     let b = BookTest::from_fixture("measure");
     b.write(
         "content/SUMMARY.md",
-        "# Summary\n\n- [CPU-bound work](cpu.md)\n- [More](more.md)\n",
+        "# Summary\n\n- [CPU-bound work](cpu.md)\n- [What the figures say](notes.md)\n- [More](more.md)\n",
     )
     .write(
         "content/more.md",

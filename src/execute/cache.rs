@@ -35,7 +35,7 @@ struct Entry {
     key: String,
     /// When the run happened, in seconds since the Unix epoch.
     created_unix: u64,
-    /// Where it ran (`Probe::machine_summary`).
+    /// Where it ran (`Fingerprint::summary`).
     machine: String,
     record: RunRecord,
     /// SHA-256 of the record's JSON.

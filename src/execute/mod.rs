@@ -19,6 +19,7 @@ pub mod cache;
 pub mod cgroup;
 pub mod expected;
 pub mod launcher;
+pub mod machine;
 pub mod python;
 pub mod record;
 pub mod sandbox;
@@ -228,25 +229,4 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
         }
     }
     out
-}
-
-/// One line saying where runs happen, stored with cached results.
-pub fn machine_summary(python: &python::PythonEnv) -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find_map(|l| l.strip_prefix("model name"))
-                .map(|l| l.trim_start_matches([' ', '\t', ':']).trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|k| k.trim().to_owned())
-        .unwrap_or_default();
-    format!(
-        "{cpu}, {} usable cores, Linux {kernel}, {} {}",
-        usable_cores(),
-        python.implementation,
-        python.version
-    )
 }

@@ -6,13 +6,13 @@
 use crate::execute::RunRecord;
 use crate::measure::stats::Stats;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Comparison {
     pub name: String,
     pub members: Vec<Member>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Member {
     pub id: String,
     pub label: String,

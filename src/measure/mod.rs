@@ -4,8 +4,10 @@
 //!
 //! - `stats`: min, median, max, standard deviation and CV of samples.
 //! - `compare`: comparison groups and their paired speed-ups.
+//! - `results`: every measurement of the book, for `results.json` and the results page.
 
 pub mod compare;
+pub mod results;
 pub mod stats;
 
 use crate::execute::RunRecord;
@@ -17,7 +19,8 @@ use stats::Stats;
 pub const NOISY_CV: f64 = 0.10;
 
 /// How a figure is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Unit {
     Seconds,
     /// A ratio shown as a percentage (CPU utilisation: 1.0 = 100 %).
@@ -28,11 +31,12 @@ pub enum Unit {
 }
 
 /// One figure of a benchmark over its counted runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Figure {
     /// `wall`, `cpu`, `cpu_util`, `peak_memory`, or a reported metric.
     pub name: String,
     pub unit: Unit,
+    #[serde(flatten)]
     pub stats: Stats,
 }
 
@@ -88,6 +92,42 @@ pub fn figures(record: &RunRecord) -> Vec<Figure> {
         }
     }
     out
+}
+
+/// A benchmark's figures, or for a single run its one value of each (n = 1).
+pub fn figures_or_single(record: &RunRecord) -> Vec<Figure> {
+    if !record.samples.is_empty() {
+        return figures(record);
+    }
+    let mut single = vec![
+        ("wall".to_owned(), Unit::Seconds, record.wall.as_secs_f64()),
+        (
+            "cpu".to_owned(),
+            Unit::Seconds,
+            (record.user + record.sys).as_secs_f64(),
+        ),
+        (
+            "cpu_util".to_owned(),
+            Unit::Percent,
+            record.cpu_utilisation(),
+        ),
+    ];
+    if let Some(b) = record.peak_memory_bytes {
+        single.push(("peak_memory".to_owned(), Unit::Bytes, b as f64));
+    }
+    for (k, v) in &record.metrics {
+        single.push((k.clone(), Unit::Number, *v));
+    }
+    single
+        .into_iter()
+        .filter_map(|(name, unit, x)| {
+            Some(Figure {
+                name,
+                unit,
+                stats: Stats::of(&[x])?,
+            })
+        })
+        .collect()
 }
 
 /// The wall-time CV when it is above `NOISY_CV`.

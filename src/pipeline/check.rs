@@ -108,7 +108,7 @@ fn check_examples(
     // Groups that do not add up and figures quoted in prose that do not
     // resolve are failures (their diagnostics become items).
     let mut pages = vec![crate::render::body::PageRuns::new(); docs.len()];
-    let speedups =
+    let (_, speedups) =
         examples::place_comparisons(&answered.jobs, &answered.results, &mut pages, diags);
     if options.filter.is_none() {
         super::measures::resolve(

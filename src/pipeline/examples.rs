@@ -8,8 +8,11 @@ use super::{BuildOptions, ExampleCounts, Progress, Rerun};
 use crate::config::Config;
 use crate::diag::{Diagnostic, Span};
 use crate::execute::cache::{Lookup, ResultCache, cache_key};
+use crate::execute::machine::Fingerprint;
 use crate::execute::{self, Job, RunResult};
 use crate::markdown::Document;
+use crate::measure::compare::Comparison;
+use crate::measure::results::{BookResults, ExampleEntry, SCHEMA};
 use crate::render::{self, body};
 
 /// For `build`: runs every example of the book (or takes its cached
@@ -24,13 +27,14 @@ pub(super) fn run_examples(
     docs: &[Document],
     page_paths: &[std::path::PathBuf],
     diags: &mut Vec<Diagnostic>,
-) -> (Vec<body::PageRuns>, ExampleCounts) {
+) -> ExampleOutput {
     let answered = answer_examples(config, options, docs, diags);
     let mut pages = vec![body::PageRuns::new(); docs.len()];
     for (at, message) in answered.broken {
         pages[at.doc].results.insert(at.block, Err(message));
     }
-    let speedups = place_comparisons(&answered.jobs, &answered.results, &mut pages, diags);
+    let (comparisons, speedups) =
+        place_comparisons(&answered.jobs, &answered.results, &mut pages, diags);
     if answered.results.len() == answered.jobs.len() {
         let quoted = super::measures::resolve(
             docs,
@@ -77,10 +81,84 @@ pub(super) fn run_examples(
             );
         }
     }
+    let results = answered.machine.as_ref().map(|machine| {
+        book_results(
+            config,
+            &answered.jobs,
+            &answered.results,
+            page_paths,
+            machine,
+            comparisons,
+        )
+    });
+    if let Some(machine) = &answered.machine {
+        // Every page with figures says where they were measured.
+        for (d, page) in pages.iter_mut().enumerate() {
+            if answered.jobs.iter().any(|j| j.at.doc == d) {
+                page.footer = Some(format!(
+                    "<p class=\"measured-on\">The examples on this page ran on {}. <a href=\"{}results.html\">Every measurement of the book</a>.</p>\n",
+                    crate::render::escape_html(&machine.summary()),
+                    crate::markdown::links::path_to_root(&page_paths[d])
+                ));
+            }
+        }
+    }
     for (job, result) in answered.jobs.iter().zip(answered.results) {
         pages[job.at.doc].results.insert(job.at.block, result);
     }
-    (pages, answered.counts)
+    ExampleOutput {
+        pages,
+        counts: answered.counts,
+        results,
+    }
+}
+
+/// What the execute step gives the rest of the build.
+pub(super) struct ExampleOutput {
+    pub pages: Vec<body::PageRuns>,
+    pub counts: ExampleCounts,
+    /// Every measurement, when examples ran.
+    pub results: Option<BookResults>,
+}
+
+fn book_results(
+    config: &Config,
+    jobs: &[Job<'_>],
+    results: &[RunResult],
+    page_paths: &[std::path::PathBuf],
+    machine: &Fingerprint,
+    comparisons: Vec<Comparison>,
+) -> BookResults {
+    let examples = jobs
+        .iter()
+        .zip(results)
+        .filter_map(|(job, result)| {
+            let record = result.as_ref().ok()?;
+            let spec = job.block.example.as_ref()?;
+            let source = job.block.span.as_ref().map_or_else(String::new, |s| {
+                let file = s.file.strip_prefix(&config.root).unwrap_or(&s.file);
+                format!("{}:{}", file.display(), s.line)
+            });
+            Some(ExampleEntry {
+                id: spec.id.clone(),
+                page: page_paths[job.at.doc].to_string_lossy().replace('\\', "/"),
+                source,
+                group: spec.group.as_ref().map(|g| g.name.clone()),
+                label: spec.group.as_ref().and_then(|g| g.label.clone()),
+                cached: record.from_cache,
+                measured_unix: record.started_unix,
+                outcome: record.outcome,
+                figures: crate::measure::figures_or_single(record),
+                runs: record.samples.clone(),
+            })
+        })
+        .collect();
+    BookResults {
+        schema: SCHEMA,
+        machine: machine.clone(),
+        examples,
+        comparisons,
+    }
 }
 
 /// Puts each comparison group's chart after its last member, and returns
@@ -91,8 +169,12 @@ pub(super) fn place_comparisons(
     results: &[RunResult],
     pages: &mut [body::PageRuns],
     diags: &mut Vec<Diagnostic>,
-) -> std::collections::HashMap<String, crate::measure::stats::Stats> {
+) -> (
+    Vec<Comparison>,
+    std::collections::HashMap<String, crate::measure::stats::Stats>,
+) {
     let mut speedups = std::collections::HashMap::new();
+    let mut all = Vec::new();
     use crate::measure::compare::{MemberRun, compare};
     let mut names: Vec<&str> = Vec::new();
     for job in jobs {
@@ -168,9 +250,10 @@ pub(super) fn place_comparisons(
             for m in &c.members {
                 speedups.insert(m.id.clone(), m.speedup);
             }
+            all.push(c);
         }
     }
-    speedups
+    (all, speedups)
 }
 
 /// Compares a run with its example's ```` ```output ```` block, if it has
@@ -192,6 +275,8 @@ pub(super) struct Answered<'a> {
     pub results: Vec<RunResult>,
     pub broken: Vec<(execute::ExampleAt, String)>,
     pub counts: ExampleCounts,
+    /// Where the examples ran, when they did.
+    pub machine: Option<Fingerprint>,
 }
 
 /// Answers every example (that `options.filter` selects) from the cache or
@@ -209,6 +294,7 @@ pub(super) fn answer_examples<'a>(
         results: Vec::new(),
         broken: Vec::new(),
         counts: ExampleCounts::default(),
+        machine: None,
     };
     for job in execute::jobs(docs, &run.limits) {
         match job {
@@ -217,9 +303,10 @@ pub(super) fn answer_examples<'a>(
             Err((at, message)) => answered.broken.push((at, message)),
         }
     }
-    let (counts, results) = answer_jobs(config, options, &answered.jobs, diags);
+    let (counts, results, machine) = answer_jobs(config, options, &answered.jobs, diags);
     answered.counts = counts;
     answered.results = results;
+    answered.machine = machine;
     answered
 }
 
@@ -241,10 +328,10 @@ fn answer_jobs(
     options: &BuildOptions,
     jobs: &[Job<'_>],
     diags: &mut Vec<Diagnostic>,
-) -> (ExampleCounts, Vec<RunResult>) {
+) -> (ExampleCounts, Vec<RunResult>, Option<Fingerprint>) {
     let run = &config.run;
     let mut counts = ExampleCounts::default();
-    let none = (counts, Vec::new());
+    let none = (counts, Vec::new(), None);
     if jobs.is_empty() {
         return none;
     }
@@ -446,7 +533,8 @@ fn answer_jobs(
     // Examples in parallel first; then benchmarks, alone.
     let mut fresh = execute::run_all(&sandbox, &plain, threads, &done);
     fresh.extend(execute::bench::run_benchmarks(&sandbox, &benches, &done));
-    let machine = execute::machine_summary(sandbox.python());
+    let fingerprint = Fingerprint::detect(sandbox.python());
+    let machine = fingerprint.summary();
     for (&i, result) in plain_idx.iter().chain(&bench_idx).zip(fresh) {
         // Only results that match their example are kept: a failure that
         // stops the build should run again once the author fixed it.
@@ -471,7 +559,7 @@ fn answer_jobs(
         .into_iter()
         .map(|r| r.expect("every job is answered"))
         .collect();
-    (counts, results)
+    (counts, results, Some(fingerprint))
 }
 
 fn id_of<'a>(job: &'a Job<'_>) -> Option<&'a str> {

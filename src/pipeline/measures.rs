@@ -12,7 +12,7 @@ use crate::markdown::Document;
 use crate::markdown::document::MeasureRef;
 use crate::markdown::links::relative_url;
 use crate::measure::stats::Stats;
-use crate::measure::{Unit, figures};
+use crate::measure::{Unit, figures_or_single};
 use crate::render::escape_html;
 use crate::render::run::format_value;
 
@@ -109,41 +109,10 @@ fn value<'a>(
             format!("use one of {}", STATS.join(", ")),
         ));
     }
-    let mut available: Vec<(String, Unit, Stats)> = figures(record)
+    let available: Vec<(String, Unit, Stats)> = figures_or_single(record)
         .into_iter()
         .map(|f| (f.name, f.unit, f.stats))
         .collect();
-    if available.is_empty() {
-        // Not a benchmark: its one run's figures.
-        let one = |x: f64| Stats::of(&[x]);
-        let mut single = vec![
-            (
-                "wall".to_owned(),
-                Unit::Seconds,
-                one(record.wall.as_secs_f64()),
-            ),
-            (
-                "cpu".to_owned(),
-                Unit::Seconds,
-                one((record.user + record.sys).as_secs_f64()),
-            ),
-            (
-                "cpu_util".to_owned(),
-                Unit::Percent,
-                one(record.cpu_utilisation()),
-            ),
-        ];
-        if let Some(b) = record.peak_memory_bytes {
-            single.push(("peak_memory".to_owned(), Unit::Bytes, one(b as f64)));
-        }
-        for (k, v) in &record.metrics {
-            single.push((k.clone(), Unit::Number, one(*v)));
-        }
-        available = single
-            .into_iter()
-            .filter_map(|(n, u, s)| Some((n, u, s?)))
-            .collect();
-    }
     let speedup = speedups.get(id);
     let (unit, stats) = if figure == "speedup" {
         match speedup {

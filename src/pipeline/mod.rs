@@ -240,16 +240,18 @@ pub fn render_site(
     }
     timings.lap("parse", &mut clock);
 
-    let (runs, examples) = if config.run.examples {
+    let (runs, examples, results) = if config.run.examples {
         let page_paths: Vec<PathBuf> = chapters
             .iter()
             .map(|c| page_path(&chapter_path(c)))
             .collect();
-        examples::run_examples(config, options, &docs, &page_paths, &mut diags)
+        let out = examples::run_examples(config, options, &docs, &page_paths, &mut diags);
+        (out.pages, out.counts, out.results)
     } else {
         (
             vec![body::PageRuns::new(); docs.len()],
             ExampleCounts::default(),
+            None,
         )
     };
     if has_errors(&diags) {
@@ -309,6 +311,17 @@ pub fn render_site(
                 .into_iter()
                 .map(|f| (f, "the index page".into())),
         );
+    }
+    if let Some(results) = &results {
+        let json = serde_json::to_string_pretty(results).expect("results serialize");
+        files.push((
+            SiteFile::text("results.json", json),
+            "the results file".into(),
+        ));
+        match site.results_page(results) {
+            Ok(f) => files.push((f, "the results page".into())),
+            Err(d) => diags.push(d),
+        }
     }
     match site.not_found_page(&ctx) {
         Ok((file, d)) => {

@@ -18,6 +18,8 @@ pub struct PageRuns {
     pub after: BTreeMap<usize, String>,
     /// The HTML of each `{{#measure}}` reference, by its index.
     pub measures: BTreeMap<usize, String>,
+    /// HTML at the end of the page (where its figures were measured).
+    pub footer: Option<String>,
 }
 
 impl PageRuns {
@@ -60,6 +62,9 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                 index += 1;
             }
         }
+    }
+    if let Some(footer) = &runs.footer {
+        out.push_str(footer);
     }
     out
 }

@@ -12,6 +12,7 @@ pub mod context;
 pub mod highlight;
 pub mod page;
 pub mod print;
+pub mod results;
 pub mod run;
 pub mod sidebar;
 pub mod site;

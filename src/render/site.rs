@@ -152,6 +152,44 @@ impl<'a> SiteRenderer<'a> {
         Some(template.replace("{path}", &path.to_string_lossy().replace('\\', "/")))
     }
 
+    /// `results.html`: every measurement of the book in one table.
+    pub fn results_page(
+        &self,
+        results: &crate::measure::results::BookResults,
+    ) -> Result<SiteFile, Diagnostic> {
+        let content = crate::render::results::results_html(results);
+        let name = "Measurements";
+        let ctx = PageCtx {
+            site: &self.view,
+            page: PageView {
+                title: name,
+                html_title: match self.config.book.title.as_deref() {
+                    Some(book) if !book.is_empty() => format!("{name} - {book}"),
+                    _ => name.to_owned(),
+                },
+                content: &content,
+                toc: Vec::new(),
+                number: String::new(),
+                path: "results.html",
+                edit_url: None,
+            },
+            sidebar: SLOT.to_owned(),
+            path_to_root: String::new(),
+            prev: None,
+            next: None,
+        };
+        let page = render::page::render(
+            self.theme,
+            "page.html",
+            &ctx,
+            self.config.html.theme_dir.as_deref(),
+        )?;
+        Ok(SiteFile::text(
+            "results.html",
+            self.sidebar.splice_into(&page, "", "results.html"),
+        ))
+    }
+
     /// `index.html` when no chapter is the index: the first chapter again
     /// when it sits at the root, else a redirect to it.
     pub fn index_fallback(

@@ -27,7 +27,7 @@ const CHROMIUM_ARGS = [
 
 // The fixture books: the shared ones in tests/books/, and "wide" from
 // tests/browser/books/ (content that is wide on a phone, Python hidden lines).
-const BOOKS = ['basic', 'mdbook-compat', 'wide'];
+const BOOKS = ['basic', 'mdbook-compat', 'wide', 'measure'];
 
 function fail(message) {
   throw new Error(`${message}\n(run the suite with scripts/test-browser, which builds the fixture sites)`);

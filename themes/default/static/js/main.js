@@ -217,4 +217,37 @@
     var link = one(back ? 'link[rel="prev"]' : 'link[rel="next"]');
     if (link && link.href) window.location.href = link.href;
   });
+
+  /* Sortable tables (the results page): each header becomes a button that
+     sorts by its column, numbers by their data-sort value. Without
+     JavaScript the table reads in book order. */
+  Array.prototype.forEach.call(doc.querySelectorAll("table.sortable"), function (table) {
+    var body = table.tBodies[0];
+    var heads = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(heads, function (th, col) {
+      var b = doc.createElement("button");
+      b.type = "button";
+      b.className = "sort";
+      b.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(b);
+      b.addEventListener("click", function () {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var key = function (row) {
+          var cell = row.cells[col];
+          var n = cell && cell.getAttribute("data-sort");
+          return n !== null && n !== "" && !isNaN(+n) ? +n : (cell ? cell.textContent : "");
+        };
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, c) {
+          var x = key(a), y = key(c);
+          var d = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+          return up ? d : -d;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
 })();
