@@ -319,3 +319,22 @@ fn failures_are_not_cached_and_offline_builds_need_every_result() {
     assert!(!b.root().join(".proofbook-cache").exists());
     assert!(!b.root().join("book").exists());
 }
+
+#[test]
+fn unreadable_metrics_fail_the_build_at_the_example() {
+    let b = book(
+        "# Runs\n\n```python id=talks-nonsense\nimport os\nopen(os.environ['PROOFBOOK_METRICS'], 'a').write('rps: 12\\n')\n```\n",
+    );
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("example `talks-nonsense` reported figures that cannot be read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 1 of the metrics it reported (PROOFBOOK_METRICS) is not JSON"),
+        "{err}"
+    );
+    assert!(err.contains("content/chapter.md:3:1"), "{err}");
+}

@@ -137,7 +137,7 @@ fn changing_one_member_reruns_the_whole_group() {
 fn an_unknown_id_figure_or_statistic_in_prose_is_an_error_at_its_place() {
     let b = BookTest::from_fixture("measure");
     let text = b.read("content/cpu.md")
-        + "\nBad: {{#measure cpu-nope wall}}, {{#measure cpu-seq speed}}, {{#measure cpu-seq wall p99}}.\n";
+        + "\nBad: {{#measure cpu-nope wall}}, {{#measure cpu-seq speed}}, {{#measure cpu-seq wall p99}}, {{#measure cpu-seq wall min hours}}.\n";
     b.write("content/cpu.md", &text);
     let run = b.build();
     run.failure();
@@ -152,12 +152,13 @@ fn an_unknown_id_figure_or_statistic_in_prose_is_an_error_at_its_place() {
         "{err}"
     );
     assert!(err.contains("`p99` is not a statistic"), "{err}");
+    assert!(err.contains("`hours` is not a format"), "{err}");
     assert!(err.contains("[ROOT]/content/cpu.md:43:6"), "{err}");
     // check fails on them too, one item each.
     let check = b.run(&["check"]);
     let out = String::from_utf8_lossy(&check.output.stdout).into_owned();
     assert_eq!(check.code(), 1);
-    assert_eq!(out.matches("FAILED   book").count(), 3, "{out}");
+    assert_eq!(out.matches("FAILED   book").count(), 4, "{out}");
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Figures quoted in prose: each `{{#measure ID FIGURE [STAT]}}` resolved
+//! Figures quoted in prose: each `{{#measure ID FIGURE STAT FORMAT}}`
+//! (the last three optional) resolved
 //! against the results of this build, written in its unit, and linked to
 //! the example it came from. An unknown id, figure or statistic is an error
 //! at the reference.
@@ -17,6 +18,25 @@ use crate::render::escape_html;
 use crate::render::run::format_value;
 
 const STATS: &[&str] = &["median", "min", "max", "mean", "stdev", "cv", "n"];
+
+/// Explicit formats, for when the unit's own is not what the prose needs.
+const FORMATS: &[&str] = &["s", "ms", "us", "%", "MiB", "x", "int", "num"];
+
+/// `x` (seconds, a ratio, bytes or a plain number, as the figure is) in
+/// the format `name`.
+fn formatted(x: f64, name: &str) -> Option<String> {
+    Some(match name {
+        "s" => format!("{x:.2} s"),
+        "ms" => format!("{:.1} ms", x * 1e3),
+        "us" => format!("{:.0} µs", x * 1e6),
+        "%" => format!("{:.0}%", x * 100.0),
+        "MiB" => format!("{:.1} MiB", x / (1u64 << 20) as f64),
+        "x" => format!("{x:.2}×"),
+        "int" => format!("{x:.0}"),
+        "num" => crate::render::run::number(x),
+        _ => return None,
+    })
+}
 
 /// The HTML of every reference, per document and by reference index.
 pub(super) fn resolve(
@@ -73,13 +93,13 @@ fn value<'a>(
     speedups: &HashMap<String, Stats>,
     docs: &[Document],
 ) -> Result<Resolved<'a>, (String, String)> {
-    let usage = "write `{{#measure ID FIGURE STAT}}`, e.g. `{{#measure cpu-bench wall median}}`";
+    let usage = "write `{{#measure ID FIGURE STAT FORMAT}}` (the last three optional), e.g. `{{#measure cpu-bench wall median ms}}`";
     let Some(id) = r.args.first() else {
         return Err(("names no example".into(), usage.into()));
     };
-    if r.args.len() > 3 {
+    if r.args.len() > 4 {
         return Err((
-            "has more than an id, a figure and a statistic".into(),
+            "has more than an id, a figure, a statistic and a format".into(),
             usage.into(),
         ));
     }
@@ -148,11 +168,19 @@ fn value<'a>(
         "n" => stats.n as f64,
         _ => stats.median,
     };
-    let text = match (stat, unit) {
-        ("cv", _) => format!("{:.1}%", x * 100.0),
-        ("n", _) => format!("{x:.0}"),
-        (_, None) => format!("{x:.2}×"),
-        (_, Some(u)) => format_value(x, u),
+    let text = match r.args.get(3).map(String::as_str) {
+        Some(format) => formatted(x, format).ok_or_else(|| {
+            (
+                format!("`{format}` is not a format"),
+                format!("use one of {}", FORMATS.join(", ")),
+            )
+        })?,
+        None => match (stat, unit) {
+            ("cv", _) => format!("{:.1}%", x * 100.0),
+            ("n", _) => format!("{x:.0}"),
+            (_, None) => format!("{x:.2}×"),
+            (_, Some(u)) => format_value(x, u),
+        },
     };
     let title = format!(
         "{stat} {figure} of {} run{} of example {id}, measured in this build",
