@@ -138,3 +138,62 @@ fn a_book_that_does_not_run_examples_reports_them_skipped() {
         "{out}"
     );
 }
+
+#[test]
+fn claims_hold_fail_or_are_skipped_and_show_on_the_page() {
+    let b = book(
+        "# Claims\n\n```python id=steady repeat=3 warmup=0\nprint('x')\n```\n\n\
+```claim id=three-runs\nsays: It ran three times\nsteady wall n >= 3\n```\n\n\
+```claim id=four-runs\nsteady wall n > 3\n```\n\n\
+```claim id=big-machine\nsteady wall n >= 3\nwhen cores >= 4096\n```\n",
+    );
+    let build = b.build();
+    build.success();
+    assert!(
+        build
+            .stderr()
+            .contains("this claim does not hold in this build"),
+        "{}",
+        build.stderr()
+    );
+    let page = b.read("book/chapter.html");
+    assert!(
+        page.contains("<aside class=\"claim verified\" id=\"claim-three-runs\">"),
+        "{page}"
+    );
+    assert!(page.contains("<p class=\"claim-says\">It ran three times</p>"));
+    assert!(
+        page.contains("<code>steady wall n = 3 ≥ 3</code>"),
+        "{page}"
+    );
+    assert!(page.contains("<aside class=\"claim failed\" id=\"claim-four-runs\">"));
+    assert!(page.contains("<aside class=\"claim skipped\" id=\"claim-big-machine\">"));
+    assert!(page.contains("Applies when cores &gt;= 4096"), "{page}");
+    let check = b.run(&["check"]);
+    let out = stdout(&check);
+    assert_eq!(check.code(), 1, "{out}");
+    assert!(out.contains("ok       claim three-runs"), "{out}");
+    assert!(out.contains("FAILED   claim four-runs"), "{out}");
+    assert!(out.contains("skipped  claim big-machine"), "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some("2 passed, 1 failed, 1 skipped"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_claim_that_does_not_parse_or_names_an_unknown_figure_fails() {
+    let b = book(
+        "# Claims\n\n```python id=one\nprint(1)\n```\n\n```claim\none wall = 2\n```\n\n```claim\none bogus < 2\n```\n",
+    );
+    let run = b.run(&["check"]);
+    let out = stdout(&run);
+    assert_eq!(run.code(), 1, "{out}");
+    assert!(out.contains("this claim does not parse"), "{out}");
+    assert!(
+        out.contains("content/chapter.md:8"),
+        "the claim's own line: {out}"
+    );
+    assert!(out.contains("example `one` has no figure `bogus`"), "{out}");
+}

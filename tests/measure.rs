@@ -153,7 +153,7 @@ fn an_unknown_id_figure_or_statistic_in_prose_is_an_error_at_its_place() {
     );
     assert!(err.contains("`p99` is not a statistic"), "{err}");
     assert!(err.contains("`hours` is not a format"), "{err}");
-    assert!(err.contains("[ROOT]/content/cpu.md:43:6"), "{err}");
+    assert!(err.contains("[ROOT]/content/cpu.md:56:6"), "{err}");
     // check fails on them too, one item each.
     let check = b.run(&["check"]);
     let out = String::from_utf8_lossy(&check.output.stdout).into_owned();

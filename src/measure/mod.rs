@@ -3,9 +3,11 @@
 //! the `RunRecord`s `execute` returns.
 //!
 //! - `stats`: min, median, max, standard deviation and CV of samples.
+//! - `claim`: statements over figures (```claim blocks) and where they apply.
 //! - `compare`: comparison groups and their paired speed-ups.
 //! - `results`: every measurement of the book, for `results.json` and the results page.
 
+pub mod claim;
 pub mod compare;
 pub mod results;
 pub mod stats;

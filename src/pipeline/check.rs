@@ -119,6 +119,13 @@ fn check_examples(
             &speedups,
             diags,
         );
+        if let Some(machine) = &answered.machine {
+            let figures =
+                super::measures::Figures::new(docs, &answered.jobs, &answered.results, &speedups);
+            for c in super::claims::check_claims(docs, &figures, machine, diags) {
+                report.items.push(claim_item(c));
+            }
+        }
     }
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
         let spec = job.block.example.as_ref().expect("jobs are examples");
@@ -183,5 +190,41 @@ fn take_errors(diags: &mut Vec<Diagnostic>, report: &mut CheckReport) {
             duration: Duration::ZERO,
             details,
         });
+    }
+}
+
+fn claim_item(c: super::claims::Checked) -> CheckItem {
+    use crate::render::claim::Verdict as V;
+    let v = &c.view;
+    let (verdict, details) = match v.verdict {
+        V::Holds => (Verdict::Ok, String::new()),
+        V::Fails => (
+            Verdict::Failed,
+            format!("it does not hold: {}", v.comparison),
+        ),
+        V::Skipped => (
+            Verdict::Skipped,
+            format!(
+                "it applies when {}; this machine has {}",
+                v.when.join(" and "),
+                v.machine
+            ),
+        ),
+    };
+    let name = match (&v.id, &v.says) {
+        (Some(id), _) => format!("claim {id}"),
+        (None, Some(says)) => format!("claim \"{says}\""),
+        (None, None) => "claim".into(),
+    };
+    let details = match (&v.says, details.is_empty()) {
+        (Some(says), false) => format!("{details}\nthe claim: {says}"),
+        _ => details,
+    };
+    CheckItem {
+        name,
+        span: c.span,
+        verdict,
+        duration: Duration::ZERO,
+        details,
     }
 }

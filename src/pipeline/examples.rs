@@ -47,6 +47,29 @@ pub(super) fn run_examples(
         for (page, q) in pages.iter_mut().zip(quoted) {
             page.measures = q;
         }
+        if let Some(machine) = &answered.machine {
+            let figures =
+                super::measures::Figures::new(docs, &answered.jobs, &answered.results, &speedups);
+            for c in super::claims::check_claims(docs, &figures, machine, diags) {
+                if c.view.verdict == crate::render::claim::Verdict::Fails {
+                    diags.push(
+                        Diagnostic::warning(
+                            format!(
+                                "this claim does not hold in this build: {}",
+                                c.view.comparison
+                            ),
+                            c.span.clone(),
+                        )
+                        .with_help(
+                            "`proofbook check` fails on it; change the claim or what it measures",
+                        ),
+                    );
+                }
+                pages[c.doc]
+                    .claims
+                    .insert(c.block, crate::render::claim::claim_html(&c.view));
+            }
+        }
     }
     diags.extend(execute::diagnose(&answered.jobs, &answered.results));
     for (job, result) in answered.jobs.iter().zip(&answered.results) {

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use crate::diag::Diagnostic;
 use crate::execute::{Job, RunResult};
 use crate::markdown::Document;
-use crate::markdown::document::MeasureRef;
 use crate::markdown::links::relative_url;
 use crate::measure::stats::Stats;
 use crate::measure::{Unit, figures_or_single};
@@ -47,28 +46,24 @@ pub(super) fn resolve(
     speedups: &HashMap<String, Stats>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<BTreeMap<usize, String>> {
-    let by_id: HashMap<&str, (usize, &RunResult)> = jobs
-        .iter()
-        .zip(results)
-        .filter_map(|(j, r)| Some((j.block.example.as_ref()?.id.as_deref()?, (j.at.doc, r))))
-        .collect();
+    let figures = Figures::new(docs, jobs, results, speedups);
     let mut out = vec![BTreeMap::new(); docs.len()];
     for (d, doc) in docs.iter().enumerate() {
         for (n, reference) in doc.measures.iter().enumerate() {
-            match value(reference, &by_id, speedups, docs) {
-                Ok((text, title, (target_doc, id))) => {
+            match figures.quote(&reference.args) {
+                Ok(q) => {
                     let href = relative_url(
                         &page_paths[d],
-                        &page_paths[target_doc],
-                        Some(&format!("example-{id}")),
+                        &page_paths[q.doc],
+                        Some(&format!("example-{}", q.id)),
                     );
                     out[d].insert(
                         n,
                         format!(
                             "<a class=\"measured\" href=\"{}\" title=\"{}\">{}</a>",
                             escape_html(&href),
-                            escape_html(&title),
-                            escape_html(&text)
+                            escape_html(&q.title),
+                            escape_html(&q.text)
                         ),
                     );
                 }
@@ -85,19 +80,58 @@ pub(super) fn resolve(
     out
 }
 
-type Resolved<'a> = (String, String, (usize, &'a str));
+/// The figures of this build, by example id, for quotes and claims.
+pub(super) struct Figures<'a> {
+    by_id: HashMap<&'a str, (usize, &'a RunResult)>,
+    speedups: &'a HashMap<String, Stats>,
+    docs: &'a [Document],
+}
+
+/// A figure, resolved: its value, as the prose writes it, and where it is.
+pub(super) struct Quoted<'a> {
+    pub x: f64,
+    pub text: String,
+    pub title: String,
+    pub doc: usize,
+    pub id: &'a str,
+}
+
+impl<'a> Figures<'a> {
+    pub(super) fn new(
+        docs: &'a [Document],
+        jobs: &'a [Job<'_>],
+        results: &'a [RunResult],
+        speedups: &'a HashMap<String, Stats>,
+    ) -> Figures<'a> {
+        let by_id = jobs
+            .iter()
+            .zip(results)
+            .filter_map(|(j, r)| Some((j.block.example.as_ref()?.id.as_deref()?, (j.at.doc, r))))
+            .collect();
+        Figures {
+            by_id,
+            speedups,
+            docs,
+        }
+    }
+
+    /// `ID [FIGURE [STAT [FORMAT]]]`; the error is a message and a hint.
+    pub(super) fn quote(&self, args: &[String]) -> Result<Quoted<'a>, (String, String)> {
+        value(args, &self.by_id, self.speedups, self.docs)
+    }
+}
 
 fn value<'a>(
-    r: &MeasureRef,
+    args: &[String],
     by_id: &HashMap<&'a str, (usize, &RunResult)>,
     speedups: &HashMap<String, Stats>,
     docs: &[Document],
-) -> Result<Resolved<'a>, (String, String)> {
+) -> Result<Quoted<'a>, (String, String)> {
     let usage = "write `{{#measure ID FIGURE STAT FORMAT}}` (the last three optional), e.g. `{{#measure cpu-bench wall median ms}}`";
-    let Some(id) = r.args.first() else {
+    let Some(id) = args.first() else {
         return Err(("names no example".into(), usage.into()));
     };
-    if r.args.len() > 4 {
+    if args.len() > 4 {
         return Err((
             "has more than an id, a figure, a statistic and a format".into(),
             usage.into(),
@@ -121,8 +155,8 @@ fn value<'a>(
             "fix the example first".into(),
         ));
     };
-    let figure = r.args.get(1).map_or("wall", String::as_str);
-    let stat = r.args.get(2).map_or("median", String::as_str);
+    let figure = args.get(1).map_or("wall", String::as_str);
+    let stat = args.get(2).map_or("median", String::as_str);
     if !STATS.contains(&stat) {
         return Err((
             format!("`{stat}` is not a statistic"),
@@ -168,7 +202,7 @@ fn value<'a>(
         "n" => stats.n as f64,
         _ => stats.median,
     };
-    let text = match r.args.get(3).map(String::as_str) {
+    let text = match args.get(3).map(String::as_str) {
         Some(format) => formatted(x, format).ok_or_else(|| {
             (
                 format!("`{format}` is not a format"),
@@ -187,5 +221,11 @@ fn value<'a>(
         stats.n,
         if stats.n == 1 { "" } else { "s" }
     );
-    Ok((text, title, (doc, id)))
+    Ok(Quoted {
+        x,
+        text,
+        title,
+        doc,
+        id,
+    })
 }

@@ -18,6 +18,7 @@ use crate::output::{self, Content, OutputError, SiteFile, Staging, assets, page_
 use crate::preprocess;
 
 pub mod check;
+mod claims;
 mod examples;
 mod measures;
 use crate::render::site::SiteRenderer;

@@ -20,6 +20,8 @@ pub struct PageRuns {
     pub measures: BTreeMap<usize, String>,
     /// HTML at the end of the page (where its figures were measured).
     pub footer: Option<String>,
+    /// Checked claims, shown instead of their ```claim blocks.
+    pub claims: BTreeMap<usize, String>,
 }
 
 impl PageRuns {
@@ -43,6 +45,11 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                 )),
             },
             Block::Code(code) => {
+                if let Some(html) = runs.claims.get(&index) {
+                    out.push_str(html);
+                    index += 1;
+                    continue;
+                }
                 match (runs.results.get(&index), &code.example) {
                     (Some(result), Some(spec)) => {
                         out.push_str("<figure class=\"run\"");

@@ -8,6 +8,7 @@
 
 pub mod body;
 pub mod chart;
+pub mod claim;
 pub mod context;
 pub mod highlight;
 pub mod page;

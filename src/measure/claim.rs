@@ -1,0 +1,304 @@
+//! Claims: statements over measured figures, written in a ```` ```claim ````
+//! block, checked against this build's results.
+//!
+//! ```text
+//! says: Processes beat threads by at least 1.5x on CPU-bound work
+//! cpu-procs speedup >= 1.5 * cpu-threads speedup
+//! when cores >= 2
+//! ```
+//!
+//! - `says:` (optional) is the claim in words, shown on the page.
+//! - One comparison: `SIDE OP SIDE`, OP one of `>=`, `>`, `<=`, `<`; a side
+//!   is a figure `ID [FIGURE [STAT]]` (as in `{{#measure}}`), optionally
+//!   scaled, `1.5 * ID FIGURE`, or a plain number.
+//! - `when` lines (optional) say where the claim applies: `cores`
+//!   (usable cores), `logical_cores` or `python` (its version, as `3.12`)
+//!   compared with a number, joined with `and`. A claim that does not apply
+//!   on this machine is skipped, never passed.
+
+/// A parsed claim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub says: Option<String>,
+    pub left: Side,
+    pub op: Op,
+    pub right: Side,
+    pub when: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Side {
+    Number(f64),
+    /// `factor × figure`; the figure as `{{#measure}}` arguments.
+    Figure {
+        factor: f64,
+        args: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+}
+
+impl Op {
+    fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            ">=" | "≥" => Op::Ge,
+            ">" => Op::Gt,
+            "<=" | "≤" => Op::Le,
+            "<" => Op::Lt,
+            _ => return None,
+        })
+    }
+
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Op::Ge => a >= b,
+            Op::Gt => a > b,
+            Op::Le => a <= b,
+            Op::Lt => a < b,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Ge => "≥",
+            Op::Gt => ">",
+            Op::Le => "≤",
+            Op::Lt => "<",
+        }
+    }
+}
+
+/// Where a claim applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub quantity: Quantity,
+    pub op: Op,
+    pub value: f64,
+    /// As written, for the page.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    Cores,
+    LogicalCores,
+    /// Major × 1000 + minor, so 3.12 compares above 3.9.
+    Python,
+}
+
+/// The machine a condition is checked on.
+#[derive(Debug, Clone, Copy)]
+pub struct Machine {
+    pub cores: usize,
+    pub logical_cores: usize,
+    /// (major, minor)
+    pub python: (u32, u32),
+}
+
+impl Condition {
+    pub fn holds(&self, m: &Machine) -> bool {
+        let have = match self.quantity {
+            Quantity::Cores => m.cores as f64,
+            Quantity::LogicalCores => m.logical_cores as f64,
+            Quantity::Python => (m.python.0 * 1000 + m.python.1) as f64,
+        };
+        self.op.holds(have, self.value)
+    }
+}
+
+/// A problem in a claim block: the line (0-based, within the block) and
+/// what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimError {
+    pub line: usize,
+    pub message: String,
+}
+
+pub fn parse(text: &str) -> Result<Claim, ClaimError> {
+    let mut says = None;
+    let mut comparison = None;
+    let mut when = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        let err = |message: String| ClaimError { line: n, message };
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("says:") {
+            says = Some(rest.trim().to_owned());
+        } else if let Some(rest) = line.strip_prefix("when ") {
+            for part in rest.split(" and ") {
+                when.push(condition(part.trim()).map_err(err)?);
+            }
+        } else if comparison.is_none() {
+            comparison = Some(parse_comparison(line).map_err(err)?);
+        } else {
+            return Err(err(
+                "a claim has one comparison; write another claim block for another".into(),
+            ));
+        }
+    }
+    let Some((left, op, right)) = comparison else {
+        return Err(ClaimError {
+            line: 0,
+            message: "the claim has no comparison, such as `cpu-procs speedup >= 1.5`".into(),
+        });
+    };
+    Ok(Claim {
+        says,
+        left,
+        op,
+        right,
+        when,
+    })
+}
+
+fn parse_comparison(line: &str) -> Result<(Side, Op, Side), String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let ops: Vec<usize> = (0..words.len())
+        .filter(|&i| Op::parse(words[i]).is_some())
+        .collect();
+    let [at] = ops[..] else {
+        return Err(format!(
+            "`{line}` needs exactly one of >=, >, <=, < between two figures, with spaces around it"
+        ));
+    };
+    let op = Op::parse(words[at]).expect("found above");
+    Ok((side(&words[..at])?, op, side(&words[at + 1..])?))
+}
+
+fn side(words: &[&str]) -> Result<Side, String> {
+    let number = |w: &str| w.trim_end_matches(['x', '×']).parse::<f64>().ok();
+    match words {
+        [] => Err("one side of the comparison is empty".into()),
+        [w] if number(w).is_some() => Ok(Side::Number(number(w).expect("checked"))),
+        [f, op, rest @ ..] if matches!(*op, "*" | "x" | "×") && number(f).is_some() => {
+            figure(number(f).expect("checked"), rest)
+        }
+        _ => figure(1.0, words),
+    }
+}
+
+fn figure(factor: f64, words: &[&str]) -> Result<Side, String> {
+    if words.is_empty() || words.len() > 3 {
+        return Err(format!(
+            "`{}` is not a figure: write `ID [FIGURE [STAT]]`, e.g. `cpu-procs speedup` or `io-bench wall median`",
+            words.join(" ")
+        ));
+    }
+    Ok(Side::Figure {
+        factor,
+        args: words.iter().map(|w| (*w).to_owned()).collect(),
+    })
+}
+
+fn condition(text: &str) -> Result<Condition, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [q, op, v] = words[..] else {
+        return Err(format!(
+            "`when {text}`: write `when cores >= 2` or `when python >= 3.12`"
+        ));
+    };
+    let quantity = match q {
+        "cores" => Quantity::Cores,
+        "logical_cores" => Quantity::LogicalCores,
+        "python" => Quantity::Python,
+        other => {
+            return Err(format!(
+                "`{other}` is not something a claim can depend on: use cores, logical_cores or python"
+            ));
+        }
+    };
+    let op = Op::parse(op).ok_or_else(|| format!("`{op}` is not one of >=, >, <=, <"))?;
+    let value = if quantity == Quantity::Python {
+        let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
+        match (major.parse::<u32>(), minor.parse::<u32>()) {
+            (Ok(a), Ok(b)) => (a * 1000 + b) as f64,
+            _ => return Err(format!("`{v}` is not a Python version such as 3.12")),
+        }
+    } else {
+        v.parse::<f64>()
+            .map_err(|_| format!("`{v}` is not a number"))?
+    };
+    Ok(Condition {
+        quantity,
+        op,
+        value,
+        text: text.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_claim_parses() {
+        let c = parse(
+            "says: Processes beat threads\ncpu-procs speedup >= 1.5 * cpu-threads speedup\nwhen cores >= 2 and python >= 3.11\n",
+        )
+        .unwrap();
+        assert_eq!(c.says.as_deref(), Some("Processes beat threads"));
+        assert_eq!(
+            c.left,
+            Side::Figure {
+                factor: 1.0,
+                args: vec!["cpu-procs".into(), "speedup".into()]
+            }
+        );
+        assert_eq!(c.op, Op::Ge);
+        assert_eq!(
+            c.right,
+            Side::Figure {
+                factor: 1.5,
+                args: vec!["cpu-threads".into(), "speedup".into()]
+            }
+        );
+        let m = Machine {
+            cores: 2,
+            logical_cores: 2,
+            python: (3, 11),
+        };
+        assert!(c.when.iter().all(|w| w.holds(&m)));
+        let old = Machine {
+            python: (3, 9),
+            ..m
+        };
+        assert!(!c.when[1].holds(&old));
+        let newer = Machine {
+            python: (3, 12),
+            ..m
+        };
+        assert!(c.when[1].holds(&newer), "3.12 is above 3.11, not below");
+        assert_eq!(parse("io wall < 2").unwrap().right, Side::Number(2.0));
+        assert_eq!(parse("io speedup > 1.2x").unwrap().right, Side::Number(1.2));
+    }
+
+    #[test]
+    fn mistakes_name_their_line() {
+        assert_eq!(parse("says: only words").unwrap_err().line, 0);
+        let two = parse("a wall < 1\nb wall < 1").unwrap_err();
+        assert_eq!(two.line, 1);
+        assert!(
+            parse("a wall = b wall")
+                .unwrap_err()
+                .message
+                .contains("exactly one of")
+        );
+        let when = parse("a wall < 1\nwhen memory > 3").unwrap_err();
+        assert_eq!(when.line, 1);
+        assert!(when.message.contains("cores, logical_cores or python"));
+        assert!(
+            parse("a b c d < 1")
+                .unwrap_err()
+                .message
+                .contains("is not a figure")
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! A checked claim → the box that replaces its ```` ```claim ```` block:
+//! the verdict, the claim in words, the comparison with this build's
+//! numbers, and where it applies.
+
+use crate::render::escape_html;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Holds,
+    Fails,
+    /// Its `when` does not hold on this machine.
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimView {
+    pub id: Option<String>,
+    pub says: Option<String>,
+    /// `cpu-procs speedup = 1.83× ≥ 1.5 × cpu-threads speedup = 1.5 × 0.92×`
+    pub comparison: String,
+    pub when: Vec<String>,
+    /// The conditions this machine does not meet.
+    pub unmet: Vec<String>,
+    /// `2 usable cores, Python 3.11.7`
+    pub machine: String,
+    pub verdict: Verdict,
+}
+
+pub fn claim_html(c: &ClaimView) -> String {
+    let (class, status) = match c.verdict {
+        Verdict::Holds => ("verified", "✓ Verified in this build"),
+        Verdict::Fails => ("failed", "✗ Does not hold in this build"),
+        Verdict::Skipped => ("skipped", "– Not checked on this machine"),
+    };
+    let id = c.id.as_ref().map_or_else(String::new, |id| {
+        format!(" id=\"claim-{}\"", escape_html(id))
+    });
+    let mut out =
+        format!("<aside class=\"claim {class}\"{id}>\n<p class=\"claim-status\">{status}</p>\n");
+    if let Some(says) = &c.says {
+        out.push_str(&format!(
+            "<p class=\"claim-says\">{}</p>\n",
+            escape_html(says)
+        ));
+    }
+    out.push_str(&format!(
+        "<p class=\"claim-check\"><code>{}</code></p>\n",
+        escape_html(&c.comparison)
+    ));
+    if !c.when.is_empty() {
+        let unmet = if c.unmet.is_empty() {
+            String::new()
+        } else {
+            format!("; not met here: {}", c.unmet.join(", "))
+        };
+        out.push_str(&format!(
+            "<p class=\"claim-when\">Applies when {} (this machine: {}{})</p>\n",
+            escape_html(&c.when.join(" and ")),
+            escape_html(&c.machine),
+            escape_html(&unmet)
+        ));
+    }
+    out.push_str("</aside>\n");
+    out
+}
