@@ -7,13 +7,7 @@ mod support;
 use support::{BookTest, main_of};
 
 fn book(chapter: &str) -> BookTest {
-    let b = BookTest::empty();
-    b.write(
-        "content/SUMMARY.md",
-        "# Summary\n\n- [Chapter](chapter.md)\n",
-    )
-    .write("content/chapter.md", chapter);
-    b
+    BookTest::one_chapter(chapter)
 }
 
 #[test]

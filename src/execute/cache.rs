@@ -212,31 +212,16 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::execute::record::{Chunk, Outcome, Stream};
-    use std::time::Duration;
+    use crate::execute::record::{Chunk, Stream};
 
     fn record() -> RunRecord {
         RunRecord {
-            outcome: Outcome::Exited(0),
             output: vec![Chunk {
                 stream: Stream::Stdout,
                 text: "1\n".into(),
             }],
-            truncated: false,
-            wall: Duration::from_millis(12),
-            user: Duration::from_millis(10),
-            sys: Duration::from_millis(1),
-            peak_memory_bytes: Some(1 << 20),
-            memory_limit_hit: false,
-            processes_limit_hit: false,
-            leftover_processes: 0,
             protections: vec!["Landlock".into()],
-            missing: vec![],
-            started_unix: 1_764_612_000,
-            from_cache: false,
-            metrics: Default::default(),
-            metrics_error: None,
-            samples: vec![],
+            ..crate::execute::record::test_record()
         }
     }
 

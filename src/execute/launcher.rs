@@ -321,9 +321,15 @@ fn build_root(spec: &LaunchSpec, privileged: bool) -> Result<(), Step> {
     pivot_root(".", ".").map_err(step("pivot into the new root"))?;
     umount2(".", MntFlags::MNT_DETACH).map_err(step("detach the staging root"))?;
     chdir("/").map_err(step("enter the new root"))?;
+    read_only(Path::new("/"))
+}
+
+/// Makes the mount at `path` read-only (and without setuid or devices).
+fn read_only(path: &Path) -> Result<(), Step> {
+    let none: Option<&str> = None;
     mount(
         none,
-        "/",
+        path,
         none,
         MsFlags::MS_BIND
             | MsFlags::MS_REMOUNT
@@ -332,8 +338,7 @@ fn build_root(spec: &LaunchSpec, privileged: bool) -> Result<(), Step> {
             | MsFlags::MS_NODEV,
         none,
     )
-    .map_err(step("make the new root read-only"))?;
-    Ok(())
+    .map_err(step(format!("make {} read-only", path.display())))
 }
 
 /// Mounts `from` at `to` (creating the mount point), read-only when asked.
@@ -357,18 +362,7 @@ fn bind(from: &Path, to: &Path, read_only: bool) -> Result<(), Step> {
     let what = || format!("mount {}", to.display());
     mount(Some(from), to, none, MsFlags::MS_BIND, none).map_err(step(what()))?;
     if read_only {
-        mount(
-            none,
-            to,
-            none,
-            MsFlags::MS_BIND
-                | MsFlags::MS_REMOUNT
-                | MsFlags::MS_RDONLY
-                | MsFlags::MS_NOSUID
-                | MsFlags::MS_NODEV,
-            none,
-        )
-        .map_err(step(format!("make {} read-only", to.display())))?;
+        self::read_only(to)?;
     }
     Ok(())
 }

@@ -99,12 +99,16 @@ impl Sample {
     }
 
     pub fn cpu_utilisation(&self) -> f64 {
-        let wall = self.wall.as_secs_f64();
-        if wall > 0.0 {
-            (self.user + self.sys).as_secs_f64() / wall
-        } else {
-            0.0
-        }
+        utilisation(self.wall, self.user + self.sys)
+    }
+}
+
+fn utilisation(wall: Duration, cpu: Duration) -> f64 {
+    let wall = wall.as_secs_f64();
+    if wall > 0.0 {
+        cpu.as_secs_f64() / wall
+    } else {
+        0.0
     }
 }
 
@@ -158,12 +162,7 @@ impl RunRecord {
 
     /// (user + system) / wall: 1.0 is one core busy the whole time.
     pub fn cpu_utilisation(&self) -> f64 {
-        let wall = self.wall.as_secs_f64();
-        if wall > 0.0 {
-            (self.user + self.sys).as_secs_f64() / wall
-        } else {
-            0.0
-        }
+        utilisation(self.wall, self.user + self.sys)
     }
 
     /// The last `lines` lines of stderr, for error messages.
@@ -189,5 +188,30 @@ impl RunRecord {
             ),
             Outcome::OutputLimit => "was stopped for printing more than the output limit".into(),
         }
+    }
+}
+
+/// A plain successful record for unit tests elsewhere, to change with
+/// struct-update syntax.
+#[cfg(test)]
+pub(crate) fn test_record() -> RunRecord {
+    RunRecord {
+        outcome: Outcome::Exited(0),
+        output: vec![],
+        truncated: false,
+        wall: Duration::from_millis(12),
+        user: Duration::from_millis(10),
+        sys: Duration::from_millis(1),
+        peak_memory_bytes: Some(1 << 20),
+        memory_limit_hit: false,
+        processes_limit_hit: false,
+        leftover_processes: 0,
+        protections: vec![],
+        missing: vec![],
+        started_unix: 1_764_612_000,
+        from_cache: false,
+        metrics: BTreeMap::new(),
+        metrics_error: None,
+        samples: vec![],
     }
 }

@@ -73,14 +73,7 @@ mod tests {
     use std::time::Duration;
 
     pub(crate) fn record(walls_ms: &[u64]) -> RunRecord {
-        let mut r: RunRecord = serde_json::from_value(serde_json::json!({
-            "outcome": {"kind": "exited", "value": 0},
-            "output": [], "truncated": false,
-            "wall": {"secs": 0, "nanos": 0}, "user": {"secs": 0, "nanos": 0}, "sys": {"secs": 0, "nanos": 0},
-            "peak_memory_bytes": null, "memory_limit_hit": false, "processes_limit_hit": false,
-            "leftover_processes": 0, "protections": [], "missing": []
-        }))
-        .unwrap();
+        let mut r = crate::execute::record::test_record();
         assert_eq!(r.outcome, Outcome::Exited(0));
         r.samples = walls_ms
             .iter()

@@ -210,21 +210,11 @@ mod tests {
                     text: "Traceback\n".into(),
                 },
             ],
-            truncated: false,
             wall: Duration::from_millis(840),
             user: Duration::from_millis(1500),
             sys: Duration::from_millis(155),
             peak_memory_bytes: Some(38 << 20),
-            memory_limit_hit: false,
-            processes_limit_hit: false,
-            leftover_processes: 0,
-            protections: vec![],
-            missing: vec![],
-            started_unix: 1_764_612_000,
-            from_cache: false,
-            metrics: Default::default(),
-            metrics_error: None,
-            samples: vec![],
+            ..crate::execute::record::test_record()
         }
     }
 
@@ -329,23 +319,11 @@ mod bench_tests {
 
     fn tests_record() -> RunRecord {
         RunRecord {
-            outcome: Outcome::Exited(0),
-            output: vec![],
-            truncated: false,
             wall: Duration::from_millis(150),
             user: Duration::from_millis(150),
             sys: Duration::ZERO,
             peak_memory_bytes: Some(8 << 20),
-            memory_limit_hit: false,
-            processes_limit_hit: false,
-            leftover_processes: 0,
-            protections: vec![],
-            missing: vec![],
-            started_unix: 0,
-            from_cache: false,
-            metrics: Default::default(),
-            metrics_error: None,
-            samples: vec![],
+            ..crate::execute::record::test_record()
         }
     }
 }

@@ -23,6 +23,17 @@ impl BookTest {
         BookTest { dir }
     }
 
+    /// A book of one chapter, `content/chapter.md`, holding `text`.
+    pub fn one_chapter(text: &str) -> BookTest {
+        let b = BookTest::empty();
+        b.write(
+            "content/SUMMARY.md",
+            "# Summary\n\n- [Chapter](chapter.md)\n",
+        )
+        .write("content/chapter.md", text);
+        b
+    }
+
     /// An empty book folder, for tests that write their own files.
     pub fn empty() -> BookTest {
         BookTest {
