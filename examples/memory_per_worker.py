@@ -139,6 +139,15 @@ def child_main(variant, waits, processes):
     print(json.dumps({"bench": "memory", "variant": variant, "workers": waits, **row}))
 
 
+def report(figures):
+    """Hands figures to proofbook when it runs this script (it sets
+    PROOFBOOK_METRICS); does nothing when you run it yourself."""
+    path = os.environ.get("PROOFBOOK_METRICS")
+    if path:
+        with open(path, "a") as f:
+            print(json.dumps(figures), file=f)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--waits", type=int, default=1000,
@@ -172,6 +181,8 @@ def main():
     for r in rows:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
                           for k, v in r.items()}))
+    report({f"{r['variant'].replace('-', '_')}_rss_kib_per_worker": r["rss_kib_per_worker"]
+            for r in rows})
 
 
 if __name__ == "__main__":
