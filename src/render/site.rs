@@ -152,6 +152,35 @@ impl<'a> SiteRenderer<'a> {
         Some(template.replace("{path}", &path.to_string_lossy().replace('\\', "/")))
     }
 
+    /// The context of a page that is not a chapter: no contents, numbers
+    /// or neighbours.
+    fn lone_page<'p>(
+        &'p self,
+        title: &'p str,
+        html_title: String,
+        content: &'p str,
+        path: &'p str,
+        sidebar: String,
+        path_to_root: String,
+    ) -> PageCtx<'p> {
+        PageCtx {
+            site: &self.view,
+            page: PageView {
+                title,
+                html_title,
+                content,
+                toc: Vec::new(),
+                number: String::new(),
+                path,
+                edit_url: None,
+            },
+            sidebar,
+            path_to_root,
+            prev: None,
+            next: None,
+        }
+    }
+
     /// `results.html`: every measurement of the book in one table.
     pub fn results_page(
         &self,
@@ -159,25 +188,18 @@ impl<'a> SiteRenderer<'a> {
     ) -> Result<SiteFile, Diagnostic> {
         let content = crate::render::results::results_html(results);
         let name = "Measurements";
-        let ctx = PageCtx {
-            site: &self.view,
-            page: PageView {
-                title: name,
-                html_title: match self.config.book.title.as_deref() {
-                    Some(book) if !book.is_empty() => format!("{name} - {book}"),
-                    _ => name.to_owned(),
-                },
-                content: &content,
-                toc: Vec::new(),
-                number: String::new(),
-                path: "results.html",
-                edit_url: None,
-            },
-            sidebar: SLOT.to_owned(),
-            path_to_root: String::new(),
-            prev: None,
-            next: None,
+        let html_title = match self.config.book.title.as_deref() {
+            Some(book) if !book.is_empty() => format!("{name} - {book}"),
+            _ => name.to_owned(),
         };
+        let ctx = self.lone_page(
+            name,
+            html_title,
+            &content,
+            "results.html",
+            SLOT.to_owned(),
+            String::new(),
+        );
         let page = render::page::render(
             self.theme,
             "page.html",
@@ -307,22 +329,14 @@ impl<'a> SiteRenderer<'a> {
             .first()
             .map_or("Page not found", |h| h.text.as_str())
             .to_owned();
-        let ctx = PageCtx {
-            site: &self.view,
-            page: PageView {
-                title: &name,
-                html_title: self.html_title("Page not found", &doc),
-                content: &content,
-                toc: Vec::new(),
-                number: String::new(),
-                path: "404.html",
-                edit_url: None,
-            },
-            sidebar: self.sidebar.for_page(&site_url, "404.html"),
-            path_to_root: site_url.clone(),
-            prev: None,
-            next: None,
-        };
+        let ctx = self.lone_page(
+            &name,
+            self.html_title("Page not found", &doc),
+            &content,
+            "404.html",
+            self.sidebar.for_page(&site_url, "404.html"),
+            site_url.clone(),
+        );
         let html = render::page::render(
             self.theme,
             "404.html",
