@@ -48,9 +48,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         live_reload_script: None,
         launcher: Some(std::env::current_exe()?),
         jobs: args.jobs,
-        progress: Some(proofbook::pipeline::Progress(std::sync::Arc::new(
-            |line: &str| eprintln!("  {line}"),
-        ))),
+        progress: Some(super::progress::display()),
         rerun: if args.rerun.is_empty() {
             Rerun::None
         } else if args.rerun.iter().any(String::is_empty) {

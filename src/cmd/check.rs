@@ -47,6 +47,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         jobs: args.jobs,
         rerun: if args.cached { Rerun::None } else { Rerun::All },
         filter: args.filter,
+        progress: Some(super::progress::display()),
         ..BuildOptions::default()
     };
     let result = proofbook::pipeline::check::check(&config, &options);

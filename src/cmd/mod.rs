@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod clean;
 mod doctor;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -8,18 +8,17 @@
 //! example says stops that example's repeats; its record is that run.
 
 use crate::execute::record::Sample;
-use crate::execute::{Job, Program, RunResult, Sandbox, as_expected};
+use crate::execute::{Job, Program, RunResult, Sandbox, Watch, as_expected};
 use crate::markdown::example::Bench;
 
 /// Runs the benchmark `jobs` one at a time, groups interleaved; results
-/// come back in the jobs' order. `done` hears each job when it finished.
-pub fn run_benchmarks(
-    sandbox: &Sandbox,
-    jobs: &[Job<'_>],
-    done: &(dyn Fn(&Job<'_>, &RunResult) + Sync),
-) -> Vec<RunResult> {
+/// come back in the jobs' order. `watch` hears each job start and finish.
+pub fn run_benchmarks(sandbox: &Sandbox, jobs: &[Job<'_>], watch: &Watch<'_>) -> Vec<RunResult> {
     let mut results: Vec<Option<RunResult>> = vec![None; jobs.len()];
     for unit in units(jobs) {
+        for &i in &unit {
+            (watch.started)(&jobs[i]);
+        }
         // A group runs its largest warm-up and repeat for every member, so
         // rounds line up.
         let bench = Bench {
@@ -70,7 +69,7 @@ pub fn run_benchmarks(
                 }
                 r
             });
-            done(&jobs[i], &result);
+            (watch.done)(&jobs[i], &result);
             results[i] = Some(result);
         }
     }

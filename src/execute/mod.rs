@@ -105,14 +105,21 @@ pub fn program_text(block: &CodeBlock) -> String {
     out
 }
 
-/// Runs `jobs` on `threads` threads; `done` hears each result as it comes
-/// (from any thread). Results come back in the jobs' order, whatever order
-/// they finished in.
+/// Who hears about runs as they happen (from any thread): a progress
+/// display.
+pub struct Watch<'a> {
+    pub started: &'a (dyn Fn(&Job<'_>) + Sync),
+    pub done: &'a (dyn Fn(&Job<'_>, &RunResult) + Sync),
+}
+
+/// Runs `jobs` on `threads` threads; `watch` hears each start and result
+/// as it comes. Results come back in the jobs' order, whatever order they
+/// finished in.
 pub fn run_all(
     sandbox: &Sandbox,
     jobs: &[Job<'_>],
     threads: usize,
-    done: &(dyn Fn(&Job<'_>, &RunResult) + Sync),
+    watch: &Watch<'_>,
 ) -> Vec<RunResult> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
@@ -122,13 +129,14 @@ pub fn run_all(
         jobs.par_iter()
             .with_max_len(1)
             .map(|job| {
+                (watch.started)(job);
                 let result = sandbox
                     .run(&Program {
                         code: &job.program,
                         timeout: job.timeout,
                     })
                     .map_err(|e| e.to_string());
-                done(job, &result);
+                (watch.done)(job, &result);
                 result
             })
             .collect()

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::{BuildOptions, ExampleCounts, Progress, Rerun};
+use super::{BuildOptions, ExampleCounts, Progress, ProgressEvent, Rerun};
 use crate::config::Config;
 use crate::diag::{Diagnostic, Span};
 use crate::execute::cache::{Lookup, ResultCache, cache_key};
@@ -378,7 +378,7 @@ fn answer_jobs(
         ));
         return none;
     };
-    let mut say = |line: &str| Progress::say(options, line);
+    let mut say = |line: &str| Progress::tell(options, ProgressEvent::Note(line));
     let python = match execute::python::provision(
         &run.interpreter,
         run.requirements.as_deref(),
@@ -537,12 +537,17 @@ fn answer_jobs(
     let plain: Vec<Job<'_>> = plain_idx.iter().map(copy).collect();
     let benches: Vec<Job<'_>> = bench_idx.iter().map(copy).collect();
     let threads = options.jobs.unwrap_or_else(execute::usable_cores);
-    let done = |job: &Job<'_>, result: &RunResult| {
-        let place = job
-            .block
+    let place = |job: &Job<'_>| {
+        job.block
             .span
             .as_ref()
-            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line));
+            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line))
+    };
+    let started = |job: &Job<'_>| {
+        Progress::tell(options, ProgressEvent::Started { place: &place(job) });
+    };
+    let done = |job: &Job<'_>, result: &RunResult| {
+        let place = place(job);
         let line = match result {
             Ok(r) => format!(
                 "ran {place} in {}: {}",
@@ -551,11 +556,28 @@ fn answer_jobs(
             ),
             Err(e) => format!("could not run {place}: {e}"),
         };
-        Progress::say(options, &line);
+        Progress::tell(
+            options,
+            ProgressEvent::Finished {
+                place: &place,
+                line: &line,
+            },
+        );
     };
+    let watch = execute::Watch {
+        started: &started,
+        done: &done,
+    };
+    Progress::tell(
+        options,
+        ProgressEvent::Plan {
+            run: to_run.len(),
+            cached: counts.cached,
+        },
+    );
     // Examples in parallel first; then benchmarks, alone.
-    let mut fresh = execute::run_all(&sandbox, &plain, threads, &done);
-    fresh.extend(execute::bench::run_benchmarks(&sandbox, &benches, &done));
+    let mut fresh = execute::run_all(&sandbox, &plain, threads, &watch);
+    fresh.extend(execute::bench::run_benchmarks(&sandbox, &benches, &watch));
     let fingerprint = Fingerprint::detect(sandbox.python());
     let machine = fingerprint.summary();
     for (&i, result) in plain_idx.iter().chain(&bench_idx).zip(fresh) {

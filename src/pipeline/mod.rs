@@ -62,9 +62,22 @@ pub struct ExampleCounts {
     pub cached: usize,
 }
 
-/// A listener for progress lines, called from any thread.
+/// What a build reports while it works, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub enum ProgressEvent<'a> {
+    /// A slow step that is not an example (setting up Python).
+    Note(&'a str),
+    /// How many examples will run now, and how many came from the cache.
+    Plan { run: usize, cached: usize },
+    /// An example started; `place` is its `file:line`.
+    Started { place: &'a str },
+    /// It finished; `line` says how.
+    Finished { place: &'a str, line: &'a str },
+}
+
+/// A listener for progress events, called from any thread.
 #[derive(Clone)]
-pub struct Progress(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
+pub struct Progress(pub std::sync::Arc<dyn Fn(&ProgressEvent<'_>) + Send + Sync>);
 
 impl std::fmt::Debug for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,9 +86,9 @@ impl std::fmt::Debug for Progress {
 }
 
 impl Progress {
-    pub(crate) fn say(options: &BuildOptions, line: &str) {
+    pub(crate) fn tell(options: &BuildOptions, event: ProgressEvent<'_>) {
         if let Some(p) = &options.progress {
-            (p.0)(line);
+            (p.0)(&event);
         }
     }
 }

@@ -1,0 +1,107 @@
+//! The progress display of `build` and `check`: on a terminal, a live bar
+//! with the examples running now and for how long; elsewhere (CI, a pipe),
+//! one plain line per finished example.
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use proofbook::pipeline::{Progress, ProgressEvent};
+
+/// The display that suits where stderr goes.
+pub fn display() -> Progress {
+    if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
+        live()
+    } else {
+        Progress(Arc::new(plain))
+    }
+}
+
+fn plain(event: &ProgressEvent<'_>) {
+    match event {
+        ProgressEvent::Note(line) | ProgressEvent::Finished { line, .. } => eprintln!("  {line}"),
+        ProgressEvent::Plan { .. } | ProgressEvent::Started { .. } => {}
+    }
+}
+
+#[derive(Default)]
+struct Live {
+    bar: Option<ProgressBar>,
+    running: Vec<(String, Instant)>,
+}
+
+fn live() -> Progress {
+    let state = Arc::new(Mutex::new(Live::default()));
+    let shared = state.clone();
+    Progress(Arc::new(move |event: &ProgressEvent<'_>| {
+        let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+        match *event {
+            ProgressEvent::Note(line) => match &s.bar {
+                Some(bar) => bar.println(format!("  {line}")),
+                None => eprintln!("  {line}"),
+            },
+            ProgressEvent::Plan { run, cached } => {
+                if run == 0 {
+                    return;
+                }
+                let bar = ProgressBar::new(run as u64);
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "  {elapsed:>4} [{bar:24}] {pos}/{len} examples (ETA {eta}) {msg}",
+                    )
+                    .expect("the template is valid")
+                    .progress_chars("=> "),
+                );
+                if cached > 0 {
+                    bar.println(format!("  {cached} examples from the cache"));
+                }
+                s.bar = Some(bar.clone());
+                // The running examples' times, refreshed while they run.
+                let state = state.clone();
+                std::thread::spawn(move || {
+                    while !bar.is_finished() {
+                        let message = {
+                            let s = state.lock().unwrap_or_else(|e| e.into_inner());
+                            running_message(&s.running)
+                        };
+                        bar.set_message(message);
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                });
+            }
+            ProgressEvent::Started { place } => s.running.push((place.to_owned(), Instant::now())),
+            ProgressEvent::Finished { place, line } => {
+                if let Some(i) = s.running.iter().position(|(p, _)| p == place) {
+                    s.running.remove(i);
+                }
+                if let Some(bar) = &s.bar {
+                    // Successes only move the bar; anything else is kept.
+                    if !line.ends_with("exited successfully") {
+                        bar.println(format!("  {line}"));
+                    }
+                    bar.inc(1);
+                    if bar.position() >= bar.length().unwrap_or(0) {
+                        bar.finish_and_clear();
+                    }
+                }
+            }
+        }
+    }))
+}
+
+fn running_message(running: &[(String, Instant)]) -> String {
+    let shown: Vec<String> = running
+        .iter()
+        .take(2)
+        .map(|(place, since)| {
+            let short = place.rsplit('/').next().unwrap_or(place);
+            format!("{short} {:.1} s", since.elapsed().as_secs_f64())
+        })
+        .collect();
+    match running.len() {
+        0 => String::new(),
+        n if n > 2 => format!("running {} and {} more", shown.join(", "), n - 2),
+        _ => format!("running {}", shown.join(", ")),
+    }
+}
