@@ -191,3 +191,77 @@ fn a_claim_that_does_not_parse_or_names_an_unknown_figure_fails() {
     );
     assert!(out.contains("example `one` has no figure `bogus`"), "{out}");
 }
+
+#[test]
+fn the_junit_report_never_replaces_what_is_not_a_plain_file() {
+    let b = book("# One\n\n```python\nprint(1)\n```\n");
+    std::fs::write(b.root().join("real.xml"), "old").unwrap();
+    std::os::unix::fs::symlink("real.xml", b.root().join("link.xml")).unwrap();
+    b.run(&["check", "--junit", "link.xml"]);
+    let link = std::fs::symlink_metadata(b.root().join("link.xml")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    assert!(
+        b.read("real.xml").contains("<testsuites"),
+        "and its target gets the report"
+    );
+
+    let folder = b.run(&["check", "--junit", "content"]);
+    assert_eq!(folder.code(), 1);
+    assert!(
+        folder.stderr().contains("--junit content: it is a folder"),
+        "{}",
+        folder.stderr()
+    );
+    let missing = b.run(&["check", "--junit", "nowhere/report.xml"]);
+    assert_eq!(missing.code(), 1);
+    assert!(
+        missing
+            .stderr()
+            .contains("its folder nowhere does not exist"),
+        "{}",
+        missing.stderr()
+    );
+}
+
+#[test]
+fn a_filter_that_selects_nothing_fails() {
+    let b = book("# One\n\n```python id=one\nprint(1)\n```\n");
+    let run = b.run(&["check", "--filter", "typo"]);
+    let out = stdout(&run);
+    assert_eq!(run.code(), 1, "{out}");
+    assert!(out.contains("`--filter typo` selects no example"), "{out}");
+}
+
+#[test]
+fn a_claim_over_a_failed_example_fails_and_numbers_take_units() {
+    let b = book(
+        "# Claims\n\n```python id=broken\nraise SystemExit(3)\n```\n\n```claim id=on-broken\nbroken wall < 10\n```\n\n\
+```python id=quick\nprint(1)\n```\n\n```claim id=units\nquick wall < 30s\n```\n\n```claim id=percent\nquick cpu_util < 1000%\n```\n",
+    );
+    let run = b.run(&["check"]);
+    let out = stdout(&run);
+    assert!(out.contains("FAILED   example broken"), "{out}");
+    assert!(
+        !out.contains("ok       claim on-broken"),
+        "a failed example proves nothing: {out}"
+    );
+    assert!(
+        out.contains("did not end as it should, so its figures prove nothing"),
+        "{out}"
+    );
+    assert!(out.contains("ok       claim units"), "{out}");
+    assert!(out.contains("ok       claim percent"), "{out}");
+}
+
+#[test]
+fn an_output_block_that_nothing_checks_is_a_warning() {
+    let b = book("# Stray\n\nSome prose.\n\n```output\nnobody checks me\n```\n");
+    let run = b.build();
+    run.success();
+    assert!(
+        run.stderr()
+            .contains("this output block follows no example that runs"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -463,9 +463,8 @@ fn only_the_standard_streams_are_inherited() {
     let out = ok(
         "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd')))\nprint(repr(open(0).read()))\n",
     );
-    // 3 is the descriptor listdir itself holds open; 4 is the metrics
-    // channel, named by PROOFBOOK_METRICS.
-    assert_eq!(out, "[0, 1, 2, 3, 4]\n''\n");
+    // 3 is the descriptor listdir itself holds open.
+    assert_eq!(out, "[0, 1, 2, 3]\n''\n");
 }
 
 // ---------- legitimate programs ----------
@@ -504,6 +503,51 @@ with open(os.environ["PROOFBOOK_METRICS"], "a") as f:
         r.metrics.get("p99_ms"),
         Some(&11.5),
         "the last value counts"
+    );
+
+    // Any process can report, however it was started.
+    let workers = run(r#"
+import json, multiprocessing as mp, os, subprocess, sys
+def report(i):
+    with open(os.environ["PROOFBOOK_METRICS"], "a") as f:
+        print(json.dumps({f"worker_{i}": i}), file=f)
+if __name__ == "__main__":
+    for method in ["spawn", "forkserver"]:
+        with mp.get_context(method).Pool(2) as pool:
+            pool.map(report, [1, 2] if method == "spawn" else [3])
+    subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, '.'); from snippet import report; report(4)"], check=True)
+"#);
+    assert_eq!(workers.outcome, Outcome::Exited(0), "{}", workers.stderr());
+    let names: Vec<&String> = workers.metrics.keys().collect();
+    assert_eq!(
+        names,
+        ["worker_1", "worker_2", "worker_3", "worker_4"],
+        "{:?}",
+        workers.metrics_error
+    );
+
+    let flood = run(
+        "import os\nwith open(os.environ['PROOFBOOK_METRICS'], 'a') as f:\n    f.write('{\"y\": 1}\\n' * 200_000)\n",
+    );
+    assert!(
+        flood
+            .metrics_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("more than 1024 KiB"),
+        "{:?}",
+        flood.metrics_error
+    );
+    let clash =
+        run("import os\nopen(os.environ['PROOFBOOK_METRICS'], 'a').write('{\"wall\": 1}\\n')\n");
+    assert!(
+        clash
+            .metrics_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("proofbook measures itself"),
+        "{:?}",
+        clash.metrics_error
     );
 
     let bad = run(

@@ -42,6 +42,18 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(report::failed(&[e.to_diagnostic()])),
     };
     report::print_all(&warnings);
+    // A report that cannot be written is found out before the examples run.
+    if let Some(path) = &args.junit
+        && let Err(why) = junit_target(path)
+    {
+        return Ok(report::failed(&[proofbook::diag::Diagnostic::error(
+            format!("--junit {}: {why}", path.display()),
+            None,
+        )
+        .with_help(
+            "name a file in an existing folder, such as target/check.xml",
+        )]));
+    }
     let options = BuildOptions {
         launcher: Some(std::env::current_exe()?),
         jobs: args.jobs,
@@ -93,8 +105,15 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             println!("::error{at}::{}: {message}", item.name);
         }
     }
-    if let Some(path) = &args.junit {
-        write_junit(path, &result, root)?;
+    let mut junit_failed = false;
+    if let Some(path) = &args.junit
+        && let Err(e) = write_junit(path, &result, root)
+    {
+        eprintln!(
+            "error: cannot write the JUnit report {}: {e:#}",
+            path.display()
+        );
+        junit_failed = true;
     }
     let (passed, failed_n, skipped) = (
         result.count(Verdict::Ok),
@@ -106,11 +125,45 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         println!("{passed} passed, {failed_n} failed");
     }
-    Ok(if failed_n == 0 {
+    Ok(if failed_n == 0 && !junit_failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Where the JUnit report goes: a regular file (or a new one) is replaced
+/// whole through a temporary file beside it, after following a symbolic
+/// link; anything else that exists (`/dev/stdout`, a FIFO) is written
+/// into, never replaced.
+enum JunitTarget {
+    Replace(std::path::PathBuf),
+    WriteInto(std::path::PathBuf),
+}
+
+fn junit_target(path: &Path) -> Result<JunitTarget, String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err("it is a folder".into()),
+        // Through a symbolic link: the file it points at is replaced.
+        Ok(m) if m.is_file() => Ok(JunitTarget::Replace(
+            path.canonicalize().unwrap_or_else(|_| path.to_path_buf()),
+        )),
+        Ok(_) => Ok(JunitTarget::WriteInto(path.to_path_buf())),
+        Err(_) if std::fs::symlink_metadata(path).is_ok() => {
+            Err("it is a symbolic link to nothing".into())
+        }
+        Err(_) => {
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if parent.is_dir() {
+                Ok(JunitTarget::Replace(path.to_path_buf()))
+            } else {
+                Err(format!("its folder {} does not exist", parent.display()))
+            }
+        }
+    }
 }
 
 fn relative(path: &Path, root: &Path) -> String {
@@ -148,13 +201,20 @@ fn write_junit(path: &Path, result: &CheckReport, root: &Path) -> anyhow::Result
     let mut report = Report::new("proofbook");
     report.add_test_suite(suite);
     let xml = report.to_string()?;
-    // Written whole or not at all: a temp file beside it, then a rename.
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut file, xml.as_bytes())?;
-    file.persist(path).map_err(|e| e.error)?;
+    match junit_target(path).map_err(anyhow::Error::msg)? {
+        JunitTarget::WriteInto(target) => std::fs::write(target, xml)?,
+        JunitTarget::Replace(target) => {
+            // Written whole or not at all: a temp file beside it, renamed.
+            let dir = target
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut file = tempfile::NamedTempFile::new_in(dir)?;
+            std::io::Write::write_all(&mut file, xml.as_bytes())?;
+            file.as_file()
+                .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
+            file.persist(&target).map_err(|e| e.error)?;
+        }
+    }
     Ok(())
 }

@@ -42,7 +42,8 @@ use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Gid, Pid, Uid, chdir, execve, fork, pivot_root, sethostname};
 
 use crate::execute::spec::{
-    Finished, INNER_ID, LandlockState, LaunchSpec, METRICS_FD, PROGRAM_FILE, Report, WORK_DIR,
+    Finished, INNER_ID, LandlockState, LaunchSpec, METRICS_FD, METRICS_FILE, METRICS_LIMIT,
+    PROGRAM_FILE, Report, WORK_DIR,
 };
 
 /// A failed step: what was being done, and why it failed.
@@ -203,6 +204,7 @@ fn init(spec: &LaunchSpec, status: &mut Status, privileged: bool) -> i32 {
         leftover = living_processes();
         let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
     }
+    hand_over_metrics();
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).ok();
     let micros = |t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1_000_000 + t.tv_usec() as u64;
     let (code, signal) = ended.unwrap_or((None, None));
@@ -216,6 +218,21 @@ fn init(spec: &LaunchSpec, status: &mut Status, privileged: bool) -> i32 {
         leftover,
     }));
     0
+}
+
+/// Copies what the program's processes appended to `METRICS_FILE` (every
+/// one of them has ended) into the metrics pipe, one byte past the limit
+/// at most, so the parent can tell an overflow; then closes the pipe.
+fn hand_over_metrics() {
+    use std::io::Read;
+    // SAFETY: fd 4 is the metrics pipe the zygote placed there; this
+    // process owns it and nothing else refers to it.
+    let mut pipe = unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(METRICS_FD) };
+    if let Ok(file) = File::open(METRICS_FILE) {
+        let mut bytes = Vec::new();
+        let _ = file.take(METRICS_LIMIT as u64 + 1).read_to_end(&mut bytes);
+        let _ = pipe.write_all(&bytes);
+    }
 }
 
 /// Processes of the namespace other than init that have not exited.
@@ -490,11 +507,6 @@ fn start_program(
     };
     if rc != 0 {
         return Err(step("close inherited descriptors")(Errno::last()));
-    }
-    // The metrics pipe stays open for the program (`METRICS_ENV`).
-    // SAFETY: clearing a descriptor flag.
-    if unsafe { libc::fcntl(METRICS_FD, libc::F_SETFD, 0) } != 0 {
-        return Err(step("keep the metrics pipe open")(Errno::last()));
     }
     let cstr = |s: &str| CString::new(s).map_err(step("pass an argument"));
     let program = cstr(&spec.interpreter.to_string_lossy())?;

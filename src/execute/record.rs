@@ -112,8 +112,17 @@ fn utilisation(wall: Duration, cpu: Duration) -> f64 {
     }
 }
 
+/// Figure names proofbook measures itself (or computes for groups).
+const BUILT_IN: &[&str] = &["wall", "cpu", "cpu_util", "peak_memory", "speedup"];
+
 /// Reads the metrics channel: one JSON object of numbers per line.
 pub fn parse_metrics(bytes: &[u8]) -> Result<BTreeMap<String, f64>, String> {
+    if bytes.len() > super::spec::METRICS_LIMIT {
+        return Err(format!(
+            "it reported more than {} KiB of figures; report a few named figures, not every sample",
+            super::spec::METRICS_LIMIT >> 10
+        ));
+    }
     let mut out = BTreeMap::new();
     let text = String::from_utf8_lossy(bytes);
     for (n, line) in text.lines().enumerate() {
@@ -133,6 +142,20 @@ pub fn parse_metrics(bytes: &[u8]) -> Result<BTreeMap<String, f64>, String> {
             .as_object()
             .ok_or_else(|| bad("is not a JSON object".into()))?;
         for (name, v) in object {
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !valid {
+                return Err(bad(format!(
+                    "names a figure `{name}`: use letters, digits, `_`, `-` and `.`"
+                )));
+            }
+            if BUILT_IN.contains(&name.as_str()) {
+                return Err(bad(format!(
+                    "names a figure `{name}`, which proofbook measures itself; pick another name"
+                )));
+            }
             let x = v
                 .as_f64()
                 .filter(|x| x.is_finite())

@@ -225,7 +225,7 @@ impl Sandbox {
             ("PROOFBOOK".into(), "1".into()),
             (
                 crate::execute::spec::METRICS_ENV.into(),
-                format!("/dev/fd/{}", crate::execute::spec::METRICS_FD),
+                crate::execute::spec::METRICS_FILE.into(),
             ),
         ];
         if let Some(dir) = examples.and_then(|d| d.canonicalize().ok()) {
@@ -328,14 +328,7 @@ impl Sandbox {
         let (err_read, err_write) = pipe()?;
         let (status_read, status_write) = pipe()?;
         let (metrics_read, metrics_write) = pipe()?;
-        // A pipe belongs to its creator, mode 0600: the program (another
-        // uid) could use the inherited descriptor but not reopen it by its
-        // /dev/fd path, which is what `METRICS_ENV` names.
-        nix::sys::stat::fchmod(
-            &metrics_write,
-            nix::sys::stat::Mode::from_bits_truncate(0o622),
-        )
-        .map_err(|e| spawn_error(e.into()))?;
+
         let mut slot = self.take_slot()?;
         let started_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -352,10 +345,11 @@ impl Sandbox {
         }
         drop((out_write, err_write, status_write, metrics_write));
         let metrics_thread = std::thread::spawn(move || {
-            // At most 1 MiB of figures; the rest is drained and dropped.
+            // Init sends at most one byte past the limit.
             let mut kept = Vec::new();
             let mut pipe = std::fs::File::from(metrics_read);
-            let _ = (&mut pipe).take(1 << 20).read_to_end(&mut kept);
+            let limit = crate::execute::spec::METRICS_LIMIT as u64 + 1;
+            let _ = (&mut pipe).take(limit).read_to_end(&mut kept);
             let _ = std::io::copy(&mut pipe, &mut std::io::sink());
             kept
         });

@@ -12,11 +12,16 @@ use serde::{Deserialize, Serialize};
 
 /// The descriptor on which the launcher writes its reports.
 pub const STATUS_FD: i32 = 3;
-/// The descriptor the program reports its own figures on (the write end
-/// of the metrics pipe), named by `METRICS_ENV` as `/dev/fd/4`.
+/// The launcher's end of the metrics pipe: when the program and all its
+/// processes have ended, init copies `METRICS_FILE` into it.
 pub const METRICS_FD: i32 = 4;
-/// The environment variable that tells a program where to write metrics.
+/// The environment variable that names `METRICS_FILE` to the program.
 pub const METRICS_ENV: &str = "PROOFBOOK_METRICS";
+/// Where the program (and any process it starts, however it starts it)
+/// appends its figures: a file in its private working folder.
+pub const METRICS_FILE: &str = "/sandbox/.proofbook-metrics.jsonl";
+/// At most this much of it is read; more is an error.
+pub const METRICS_LIMIT: usize = 1 << 20;
 
 /// Where the example's program and working folder are inside the sandbox.
 pub const WORK_DIR: &str = "/sandbox";

@@ -83,8 +83,10 @@ pub struct ExpectedOutput {
 impl Document {
     /// Gives each example the ```` ```output ```` block that follows it
     /// (nothing but white space between them). The output block stays on
-    /// the page as written.
-    pub fn attach_expected_outputs(&mut self) {
+    /// the page as written. Returns the spans of output blocks that follow
+    /// no example that runs, which nothing would check.
+    pub fn attach_expected_outputs(&mut self) -> Vec<Option<Span>> {
+        let mut stray = Vec::new();
         let mut last_example: Option<usize> = None;
         let mut found = Vec::new();
         for (i, block) in self.blocks.iter().enumerate() {
@@ -92,16 +94,17 @@ impl Document {
                 Block::Html(h) if h.trim().is_empty() => {}
                 Block::Html(_) | Block::Measure(_) => last_example = None,
                 Block::Code(c) => {
-                    if c.info.lang.as_deref() == Some("output")
-                        && let Some(e) = last_example.take()
-                    {
-                        found.push((
-                            e,
-                            ExpectedOutput {
-                                text: c.code.clone(),
-                                span: c.span.clone(),
-                            },
-                        ));
+                    if c.info.lang.as_deref() == Some("output") {
+                        match last_example.take() {
+                            Some(e) => found.push((
+                                e,
+                                ExpectedOutput {
+                                    text: c.code.clone(),
+                                    span: c.span.clone(),
+                                },
+                            )),
+                            None => stray.push(c.span.clone()),
+                        }
                         continue;
                     }
                     last_example = c.example.as_ref().filter(|s| s.run).map(|_| i);
@@ -113,6 +116,7 @@ impl Document {
                 c.expected_output = Some(expected);
             }
         }
+        stray
     }
 
     /// The code blocks of the page, in order.

@@ -275,6 +275,14 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
             offset: at("warmup"),
         });
     }
+    if !spec.run && (repeat.is_some() || group.is_some()) {
+        let key = if repeat.is_some() { "repeat" } else { "group" };
+        return Err(OptionError {
+            message: format!("`norun` with `{key}`: a benchmark that does not run"),
+            help: "remove `norun`, or the benchmark options".into(),
+            offset: at(key),
+        });
+    }
     if let Some(repeat) = repeat {
         spec.bench = Some(Bench {
             repeat,

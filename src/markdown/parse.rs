@@ -249,7 +249,15 @@ fn render(
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     doc.blocks = split_at_markers(html, codes, fence);
-    doc.attach_expected_outputs();
+    for span in doc.attach_expected_outputs() {
+        diags.push(
+            Diagnostic::warning(
+                "this output block follows no example that runs, so nothing checks it",
+                span,
+            )
+            .with_help("put it right after the example it belongs to, or make it a ```text block"),
+        );
+    }
     (doc, diags)
 }
 

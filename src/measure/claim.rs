@@ -173,8 +173,41 @@ fn parse_comparison(line: &str) -> Result<(Side, Op, Side), String> {
     Ok((side(&words[..at])?, op, side(&words[at + 1..])?))
 }
 
+/// A number as a claim writes it, in the figure's base unit: seconds
+/// (`0.5`, `500ms`, `2s`, `30us`), fractions (`0.5`, `50%`), bytes (`100MiB`,
+/// `64KiB`, `1GiB`) or a plain ratio (`1.5`, `1.5x`).
+pub fn number(w: &str) -> Option<f64> {
+    let units: [(&str, f64); 10] = [
+        ("ms", 1e-3),
+        ("us", 1e-6),
+        ("µs", 1e-6),
+        ("s", 1.0),
+        ("%", 0.01),
+        ("KiB", 1024.0),
+        ("MiB", 1024.0 * 1024.0),
+        ("GiB", 1024.0 * 1024.0 * 1024.0),
+        ("x", 1.0),
+        ("×", 1.0),
+    ];
+    let (digits, scale) = units
+        .iter()
+        .find_map(|(u, k)| w.strip_suffix(u).map(|d| (d, *k)))
+        .unwrap_or((w, 1.0));
+    // Only plain decimal numbers: no `nan`, `inf` or exponents past f64.
+    if !digits
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+    {
+        return None;
+    }
+    digits
+        .parse::<f64>()
+        .ok()
+        .map(|x| x * scale)
+        .filter(|x| x.is_finite())
+}
+
 fn side(words: &[&str]) -> Result<Side, String> {
-    let number = |w: &str| w.trim_end_matches(['x', '×']).parse::<f64>().ok();
     match words {
         [] => Err("one side of the comparison is empty".into()),
         [w] if number(w).is_some() => Ok(Side::Number(number(w).expect("checked"))),
@@ -218,13 +251,12 @@ fn condition(text: &str) -> Result<Condition, String> {
     let op = Op::parse(op).ok_or_else(|| format!("`{op}` is not one of >=, >, <=, <"))?;
     let value = if quantity == Quantity::Python {
         let (major, minor) = v.split_once('.').unwrap_or((v, "0"));
-        match (major.parse::<u32>(), minor.parse::<u32>()) {
-            (Ok(a), Ok(b)) => (a * 1000 + b) as f64,
+        match (major.parse::<u16>(), minor.parse::<u16>()) {
+            (Ok(a), Ok(b)) => f64::from(a) * 1000.0 + f64::from(b),
             _ => return Err(format!("`{v}` is not a Python version such as 3.12")),
         }
     } else {
-        v.parse::<f64>()
-            .map_err(|_| format!("`{v}` is not a number"))?
+        number(v).ok_or_else(|| format!("`{v}` is not a number"))?
     };
     Ok(Condition {
         quantity,
@@ -278,6 +310,25 @@ mod tests {
         assert!(c.when[1].holds(&newer), "3.12 is above 3.11, not below");
         assert_eq!(parse("io wall < 2").unwrap().right, Side::Number(2.0));
         assert_eq!(parse("io speedup > 1.2x").unwrap().right, Side::Number(1.2));
+        assert_eq!(parse("io wall < 500ms").unwrap().right, Side::Number(0.5));
+        assert_eq!(
+            parse("io cpu_util >= 50%").unwrap().right,
+            Side::Number(0.5)
+        );
+        assert_eq!(
+            parse("io peak_memory < 2MiB").unwrap().right,
+            Side::Number(2097152.0)
+        );
+        // Not numbers: the word is read as an example id instead.
+        for w in ["nan", "inf", "1e999"] {
+            assert!(
+                matches!(
+                    parse(&format!("io wall < {w}")).unwrap().right,
+                    Side::Figure { .. }
+                ),
+                "{w}"
+            );
+        }
     }
 
     #[test]

@@ -93,6 +93,21 @@ fn check_examples(
         return;
     }
     let answered = examples::answer_examples(config, options, docs, diags);
+    if let Some(pattern) = &options.filter
+        && answered.jobs.is_empty()
+    {
+        // A typo in a filter must not turn CI green.
+        report.items.push(CheckItem {
+            name: "filter".into(),
+            span: None,
+            verdict: Verdict::Failed,
+            duration: Duration::ZERO,
+            details: format!(
+                "`--filter {pattern}` selects no example: no id or file:line contains it"
+            ),
+        });
+        return;
+    }
     for (at, message) in &answered.broken {
         report.items.push(CheckItem {
             name: format!("example {} of chapter {}", at.block + 1, at.doc + 1),

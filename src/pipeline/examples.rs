@@ -389,8 +389,18 @@ fn answer_jobs(
         Err(e) => {
             diags.push(
                 Diagnostic::error(format!("examples cannot run: {e}"), book_toml).with_help(
-                    "install Python 3 or set `interpreter` under [proofbook.python]; \
-                     or set `examples = false` under [proofbook.run] to build without running",
+                    match e {
+                        execute::python::PythonError::Requirements { .. } => {
+                            "fix `requirements` under [proofbook.python]: the path is relative to the book's root"
+                        }
+                        execute::python::PythonError::Setup { .. } => {
+                            "fix the requirements file (pip's output is above), or check that the interpreter has the venv module"
+                        }
+                        _ => {
+                            "install Python 3 or set `interpreter` under [proofbook.python]; \
+                             or set `examples = false` under [proofbook.run] to build without running"
+                        }
+                    },
                 ),
             );
             return none;

@@ -82,10 +82,13 @@ pub(super) fn resolve(
 
 /// The figures of this build, by example id, for quotes and claims.
 pub(super) struct Figures<'a> {
-    by_id: HashMap<&'a str, (usize, &'a RunResult)>,
+    /// id → (document, result, whether it ended as it should, group).
+    by_id: HashMap<&'a str, ById<'a>>,
     speedups: &'a HashMap<String, Stats>,
     docs: &'a [Document],
 }
+
+type ById<'a> = (usize, &'a RunResult, bool, Option<&'a str>);
 
 /// A figure, resolved: its value, as the prose writes it, and where it is.
 pub(super) struct Quoted<'a> {
@@ -103,10 +106,15 @@ impl<'a> Figures<'a> {
         results: &'a [RunResult],
         speedups: &'a HashMap<String, Stats>,
     ) -> Figures<'a> {
+        // Only runs that ended as their example says are evidence.
         let by_id = jobs
             .iter()
             .zip(results)
-            .filter_map(|(j, r)| Some((j.block.example.as_ref()?.id.as_deref()?, (j.at.doc, r))))
+            .filter_map(|(j, r)| {
+                let spec = j.block.example.as_ref()?;
+                let usable = matches!(r, Ok(rec) if crate::execute::as_expected(spec.expect, rec) && rec.metrics_error.is_none());
+                Some((spec.id.as_deref()?, (j.at.doc, r, usable, spec.group.as_ref().map(|g| g.name.as_str()))))
+            })
             .collect();
         Figures {
             by_id,
@@ -123,7 +131,7 @@ impl<'a> Figures<'a> {
 
 fn value<'a>(
     args: &[String],
-    by_id: &HashMap<&'a str, (usize, &RunResult)>,
+    by_id: &HashMap<&'a str, ById<'a>>,
     speedups: &HashMap<String, Stats>,
     docs: &[Document],
 ) -> Result<Quoted<'a>, (String, String)> {
@@ -137,7 +145,7 @@ fn value<'a>(
             usage.into(),
         ));
     }
-    let Some((&id, &(doc, result))) = by_id.get_key_value(id.as_str()) else {
+    let Some((&id, &(doc, result, usable, group))) = by_id.get_key_value(id.as_str()) else {
         let exists = docs
             .iter()
             .flat_map(|d| d.code_blocks())
@@ -155,6 +163,12 @@ fn value<'a>(
             "fix the example first".into(),
         ));
     };
+    if !usable {
+        return Err((
+            format!("example `{id}` did not end as it should, so its figures prove nothing"),
+            "fix the example first (its own error says how)".into(),
+        ));
+    }
     let figure = args.get(1).map_or("wall", String::as_str);
     let stat = args.get(2).map_or("median", String::as_str);
     if !STATS.contains(&stat) {
@@ -172,10 +186,18 @@ fn value<'a>(
         match speedup {
             Some(s) => (None, *s),
             None => {
-                return Err((
-                    format!("example `{id}` is not in a comparison group, so it has no speed-up"),
-                    "`speedup` is for members of `group=NAME`".into(),
-                ));
+                return Err(match group {
+                    Some(g) => (
+                        format!("the comparison `{g}` of example `{id}` could not be made"),
+                        "every member must run; fix the member that failed".into(),
+                    ),
+                    None => (
+                        format!(
+                            "example `{id}` is not in a comparison group, so it has no speed-up"
+                        ),
+                        "`speedup` is for members of `group=NAME`".into(),
+                    ),
+                });
             }
         }
     } else {
