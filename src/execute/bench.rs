@@ -13,23 +13,23 @@ use crate::markdown::example::Bench;
 
 /// Runs the benchmark `jobs` one at a time, groups interleaved; results
 /// come back in the jobs' order. `watch` hears each job start and finish.
-pub fn run_benchmarks(sandbox: &Sandbox, jobs: &[Job<'_>], watch: &Watch<'_>) -> Vec<RunResult> {
+pub fn run_benchmarks(sandbox: &Sandbox, jobs: &[&Job<'_>], watch: &Watch<'_>) -> Vec<RunResult> {
     let mut results: Vec<Option<RunResult>> = vec![None; jobs.len()];
     for unit in units(jobs) {
         for &i in &unit {
-            (watch.started)(&jobs[i]);
+            (watch.started)(jobs[i]);
         }
         // A group runs its largest warm-up and repeat for every member, so
         // rounds line up.
         let bench = Bench {
             repeat: unit
                 .iter()
-                .map(|&i| bench_of(&jobs[i]).repeat)
+                .map(|&i| bench_of(jobs[i]).repeat)
                 .max()
                 .unwrap_or(1),
             warmup: unit
                 .iter()
-                .map(|&i| bench_of(&jobs[i]).warmup)
+                .map(|&i| bench_of(jobs[i]).warmup)
                 .max()
                 .unwrap_or(0),
         };
@@ -40,15 +40,14 @@ pub fn run_benchmarks(sandbox: &Sandbox, jobs: &[Job<'_>], watch: &Watch<'_>) ->
                 if stopped[k] {
                     continue;
                 }
-                let job = &jobs[i];
+                let job = jobs[i];
                 let result = sandbox
                     .run(&Program {
                         code: &job.program,
                         timeout: job.timeout,
                     })
                     .map_err(|e| e.to_string());
-                let expect = job.block.example.as_ref().map(|s| s.expect);
-                let good = matches!((&result, expect), (Ok(r), Some(e)) if as_expected(e, r) && r.metrics_error.is_none());
+                let good = matches!(&result, Ok(r) if as_expected(job.spec.expect, r) && r.metrics_error.is_none());
                 if let Ok(r) = &result
                     && good
                     && round >= bench.warmup
@@ -69,7 +68,7 @@ pub fn run_benchmarks(sandbox: &Sandbox, jobs: &[Job<'_>], watch: &Watch<'_>) ->
                 }
                 r
             });
-            (watch.done)(&jobs[i], &result);
+            (watch.done)(jobs[i], &result);
             results[i] = Some(result);
         }
     }
@@ -80,23 +79,19 @@ pub fn run_benchmarks(sandbox: &Sandbox, jobs: &[Job<'_>], watch: &Watch<'_>) ->
 }
 
 fn bench_of(job: &Job<'_>) -> Bench {
-    job.block
-        .example
-        .as_ref()
-        .and_then(|s| s.bench)
-        .unwrap_or(Bench {
-            repeat: 1,
-            warmup: 0,
-        })
+    job.spec.bench.unwrap_or(Bench {
+        repeat: 1,
+        warmup: 0,
+    })
 }
 
 /// The jobs in units that run together: each group's members (in book
 /// order), and each lone benchmark, in the order their first job appears.
-fn units(jobs: &[Job<'_>]) -> Vec<Vec<usize>> {
+fn units(jobs: &[&Job<'_>]) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
     let mut groups: Vec<(&str, usize)> = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        match job.block.example.as_ref().and_then(|s| s.group.as_ref()) {
+        match &job.spec.group {
             Some(g) => match groups.iter().find(|(name, _)| *name == g.name) {
                 Some(&(_, unit)) => out[unit].push(i),
                 None => {

@@ -32,7 +32,7 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 use crate::markdown::code::lines;
-use crate::markdown::example::Expectation;
+use crate::markdown::example::{ExampleSpec, Expectation};
 use crate::markdown::{CodeBlock, Document};
 pub use record::{Outcome, RunRecord, Stream};
 pub use sandbox::{Limits, Probe, Program, Protection, Sandbox, SandboxError};
@@ -50,18 +50,29 @@ pub struct ExampleAt {
 pub struct Job<'a> {
     pub at: ExampleAt,
     pub block: &'a CodeBlock,
+    /// The block's example options (every job is an example).
+    pub spec: &'a ExampleSpec,
     /// The program as it runs: hidden lines included, markers removed; the
     /// whole file for `file=` examples.
     pub program: String,
     pub timeout: Duration,
 }
 
+impl Job<'_> {
+    /// `file:line` of its fence, for progress lines and `--filter`.
+    pub fn place(&self) -> String {
+        self.block
+            .span
+            .as_ref()
+            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line))
+    }
+}
+
 /// The result of one job: a record, or why it could not run.
 pub type RunResult = Result<RunRecord, String>;
 
-/// Every example of the book that runs, in book order. `run_default` is
-/// whether a Python block without `norun` runs; an example whose program
-/// file cannot be read gets an error result instead.
+/// Every example of the book that runs (not `norun`), in book order; an
+/// example whose program file cannot be read gets an error instead.
 pub fn jobs<'a>(
     docs: &'a [Document],
     limits: &Limits,
@@ -87,6 +98,7 @@ pub fn jobs<'a>(
             out.push(Ok(Job {
                 at,
                 block,
+                spec,
                 program,
                 timeout: spec.timeout.unwrap_or(limits.timeout),
             }));
@@ -117,7 +129,7 @@ pub struct Watch<'a> {
 /// finished in.
 pub fn run_all(
     sandbox: &Sandbox,
-    jobs: &[Job<'_>],
+    jobs: &[&Job<'_>],
     threads: usize,
     watch: &Watch<'_>,
 ) -> Vec<RunResult> {
@@ -176,7 +188,7 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
     use crate::diag::Diagnostic;
     let mut out = Vec::new();
     for (job, result) in jobs.iter().zip(results) {
-        let spec = job.block.example.as_ref().expect("jobs are examples");
+        let spec = job.spec;
         let name = spec
             .id
             .as_ref()

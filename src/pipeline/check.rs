@@ -143,7 +143,7 @@ fn check_examples(
         }
     }
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
-        let spec = job.block.example.as_ref().expect("jobs are examples");
+        let spec = job.spec;
         let name = match &spec.id {
             Some(id) => format!("example {id}"),
             None => "example".to_owned(),

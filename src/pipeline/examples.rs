@@ -157,7 +157,7 @@ fn book_results(
         .zip(results)
         .filter_map(|(job, result)| {
             let record = result.as_ref().ok()?;
-            let spec = job.block.example.as_ref()?;
+            let spec = job.spec;
             let source = job.block.span.as_ref().map_or_else(String::new, |s| {
                 let file = s.file.strip_prefix(&config.root).unwrap_or(&s.file);
                 format!("{}:{}", file.display(), s.line)
@@ -201,7 +201,7 @@ pub(super) fn place_comparisons(
     use crate::measure::compare::{MemberRun, compare};
     let mut names: Vec<&str> = Vec::new();
     for job in jobs {
-        if let Some(g) = job.block.example.as_ref().and_then(|s| s.group.as_ref())
+        if let Some(g) = &job.spec.group
             && !names.contains(&g.name.as_str())
         {
             names.push(&g.name);
@@ -211,14 +211,7 @@ pub(super) fn place_comparisons(
         let members: Vec<(usize, &Job<'_>)> = jobs
             .iter()
             .enumerate()
-            .filter(|(_, j)| {
-                j.block
-                    .example
-                    .as_ref()
-                    .and_then(|s| s.group.as_ref())
-                    .map(|g| g.name.as_str())
-                    == Some(name)
-            })
+            .filter(|(_, j)| j.spec.group.as_ref().map(|g| g.name.as_str()) == Some(name))
             .collect();
         let (_, first) = members[0];
         if let Some((_, other)) = members.iter().find(|(_, j)| j.at.doc != first.at.doc) {
@@ -233,13 +226,7 @@ pub(super) fn place_comparisons(
         }
         let baselines = members
             .iter()
-            .filter(|(_, j)| {
-                j.block
-                    .example
-                    .as_ref()
-                    .and_then(|s| s.group.as_ref())
-                    .is_some_and(|g| g.baseline)
-            })
+            .filter(|(_, j)| j.spec.group.as_ref().is_some_and(|g| g.baseline))
             .count();
         if baselines > 1 {
             diags.push(
@@ -254,7 +241,7 @@ pub(super) fn place_comparisons(
         let runs: Vec<MemberRun<'_>> = members
             .iter()
             .map(|&(i, j)| {
-                let spec = j.block.example.as_ref().expect("jobs are examples");
+                let spec = j.spec;
                 let g = spec.group.as_ref().expect("filtered on the group");
                 let id = spec.id.as_deref().unwrap_or("");
                 MemberRun {
@@ -337,12 +324,8 @@ fn selected(options: &BuildOptions, job: &Job<'_>) -> bool {
     let Some(pattern) = &options.filter else {
         return true;
     };
-    let place = job
-        .block
-        .span
-        .as_ref()
-        .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line));
-    id_of(job).is_some_and(|id| id.contains(pattern.as_str())) || place.contains(pattern.as_str())
+    id_of(job).is_some_and(|id| id.contains(pattern.as_str()))
+        || job.place().contains(pattern.as_str())
 }
 
 /// The results of `jobs`, in their order; empty when examples cannot run.
@@ -447,7 +430,7 @@ fn answer_jobs(
         .iter()
         .map(|job| {
             // A benchmark's repeats are part of what it measured.
-            let bench = job.block.example.as_ref().and_then(|s| s.bench);
+            let bench = job.spec.bench;
             let policy = format!("{policy}|{bench:?}");
             cache_key(
                 &job.program,
@@ -457,26 +440,27 @@ fn answer_jobs(
             )
         })
         .collect();
-    let group_of = |i: usize| {
-        jobs[i]
-            .block
-            .example
-            .as_ref()
-            .and_then(|s| s.group.as_ref())
-            .map(|g| g.name.as_str())
-    };
+    let group_of = |i: usize| jobs[i].spec.group.as_ref().map(|g| g.name.as_str());
     // The members of a group are measured together, so each one's key
     // covers them all: changing one re-runs the comparison.
-    let group_key = |name: &str| {
-        let members: Vec<&str> = (0..jobs.len())
-            .filter(|&i| group_of(i) == Some(name))
-            .map(|i| keys_alone[i].as_str())
-            .collect();
-        cache_key(&members.join("|"), 0, &format!("group {name}"), None)
-    };
+    let mut members: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (i, key) in keys_alone.iter().enumerate() {
+        if let Some(name) = group_of(i) {
+            members.entry(name).or_default().push(key);
+        }
+    }
+    let group_keys: std::collections::HashMap<&str, String> = members
+        .iter()
+        .map(|(name, keys)| {
+            (
+                *name,
+                cache_key(&keys.join("|"), 0, &format!("group {name}"), None),
+            )
+        })
+        .collect();
     for (i, job) in jobs.iter().enumerate() {
         let key = match group_of(i) {
-            Some(name) => format!("{}-{}", group_key(name), &keys_alone[i][..16]),
+            Some(name) => format!("{}-{}", group_keys[name], &keys_alone[i][..16]),
             None => keys_alone[i].clone(),
         };
         let wanted_fresh = match &options.rerun {
@@ -529,35 +513,21 @@ fn answer_jobs(
     let to_run: Vec<usize> = (0..jobs.len()).filter(|&i| answered[i].is_none()).collect();
     counts.cached = jobs.len() - to_run.len();
     counts.ran = to_run.len();
-    let is_bench = |i: usize| {
-        jobs[i]
-            .block
-            .example
-            .as_ref()
-            .is_some_and(|s| s.bench.is_some())
-    };
-    let copy = |&i: &usize| Job {
-        at: jobs[i].at,
-        block: jobs[i].block,
-        program: jobs[i].program.clone(),
-        timeout: jobs[i].timeout,
-    };
     let (bench_idx, plain_idx): (Vec<usize>, Vec<usize>) =
-        to_run.iter().partition(|&&i| is_bench(i));
-    let plain: Vec<Job<'_>> = plain_idx.iter().map(copy).collect();
-    let benches: Vec<Job<'_>> = bench_idx.iter().map(copy).collect();
+        to_run.iter().partition(|&&i| jobs[i].spec.bench.is_some());
+    let plain: Vec<&Job<'_>> = plain_idx.iter().map(|&i| &jobs[i]).collect();
+    let benches: Vec<&Job<'_>> = bench_idx.iter().map(|&i| &jobs[i]).collect();
     let threads = options.jobs.unwrap_or_else(execute::usable_cores);
-    let place = |job: &Job<'_>| {
-        job.block
-            .span
-            .as_ref()
-            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line))
-    };
     let started = |job: &Job<'_>| {
-        Progress::tell(options, ProgressEvent::Started { place: &place(job) });
+        Progress::tell(
+            options,
+            ProgressEvent::Started {
+                place: &job.place(),
+            },
+        );
     };
     let done = |job: &Job<'_>, result: &RunResult| {
-        let place = place(job);
+        let place = job.place();
         let line = match result {
             Ok(r) => format!(
                 "ran {place} in {}: {}",
@@ -594,7 +564,7 @@ fn answer_jobs(
         // Only results that match their example are kept: a failure that
         // stops the build should run again once the author fixed it.
         if let Ok(record) = &result {
-            let spec = jobs[i].block.example.as_ref().expect("jobs are examples");
+            let spec = jobs[i].spec;
             if execute::as_expected(spec.expect, record)
                 && record.metrics_error.is_none()
                 && let Err(e) = cache.store(&keys[i], record, record.started_unix, &machine)
@@ -618,7 +588,7 @@ fn answer_jobs(
 }
 
 fn id_of<'a>(job: &'a Job<'_>) -> Option<&'a str> {
-    job.block.example.as_ref()?.id.as_deref()
+    job.spec.id.as_deref()
 }
 
 fn name_of(job: &Job<'_>) -> String {

@@ -111,7 +111,7 @@ impl<'a> Figures<'a> {
             .iter()
             .zip(results)
             .filter_map(|(j, r)| {
-                let spec = j.block.example.as_ref()?;
+                let spec = j.spec;
                 let usable = matches!(r, Ok(rec) if crate::execute::as_expected(spec.expect, rec) && rec.metrics_error.is_none());
                 Some((spec.id.as_deref()?, (j.at.doc, r, usable, spec.group.as_ref().map(|g| g.name.as_str()))))
             })
