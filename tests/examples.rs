@@ -159,6 +159,25 @@ fn a_missing_interpreter_is_a_clear_error() {
 }
 
 #[test]
+fn a_group_whose_examples_cannot_run_is_an_error_not_a_crash() {
+    let b = book(
+        "# Runs\n\n```python id=a repeat=2 group=g\nprint(1)\n```\n\n```python id=b repeat=2 group=g\nprint(2)\n```\n",
+    );
+    b.write(
+        "book.toml",
+        "[proofbook.python]\ninterpreter = \"python-that-does-not-exist\"\n",
+    );
+    let run = b.build();
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("could not be started"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+}
+
+#[test]
 fn a_failed_requirements_install_shows_the_pip_output() {
     let b = book("# Runs\n\n```python\nprint(1)\n```\n");
     b.write(

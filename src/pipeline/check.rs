@@ -122,26 +122,11 @@ fn check_examples(
     }
     // Groups that do not add up and figures quoted in prose that do not
     // resolve are failures (their diagnostics become items).
-    let mut pages = vec![crate::render::body::PageRuns::new(); docs.len()];
-    let (_, speedups) =
-        examples::place_comparisons(&answered.jobs, &answered.results, &mut pages, diags);
-    if options.filter.is_none() {
-        super::measures::resolve(
-            docs,
-            page_paths,
-            &answered.jobs,
-            &answered.results,
-            &speedups,
-            diags,
-        );
-        if let Some(machine) = &answered.machine {
-            let figures =
-                super::measures::Figures::new(docs, &answered.jobs, &answered.results, &speedups);
-            for c in super::claims::check_claims(docs, &figures, machine, diags) {
-                report.items.push(claim_item(c));
-            }
-        }
-    }
+    let evidence =
+        super::figures::weigh(docs, page_paths, &answered, options.filter.is_none(), diags);
+    report
+        .items
+        .extend(evidence.claims.into_iter().map(claim_item));
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
         let spec = job.spec;
         let name = match &spec.id {

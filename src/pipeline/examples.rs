@@ -11,8 +11,7 @@ use crate::execute::cache::{Lookup, ResultCache, cache_key};
 use crate::execute::machine::Fingerprint;
 use crate::execute::{self, Job, RunResult};
 use crate::markdown::Document;
-use crate::measure::compare::Comparison;
-use crate::measure::results::{BookResults, ExampleEntry, SCHEMA};
+use crate::measure::results::BookResults;
 use crate::render::{self, body};
 
 /// For `build`: runs every example of the book (or takes its cached
@@ -30,46 +29,34 @@ pub(super) fn run_examples(
 ) -> ExampleOutput {
     let answered = answer_examples(config, options, docs, diags);
     let mut pages = vec![body::PageRuns::new(); docs.len()];
+    let evidence = super::figures::weigh(docs, page_paths, &answered, true, diags);
     for (at, message) in answered.broken {
         pages[at.doc].results.insert(at.block, Err(message));
     }
-    let (comparisons, speedups) =
-        place_comparisons(&answered.jobs, &answered.results, &mut pages, diags);
-    if answered.results.len() == answered.jobs.len() {
-        let quoted = super::measures::resolve(
-            docs,
-            page_paths,
-            &answered.jobs,
-            &answered.results,
-            &speedups,
-            diags,
-        );
-        for (page, q) in pages.iter_mut().zip(quoted) {
-            page.measures = q;
+    for (at, c) in &evidence.comparisons {
+        pages[at.doc]
+            .after
+            .insert(at.block, render::chart::comparison_html(c));
+    }
+    for (page, q) in pages.iter_mut().zip(evidence.quoted) {
+        page.measures = q;
+    }
+    for c in evidence.claims {
+        if c.view.verdict == crate::render::claim::Verdict::Fails {
+            diags.push(
+                Diagnostic::warning(
+                    format!(
+                        "this claim does not hold in this build: {}",
+                        c.view.comparison
+                    ),
+                    c.span.clone(),
+                )
+                .with_help("`proofbook check` fails on it; change the claim or what it measures"),
+            );
         }
-        if let Some(machine) = &answered.machine {
-            let figures =
-                super::measures::Figures::new(docs, &answered.jobs, &answered.results, &speedups);
-            for c in super::claims::check_claims(docs, &figures, machine, diags) {
-                if c.view.verdict == crate::render::claim::Verdict::Fails {
-                    diags.push(
-                        Diagnostic::warning(
-                            format!(
-                                "this claim does not hold in this build: {}",
-                                c.view.comparison
-                            ),
-                            c.span.clone(),
-                        )
-                        .with_help(
-                            "`proofbook check` fails on it; change the claim or what it measures",
-                        ),
-                    );
-                }
-                pages[c.doc]
-                    .claims
-                    .insert(c.block, crate::render::claim::claim_html(&c.view));
-            }
-        }
+        pages[c.doc]
+            .claims
+            .insert(c.block, crate::render::claim::claim_html(&c.view));
     }
     diags.extend(execute::diagnose(&answered.jobs, &answered.results));
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
@@ -104,8 +91,9 @@ pub(super) fn run_examples(
             );
         }
     }
+    let comparisons = evidence.comparisons.into_iter().map(|(_, c)| c).collect();
     let results = answered.machine.as_ref().map(|machine| {
-        book_results(
+        super::figures::book_results(
             config,
             &answered.jobs,
             &answered.results,
@@ -142,128 +130,6 @@ pub(super) struct ExampleOutput {
     pub counts: ExampleCounts,
     /// Every measurement, when examples ran.
     pub results: Option<BookResults>,
-}
-
-fn book_results(
-    config: &Config,
-    jobs: &[Job<'_>],
-    results: &[RunResult],
-    page_paths: &[std::path::PathBuf],
-    machine: &Fingerprint,
-    comparisons: Vec<Comparison>,
-) -> BookResults {
-    let examples = jobs
-        .iter()
-        .zip(results)
-        .filter_map(|(job, result)| {
-            let record = result.as_ref().ok()?;
-            let spec = job.spec;
-            let source = job.block.span.as_ref().map_or_else(String::new, |s| {
-                let file = s.file.strip_prefix(&config.root).unwrap_or(&s.file);
-                format!("{}:{}", file.display(), s.line)
-            });
-            Some(ExampleEntry {
-                id: spec.id.clone(),
-                page: page_paths[job.at.doc].to_string_lossy().replace('\\', "/"),
-                source,
-                group: spec.group.as_ref().map(|g| g.name.clone()),
-                label: spec.group.as_ref().and_then(|g| g.label.clone()),
-                cached: record.from_cache,
-                measured_unix: record.started_unix,
-                outcome: record.outcome,
-                figures: crate::measure::figures_or_single(record),
-                runs: record.samples.clone(),
-            })
-        })
-        .collect();
-    BookResults {
-        schema: SCHEMA,
-        machine: machine.clone(),
-        examples,
-        comparisons,
-    }
-}
-
-/// Puts each comparison group's chart after its last member, and returns
-/// each member's speed-up over its baseline, by id. A group's members must
-/// be on one page, where the comparison is read.
-pub(super) fn place_comparisons(
-    jobs: &[Job<'_>],
-    results: &[RunResult],
-    pages: &mut [body::PageRuns],
-    diags: &mut Vec<Diagnostic>,
-) -> (
-    Vec<Comparison>,
-    std::collections::HashMap<String, crate::measure::stats::Stats>,
-) {
-    let mut speedups = std::collections::HashMap::new();
-    let mut all = Vec::new();
-    use crate::measure::compare::{MemberRun, compare};
-    let mut names: Vec<&str> = Vec::new();
-    for job in jobs {
-        if let Some(g) = &job.spec.group
-            && !names.contains(&g.name.as_str())
-        {
-            names.push(&g.name);
-        }
-    }
-    for name in names {
-        let members: Vec<(usize, &Job<'_>)> = jobs
-            .iter()
-            .enumerate()
-            .filter(|(_, j)| j.spec.group.as_ref().map(|g| g.name.as_str()) == Some(name))
-            .collect();
-        let (_, first) = members[0];
-        if let Some((_, other)) = members.iter().find(|(_, j)| j.at.doc != first.at.doc) {
-            diags.push(
-                Diagnostic::error(
-                    format!("the members of group `{name}` are on different pages"),
-                    other.block.span.clone(),
-                )
-                .with_help("a comparison is shown where its members are: move them to one chapter, or give this one another group"),
-            );
-            continue;
-        }
-        let baselines = members
-            .iter()
-            .filter(|(_, j)| j.spec.group.as_ref().is_some_and(|g| g.baseline))
-            .count();
-        if baselines > 1 {
-            diags.push(
-                Diagnostic::error(
-                    format!("group `{name}` has {baselines} baselines"),
-                    first.block.span.clone(),
-                )
-                .with_help("mark one member `baseline`"),
-            );
-            continue;
-        }
-        let runs: Vec<MemberRun<'_>> = members
-            .iter()
-            .map(|&(i, j)| {
-                let spec = j.spec;
-                let g = spec.group.as_ref().expect("filtered on the group");
-                let id = spec.id.as_deref().unwrap_or("");
-                MemberRun {
-                    id,
-                    label: g.label.as_deref().unwrap_or(id),
-                    baseline: g.baseline,
-                    record: results[i].as_ref().ok(),
-                }
-            })
-            .collect();
-        if let Some(c) = compare(name, &runs) {
-            let (_, last) = members[members.len() - 1];
-            pages[last.at.doc]
-                .after
-                .insert(last.at.block, render::chart::comparison_html(&c));
-            for m in &c.members {
-                speedups.insert(m.id.clone(), m.speedup);
-            }
-            all.push(c);
-        }
-    }
-    (all, speedups)
 }
 
 /// Compares a run with its example's ```` ```output ```` block, if it has

@@ -20,6 +20,7 @@ use crate::preprocess;
 pub mod check;
 mod claims;
 mod examples;
+mod figures;
 mod measures;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};

@@ -1,0 +1,174 @@
+//! What this build's figures add up to, once the examples have answered:
+//! each group's comparison, the figures quoted in prose (`measures`) and
+//! the claims (`claims`). `build` draws them on the pages and `check`
+//! turns them into verdicts; both get them from `weigh`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use super::claims::{Checked, check_claims};
+use super::examples::Answered;
+use super::measures::{self, Figures};
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::execute::machine::Fingerprint;
+use crate::execute::{ExampleAt, Job, RunResult};
+use crate::markdown::Document;
+use crate::measure::compare::Comparison;
+use crate::measure::results::{BookResults, ExampleEntry, SCHEMA};
+use crate::measure::stats::Stats;
+
+pub(super) struct Evidence {
+    /// Each comparison, and the example its chart follows.
+    pub comparisons: Vec<(ExampleAt, Comparison)>,
+    /// The HTML of each `{{#measure}}`, per document.
+    pub quoted: Vec<BTreeMap<usize, String>>,
+    pub claims: Vec<Checked>,
+}
+
+/// Compares the groups and, when `prose` is set (not under `--filter`,
+/// where the examples prose quotes may not have run), resolves quoted
+/// figures and checks claims. Nothing when the examples could not run
+/// (the reason is already in `diags`).
+pub(super) fn weigh(
+    docs: &[Document],
+    page_paths: &[PathBuf],
+    answered: &Answered<'_>,
+    prose: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Evidence {
+    let mut evidence = Evidence {
+        comparisons: Vec::new(),
+        quoted: vec![BTreeMap::new(); docs.len()],
+        claims: Vec::new(),
+    };
+    let (jobs, results) = (&answered.jobs, &answered.results);
+    if results.len() != jobs.len() {
+        return evidence;
+    }
+    let (comparisons, speedups) = compare_groups(jobs, results, diags);
+    evidence.comparisons = comparisons;
+    if prose {
+        evidence.quoted = measures::resolve(docs, page_paths, jobs, results, &speedups, diags);
+        if let Some(machine) = &answered.machine {
+            let figures = Figures::new(docs, jobs, results, &speedups);
+            evidence.claims = check_claims(docs, &figures, machine, diags);
+        }
+    }
+    evidence
+}
+
+pub(super) fn book_results(
+    config: &Config,
+    jobs: &[Job<'_>],
+    results: &[RunResult],
+    page_paths: &[std::path::PathBuf],
+    machine: &Fingerprint,
+    comparisons: Vec<Comparison>,
+) -> BookResults {
+    let examples = jobs
+        .iter()
+        .zip(results)
+        .filter_map(|(job, result)| {
+            let record = result.as_ref().ok()?;
+            let spec = job.spec;
+            let source = job.block.span.as_ref().map_or_else(String::new, |s| {
+                let file = s.file.strip_prefix(&config.root).unwrap_or(&s.file);
+                format!("{}:{}", file.display(), s.line)
+            });
+            Some(ExampleEntry {
+                id: spec.id.clone(),
+                page: page_paths[job.at.doc].to_string_lossy().replace('\\', "/"),
+                source,
+                group: spec.group.as_ref().map(|g| g.name.clone()),
+                label: spec.group.as_ref().and_then(|g| g.label.clone()),
+                cached: record.from_cache,
+                measured_unix: record.started_unix,
+                outcome: record.outcome,
+                figures: crate::measure::figures_or_single(record),
+                runs: record.samples.clone(),
+            })
+        })
+        .collect();
+    BookResults {
+        schema: SCHEMA,
+        machine: machine.clone(),
+        examples,
+        comparisons,
+    }
+}
+
+/// Each group's comparison, with the example its chart follows (its last
+/// member), and each member's speed-up over its baseline, by id. A group's
+/// members must be on one page, where the comparison is read.
+fn compare_groups(
+    jobs: &[Job<'_>],
+    results: &[RunResult],
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<(ExampleAt, Comparison)>, HashMap<String, Stats>) {
+    let mut speedups = HashMap::new();
+    let mut all = Vec::new();
+    use crate::measure::compare::{MemberRun, compare};
+    let mut names: Vec<&str> = Vec::new();
+    for job in jobs {
+        if let Some(g) = &job.spec.group
+            && !names.contains(&g.name.as_str())
+        {
+            names.push(&g.name);
+        }
+    }
+    for name in names {
+        let members: Vec<(usize, &Job<'_>)> = jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| j.spec.group.as_ref().map(|g| g.name.as_str()) == Some(name))
+            .collect();
+        let (_, first) = members[0];
+        if let Some((_, other)) = members.iter().find(|(_, j)| j.at.doc != first.at.doc) {
+            diags.push(
+                Diagnostic::error(
+                    format!("the members of group `{name}` are on different pages"),
+                    other.block.span.clone(),
+                )
+                .with_help("a comparison is shown where its members are: move them to one chapter, or give this one another group"),
+            );
+            continue;
+        }
+        let baselines = members
+            .iter()
+            .filter(|(_, j)| j.spec.group.as_ref().is_some_and(|g| g.baseline))
+            .count();
+        if baselines > 1 {
+            diags.push(
+                Diagnostic::error(
+                    format!("group `{name}` has {baselines} baselines"),
+                    first.block.span.clone(),
+                )
+                .with_help("mark one member `baseline`"),
+            );
+            continue;
+        }
+        let runs: Vec<MemberRun<'_>> = members
+            .iter()
+            .map(|&(i, j)| {
+                let spec = j.spec;
+                let g = spec.group.as_ref().expect("filtered on the group");
+                let id = spec.id.as_deref().unwrap_or("");
+                MemberRun {
+                    id,
+                    label: g.label.as_deref().unwrap_or(id),
+                    baseline: g.baseline,
+                    record: results[i].as_ref().ok(),
+                }
+            })
+            .collect();
+        if let Some(c) = compare(name, &runs) {
+            let (_, last) = members[members.len() - 1];
+            for m in &c.members {
+                speedups.insert(m.id.clone(), m.speedup);
+            }
+            all.push((last.at, c));
+        }
+    }
+    (all, speedups)
+}
