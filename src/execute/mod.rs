@@ -16,6 +16,7 @@
 
 pub mod bench;
 pub mod cache;
+pub mod capture;
 pub mod cgroup;
 pub mod expected;
 pub mod launcher;

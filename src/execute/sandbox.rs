@@ -9,16 +9,17 @@
 use std::io::Read;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use crate::execute::capture::Capture;
 use crate::execute::cgroup::{CgroupLimits, CgroupRoot, SlotCgroup};
 use crate::execute::python::PythonEnv;
-use crate::execute::record::{Chunk, Outcome, RunRecord, Stream};
+use crate::execute::record::{Outcome, RunRecord, Stream};
 use crate::execute::spec::{
     Finished, LandlockState, LaunchSpec, PROGRAM_FILE, Report, Rlimits, WORK_DIR,
 };
@@ -493,7 +494,7 @@ struct Slot {
 
 /// The host pids of a run's launcher and init, once reported.
 #[derive(Debug, Default)]
-struct Pids {
+pub(super) struct Pids {
     launcher: AtomicI32,
     init: AtomicI32,
 }
@@ -504,7 +505,7 @@ impl Pids {
     /// The launcher is spared once init exists: it exits only after init
     /// has fully gone, and init goes only once every process of its
     /// namespace has, so the end of the status pipe still means "all gone".
-    fn stop(&self) {
+    pub(super) fn stop(&self) {
         let init = self.init.load(Ordering::SeqCst);
         let target = if init > 0 {
             init
@@ -537,87 +538,6 @@ fn read_reports(pipe: OwnedFd, pids: &Pids) -> Vec<Report> {
         }
     }
     out
-}
-
-/// Both output streams, in arrival order, up to the output limit.
-struct Capture {
-    limit: u64,
-    chunks: Mutex<(Vec<Chunk>, u64)>,
-    truncated: AtomicBool,
-}
-
-impl Capture {
-    fn new(limit: u64) -> Capture {
-        Capture {
-            limit,
-            chunks: Mutex::new((Vec::new(), 0)),
-            truncated: AtomicBool::new(false),
-        }
-    }
-
-    fn drain(&self, mut pipe: std::fs::File, stream: Stream, pids: &Pids) {
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut pending: Vec<u8> = Vec::new();
-        loop {
-            let n = match pipe.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            if self.truncated.load(Ordering::SeqCst) {
-                continue; // keep draining so the writer is not blocked
-            }
-            let mut guard = self.chunks.lock().expect("capture lock");
-            let (chunks, total) = &mut *guard;
-            let room = self.limit.saturating_sub(*total) as usize;
-            let take = n.min(room);
-            *total += take as u64;
-            pending.extend_from_slice(&buf[..take]);
-            // Keep a split UTF-8 character for the next read.
-            let valid = match std::str::from_utf8(&pending) {
-                Ok(_) => pending.len(),
-                Err(e) if e.error_len().is_none() => e.valid_up_to(),
-                Err(_) => pending.len(),
-            };
-            let text = String::from_utf8_lossy(&pending[..valid]).into_owned();
-            pending.drain(..valid);
-            push_chunk(chunks, stream, text);
-            if take < n {
-                self.truncated.store(true, Ordering::SeqCst);
-                drop(guard);
-                pids.stop();
-            }
-        }
-        if !pending.is_empty() {
-            let mut guard = self.chunks.lock().expect("capture lock");
-            let text = String::from_utf8_lossy(&pending).into_owned();
-            push_chunk(&mut guard.0, stream, text);
-        }
-    }
-
-    fn take(&self) -> (Vec<Chunk>, bool) {
-        let mut guard = self.chunks.lock().expect("capture lock");
-        (
-            std::mem::take(&mut guard.0),
-            self.truncated.load(Ordering::SeqCst),
-        )
-    }
-}
-
-/// Adds output to the log, keeping lines whole: unbuffered Python writes
-/// `print`'s text and its newline separately, and a line of the other
-/// stream may arrive in between.
-fn push_chunk(chunks: &mut Vec<Chunk>, stream: Stream, text: String) {
-    if text.is_empty() {
-        return;
-    }
-    let open_line = chunks
-        .iter()
-        .rposition(|c| c.stream == stream)
-        .filter(|&i| !chunks[i].text.ends_with('\n') || i == chunks.len() - 1);
-    match open_line {
-        Some(i) => chunks[i].text.push_str(&text),
-        None => chunks.push(Chunk { stream, text }),
-    }
 }
 
 /// The sandbox's `/etc`: names resolve locally, and the program's user
