@@ -14,5 +14,6 @@ pub mod output;
 pub mod pipeline;
 pub mod preprocess;
 pub mod render;
+pub mod serve;
 
 pub use pipeline::{BuildError, BuildOptions, BuildReport, build};

@@ -1,0 +1,1 @@
+//! Reload and error events for the open pages (Server-Sent Events).

@@ -1,0 +1,1 @@
+//! The preview server: the in-memory site over HTTP.

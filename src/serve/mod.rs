@@ -1,0 +1,8 @@
+//! `proofbook serve`: the live preview. The site lives in memory (`http::Site`),
+//! `watch` turns file-system events into debounced change sets, `events::Hub`
+//! tells the open pages what changed, and the rebuild loop (`cmd/serve.rs`)
+//! ties them to the pipeline.
+
+pub mod events;
+pub mod http;
+pub mod watch;

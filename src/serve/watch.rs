@@ -1,0 +1,1 @@
+//! Watching the book: file-system events become debounced change sets.
