@@ -384,3 +384,62 @@ fn a_destination_that_is_a_symlink_is_replaced_where_it_points() {
         run.stderr()
     );
 }
+
+#[test]
+fn print_page_holds_every_chapter_in_order_across_render_chunks() {
+    // More chapters than one render chunk (64), so print.html is written
+    // in several pieces.
+    let t = BookTest::empty();
+    let mut summary = String::from("# Summary\n\n");
+    for i in 0..150 {
+        summary.push_str(&format!("- [Chapter {i}](c{i}.md)\n"));
+        t.write(
+            &format!("content/c{i}.md"),
+            &format!(
+                "# Chapter {i}\n\nBody of chapter {i}, see [next](c{}.md).\n",
+                i + 1
+            ),
+        );
+    }
+    t.write("content/c150.md", "# Last\n");
+    summary.push_str("- [Last](c150.md)\n");
+    t.write("content/SUMMARY.md", &summary);
+    t.build().success();
+    let print = t.read("book/print.html");
+    let mut at = 0;
+    for i in 0..150 {
+        let here = print[at..]
+            .find(&format!("Body of chapter {i},"))
+            .unwrap_or_else(|| panic!("chapter {i} is missing or out of order in print.html"));
+        at += here;
+    }
+    assert!(
+        print.contains("href=\"#chapter-100\""),
+        "links become anchors"
+    );
+    assert!(
+        print.trim_end().ends_with("</html>"),
+        "the page is complete"
+    );
+    let index = t.read("book/index.html");
+    assert!(
+        index.contains("Body of chapter 0,"),
+        "index.html is the first chapter"
+    );
+}
+
+#[test]
+fn a_print_template_that_repeats_content_is_rendered_whole() {
+    let t = BookTest::from_fixture("basic");
+    t.write(
+        "theme/templates/print.html",
+        "<html><body>{% for c in chapters %}<h1>{{ c.title }}</h1>{{ c.content | safe }}<hr>{{ c.content | safe }}{% endfor %}</body></html>\n",
+    );
+    t.build().success();
+    let print = t.read("book/print.html");
+    let first = print.find("id=\"install\"").expect("the chapter is there");
+    assert!(
+        print[first + 1..].contains("id=\"install\""),
+        "each chapter's content appears twice, as the template says: {print}"
+    );
+}

@@ -51,6 +51,23 @@ impl Staging {
         Ok(write_one(self.dir.path(), file)?)
     }
 
+    /// Opens a file of the site to be written piece by piece (a page too
+    /// big to hold, such as print.html in a large book).
+    pub fn create(&self, path: impl Into<PathBuf>) -> Result<StagedFile, OutputError> {
+        let site_path = path.into();
+        check_path(&SiteFile::text(site_path.clone(), String::new()))?;
+        let path = self.dir.path().join(&site_path);
+        if let Some(dir) = path.parent() {
+            fsutil::create_dir_all(dir)?;
+        }
+        let file =
+            std::fs::File::create(&path).map_err(|e| FsError::new("cannot create", &path, e))?;
+        Ok(StagedFile {
+            out: std::io::BufWriter::with_capacity(1 << 16, file),
+            path,
+        })
+    }
+
     /// Marks the folder as proofbook's and puts it in the destination's place.
     pub fn finish(self) -> Result<(), OutputError> {
         let marker = self.dir.path().join(MARKER_FILE);
@@ -60,6 +77,30 @@ impl Staging {
         )
         .map_err(|e| FsError::new("cannot write", &marker, e))?;
         swap_in(self.dir, &self.dest, &self.parent, &self.name)
+    }
+}
+
+/// A file of the staging folder being written in pieces; it is part of the
+/// site only when `close` succeeded (the site is swapped in after that).
+pub struct StagedFile {
+    out: std::io::BufWriter<std::fs::File>,
+    path: PathBuf,
+}
+
+impl StagedFile {
+    pub fn append(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        use std::io::Write;
+        self.out
+            .write_all(bytes)
+            .map_err(|e| FsError::new("cannot write", &self.path, e).into())
+    }
+
+    pub fn close(self) -> Result<(), OutputError> {
+        let path = self.path;
+        self.out
+            .into_inner()
+            .map(drop)
+            .map_err(|e| FsError::new("cannot write", &path, e.into_error()).into())
     }
 }
 

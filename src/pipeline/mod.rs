@@ -22,6 +22,7 @@ mod claims;
 mod examples;
 mod figures;
 mod measures;
+mod pages;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
 
@@ -282,51 +283,38 @@ pub fn render_site(
         &book,
         &pages,
     );
-    let bodies: Vec<String> = docs
-        .par_iter()
-        .zip(&runs)
-        .map(|(d, r)| body::body_html(d, &site.highlighter, r))
-        .collect();
-    timings.lap("highlight", &mut clock);
-
-    // Each page goes to disk as soon as it is rendered.
-    let written: Vec<Result<(), BuildError>> = (0..chapters.len())
-        .into_par_iter()
-        .map(|i| {
-            let out = page_path(&chapter_path(chapters[i]));
-            let html = site
-                .chapter_page(&chapters, &docs, &bodies, i, &out)
-                .map_err(|d| BuildError::Book(vec![d]))?;
-            Ok(staging.write(&SiteFile::text(out, html))?)
-        })
-        .collect();
-    for r in written {
-        match r {
-            Ok(()) => {}
-            Err(BuildError::Book(d)) => diags.extend(d),
-            Err(e) => return Err(e),
+    // print.html is written as the pages are, so it is claimed first.
+    if config.html.print_enable {
+        let print = PathBuf::from("print.html");
+        match claims.get(&print) {
+            Some(owner) => diags.push(collision(&print, owner, "the print page")),
+            None => {
+                claims.insert(print, "the print page".into());
+            }
         }
+    }
+    let index_fallback = !pages.values().any(|p| p == Path::new("index.html"));
+    if index_fallback {
+        claims.insert("index.html".into(), "the index page".into());
     }
     if has_errors(&diags) {
         return stop(diags);
     }
-    timings.lap("pages", &mut clock);
+    let inputs = pages::PageInputs {
+        chapters: &chapters,
+        docs: &docs,
+        runs: &runs,
+        print: config.html.print_enable,
+        index_fallback,
+    };
+    diags.extend(pages::write_pages(&site, &staging, &inputs)?);
+    if has_errors(&diags) {
+        return stop(diags);
+    }
+    timings.lap("render", &mut clock);
 
     // Every other file, labelled for the collision check below.
     let mut files: Vec<(SiteFile, String)> = Vec::new();
-    if config.html.print_enable {
-        match site.print_page(&chapters, &docs, &bodies) {
-            Ok(f) => files.push((f, "the print page".into())),
-            Err(d) => diags.push(d),
-        }
-    }
-    if !pages.values().any(|p| p == Path::new("index.html")) {
-        files.extend(
-            site.index_fallback(&chapters, &docs, &bodies)
-                .into_iter()
-                .map(|f| (f, "the index page".into())),
-        );
-    }
     if let Some(results) = &results {
         let json = serde_json::to_string_pretty(results).expect("results serialize");
         files.push((
@@ -380,7 +368,10 @@ pub fn render_site(
     timings.lap("other files", &mut clock);
     let rendered = Rendered {
         pages: chapters.len(),
-        files: chapters.len() + files.len(),
+        files: chapters.len()
+            + files.len()
+            + usize::from(config.html.print_enable)
+            + usize::from(index_fallback && !chapters.is_empty()),
         examples,
         warnings: diags,
         timings,

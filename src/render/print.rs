@@ -7,7 +7,7 @@
 //! the site root, where print.html lives.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -16,12 +16,11 @@ use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::links::percent_decode;
 
 /// One chapter's input to the print page.
+#[derive(Clone)]
 pub struct PrintInput<'a> {
     /// The chapter's page, relative to the site root.
     pub page: &'a Path,
     pub name: &'a str,
-    /// Its rendered body HTML.
-    pub body: &'a str,
     /// Its ids in page order; the first `h1`'s id, if any, first among h1s.
     pub ids: &'a [String],
     pub h1_id: Option<&'a str>,
@@ -35,40 +34,115 @@ pub struct PrintChapter {
     pub content: String,
 }
 
-pub fn print_chapters(inputs: &[PrintInput<'_>]) -> Vec<PrintChapter> {
-    let mut used = IdSet::default();
-    let mut remap: HashMap<&Path, HashMap<&str, String>> = HashMap::new();
-    for input in inputs {
-        let map = remap.entry(input.page).or_default();
-        for id in input.ids {
-            if !map.contains_key(id.as_str()) {
-                map.insert(id, used.unique(id));
+/// How every chapter's ids and links change on the print page, decided
+/// from the ids alone, so each body can be rewritten when it is rendered
+/// and then dropped: the print page never needs every body at once.
+pub struct PrintPlan {
+    /// Page → (id on its own page → id on the print page).
+    remap: HashMap<PathBuf, HashMap<String, String>>,
+    /// Page → (the id of its top, whether that anchor is synthesised).
+    tops: HashMap<PathBuf, (String, bool)>,
+    /// (page, title) of each chapter, in book order.
+    chapters: Vec<(PathBuf, String)>,
+}
+
+impl PrintPlan {
+    pub fn new(inputs: &[PrintInput<'_>]) -> PrintPlan {
+        let mut used = IdSet::default();
+        let mut remap: HashMap<PathBuf, HashMap<String, String>> = HashMap::new();
+        for input in inputs {
+            let map = remap.entry(input.page.to_owned()).or_default();
+            for id in input.ids {
+                if !map.contains_key(id.as_str()) {
+                    map.insert(id.clone(), used.unique(id));
+                }
             }
         }
+        // A chapter without an h1 gets a synthesised anchor for its top.
+        let tops = inputs
+            .iter()
+            .map(|i| {
+                let top = match i.h1_id {
+                    Some(h1) => (remap[i.page][h1].clone(), false),
+                    None => (used.unique(&id_from_text(i.name)), true),
+                };
+                (i.page.to_owned(), top)
+            })
+            .collect();
+        let chapters = inputs
+            .iter()
+            .map(|i| (i.page.to_owned(), i.name.to_owned()))
+            .collect();
+        PrintPlan {
+            remap,
+            tops,
+            chapters,
+        }
     }
-    // A chapter without an h1 gets a synthesised anchor for its top.
-    let tops: HashMap<&Path, (String, bool)> = inputs
-        .iter()
-        .map(|i| match i.h1_id {
-            Some(h1) => (i.page, (remap[i.page][h1].clone(), false)),
-            None => (i.page, (used.unique(&id_from_text(i.name)), true)),
-        })
-        .collect();
-    inputs
-        .iter()
-        .map(|input| {
-            let (top, synthesised) = &tops[input.page];
-            let mut content = rewrite(input.body, input.page, &remap, &tops);
-            if *synthesised {
-                content.insert_str(0, &format!("<span id=\"{top}\"></span>\n"));
-            }
-            PrintChapter {
-                id: top.clone(),
-                title: input.name.to_owned(),
-                content,
-            }
-        })
-        .collect()
+
+    pub fn len(&self) -> usize {
+        self.chapters.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chapters.is_empty()
+    }
+
+    /// The id of chapter `i`'s top and its title, for the contents list.
+    pub fn heading(&self, i: usize) -> (&str, &str) {
+        let (page, title) = &self.chapters[i];
+        (&self.tops[page].0, title)
+    }
+
+    /// Chapter `i` as the print page shows it, from its rendered `body`.
+    pub fn chapter(&self, i: usize, body: &str) -> PrintChapter {
+        let (page, title) = &self.chapters[i];
+        let (top, synthesised) = &self.tops[page];
+        let mut content = rewrite(body, page, &self.remap, &self.tops);
+        if *synthesised {
+            content.insert_str(0, &format!("<span id=\"{top}\"></span>\n"));
+        }
+        PrintChapter {
+            id: top.clone(),
+            title: title.clone(),
+            content,
+        }
+    }
+}
+
+/// print.html rendered with a marker where each chapter goes, cut at the
+/// markers, so the page can be written piece by piece.
+pub enum PrintFrame {
+    /// The `n + 1` pieces around the `n` chapters.
+    Streamed(Vec<String>),
+    /// The template does not show each chapter's content exactly once and in
+    /// order (a theme's own print.html may not): render it whole instead.
+    Whole,
+}
+
+/// The marker standing for chapter `i`'s content in the frame.
+pub fn marker(i: usize) -> String {
+    format!("<!--proofbook-print-chapter-{i}-->")
+}
+
+impl PrintFrame {
+    pub fn split(html: &str, chapters: usize) -> PrintFrame {
+        if html.matches("<!--proofbook-print-chapter-").count() != chapters {
+            return PrintFrame::Whole;
+        }
+        let mut pieces = Vec::with_capacity(chapters + 1);
+        let mut rest = html;
+        for i in 0..chapters {
+            let m = marker(i);
+            let Some(at) = rest.find(&m) else {
+                return PrintFrame::Whole;
+            };
+            pieces.push(rest[..at].to_owned());
+            rest = &rest[at + m.len()..];
+        }
+        pieces.push(rest.to_owned());
+        PrintFrame::Streamed(pieces)
+    }
 }
 
 /// The attributes the print page rewrites. One pass of one pattern keeps
@@ -81,8 +155,8 @@ static ATTR: LazyLock<Regex> =
 fn rewrite(
     body: &str,
     page: &Path,
-    remap: &HashMap<&Path, HashMap<&str, String>>,
-    tops: &HashMap<&Path, (String, bool)>,
+    remap: &HashMap<PathBuf, HashMap<String, String>>,
+    tops: &HashMap<PathBuf, (String, bool)>,
 ) -> String {
     ATTR.replace_all(body, |cap: &regex::Captures<'_>| {
         let (attr, value) = (&cap[1], &cap[2]);
@@ -121,8 +195,8 @@ pub fn rebase_relative_urls(html: &str, base: &str) -> String {
 fn rewrite_url(
     url: &str,
     page: &Path,
-    remap: &HashMap<&Path, HashMap<&str, String>>,
-    tops: &HashMap<&Path, (String, bool)>,
+    remap: &HashMap<PathBuf, HashMap<String, String>>,
+    tops: &HashMap<PathBuf, (String, bool)>,
 ) -> String {
     if let Some(frag) = url.strip_prefix('#') {
         let frag = percent_decode(frag);
@@ -170,25 +244,37 @@ fn rewrite_url(
 mod tests {
     use super::*;
 
+    /// Every chapter rewritten, from (input, body) pairs.
+    fn print_chapters(inputs: &[(PrintInput<'_>, &str)]) -> Vec<PrintChapter> {
+        let plan = PrintPlan::new(&inputs.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>());
+        (0..inputs.len())
+            .map(|i| plan.chapter(i, inputs[i].1))
+            .collect()
+    }
+
     #[test]
     fn ids_become_unique_and_links_point_inside_the_page() {
         let ids_a = vec!["intro".to_owned(), "usage".to_owned()];
         let ids_b = vec!["nested".to_owned(), "usage".to_owned()];
         let inputs = [
-            PrintInput {
-                page: Path::new("a.html"),
-                name: "A",
-                body: "<h1 id=\"intro\"><a class=\"header\" href=\"#intro\">A</a></h1>\n<h2 id=\"usage\">U</h2><a href=\"guide/b.html#usage\">b</a> <a href=\"https://x.org/a.html\">x</a>",
-                ids: &ids_a,
-                h1_id: Some("intro"),
-            },
-            PrintInput {
-                page: Path::new("guide/b.html"),
-                name: "B page",
-                body: "<h2 id=\"usage\">U</h2><a href=\"#usage\">here</a> <a href=\"../a.html\">a</a> <img src=\"dot.svg\"> <a href=\"b.html\">self</a>",
-                ids: &ids_b,
-                h1_id: None,
-            },
+            (
+                PrintInput {
+                    page: Path::new("a.html"),
+                    name: "A",
+                    ids: &ids_a,
+                    h1_id: Some("intro"),
+                },
+                "<h1 id=\"intro\"><a class=\"header\" href=\"#intro\">A</a></h1>\n<h2 id=\"usage\">U</h2><a href=\"guide/b.html#usage\">b</a> <a href=\"https://x.org/a.html\">x</a>",
+            ),
+            (
+                PrintInput {
+                    page: Path::new("guide/b.html"),
+                    name: "B page",
+                    ids: &ids_b,
+                    h1_id: None,
+                },
+                "<h2 id=\"usage\">U</h2><a href=\"#usage\">here</a> <a href=\"../a.html\">a</a> <img src=\"dot.svg\"> <a href=\"b.html\">self</a>",
+            ),
         ];
         let out = print_chapters(&inputs);
         assert_eq!(out[0].id, "intro");
@@ -213,16 +299,35 @@ mod tests {
         assert!(b.contains("<a href=\"#intro\">a</a>"), "{b}");
         assert!(b.contains("<img src=\"guide/dot.svg\">"), "{b}");
         assert!(b.contains("<a href=\"#b-page\">self</a>"), "{b}");
-        let out = print_chapters(&[PrintInput {
-            page: Path::new("a.html"),
-            name: "A",
-            body: "<a href=\"../README.md\">up</a>",
-            ids: &[],
-            h1_id: None,
-        }]);
+        let out = print_chapters(&[(
+            PrintInput {
+                page: Path::new("a.html"),
+                name: "A",
+                ids: &[],
+                h1_id: None,
+            },
+            "<a href=\"../README.md\">up</a>",
+        )]);
         assert!(
             out[0].content.contains("href=\"../README.md\""),
             "a link that leaves the site still does"
         );
+    }
+
+    #[test]
+    fn a_frame_is_cut_at_each_marker_in_order_or_rendered_whole() {
+        let html = format!("<head>{}<hr>{}</body>", marker(0), marker(1));
+        let PrintFrame::Streamed(pieces) = PrintFrame::split(&html, 2) else {
+            panic!("two markers in order are streamed");
+        };
+        assert_eq!(pieces, ["<head>", "<hr>", "</body>"]);
+        let swapped = format!("{}{}", marker(1), marker(0));
+        assert!(matches!(PrintFrame::split(&swapped, 2), PrintFrame::Whole));
+        let twice = format!("{}{}", marker(0), marker(0));
+        assert!(matches!(PrintFrame::split(&twice, 1), PrintFrame::Whole));
+        assert!(matches!(
+            PrintFrame::split("<p>no content</p>", 1),
+            PrintFrame::Whole
+        ));
     }
 }

@@ -15,7 +15,7 @@ use crate::output::{SiteFile, page_path, url_of};
 use crate::render::context::{
     BookView, NavLink, PageCtx, PageView, PrintChapterView, PrintCtx, SiteView, TocEntry,
 };
-use crate::render::print::{self, PrintInput};
+use crate::render::print::{self, PrintChapter, PrintFrame, PrintInput, PrintPlan};
 use crate::render::sidebar::{SLOT, Sidebar};
 use crate::render::{self, Highlighter, Theme, body};
 
@@ -85,7 +85,7 @@ impl<'a> SiteRenderer<'a> {
         &self,
         chapters: &[&Chapter],
         docs: &[Document],
-        bodies: &[String],
+        content: &str,
         i: usize,
         out: &Path,
     ) -> Result<String, Diagnostic> {
@@ -99,7 +99,6 @@ impl<'a> SiteRenderer<'a> {
                 url: relative_url(out, &page_path(c.path.as_deref()?), None),
             })
         };
-        let content = &bodies[i];
         let real_page = page_path(ch.path.as_deref().unwrap_or(Path::new("")));
         let ctx = PageCtx {
             site: &self.view,
@@ -218,14 +217,15 @@ impl<'a> SiteRenderer<'a> {
         &self,
         chapters: &[&Chapter],
         docs: &[Document],
-        bodies: &[String],
+        first_body: &str,
     ) -> Vec<SiteFile> {
         let Some(first) = chapters.first().and_then(|c| c.path.as_deref()) else {
             return Vec::new();
         };
         let first_page = page_path(first);
         if first_page.parent().is_none_or(|p| p.as_os_str().is_empty())
-            && let Ok(html) = self.chapter_page(chapters, docs, bodies, 0, Path::new("index.html"))
+            && let Ok(html) =
+                self.chapter_page(chapters, docs, first_body, 0, Path::new("index.html"))
         {
             return vec![SiteFile::text("index.html", html)];
         }
@@ -235,13 +235,8 @@ impl<'a> SiteRenderer<'a> {
         )]
     }
 
-    /// `print.html`: the whole book on one page.
-    pub fn print_page(
-        &self,
-        chapters: &[&Chapter],
-        docs: &[Document],
-        bodies: &[String],
-    ) -> Result<SiteFile, Diagnostic> {
+    /// What print.html does to every chapter's ids and links.
+    pub fn print_plan(&self, chapters: &[&Chapter], docs: &[Document]) -> PrintPlan {
         let pages: Vec<PathBuf> = chapters
             .iter()
             .map(|c| page_path(c.path.as_deref().unwrap_or(Path::new(""))))
@@ -250,7 +245,6 @@ impl<'a> SiteRenderer<'a> {
             .map(|i| PrintInput {
                 page: &pages[i],
                 name: &chapters[i].name,
-                body: &bodies[i],
                 ids: &docs[i].ids,
                 h1_id: docs[i]
                     .headings
@@ -259,7 +253,31 @@ impl<'a> SiteRenderer<'a> {
                     .map(|h| h.id.as_str()),
             })
             .collect();
-        let printed = print::print_chapters(&inputs);
+        PrintPlan::new(&inputs)
+    }
+
+    /// print.html's frame: the page with a marker for each chapter's content.
+    pub fn print_frame(&self, plan: &PrintPlan) -> Result<PrintFrame, Diagnostic> {
+        let markers: Vec<String> = (0..plan.len()).map(print::marker).collect();
+        let html = self.print_html(plan, |i| &markers[i])?;
+        Ok(PrintFrame::split(&html, plan.len()))
+    }
+
+    /// print.html in one piece, from every chapter as `PrintPlan::chapter` made it.
+    pub fn print_page(
+        &self,
+        plan: &PrintPlan,
+        chapters: &[PrintChapter],
+    ) -> Result<SiteFile, Diagnostic> {
+        let html = self.print_html(plan, |i| &chapters[i].content)?;
+        Ok(SiteFile::text("print.html", html))
+    }
+
+    fn print_html<'c>(
+        &self,
+        plan: &'c PrintPlan,
+        content: impl Fn(usize) -> &'c str,
+    ) -> Result<String, Diagnostic> {
         let ctx = PrintCtx {
             site: &self.view,
             page: PageView {
@@ -271,24 +289,25 @@ impl<'a> SiteRenderer<'a> {
                 path: "print.html",
                 edit_url: None,
             },
-            chapters: printed
-                .iter()
-                .map(|c| PrintChapterView {
-                    id: &c.id,
-                    title: &c.title,
-                    content: &c.content,
+            chapters: (0..plan.len())
+                .map(|i| {
+                    let (id, title) = plan.heading(i);
+                    PrintChapterView {
+                        id,
+                        title,
+                        content: content(i),
+                    }
                 })
                 .collect(),
             path_to_root: String::new(),
             sidebar: self.sidebar.for_page("", "print.html"),
         };
-        let html = render::page::render(
+        render::page::render(
             self.theme,
             "print.html",
             &ctx,
             self.config.html.theme_dir.as_deref(),
-        )?;
-        Ok(SiteFile::text("print.html", html))
+        )
     }
 
     /// `404.html`, from the book's 404 file when it has one.
