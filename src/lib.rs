@@ -6,6 +6,7 @@
 pub mod book;
 pub mod config;
 pub mod diag;
+pub mod digest;
 pub mod execute;
 pub mod fsutil;
 pub mod markdown;

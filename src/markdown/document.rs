@@ -10,7 +10,7 @@ use crate::diag::Span;
 use crate::markdown::code::CodeInfo;
 use crate::markdown::example::ExampleSpec;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Hash)]
 pub struct Document {
     /// The page title set by `{{#title}}`, if any.
     pub title: Option<String>,
@@ -30,7 +30,7 @@ pub struct Document {
 
 /// A figure quoted in the prose: `{{#measure ID FIGURE [STAT]}}`, resolved
 /// after the examples ran (the markdown stage never sees a result).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MeasureRef {
     /// The words inside the directive, after `#measure`.
     pub args: Vec<String>,
@@ -40,7 +40,7 @@ pub struct MeasureRef {
     pub span: Option<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Heading {
     pub level: u8,
     pub id: String,
@@ -48,7 +48,7 @@ pub struct Heading {
     pub text: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub enum Block {
     Html(String),
     Code(Box<CodeBlock>),
@@ -56,7 +56,7 @@ pub enum Block {
     Measure(usize),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct CodeBlock {
     pub info: CodeInfo,
     /// The code shown on the page.
@@ -74,7 +74,7 @@ pub struct CodeBlock {
 }
 
 /// An ```` ```output ```` block: what its example should print.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExpectedOutput {
     pub text: String,
     pub span: Option<Span>,
@@ -130,7 +130,7 @@ impl Document {
 
 /// A link from this page to a page of the book (or to a fragment of this
 /// page, when `target` is the page itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageLink {
     /// The target chapter's path relative to the source folder (`dir/x.md`).
     pub target: PathBuf,

@@ -35,7 +35,7 @@ pub fn is_python(lang: Option<&str>) -> bool {
     matches!(lang, Some("python" | "py" | "python3"))
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct ExampleSpec {
     pub id: Option<String>,
     pub run: bool,
@@ -49,14 +49,14 @@ pub struct ExampleSpec {
 }
 
 /// How a benchmark repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Bench {
     pub repeat: u32,
     pub warmup: u32,
 }
 
 /// A benchmark's place in a comparison group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GroupMember {
     pub name: String,
     pub label: Option<String>,
@@ -78,7 +78,7 @@ impl Default for ExampleSpec {
 }
 
 /// How an example is meant to end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Expectation {
     Success,
     /// Any non-zero exit status (`expect=error`).
@@ -87,7 +87,7 @@ pub enum Expectation {
 }
 
 /// `file=PATH[:ANCHOR]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FileRef {
     pub path: PathBuf,
     pub anchor: Option<String>,

@@ -15,7 +15,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::diag::{Diagnostic, Span, line_col};
+use crate::diag::{Diagnostic, Span};
 use crate::fsutil;
 
 /// The result of expanding one chapter.
@@ -48,6 +48,34 @@ struct Piece {
 struct Source {
     path: PathBuf,
     text: String,
+    /// Where each line starts, so a span is a binary search rather than a
+    /// count of the newlines before it (a page has a span per link).
+    line_starts: Vec<usize>,
+}
+
+impl Source {
+    fn new(path: PathBuf, text: String) -> Arc<Source> {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Arc::new(Source {
+            path,
+            text,
+            line_starts,
+        })
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`.
+    fn line_col(&self, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        let col = self.text[start..offset].chars().count() + 1;
+        (line as u32, col as u32)
+    }
 }
 
 impl SourceMap {
@@ -59,7 +87,7 @@ impl SourceMap {
             .checked_sub(1)?;
         let piece = &self.pieces[i];
         let src_offset = piece.src_start + (offset - piece.out_start);
-        let (line, col) = line_col(&piece.source.text, src_offset);
+        let (line, col) = piece.source.line_col(src_offset);
         let rest = piece.source.text.get(src_offset..).unwrap_or("");
         let width = rest.get(..len.min(rest.len())).unwrap_or(rest);
         let width = width.split('\n').next().unwrap_or("").chars().count();
@@ -88,10 +116,7 @@ pub struct IncludeContext<'a> {
 /// already expanded by a preprocessor step.
 pub fn verbatim(file: &Path, text: &str) -> Expanded {
     let mut out = Expanded::default();
-    let source = Arc::new(Source {
-        path: file.to_owned(),
-        text: text.to_owned(),
-    });
+    let source = Source::new(file.to_owned(), text.to_owned());
     push_piece(&mut out, &source, 0, text.len());
     out
 }
@@ -99,10 +124,7 @@ pub fn verbatim(file: &Path, text: &str) -> Expanded {
 /// Expands every directive in `text`, the content of `file`.
 pub fn expand(ctx: &IncludeContext<'_>, file: &Path, text: &str) -> Expanded {
     let mut out = Expanded::default();
-    let source = Arc::new(Source {
-        path: file.to_owned(),
-        text: text.to_owned(),
-    });
+    let source = Source::new(file.to_owned(), text.to_owned());
     let mut chain = vec![file.canonicalize().unwrap_or_else(|_| file.to_owned())];
     let mut budget = MAX_EXPANDED;
     expand_into(ctx, &source, &mut chain, &mut budget, &mut out);
@@ -257,16 +279,10 @@ fn include_file(
     // The selected text is expanded as a source of its own (nested
     // directives are relative to the included file), then its pieces are
     // re-pointed at the included file line by line.
-    let included = Arc::new(Source {
-        path: target.clone(),
-        text: content,
-    });
+    let included = Source::new(target.clone(), content);
     chain.push(key);
     let mut nested = Expanded::default();
-    let sub = Arc::new(Source {
-        path: included.path.clone(),
-        text: std::mem::take(&mut selection.text),
-    });
+    let sub = Source::new(included.path.clone(), std::mem::take(&mut selection.text));
     expand_into(ctx, &sub, chain, budget, &mut nested);
     chain.pop();
     let shift = out.text.len();

@@ -47,15 +47,26 @@ impl Staging {
 
     /// Writes one file of the site. Its path must stay inside the site.
     pub fn write(&self, file: &SiteFile) -> Result<(), OutputError> {
-        check_path(file)?;
+        check_path(&file.path)?;
         Ok(write_one(self.dir.path(), file)?)
+    }
+
+    /// Puts the file `from` (a file of the previous site, on the same file
+    /// system) at `path` as a hard link: its data is shared, not copied.
+    pub fn link(&self, from: &Path, path: &Path) -> Result<(), OutputError> {
+        check_path(path)?;
+        let to = self.dir.path().join(path);
+        if let Some(dir) = to.parent() {
+            fsutil::create_dir_all(dir)?;
+        }
+        std::fs::hard_link(from, &to).map_err(|e| FsError::new("cannot link", &to, e).into())
     }
 
     /// Opens a file of the site to be written piece by piece (a page too
     /// big to hold, such as print.html in a large book).
     pub fn create(&self, path: impl Into<PathBuf>) -> Result<StagedFile, OutputError> {
         let site_path = path.into();
-        check_path(&SiteFile::text(site_path.clone(), String::new()))?;
+        check_path(&site_path)?;
         let path = self.dir.path().join(&site_path);
         if let Some(dir) = path.parent() {
             fsutil::create_dir_all(dir)?;
@@ -107,7 +118,7 @@ impl StagedFile {
 /// Writes `files` as the whole site at `dest`, atomically.
 pub fn write_site(dest: &Path, files: &[SiteFile]) -> Result<(), OutputError> {
     // Check every path before anything is written.
-    files.iter().try_for_each(check_path)?;
+    files.iter().try_for_each(|f| check_path(&f.path))?;
     let staging = Staging::new(dest)?;
     files.par_iter().try_for_each(|f| staging.write(f))?;
     staging.finish()
@@ -115,17 +126,14 @@ pub fn write_site(dest: &Path, files: &[SiteFile]) -> Result<(), OutputError> {
 
 /// A site path must be relative and free of `..`: it names a file inside
 /// the site and nothing else.
-fn check_path(file: &SiteFile) -> Result<(), OutputError> {
-    let inside = !file.path.as_os_str().is_empty()
-        && file
-            .path
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
+fn check_path(path: &Path) -> Result<(), OutputError> {
+    let inside = !path.as_os_str().is_empty()
+        && path.components().all(|c| matches!(c, Component::Normal(_)));
     if inside {
         Ok(())
     } else {
         Err(OutputError::UnsafePath {
-            path: file.path.clone(),
+            path: path.to_owned(),
         })
     }
 }

@@ -23,6 +23,7 @@ mod examples;
 mod figures;
 mod measures;
 mod pages;
+mod reuse;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
 
@@ -99,6 +100,9 @@ impl Progress {
 pub struct BuildReport {
     pub dest: PathBuf,
     pub pages: usize,
+    /// Pages (print.html and index.html included) unchanged since the
+    /// previous build, taken from it as they were.
+    pub reused: usize,
     pub files: usize,
     pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
@@ -158,6 +162,7 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
     Ok(BuildReport {
         dest,
         pages: rendered.pages,
+        reused: rendered.reused,
         files: rendered.files,
         examples: rendered.examples,
         warnings: rendered.warnings,
@@ -168,6 +173,8 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
 /// What `render_site` made.
 pub struct Rendered {
     pub pages: usize,
+    /// Pages (and print.html, index.html) linked from the previous site.
+    pub reused: usize,
     pub files: usize,
     pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
@@ -307,7 +314,8 @@ pub fn render_site(
         print: config.html.print_enable,
         index_fallback,
     };
-    diags.extend(pages::write_pages(&site, &staging, &inputs)?);
+    let reuse = reuse::Reuse::open(dest);
+    diags.extend(pages::write_pages(&site, &staging, &reuse, &inputs)?);
     if has_errors(&diags) {
         return stop(diags);
     }
@@ -315,6 +323,7 @@ pub fn render_site(
 
     // Every other file, labelled for the collision check below.
     let mut files: Vec<(SiteFile, String)> = Vec::new();
+    files.push((reuse.manifest(), "the page manifest".into()));
     if let Some(results) = &results {
         let json = serde_json::to_string_pretty(results).expect("results serialize");
         files.push((
@@ -368,6 +377,7 @@ pub fn render_site(
     timings.lap("other files", &mut clock);
     let rendered = Rendered {
         pages: chapters.len(),
+        reused: reuse.reused(),
         files: chapters.len()
             + files.len()
             + usize::from(config.html.print_enable)

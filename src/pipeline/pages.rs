@@ -4,6 +4,10 @@
 //! chunk starts. So a build holds the bodies of one chunk, not of the book
 //! (for 1,000 chapters that is the difference between about 35 MB of
 //! bodies, plus the print page built from them, and under 3 MB).
+//!
+//! A page whose key is the one the previous site recorded is not rendered
+//! at all but linked from that site (`reuse`); its body is made only when
+//! print.html or index.html needs it.
 
 use std::path::{Path, PathBuf};
 
@@ -11,9 +15,11 @@ use rayon::prelude::*;
 
 use crate::book::Chapter;
 use crate::diag::Diagnostic;
+use crate::digest::Key;
 use crate::markdown::Document;
 use crate::output::{SiteFile, StagedFile, Staging, page_path};
 use crate::pipeline::BuildError;
+use crate::pipeline::reuse::{self, Reuse};
 use crate::render::body::{self, PageRuns};
 use crate::render::print::{PrintChapter, PrintFrame, PrintPlan};
 use crate::render::site::SiteRenderer;
@@ -54,15 +60,47 @@ enum PrintSink {
 pub(crate) fn write_pages(
     site: &SiteRenderer<'_>,
     staging: &Staging,
+    reuse: &Reuse,
     input: &PageInputs<'_>,
 ) -> Result<Vec<Diagnostic>, BuildError> {
     let mut diags = Vec::new();
+    let n = input.chapters.len();
     let pages: Vec<PathBuf> = input
         .chapters
         .iter()
         .map(|c| page_path(c.path.as_deref().unwrap_or(Path::new(""))))
         .collect();
-    let mut print = if input.print {
+    let binary = reuse::binary_identity();
+    let keys: Vec<Key> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            site.page_key(
+                binary,
+                input.chapters,
+                input.docs,
+                &input.runs[i],
+                i,
+                &pages[i],
+            )
+        })
+        .collect();
+    // A page whose key is unchanged comes from the previous site.
+    let reused: Vec<bool> = (0..n)
+        .into_par_iter()
+        .map(|i| reuse.take(staging, &pages[i], keys[i]))
+        .collect();
+    // print.html is made of every chapter (and nothing else per page);
+    // index.html, when it is the first chapter again, of the first.
+    let print_reused =
+        input.print && reuse.take(staging, Path::new("print.html"), Key::of(&("print", &keys)));
+    let index_reused = input.index_fallback
+        && n > 0
+        && reuse.take(
+            staging,
+            Path::new("index.html"),
+            Key::of(&("index", keys[0])),
+        );
+    let mut print = if input.print && !print_reused {
         let plan = site.print_plan(input.chapters, input.docs);
         match site.print_frame(&plan) {
             Ok(PrintFrame::Streamed(pieces)) => PrintSink::Streamed {
@@ -86,21 +124,31 @@ pub(crate) fn write_pages(
         file.append(pieces[0].as_bytes())?;
     }
 
-    let n = input.chapters.len();
+    let printing = !matches!(print, PrintSink::Off);
+    let needs_body =
+        |i: usize| !reused[i] || printing || (i == 0 && input.index_fallback && !index_reused);
     for start in (0..n).step_by(CHUNK) {
         let range = start..(start + CHUNK).min(n);
+        // An empty body stands for one nothing needs.
         let bodies: Vec<String> = range
             .clone()
             .into_par_iter()
-            .map(|i| body::body_html(&input.docs[i], &site.highlighter, &input.runs[i]))
+            .map(|i| match needs_body(i) {
+                true => body::body_html(&input.docs[i], &site.highlighter, &input.runs[i]),
+                false => String::new(),
+            })
             .collect();
         let written: Vec<Result<(), BuildError>> = range
             .clone()
             .into_par_iter()
+            .filter(|&i| !reused[i])
             .map(|i| {
                 let html = site
                     .chapter_page(input.chapters, input.docs, &bodies[i - start], i, &pages[i])
-                    .map_err(|d| BuildError::Book(vec![d]))?;
+                    .map_err(|d| {
+                        reuse.forget(&pages[i]);
+                        BuildError::Book(vec![d])
+                    })?;
                 Ok(staging.write(&SiteFile::text(pages[i].clone(), html))?)
             })
             .collect();
@@ -111,7 +159,7 @@ pub(crate) fn write_pages(
                 Err(e) => return Err(e),
             }
         }
-        if start == 0 && input.index_fallback {
+        if start == 0 && input.index_fallback && !index_reused {
             for file in site.index_fallback(input.chapters, input.docs, &bodies[0]) {
                 staging.write(&file)?;
             }

@@ -30,6 +30,35 @@ impl PageRuns {
     }
 }
 
+/// For page keys (`SiteRenderer::page_key`): a run's record counts as its
+/// JSON, the same text the result cache stores, and where it came from.
+impl std::hash::Hash for PageRuns {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.results.len().hash(state);
+        for (index, result) in &self.results {
+            index.hash(state);
+            match result {
+                Ok(record) => {
+                    0u8.hash(state);
+                    serde_json::to_string(record)
+                        .expect("a run record serializes")
+                        .hash(state);
+                    // Not serialized (the cache sets it on reading), but shown.
+                    record.from_cache.hash(state);
+                }
+                Err(message) => {
+                    1u8.hash(state);
+                    message.hash(state)
+                }
+            }
+        }
+        self.after.hash(state);
+        self.measures.hash(state);
+        self.footer.hash(state);
+        self.claims.hash(state);
+    }
+}
+
 pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> String {
     let mut out = String::new();
     let mut index = 0;

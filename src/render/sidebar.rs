@@ -55,6 +55,11 @@ impl Sidebar {
         Sidebar { html, by_depth }
     }
 
+    /// The tree as rendered, root placeholder included.
+    pub fn html(&self) -> &str {
+        &self.html
+    }
+
     /// True when the sidebar is too big to repeat in every page.
     pub fn is_shared(&self) -> bool {
         self.html.len() > INLINE_LIMIT

@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::book::{Book, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
+use crate::digest::Key;
 use crate::markdown::links::{path_to_root, relative_url};
 use crate::markdown::{Document, ParseContext, parse_chapter};
 use crate::output::{SiteFile, page_path, url_of};
@@ -26,6 +27,9 @@ pub struct SiteRenderer<'a> {
     view: SiteView<'a>,
     sidebar: Sidebar,
     pub highlighter: Highlighter,
+    /// What every page depends on besides its own inputs: the settings,
+    /// the templates and the sidebar (see `page_key`).
+    key: Key,
 }
 
 impl<'a> SiteRenderer<'a> {
@@ -61,12 +65,21 @@ impl<'a> SiteRenderer<'a> {
             git_repository_url: config.html.git_repository_url.as_deref(),
             live_reload_script,
         };
+        let key = Key::of(&(
+            serde_json::to_string(&view).expect("the site view serializes"),
+            sidebar.html(),
+            theme.templates_key,
+            config.as_json.to_string(),
+            &config.root,
+            &config.src,
+        ));
         SiteRenderer {
             config,
             theme,
             view,
             sidebar,
             highlighter: Highlighter::default(),
+            key,
         }
     }
 
@@ -78,6 +91,39 @@ impl<'a> SiteRenderer<'a> {
             Some(book) if !book.is_empty() => format!("{name} - {book}"),
             _ => name.to_owned(),
         }
+    }
+
+    /// The key of chapter `i`'s page at `out`: a digest of everything
+    /// `chapter_page` makes it from, given `binary` (what renders it).
+    /// Two builds that give a page the same key give it the same HTML.
+    pub fn page_key(
+        &self,
+        binary: Key,
+        chapters: &[&Chapter],
+        docs: &[Document],
+        runs: &body::PageRuns,
+        i: usize,
+        out: &Path,
+    ) -> Key {
+        let chapter = |c: &Chapter| {
+            (
+                c.name.clone(),
+                c.number.as_ref().map(|n| n.to_string()),
+                c.path.clone(),
+                c.source_path.clone(),
+            )
+        };
+        let neighbour = |j: Option<usize>| j.and_then(|j| chapters.get(j)).map(|c| chapter(c));
+        Key::of(&(
+            binary,
+            self.key,
+            out,
+            chapter(chapters[i]),
+            neighbour(i.checked_sub(1)),
+            neighbour(Some(i + 1)),
+            &docs[i],
+            runs,
+        ))
     }
 
     /// Renders chapter `i` as the page at `out`.

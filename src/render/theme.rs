@@ -36,6 +36,9 @@ pub struct Theme {
     pub tera: Tera,
     /// Files copied into the site, by path relative to the site root.
     pub assets: BTreeMap<PathBuf, Cow<'static, [u8]>>,
+    /// The templates' names and text: what a page rendered with this theme
+    /// depends on (assets are copied, never read by a page).
+    pub templates_key: crate::digest::Key,
 }
 
 /// A template file, remembered so template errors can name the file.
@@ -133,12 +136,20 @@ pub fn load(book_theme: Option<&Path>) -> Result<(Theme, Vec<Diagnostic>), Vec<D
         .values()
         .map(|t| (t.name.as_str(), t.text.as_str()))
         .collect();
+    let templates_key = crate::digest::Key::of(&sources);
     if let Err(e) = tera.add_raw_templates(sources) {
         return Err(vec![template_error(&e, |name| {
             templates.get(name).map(|t| t.file.clone())
         })]);
     }
-    Ok((Theme { tera, assets }, warnings))
+    Ok((
+        Theme {
+            tera,
+            assets,
+            templates_key,
+        },
+        warnings,
+    ))
 }
 
 fn escape_html_text(s: &str) -> String {

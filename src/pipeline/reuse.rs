@@ -1,0 +1,127 @@
+//! Reusing the previous build's pages: every page has a key (a digest of
+//! everything its HTML is made from), the site keeps the keys it was built
+//! with in a manifest, and a page whose key has not changed is hard-linked
+//! from the previous site into the new one instead of being highlighted
+//! and templated again. The new site is still a complete folder swapped in
+//! whole; the old one can go, the links keep the data.
+//!
+//! What a key covers is decided in `SiteRenderer::page_key` (render) and
+//! `binary_identity` here: the proofbook binary itself, so a rebuilt
+//! proofbook never reuses pages an older one made.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::digest::Key;
+use crate::output::{MARKER_FILE, SiteFile, Staging};
+
+/// The manifest's name in the site folder.
+pub(crate) const MANIFEST: &str = ".proofbook-pages.json";
+
+#[derive(Serialize, Deserialize, Default)]
+struct Manifest {
+    /// Site path (with `/`) → the page's key, as hex.
+    pages: BTreeMap<String, String>,
+}
+
+/// The previous site's keys, and the keys of the site being made.
+pub(crate) struct Reuse {
+    previous: HashMap<String, Key>,
+    dest: PathBuf,
+    made: Mutex<BTreeMap<String, String>>,
+    reused: std::sync::atomic::AtomicUsize,
+}
+
+impl Reuse {
+    /// The keys of the site at `dest`, if proofbook made it; a missing or
+    /// unreadable manifest means nothing is reused, never an error.
+    pub fn open(dest: &Path) -> Reuse {
+        let previous = if dest.join(MARKER_FILE).is_file() {
+            std::fs::read(dest.join(MANIFEST))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
+                .map(|m| {
+                    m.pages
+                        .into_iter()
+                        .filter_map(|(path, key)| Some((path, Key::parse(&key)?)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            HashMap::new()
+        };
+        Reuse {
+            previous,
+            dest: dest.to_owned(),
+            made: Mutex::new(BTreeMap::new()),
+            reused: Default::default(),
+        }
+    }
+
+    /// Takes `path` from the previous site when it was made with `key`;
+    /// says whether it did. Either way, `path` is recorded with `key` for
+    /// the next build, so call it only for a page that will be written.
+    pub fn take(&self, staging: &Staging, path: &Path, key: Key) -> bool {
+        let name = path.to_string_lossy().replace('\\', "/");
+        let same = self.previous.get(&name) == Some(&key);
+        let old = self.dest.join(path);
+        // A regular file only: never follow a link out of the old site.
+        let linked = same
+            && std::fs::symlink_metadata(&old).is_ok_and(|m| m.file_type().is_file())
+            && staging.link(&old, path).is_ok();
+        self.made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, key.to_string());
+        if linked {
+            self.reused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        linked
+    }
+
+    /// How many pages came from the previous site.
+    pub fn reused(&self) -> usize {
+        self.reused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Forgets `path`: it failed to render, so the next build must not
+    /// think the old file is current.
+    pub fn forget(&self, path: &Path) {
+        let name = path.to_string_lossy().replace('\\', "/");
+        self.made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&name);
+    }
+
+    /// The manifest of the site being made.
+    pub fn manifest(&self) -> SiteFile {
+        let pages = std::mem::take(&mut *self.made.lock().unwrap_or_else(|e| e.into_inner()));
+        let json = serde_json::to_string(&Manifest { pages }).expect("the manifest serializes");
+        SiteFile::text(MANIFEST, json)
+    }
+}
+
+/// The running proofbook binary, by path, size and modification time: a
+/// different build of proofbook may render the same input differently.
+/// An unreadable binary gives a fresh value each time, so nothing is reused.
+pub(crate) fn binary_identity() -> Key {
+    let meta = std::env::current_exe()
+        .and_then(|p| Ok((std::fs::metadata(&p)?, p)))
+        .ok()
+        .map(|(m, p)| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            (p, m.len(), mtime)
+        });
+    match meta {
+        Some(identity) => Key::of(&(env!("CARGO_PKG_VERSION"), identity)),
+        None => Key::of(&std::time::SystemTime::now()),
+    }
+}

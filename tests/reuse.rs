@@ -1,0 +1,122 @@
+//! A rebuild takes unchanged pages from the previous site (hard links)
+//! and renders exactly the pages whose inputs changed.
+
+mod support;
+
+use std::os::unix::fs::MetadataExt;
+
+use support::BookTest;
+
+fn inode(t: &BookTest, rel: &str) -> u64 {
+    std::fs::metadata(t.root().join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+        .ino()
+}
+
+fn unchanged(run: &support::Run) -> usize {
+    let err = run.stderr();
+    let at = err.find(" unchanged since the last build").expect(&err);
+    let start = err[..at].rfind(' ').expect(&err) + 1;
+    err[start..at].parse().expect(&err)
+}
+
+#[test]
+fn an_unchanged_book_reuses_every_page_and_a_change_renders_only_its_page() {
+    let t = BookTest::from_fixture("basic");
+    let first = t.build();
+    first.success();
+    assert_eq!(unchanged(&first), 0, "nothing to reuse the first time");
+    let start = inode(&t, "book/start.html");
+    let reference = inode(&t, "book/reference.html");
+    let print = inode(&t, "book/print.html");
+
+    let again = t.build();
+    again.success();
+    // Five chapter pages, print.html, and index.html (the preface again).
+    assert_eq!(unchanged(&again), 7, "{}", again.stderr());
+    assert_eq!(inode(&t, "book/start.html"), start);
+    assert_eq!(inode(&t, "book/print.html"), print);
+
+    let text = t.read("content/reference.md");
+    t.write(
+        "content/reference.md",
+        &format!("{text}\nA new closing line.\n"),
+    );
+    let edited = t.build();
+    edited.success();
+    assert_eq!(
+        unchanged(&edited),
+        5,
+        "the edited page and print.html are made again: {}",
+        edited.stderr()
+    );
+    assert_eq!(inode(&t, "book/start.html"), start);
+    assert_ne!(inode(&t, "book/reference.html"), reference);
+    assert!(
+        t.read("book/reference.html")
+            .contains("A new closing line.")
+    );
+    assert!(t.read("book/print.html").contains("A new closing line."));
+}
+
+#[test]
+fn a_renamed_chapter_changes_its_neighbours_and_a_template_change_every_page() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    // The sidebar and the previous/next links of every page name it.
+    let summary = t.read("content/SUMMARY.md");
+    t.write(
+        "content/SUMMARY.md",
+        &summary.replace("[Reference]", "[Reference manual]"),
+    );
+    let renamed = t.build();
+    renamed.success();
+    assert_eq!(unchanged(&renamed), 0, "{}", renamed.stderr());
+    assert!(t.read("book/start.html").contains("Reference manual"));
+
+    t.build().success();
+    t.write(
+        "theme/templates/page.html",
+        "<html><body><main>{{ page.content | safe }}</main><p>custom layout</p>{{ sidebar | safe }}</body></html>\n",
+    );
+    let themed = t.build();
+    themed.success();
+    assert_eq!(
+        unchanged(&themed),
+        0,
+        "the templates are one input of every page: {}",
+        themed.stderr()
+    );
+    assert!(t.read("book/start.html").contains("custom layout"));
+}
+
+#[test]
+fn a_damaged_manifest_or_an_edited_output_folder_is_rebuilt_not_trusted() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    t.write("book/.proofbook-pages.json", "{ not json");
+    let run = t.build();
+    run.success();
+    assert_eq!(unchanged(&run), 0, "{}", run.stderr());
+
+    // A page removed from the old site is rendered again, not lost.
+    std::fs::remove_file(t.root().join("book/start.html")).expect("remove");
+    let run = t.build();
+    run.success();
+    assert_eq!(unchanged(&run), 6, "{}", run.stderr());
+    assert!(t.read("book/start.html").contains("Getting started"));
+
+    // A page replaced by a symbolic link is not followed.
+    let secret = t.root().join("secret.txt");
+    std::fs::write(&secret, "private").expect("write");
+    std::fs::remove_file(t.root().join("book/start.html")).expect("remove");
+    std::os::unix::fs::symlink(&secret, t.root().join("book/start.html")).expect("symlink");
+    t.build().success();
+    assert!(!t.read("book/start.html").contains("private"));
+    assert!(
+        !std::fs::symlink_metadata(t.root().join("book/start.html"))
+            .expect("meta")
+            .file_type()
+            .is_symlink()
+    );
+}
