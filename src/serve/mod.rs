@@ -5,4 +5,7 @@
 
 pub mod events;
 pub mod http;
+mod pages;
+mod sse;
+mod urlpath;
 pub mod watch;
