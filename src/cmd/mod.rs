@@ -6,8 +6,8 @@ mod check;
 mod clean;
 mod doctor;
 mod progress;
+mod serve;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -34,15 +34,12 @@ enum Command {
     /// everything succeeded, so a failed build leaves the previous site as
     /// it was.
     Build(build::Args),
-    /// Preview the book with live reload (not available yet).
-    Serve {
-        /// The book's root folder (the one holding book.toml).
-        #[arg(default_value = ".")]
-        book_dir: PathBuf,
-        /// Port to listen on.
-        #[arg(short, long, default_value_t = 3000)]
-        port: u16,
-    },
+    /// Preview the book in a browser, rebuilt and reloaded on every save.
+    ///
+    /// Serves http://127.0.0.1:3000 by default. A save re-renders the pages
+    /// it changed and re-runs only edited examples; errors appear over the
+    /// page and in this terminal, and the server keeps running.
+    Serve(serve::Args),
     /// Run every example fresh and verify links, outcomes and expected
     /// output, for CI; writes no site.
     Check(check::Args),
@@ -57,14 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::execute(args),
         Command::Clean(args) => clean::execute(args),
         Command::Doctor(args) => doctor::execute(args),
-        Command::Serve { .. } => not_yet("serve", "the live-reload preview"),
+        Command::Serve(args) => serve::execute(args),
         Command::Check(args) => check::execute(args),
     }
-}
-
-fn not_yet(name: &str, what: &str) -> anyhow::Result<ExitCode> {
-    eprintln!(
-        "`proofbook {name}` ({what}) is not available yet in this version; use `proofbook build` meanwhile."
-    );
-    Ok(ExitCode::from(2))
 }

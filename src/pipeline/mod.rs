@@ -26,6 +26,7 @@ mod pages;
 mod reuse;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
+pub use reuse::MANIFEST;
 
 /// Choices made for one run, not stored in book.toml.
 #[derive(Debug, Clone, Default)]

@@ -19,7 +19,7 @@ use crate::digest::Key;
 use crate::output::{MARKER_FILE, SiteFile, Staging};
 
 /// The manifest's name in the site folder.
-pub(crate) const MANIFEST: &str = ".proofbook-pages.json";
+pub const MANIFEST: &str = ".proofbook-pages.json";
 
 #[derive(Serialize, Deserialize, Default)]
 struct Manifest {

@@ -6,6 +6,7 @@
 pub mod events;
 pub mod http;
 mod pages;
+pub mod rebuild;
 mod sse;
 mod urlpath;
 pub mod watch;

@@ -8,6 +8,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod http;
+
 pub struct BookTest {
     pub dir: tempfile::TempDir,
 }

@@ -1,0 +1,195 @@
+//! `proofbook serve`: build, serve, watch, rebuild, until interrupted.
+//! The parts are in `proofbook::serve`; this file starts them and prints.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use proofbook::BuildOptions;
+use proofbook::serve::events::Hub;
+use proofbook::serve::http::{Server, Site};
+use proofbook::serve::rebuild::{Outcome, Preview, watch_set};
+use proofbook::serve::watch::{Change, WatchSet, Watcher};
+
+use crate::report;
+
+/// An editor's save is a burst of events; this much quiet ends it.
+const DEBOUNCE: Duration = Duration::from_millis(30);
+
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "Examples:\n  \
+proofbook serve                    preview the book in this folder at http://127.0.0.1:3000\n  \
+proofbook serve guide -p 8000 --open\n\n\
+Every save rebuilds what it changed: a chapter re-renders its pages, an edited example runs\n\
+again (the others come from the cache), and the open pages reload where they were. An error\n\
+is shown over the page and here, and goes away when the file is fixed. The preview is built\n\
+into .proofbook-cache/serve/, never into the book's output folder, and has no print page.")]
+pub struct Args {
+    /// The book's root folder (the one holding book.toml).
+    #[arg(default_value = ".")]
+    book_dir: PathBuf,
+    /// Port to listen on (0: any free port).
+    #[arg(short, long, default_value_t = 3000)]
+    port: u16,
+    /// Address to listen on. Anything but a loopback address lets other
+    /// machines read the preview.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    host: IpAddr,
+    /// Open the preview in the default browser.
+    #[arg(long)]
+    open: bool,
+    /// How many examples run at once (default: the usable cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<usize>,
+}
+
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    if !args.host.is_loopback() {
+        eprintln!(
+            "warning: serving on {}, which other machines can reach; the preview runs no code for them, but it shows the book to anyone who asks",
+            args.host
+        );
+    }
+    let site = Arc::new(Site::new());
+    let hub = Arc::new(Hub::new());
+    let server = match Server::bind(
+        SocketAddr::new(args.host, args.port),
+        site.clone(),
+        hub.clone(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let url = format!("http://{}/", server.local_addr());
+    std::thread::Builder::new()
+        .name("http".into())
+        .spawn(move || server.run())?;
+    eprintln!("serving the preview at {url} (Ctrl-C stops)");
+    if args.open {
+        open_browser(&url);
+    }
+
+    let base = BuildOptions {
+        launcher: Some(std::env::current_exe()?),
+        jobs: args.jobs,
+        progress: Some(super::progress::display()),
+        ..BuildOptions::default()
+    };
+    let mut preview = Preview::new(&args.book_dir, site, hub, base);
+    rebuild(&mut preview, None);
+    let mut watching = start_watcher(&preview, &args.book_dir);
+    loop {
+        let Some((set, watcher)) = &watching else {
+            // Nothing to watch (the book folder is gone): try again later.
+            std::thread::sleep(Duration::from_secs(1));
+            watching = start_watcher(&preview, &args.book_dir);
+            continue;
+        };
+        for e in watcher.take_errors() {
+            eprintln!("warning: {e}");
+        }
+        let Some(batch) = watcher.next_batch() else {
+            watching = None;
+            continue;
+        };
+        rebuild(&mut preview, Some(&batch));
+        // New settings may move the folders to watch.
+        let wanted = preview.config().map(watch_set);
+        if wanted.as_ref().is_some_and(|w| !same_folders(w, set)) {
+            watching = start_watcher(&preview, &args.book_dir);
+        }
+    }
+}
+
+fn rebuild(preview: &mut Preview, changes: Option<&BTreeSet<Change>>) {
+    let started = Instant::now();
+    if let Some(changes) = changes {
+        let names: Vec<String> = changes.iter().map(describe).collect();
+        eprintln!("changed: {}", names.join(", "));
+    }
+    let (outcome, warnings) = preview.rebuild(changes);
+    report::print_all(&warnings);
+    let ms = started.elapsed().as_millis();
+    match outcome {
+        Outcome::Built { report, changed } => {
+            report::print_all(&report.warnings);
+            let pages = match changed.len() {
+                0 => "every page".to_owned(),
+                1 => changed[0].clone(),
+                n => format!("{n} pages"),
+            };
+            eprintln!(
+                "built in {ms} ms ({} ran, {} cached); reloading {pages}",
+                report.examples.ran, report.examples.cached
+            );
+        }
+        Outcome::Failed(diags) => {
+            report::print_all(&diags);
+            eprintln!("build failed in {ms} ms; the pages show the error until it is fixed");
+        }
+    }
+}
+
+fn start_watcher(preview: &Preview, book_dir: &std::path::Path) -> Option<(WatchSet, Watcher)> {
+    let set = match preview.config() {
+        Some(c) => watch_set(c),
+        // book.toml did not load: watch the folder for its fix.
+        None => WatchSet {
+            root: book_dir.to_owned(),
+            src: book_dir.join("content"),
+            theme: None,
+            examples: None,
+            requirements: None,
+            ignore: vec![book_dir.join("book"), book_dir.join(".proofbook-cache")],
+        },
+    };
+    match Watcher::start(set.clone(), DEBOUNCE) {
+        Ok(w) => Some((set, w)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
+
+fn same_folders(a: &WatchSet, b: &WatchSet) -> bool {
+    (&a.root, &a.src, &a.theme, &a.examples, &a.requirements)
+        == (&b.root, &b.src, &b.theme, &b.examples, &b.requirements)
+}
+
+fn describe(change: &Change) -> String {
+    match change {
+        Change::Config => "book.toml".into(),
+        Change::Requirements => "the requirements".into(),
+        Change::Summary => "SUMMARY.md".into(),
+        Change::Theme(p) | Change::Source(p) | Change::Example(p) => p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+    }
+}
+
+/// Best effort: a machine without a desktop has no opener, and that is
+/// not a reason to stop the preview.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener)
+        .arg(url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_err()
+    {
+        eprintln!("could not start {opener}; open {url} yourself");
+    }
+}

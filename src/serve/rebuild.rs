@@ -1,0 +1,258 @@
+//! One rebuild of the preview: build the book into the preview folder, put
+//! the new site in front of the server, and tell the open pages which of
+//! them changed (or show the error on every page).
+//!
+//! The preview is an ordinary build (the same pipeline, the same result
+//! cache and page reuse) into `.proofbook-cache/serve/`, never the book's
+//! own output folder, with the reload script in every page. So a prose
+//! edit re-renders the pages whose inputs changed, and an edited example
+//! runs again while every other result comes from the cache. The pages
+//! that changed are the ones whose key in the page manifest changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Span};
+use crate::output::{Content, SiteFile};
+use crate::pipeline::{BuildError, BuildOptions, BuildReport, MANIFEST, build};
+use crate::serve::events::{ErrorReport, Event, Hub, LIVE_RELOAD_JS};
+use crate::serve::http::Site;
+use crate::serve::watch::{Change, WatchSet};
+
+/// Where the preview is built, under the book's cache folder.
+pub const PREVIEW_DIR: &str = ".proofbook-cache/serve";
+
+/// What a rebuild did, for the terminal.
+pub enum Outcome {
+    Built {
+        report: BuildReport,
+        /// The pages that changed (site paths); empty when every page did.
+        changed: Vec<String>,
+    },
+    /// The book has errors (or book.toml does not load); the pages show
+    /// the first one.
+    Failed(Vec<Diagnostic>),
+}
+
+/// The preview of one book.
+pub struct Preview {
+    book_dir: PathBuf,
+    site: Arc<Site>,
+    hub: Arc<Hub>,
+    /// Each page's key in the site the pages show now.
+    keys: BTreeMap<String, String>,
+    /// The settings of the last build that loaded them.
+    config: Option<Config>,
+    /// Options every preview build uses (progress, launcher).
+    base: BuildOptions,
+}
+
+impl Preview {
+    pub fn new(book_dir: &Path, site: Arc<Site>, hub: Arc<Hub>, base: BuildOptions) -> Preview {
+        Preview {
+            book_dir: book_dir.to_owned(),
+            site,
+            hub,
+            keys: BTreeMap::new(),
+            config: None,
+            base,
+        }
+    }
+
+    /// The settings of the last build (for the watcher's folders).
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_ref()
+    }
+
+    /// Builds the book again after `changes` (all of it when `None`),
+    /// updates the site and tells the pages.
+    pub fn rebuild(&mut self, changes: Option<&BTreeSet<Change>>) -> (Outcome, Vec<Diagnostic>) {
+        let (mut config, warnings) = match Config::load(&self.book_dir) {
+            Ok(c) => c,
+            Err(e) => {
+                let diags = vec![e.to_diagnostic()];
+                self.fail(&diags, changes);
+                return (Outcome::Failed(diags), Vec::new());
+            }
+        };
+        // print.html is every chapter again: re-rendering it after each
+        // edit would make a big book's preview wait for the whole book.
+        config.html.print_enable = false;
+        let dest = config.root.join(PREVIEW_DIR);
+        let options = BuildOptions {
+            dest: Some(dest.clone()),
+            live_reload_script: Some(LIVE_RELOAD_JS.to_owned()),
+            ..self.base.clone()
+        };
+        let result = build(&config, &options);
+        self.config = Some(config);
+        match result {
+            Ok(report) => {
+                let keys = read_manifest(&report.dest);
+                // A chapter or an example changes the pages whose keys
+                // changed; anything else (settings, theme, SUMMARY.md, an
+                // image) may change every page.
+                let everything = changes.is_none_or(|c| {
+                    c.iter().any(|c| match c {
+                        Change::Source(p) => !is_markdown(p),
+                        Change::Example(_) => false,
+                        _ => true,
+                    })
+                });
+                let changed: Vec<String> = if everything {
+                    Vec::new()
+                } else {
+                    keys.iter()
+                        .filter(|(page, key)| self.keys.get(*page) != Some(key))
+                        .map(|(page, _)| page.clone())
+                        .collect()
+                };
+                self.site.replace_all(site_files(&report.dest));
+                self.keys = keys;
+                self.hub.publish(Event::Reload {
+                    pages: changed.clone(),
+                });
+                (Outcome::Built { report, changed }, warnings)
+            }
+            Err(BuildError::Book(diags)) => {
+                self.fail(&diags, changes);
+                (Outcome::Failed(diags), warnings)
+            }
+            Err(BuildError::Output(e)) => {
+                let diags = vec![Diagnostic::error(e.to_string(), None)];
+                self.fail(&diags, changes);
+                (Outcome::Failed(diags), warnings)
+            }
+        }
+    }
+
+    /// Shows an error on the pages: the first in a file just saved, as the
+    /// author is looking at it, else the first.
+    fn fail(&self, diags: &[Diagnostic], changes: Option<&BTreeSet<Change>>) {
+        let saved: Vec<PathBuf> = changes
+            .into_iter()
+            .flatten()
+            .filter_map(|c| match c {
+                Change::Source(p) | Change::Example(p) | Change::Theme(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        let in_saved = |d: &&&Diagnostic| {
+            d.span.as_ref().is_some_and(|s| {
+                let file = s.file.canonicalize().unwrap_or_else(|_| s.file.clone());
+                saved.contains(&file)
+            })
+        };
+        let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+        let first = errors
+            .iter()
+            .find(in_saved)
+            .or(errors.first())
+            .copied()
+            .or(diags.first());
+        if let Some(d) = first {
+            self.hub.publish(Event::Error(error_report(d)));
+        }
+    }
+}
+
+/// The folders the watcher should follow for `config`.
+pub fn watch_set(config: &Config) -> WatchSet {
+    let examples = config.root.join("examples");
+    WatchSet {
+        root: config.root.clone(),
+        src: config.src.clone(),
+        // mdBook's default theme folder counts once it exists, so watch it
+        // before it does.
+        theme: config
+            .html
+            .theme_dir
+            .clone()
+            .or_else(|| Some(config.root.join("theme"))),
+        examples: examples.is_dir().then_some(examples),
+        requirements: config.run.requirements.clone(),
+        ignore: vec![
+            config.build_dir.clone(),
+            config.root.join(".proofbook-cache"),
+        ],
+    }
+}
+
+fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md")
+}
+
+/// A diagnostic as the page overlay shows it: the message (with its help),
+/// `file:line:col`, and the lines around it with a caret.
+pub fn error_report(d: &Diagnostic) -> ErrorReport {
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    ErrorReport {
+        message,
+        location: d
+            .span
+            .as_ref()
+            .map(|s| format!("{}:{}:{}", s.file.display(), s.line, s.col)),
+        excerpt: d.span.as_ref().and_then(excerpt),
+    }
+}
+
+/// Two lines either side of the span's line, numbered, with a caret.
+fn excerpt(span: &Span) -> Option<String> {
+    let text = crate::fsutil::read_to_string(&span.file).ok()?;
+    let line = span.line as usize;
+    let first = line.saturating_sub(2).max(1);
+    let width = (line + 2).to_string().len();
+    let mut out = String::new();
+    for (n, text) in text.lines().enumerate().map(|(i, t)| (i + 1, t)) {
+        if n < first {
+            continue;
+        }
+        if n > line + 2 {
+            break;
+        }
+        out.push_str(&format!("{n:>width$} | {text}\n"));
+        if n == line {
+            let pad = " ".repeat(width + 3 + span.col.saturating_sub(1) as usize);
+            let carets = "^".repeat(span.len.max(1) as usize);
+            out.push_str(&format!("{pad}{carets}\n"));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// The page keys of the site at `dest`.
+fn read_manifest(dest: &Path) -> BTreeMap<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        pages: BTreeMap<String, String>,
+    }
+    std::fs::read(dest.join(MANIFEST))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
+        .map(|m| m.pages)
+        .unwrap_or_default()
+}
+
+/// Every file of the built site, served from where the build put it.
+fn site_files(dest: &Path) -> Vec<SiteFile> {
+    WalkDir::new(dest)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dest).ok()?.to_owned();
+            Some(SiteFile {
+                path: rel,
+                content: Content::CopyOf(e.path().to_owned()),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,169 @@
+//! `proofbook serve` as an author uses it: the real binary on a fixture
+//! book, an edit, the reload event, a broken template and its fix.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use support::BookTest;
+use support::http::{Events, request};
+
+/// A running `proofbook serve` whose stderr lines arrive on a channel.
+struct Serve {
+    child: Child,
+    lines: Receiver<String>,
+    addr: SocketAddr,
+}
+
+impl Serve {
+    fn start(book: &BookTest) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_proofbook"))
+            .args(["serve", "--port", "0"])
+            .arg(book.root())
+            .env("CI", "true")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start proofbook serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut serve = Serve {
+            child,
+            lines,
+            addr: "127.0.0.1:1".parse().expect("addr"),
+        };
+        let line = serve.wait_for_line("serving the preview at http://");
+        let url = line.split("http://").nth(1).expect("url");
+        let host = url.split('/').next().expect("host and port");
+        serve.addr = host.parse().expect("a socket address");
+        serve.wait_for_line("built in ");
+        serve
+    }
+
+    fn wait_for_line(&self, needle: &str) -> String {
+        let mut seen = Vec::new();
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => panic!(
+                    "no line with {needle:?}; stderr so far:\n{}",
+                    seen.join("\n")
+                ),
+            }
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn an_edit_reloads_its_page_with_the_new_text() {
+    let t = BookTest::from_fixture("basic");
+    let serve = Serve::start(&t);
+    let page = request(serve.addr, "GET", "/start.html");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("/__proofbook/events"),
+        "the reload script is in the page"
+    );
+    assert!(
+        !t.root().join("book").exists(),
+        "serve never writes the book's own output folder"
+    );
+
+    let mut events = Events::open(serve.addr);
+    let text = t.read("content/start.md");
+    t.write(
+        "content/start.md",
+        &format!("{text}\nA sentence written while serving.\n"),
+    );
+    events.wait_for("event: reload\ndata: {\"pages\":[\"start.html\"]}");
+    let page = request(serve.addr, "GET", "/start.html");
+    assert!(page.text().contains("A sentence written while serving."));
+    serve.wait_for_line("reloading start.html");
+}
+
+#[test]
+fn a_broken_template_shows_an_error_until_it_is_fixed() {
+    let t = BookTest::from_fixture("basic");
+    let serve = Serve::start(&t);
+    let mut events = Events::open(serve.addr);
+    t.write(
+        "theme/templates/page.html",
+        "<html>\n<body>\n{% if page.title %}\n</body>\n",
+    );
+    events.wait_for("event: error\ndata: ");
+    events.wait_for("theme/templates/page.html");
+    serve.wait_for_line("build failed");
+    // The previous site is still served meanwhile.
+    assert_eq!(request(serve.addr, "GET", "/start.html").status, 200);
+
+    std::fs::remove_file(t.root().join("theme/templates/page.html")).expect("remove");
+    events.wait_for("event: reload\ndata: {\"pages\":[]}");
+    assert!(
+        request(serve.addr, "GET", "/start.html")
+            .text()
+            .contains("Getting started")
+    );
+}
+
+#[test]
+fn a_broken_link_points_at_its_line_and_traversal_is_refused() {
+    let t = BookTest::from_fixture("basic");
+    let serve = Serve::start(&t);
+    let mut events = Events::open(serve.addr);
+    let text = t.read("content/reference.md");
+    t.write(
+        "content/reference.md",
+        &format!("{text}\nSee [gone](missing.md).\n"),
+    );
+    events.wait_for("event: error\ndata: ");
+    events.wait_for("reference.md:");
+    events.wait_for("missing.md");
+    for target in ["/../book.toml", "/%2e%2e/book.toml", "/..%2fbook.toml"] {
+        let reply = request(serve.addr, "GET", target);
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{target}: {}",
+            reply.status
+        );
+        assert!(
+            !reply.text().contains("Fixture Book\"\nauthors"),
+            "{target}"
+        );
+    }
+}
+
+#[test]
+fn a_port_in_use_is_an_error_that_suggests_another() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let t = BookTest::from_fixture("basic");
+    let out = Command::new(env!("CARGO_BIN_EXE_proofbook"))
+        .args(["serve", "--port", &port.to_string()])
+        .arg(t.root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--port"), "{err}");
+}
