@@ -76,7 +76,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 .timings
                 .phases
                 .iter()
-                .map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64()))
+                .map(|(name, d)| match d.as_secs_f64() {
+                    s if s < 1.0 => format!("{name} {:.0} ms", s * 1000.0),
+                    s => format!("{name} {s:.2} s"),
+                })
                 .collect();
             eprintln!("  {}", phases.join(" · "));
             Ok(ExitCode::SUCCESS)

@@ -17,7 +17,7 @@ use proofbook::serve::watch::{Change, WatchSet, Watcher};
 use crate::report;
 
 /// An editor's save is a burst of events; this much quiet ends it.
-const DEBOUNCE: Duration = Duration::from_millis(30);
+const DEBOUNCE: Duration = Duration::from_millis(20);
 
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "Examples:\n  \
