@@ -82,13 +82,17 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ..BuildOptions::default()
     };
     let mut preview = Preview::new(&args.book_dir, site, hub, base);
+    // Watching starts before the first build, so a save during it counts.
+    let first = proofbook::config::Config::load(&args.book_dir)
+        .ok()
+        .map(|(c, _)| c);
+    let mut watching = start_watcher(first.as_ref(), &args.book_dir);
     rebuild(&mut preview, None);
-    let mut watching = start_watcher(&preview, &args.book_dir);
     loop {
         let Some((set, watcher)) = &watching else {
             // Nothing to watch (the book folder is gone): try again later.
             std::thread::sleep(Duration::from_secs(1));
-            watching = start_watcher(&preview, &args.book_dir);
+            watching = start_watcher(preview.config(), &args.book_dir);
             continue;
         };
         for e in watcher.take_errors() {
@@ -102,7 +106,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         // New settings may move the folders to watch.
         let wanted = preview.config().map(watch_set);
         if wanted.as_ref().is_some_and(|w| !same_folders(w, set)) {
-            watching = start_watcher(&preview, &args.book_dir);
+            watching = start_watcher(preview.config(), &args.book_dir);
         }
     }
 }
@@ -117,10 +121,15 @@ fn rebuild(preview: &mut Preview, changes: Option<&BTreeSet<Change>>) {
     report::print_all(&warnings);
     let ms = started.elapsed().as_millis();
     match outcome {
-        Outcome::Built { report, changed } => {
+        Outcome::Built {
+            report,
+            everything,
+            changed,
+        } => {
             report::print_all(&report.warnings);
             let pages = match changed.len() {
-                0 => "every page".to_owned(),
+                _ if everything => "every page".to_owned(),
+                0 => "no page (none changed)".to_owned(),
                 1 => changed[0].clone(),
                 n => format!("{n} pages"),
             };
@@ -136,8 +145,11 @@ fn rebuild(preview: &mut Preview, changes: Option<&BTreeSet<Change>>) {
     }
 }
 
-fn start_watcher(preview: &Preview, book_dir: &std::path::Path) -> Option<(WatchSet, Watcher)> {
-    let set = match preview.config() {
+fn start_watcher(
+    config: Option<&proofbook::config::Config>,
+    book_dir: &std::path::Path,
+) -> Option<(WatchSet, Watcher)> {
+    let set = match config {
         Some(c) => watch_set(c),
         // book.toml did not load: watch the folder for its fix.
         None => WatchSet {

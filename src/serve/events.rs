@@ -277,6 +277,7 @@ es.addEventListener("reload", function (e) {
   var r = json(e), pages = (r && r.pages) || [];
   if (seen) seen.generation++;
   if (ph || !pages.length || pages.indexOf(path) >= 0) reload();
+  else hide();
 });
 es.addEventListener("error", function (e) {
   var r = json(e);

@@ -30,7 +30,9 @@ pub const PREVIEW_DIR: &str = ".proofbook-cache/serve";
 pub enum Outcome {
     Built {
         report: BuildReport,
-        /// The pages that changed (site paths); empty when every page did.
+        /// Every page may have changed (settings, theme, SUMMARY.md).
+        everything: bool,
+        /// Otherwise, the pages that changed (site paths), maybe none.
         changed: Vec<String>,
     },
     /// The book has errors (or book.toml does not load); the pages show
@@ -113,10 +115,23 @@ impl Preview {
                 };
                 self.site.replace_all(site_files(&report.dest));
                 self.keys = keys;
-                self.hub.publish(Event::Reload {
-                    pages: changed.clone(),
-                });
-                (Outcome::Built { report, changed }, warnings)
+                if everything || !changed.is_empty() {
+                    self.hub.publish(Event::Reload {
+                        pages: changed.clone(),
+                    });
+                } else {
+                    // A save that changed no page (the same text again):
+                    // nothing to reload, but an error it fixed goes.
+                    self.hub.publish(Event::Clear);
+                }
+                (
+                    Outcome::Built {
+                        report,
+                        everything,
+                        changed,
+                    },
+                    warnings,
+                )
             }
             Err(BuildError::Book(diags)) => {
                 self.fail(&diags, changes);
@@ -155,7 +170,8 @@ impl Preview {
             .copied()
             .or(diags.first());
         if let Some(d) = first {
-            self.hub.publish(Event::Error(error_report(d)));
+            self.hub
+                .publish(Event::Error(error_report(d, &self.book_dir)));
         }
     }
 }
@@ -188,7 +204,10 @@ fn is_markdown(path: &Path) -> bool {
 
 /// A diagnostic as the page overlay shows it: the message (with its help),
 /// `file:line:col`, and the lines around it with a caret.
-pub fn error_report(d: &Diagnostic) -> ErrorReport {
+pub fn error_report(d: &Diagnostic, book_dir: &Path) -> ErrorReport {
+    let root = book_dir
+        .canonicalize()
+        .unwrap_or_else(|_| book_dir.to_owned());
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str("\nhelp: ");
@@ -196,10 +215,10 @@ pub fn error_report(d: &Diagnostic) -> ErrorReport {
     }
     ErrorReport {
         message,
-        location: d
-            .span
-            .as_ref()
-            .map(|s| format!("{}:{}:{}", s.file.display(), s.line, s.col)),
+        location: d.span.as_ref().map(|s| {
+            let file = s.file.strip_prefix(&root).unwrap_or(&s.file);
+            format!("{}:{}:{}", file.display(), s.line, s.col)
+        }),
         excerpt: d.span.as_ref().and_then(excerpt),
     }
 }
