@@ -167,3 +167,30 @@ fn a_port_in_use_is_an_error_that_suggests_another() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--port"), "{err}");
 }
+
+#[test]
+fn an_edited_example_shows_its_earlier_result_as_re_running_then_the_new_one() {
+    let t = BookTest::one_chapter(
+        "# Runs\n\nSome prose.\n\n```python id=slow\nprint('first version')\n```\n",
+    );
+    let serve = Serve::start(&t);
+    let page = request(serve.addr, "GET", "/chapter.html").text();
+    assert!(page.contains("first version"), "{page}");
+    let mut events = Events::open(serve.addr);
+    t.write(
+        "content/chapter.md",
+        "# Runs\n\nNew prose.\n\n```python id=slow\nimport time\ntime.sleep(1.5)\nprint('second version')\n```\n",
+    );
+    // First the new prose, with the earlier output marked as re-running.
+    events.wait_for("event: reload\ndata: {\"pages\":[\"chapter.html\"");
+    let early = request(serve.addr, "GET", "/chapter.html").text();
+    assert!(early.contains("New prose."), "{early}");
+    assert!(early.contains("first version"), "{early}");
+    assert!(early.contains("re-running…"), "{early}");
+    // Then the new result.
+    events.wait_for("event: reload\ndata: {\"pages\":[\"chapter.html\"");
+    let done = request(serve.addr, "GET", "/chapter.html").text();
+    assert!(done.contains("second version"), "{done}");
+    assert!(!done.contains("re-running…"), "{done}");
+    serve.wait_for_line("running 1 changed example");
+}

@@ -58,6 +58,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         },
         offline_results: args.offline_results,
         filter: None,
+        pending: false,
     };
     match proofbook::build(&config, &options) {
         Ok(r) => {

@@ -117,8 +117,26 @@ fn rebuild(preview: &mut Preview, changes: Option<&BTreeSet<Change>>) {
         let names: Vec<String> = changes.iter().map(describe).collect();
         eprintln!("changed: {}", names.join(", "));
     }
-    let (outcome, warnings) = preview.rebuild(changes);
+    let (outcome, warnings) = preview.rebuild(changes, true);
     report::print_all(&warnings);
+    let waiting = match &outcome {
+        Outcome::Built { report, .. } => report.examples.pending,
+        Outcome::Failed(_) => 0,
+    };
+    tell(outcome, started);
+    if waiting > 0 {
+        // The pages show the new prose with earlier results marked as
+        // re-running; now run the changed examples.
+        eprintln!(
+            "running {waiting} changed example(s); the pages show their earlier results meanwhile"
+        );
+        let (outcome, warnings) = preview.rebuild(changes, false);
+        report::print_all(&warnings);
+        tell(outcome, started);
+    }
+}
+
+fn tell(outcome: Outcome, started: Instant) {
     let ms = started.elapsed().as_millis();
     match outcome {
         Outcome::Built {

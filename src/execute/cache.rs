@@ -128,6 +128,39 @@ impl ResultCache {
     }
 }
 
+impl ResultCache {
+    fn latest_path(&self, example: &str) -> PathBuf {
+        // Beside the results, not among them: that folder holds entries only.
+        self.dir
+            .with_file_name("latest")
+            .join(&hex(&Sha256::digest(example.as_bytes()))[..32])
+    }
+
+    /// Remembers `key` as the newest result of `example` (a name that
+    /// stays when its program changes: its page and id or place).
+    pub fn set_latest(&self, example: &str, key: &str) -> std::io::Result<()> {
+        let path = self.latest_path(example);
+        if std::fs::read_to_string(&path).is_ok_and(|k| k == key) {
+            return Ok(());
+        }
+        let dir = path.parent().expect("the path has a folder");
+        std::fs::create_dir_all(dir)?;
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut file, key.as_bytes())?;
+        file.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// The newest result `example` had, whatever its program was then.
+    pub fn latest(&self, example: &str) -> Option<RunRecord> {
+        let key = std::fs::read_to_string(self.latest_path(example)).ok()?;
+        match self.load(key.trim()) {
+            Lookup::Hit(c) => Some(c.record),
+            _ => None,
+        }
+    }
+}
+
 fn checksum(record: &RunRecord) -> String {
     let json = serde_json::to_vec(record).expect("records serialize");
     hex(&Sha256::digest(&json))

@@ -189,6 +189,11 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
     use crate::diag::Diagnostic;
     let mut out = Vec::new();
     for (job, result) in jobs.iter().zip(results) {
+        // An earlier result shown while the example runs again says
+        // nothing about the program as it is now.
+        if result.as_ref().is_ok_and(|r| r.stale) {
+            continue;
+        }
         let spec = job.spec;
         let name = spec
             .id

@@ -59,7 +59,7 @@ pub enum PythonError {
 }
 
 /// What the interpreter says about itself.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 struct Identity {
     executable: PathBuf,
     base_prefix: PathBuf,
@@ -130,7 +130,23 @@ pub fn provision(
     })
 }
 
+/// Asks `command` who it is, once per process for each command: through
+/// a pyenv shim that costs ~60 ms, which `serve` would pay on every save.
+/// A long-running process keeps its answer while the interpreter it named
+/// still exists (a pyenv version switched during `serve` needs a restart).
 fn identify(command: &str) -> Result<Identity, PythonError> {
+    static KNOWN: std::sync::Mutex<Vec<(String, Identity)>> = std::sync::Mutex::new(Vec::new());
+    let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    known.retain(|(_, id)| id.executable.exists());
+    if let Some((_, id)) = known.iter().find(|(c, _)| c == command) {
+        return Ok(id.clone());
+    }
+    let id = ask(command)?;
+    known.push((command.to_owned(), id.clone()));
+    Ok(id)
+}
+
+fn ask(command: &str) -> Result<Identity, PythonError> {
     let out = Command::new(command)
         .args(["-c", IDENTIFY])
         .output()

@@ -64,6 +64,10 @@ pub struct RunRecord {
     /// The record came from the result cache, not from a run of this build.
     #[serde(skip)]
     pub from_cache: bool,
+    /// An earlier result of an example that changed, shown while the new
+    /// program runs (`serve`'s first reload); never stored or checked.
+    #[serde(skip)]
+    pub stale: bool,
     /// Figures the program reported on the metrics channel (last value of
     /// each name).
     #[serde(default)]
@@ -233,6 +237,7 @@ pub(crate) fn test_record() -> RunRecord {
         missing: vec![],
         started_unix: 1_764_612_000,
         from_cache: false,
+        stale: false,
         metrics: BTreeMap::new(),
         metrics_error: None,
         samples: vec![],

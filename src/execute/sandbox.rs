@@ -476,6 +476,7 @@ impl Sandbox {
             missing: self.missing.clone(),
             started_unix,
             from_cache: false,
+            stale: false,
             metrics,
             metrics_error,
             samples: Vec::new(),

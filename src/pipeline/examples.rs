@@ -136,7 +136,7 @@ pub(super) struct ExampleOutput {
 /// one; `Err` is the diff.
 pub(super) fn expected_output(job: &Job<'_>, result: &RunResult) -> Result<(), String> {
     match (&job.block.expected_output, result) {
-        (Some(expected), Ok(record)) => {
+        (Some(expected), Ok(record)) if !record.stale => {
             let printed: String = record.output.iter().map(|c| c.text.as_str()).collect();
             execute::expected::compare(&expected.text, &printed)
         }
@@ -341,6 +341,9 @@ fn answer_jobs(
                 Lookup::Hit(c) => {
                     let mut record = c.record;
                     record.from_cache = true;
+                    // Best effort: it only lets `serve` show this result
+                    // while a later version of the example runs.
+                    let _ = cache.set_latest(&identity(job), &key);
                     Some(Ok(record))
                 }
                 Lookup::Miss => None,
@@ -376,8 +379,15 @@ fn answer_jobs(
             answered[i] = None;
         }
     }
+    if options.pending {
+        show_earlier_results(&cache, jobs, &mut answered, &group_of);
+    }
     let to_run: Vec<usize> = (0..jobs.len()).filter(|&i| answered[i].is_none()).collect();
-    counts.cached = jobs.len() - to_run.len();
+    counts.pending = answered
+        .iter()
+        .filter(|a| matches!(a, Some(Ok(r)) if r.stale))
+        .count();
+    counts.cached = jobs.len() - to_run.len() - counts.pending;
     counts.ran = to_run.len();
     let (bench_idx, plain_idx): (Vec<usize>, Vec<usize>) =
         to_run.iter().partition(|&&i| jobs[i].spec.bench.is_some());
@@ -433,7 +443,9 @@ fn answer_jobs(
             let spec = jobs[i].spec;
             if execute::as_expected(spec.expect, record)
                 && record.metrics_error.is_none()
-                && let Err(e) = cache.store(&keys[i], record, record.started_unix, &machine)
+                && let Err(e) = cache
+                    .store(&keys[i], record, record.started_unix, &machine)
+                    .and_then(|()| cache.set_latest(&identity(&jobs[i]), &keys[i]))
             {
                 diags.push(Diagnostic::warning(
                     format!(
@@ -451,6 +463,47 @@ fn answer_jobs(
         .map(|r| r.expect("every job is answered"))
         .collect();
     (counts, results, Some(fingerprint))
+}
+
+/// `--pending` (serve's first pass): an example that would run shows its
+/// newest earlier result instead, marked stale, when it has one; a group
+/// does so only when every member can (its members are measured together).
+fn show_earlier_results<'g>(
+    cache: &ResultCache,
+    jobs: &[Job<'_>],
+    answered: &mut [Option<RunResult>],
+    group_of: &impl Fn(usize) -> Option<&'g str>,
+) {
+    for (i, job) in jobs.iter().enumerate() {
+        if answered[i].is_none()
+            && let Some(mut record) = cache.latest(&identity(job))
+        {
+            record.stale = true;
+            answered[i] = Some(Ok(record));
+        }
+    }
+    for i in 0..jobs.len() {
+        if let Some(name) = group_of(i)
+            && (0..jobs.len()).any(|j| group_of(j) == Some(name) && answered[j].is_none())
+        {
+            answered[i] = None;
+        }
+    }
+}
+
+/// What stays the same when an example's program changes: its chapter
+/// and its id, or its place among the chapter's code blocks.
+fn identity(job: &Job<'_>) -> String {
+    let file = job
+        .block
+        .span
+        .as_ref()
+        .map(|s| s.file.display().to_string())
+        .unwrap_or_default();
+    match id_of(job) {
+        Some(id) => format!("{file}#{id}"),
+        None => format!("{file}#block-{}", job.at.block),
+    }
 }
 
 fn id_of<'a>(job: &'a Job<'_>) -> Option<&'a str> {

@@ -48,6 +48,10 @@ pub struct BuildOptions {
     pub offline_results: bool,
     /// Only the examples whose id or `file:line` contains this (`check`).
     pub filter: Option<String>,
+    /// Do not wait for changed examples: show each one's newest earlier
+    /// result, marked as re-running (`serve`'s first pass; the next build
+    /// runs them).
+    pub pending: bool,
 }
 
 /// `--rerun`: none (use the cache), all, or the examples with these ids.
@@ -64,6 +68,8 @@ pub enum Rerun {
 pub struct ExampleCounts {
     pub ran: usize,
     pub cached: usize,
+    /// Shown with an earlier result while they wait to run (`pending`).
+    pub pending: usize,
 }
 
 /// What a build reports while it works, for a progress display.

@@ -45,6 +45,7 @@ impl std::hash::Hash for PageRuns {
                         .hash(state);
                     // Not serialized (the cache sets it on reading), but shown.
                     record.from_cache.hash(state);
+                    record.stale.hash(state);
                 }
                 Err(message) => {
                     1u8.hash(state);

@@ -157,7 +157,12 @@ pub fn resources(record: &RunRecord) -> String {
     if let Some(bytes) = record.peak_memory_bytes {
         parts.push(format!("{} peak", mebibytes(bytes)));
     }
-    if record.from_cache {
+    if record.stale {
+        parts.push(format!(
+            "re-running…: this is the result from {}, before the last change",
+            date_time(record.started_unix)
+        ));
+    } else if record.from_cache {
         parts.push(format!("cached from {}", date_time(record.started_unix)));
     }
     parts.join(" · ")

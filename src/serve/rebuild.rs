@@ -71,8 +71,15 @@ impl Preview {
     }
 
     /// Builds the book again after `changes` (all of it when `None`),
-    /// updates the site and tells the pages.
-    pub fn rebuild(&mut self, changes: Option<&BTreeSet<Change>>) -> (Outcome, Vec<Diagnostic>) {
+    /// updates the site and tells the pages. With `pending`, examples that
+    /// must run show their earlier result instead (the report counts them
+    /// as pending), so the pages reload with the new prose at once; the
+    /// caller then rebuilds without it to run them.
+    pub fn rebuild(
+        &mut self,
+        changes: Option<&BTreeSet<Change>>,
+        pending: bool,
+    ) -> (Outcome, Vec<Diagnostic>) {
         let (mut config, warnings) = match Config::load(&self.book_dir) {
             Ok(c) => c,
             Err(e) => {
@@ -88,6 +95,7 @@ impl Preview {
         let options = BuildOptions {
             dest: Some(dest.clone()),
             live_reload_script: Some(LIVE_RELOAD_JS.to_owned()),
+            pending,
             ..self.base.clone()
         };
         let result = build(&config, &options);
