@@ -351,3 +351,28 @@ fn unreadable_metrics_fail_the_build_at_the_example() {
     );
     assert!(err.contains("content/chapter.md:3:1"), "{err}");
 }
+
+#[test]
+fn a_rerun_says_how_long_it_should_take_from_the_earlier_runs() {
+    let b = book("# Runs\n\n```python id=nap\nimport time\ntime.sleep(0.3)\n```\n");
+    let first = b.build();
+    first.success();
+    assert!(
+        !first.stderr().contains("from their earlier runs"),
+        "{}",
+        first.stderr()
+    );
+    let again = b.run(&["build", "--rerun"]);
+    let err = again.success().stderr();
+    let line = err
+        .lines()
+        .find(|l| l.contains("from their earlier runs"))
+        .unwrap_or_else(|| panic!("no estimate:\n{err}"));
+    let seconds: f64 = line
+        .split("about ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!((0.3..5.0).contains(&seconds), "{line}");
+}

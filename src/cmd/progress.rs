@@ -21,6 +21,15 @@ pub fn display() -> Progress {
 fn plain(event: &ProgressEvent<'_>) {
     match event {
         ProgressEvent::Note(line) | ProgressEvent::Finished { line, .. } => eprintln!("  {line}"),
+        ProgressEvent::Plan {
+            run,
+            expected: Some(expected),
+            ..
+        } if *run > 0 => eprintln!(
+            "  running {run} example{}: about {:.1} s, from their earlier runs",
+            if *run == 1 { "" } else { "s" },
+            expected.as_secs_f64()
+        ),
         ProgressEvent::Plan { .. } | ProgressEvent::Started { .. } => {}
     }
 }
@@ -29,6 +38,8 @@ fn plain(event: &ProgressEvent<'_>) {
 struct Live {
     bar: Option<ProgressBar>,
     running: Vec<(String, Instant)>,
+    /// When the runs should end, from the examples' earlier durations.
+    due: Option<Instant>,
 }
 
 fn live() -> Progress {
@@ -41,17 +52,26 @@ fn live() -> Progress {
                 Some(bar) => bar.println(format!("  {line}")),
                 None => eprintln!("  {line}"),
             },
-            ProgressEvent::Plan { run, cached } => {
+            ProgressEvent::Plan {
+                run,
+                cached,
+                expected,
+            } => {
                 if run == 0 {
                     return;
                 }
                 let bar = ProgressBar::new(run as u64);
+                // The time left comes from the examples' earlier runs when
+                // they have some; otherwise from the rate so far.
+                s.due = expected.map(|d| Instant::now() + d);
+                let template = match expected {
+                    Some(_) => "  {elapsed:>4} [{bar:24}] {pos}/{len} examples {msg}",
+                    None => "  {elapsed:>4} [{bar:24}] {pos}/{len} examples (ETA {eta}) {msg}",
+                };
                 bar.set_style(
-                    ProgressStyle::with_template(
-                        "  {elapsed:>4} [{bar:24}] {pos}/{len} examples (ETA {eta}) {msg}",
-                    )
-                    .expect("the template is valid")
-                    .progress_chars("=> "),
+                    ProgressStyle::with_template(template)
+                        .expect("the template is valid")
+                        .progress_chars("=> "),
                 );
                 if cached > 0 {
                     bar.println(format!("  {cached} examples from the cache"));
@@ -63,7 +83,12 @@ fn live() -> Progress {
                     while !bar.is_finished() {
                         let message = {
                             let s = state.lock().unwrap_or_else(|e| e.into_inner());
-                            running_message(&s.running)
+                            match s.due {
+                                Some(due) => {
+                                    format!("({}) {}", time_left(due), running_message(&s.running))
+                                }
+                                None => running_message(&s.running),
+                            }
                         };
                         bar.set_message(message);
                         std::thread::sleep(Duration::from_millis(200));
@@ -88,6 +113,14 @@ fn live() -> Progress {
             }
         }
     }))
+}
+
+/// `about 12 s left`, from when the runs should end.
+fn time_left(due: Instant) -> String {
+    match due.checked_duration_since(Instant::now()) {
+        Some(left) if left.as_secs() >= 1 => format!("about {} s left", left.as_secs()),
+        _ => "almost done".to_owned(),
+    }
 }
 
 fn running_message(running: &[(String, Instant)]) -> String {

@@ -9,6 +9,8 @@ use crate::config::Config;
 use crate::diag::{Diagnostic, Span};
 use crate::execute::cache::{Lookup, ResultCache, cache_key};
 use crate::execute::machine::Fingerprint;
+use std::time::Duration;
+
 use crate::execute::{self, Job, RunResult};
 use crate::markdown::Document;
 use crate::measure::results::BookResults;
@@ -429,6 +431,7 @@ fn answer_jobs(
         ProgressEvent::Plan {
             run: to_run.len(),
             cached: counts.cached,
+            expected: expected_duration(&cache, &plain, &benches, threads),
         },
     );
     // Examples in parallel first; then benchmarks, alone.
@@ -489,6 +492,45 @@ fn show_earlier_results<'g>(
             answered[i] = None;
         }
     }
+}
+
+/// How long running `plain` on `threads` threads and then `benches` one at
+/// a time should take, from each example's newest earlier run (an example
+/// that never ran counts as the median of those that did).
+fn expected_duration(
+    cache: &ResultCache,
+    plain: &[&Job<'_>],
+    benches: &[&Job<'_>],
+    threads: usize,
+) -> Option<Duration> {
+    let earlier = |job: &Job<'_>| {
+        let record = cache.latest(&identity(job))?;
+        let runs = job.spec.bench.map_or(1, |b| b.repeat + b.warmup).max(1);
+        Some(record.wall * runs)
+    };
+    let plain_known: Vec<Option<Duration>> = plain.iter().map(|j| earlier(j)).collect();
+    let bench_known: Vec<Option<Duration>> = benches.iter().map(|j| earlier(j)).collect();
+    let mut known: Vec<Duration> = plain_known
+        .iter()
+        .chain(&bench_known)
+        .flatten()
+        .copied()
+        .collect();
+    if known.is_empty() {
+        return None;
+    }
+    known.sort();
+    let typical = known[known.len() / 2];
+    let total =
+        |all: &[Option<Duration>]| -> Duration { all.iter().map(|d| d.unwrap_or(typical)).sum() };
+    // In parallel, no sooner than the longest of them.
+    let longest = plain_known
+        .iter()
+        .map(|d| d.unwrap_or(typical))
+        .max()
+        .unwrap_or_default();
+    let parallel = (total(&plain_known) / threads.max(1) as u32).max(longest);
+    Some(parallel + total(&bench_known))
 }
 
 /// What stays the same when an example's program changes: its chapter

@@ -78,7 +78,13 @@ pub enum ProgressEvent<'a> {
     /// A slow step that is not an example (setting up Python).
     Note(&'a str),
     /// How many examples will run now, and how many came from the cache.
-    Plan { run: usize, cached: usize },
+    Plan {
+        run: usize,
+        cached: usize,
+        /// How long the runs should take, from the examples' earlier
+        /// durations (`None` when none of them ran before).
+        expected: Option<Duration>,
+    },
     /// An example started; `place` is its `file:line`.
     Started { place: &'a str },
     /// It finished; `line` says how.
