@@ -376,3 +376,24 @@ fn a_rerun_says_how_long_it_should_take_from_the_earlier_runs() {
         .unwrap_or_else(|| panic!("{line}"));
     assert!((0.3..5.0).contains(&seconds), "{line}");
 }
+
+#[test]
+fn the_summary_counts_failed_examples() {
+    let b =
+        book("# Runs\n\n```python\nprint('fine')\n```\n\n```python\nraise SystemExit(4)\n```\n");
+    let run = b.build();
+    run.failure();
+    assert!(
+        run.stderr()
+            .contains("examples: 2 ran, 0 cached, 1 failed (of 2)"),
+        "{}",
+        run.stderr()
+    );
+    let b = book("# Runs\n\n```python\nprint('fine')\n```\n");
+    let ok = b.build();
+    assert!(
+        ok.success().stderr().contains("1 ran, 0 cached, 0 failed"),
+        "{}",
+        ok.stderr()
+    );
+}

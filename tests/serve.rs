@@ -194,3 +194,11 @@ fn an_edited_example_shows_its_earlier_result_as_re_running_then_the_new_one() {
     assert!(!done.contains("re-running…"), "{done}");
     serve.wait_for_line("running 1 changed example");
 }
+
+#[test]
+fn a_real_build_has_no_reload_script() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    assert!(!t.read("book/start.html").contains("/__proofbook/events"));
+    assert!(!t.read("book/start.html").contains("EventSource"));
+}

@@ -64,12 +64,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Ok(r) => {
             report::print_all(&r.warnings);
             eprintln!(
-                "built {} pages ({} files, {} unchanged since the last build; examples: {} ran, {} cached) into {} in {:.2} s",
+                "built {} pages ({} files, {} unchanged since the last build; examples: {} ran, {} cached, {} failed) into {} in {:.2} s",
                 r.pages,
                 r.files,
                 r.reused,
                 r.examples.ran,
                 r.examples.cached,
+                r.examples.failed,
                 r.dest.display(),
                 started.elapsed().as_secs_f64()
             );

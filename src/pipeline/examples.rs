@@ -29,10 +29,11 @@ pub(super) fn run_examples(
     page_paths: &[std::path::PathBuf],
     diags: &mut Vec<Diagnostic>,
 ) -> ExampleOutput {
-    let answered = answer_examples(config, options, docs, diags);
+    let mut answered = answer_examples(config, options, docs, diags);
+    let broken = answered.broken.len();
     let mut pages = vec![body::PageRuns::new(); docs.len()];
     let evidence = super::figures::weigh(docs, page_paths, &answered, true, diags);
-    for (at, message) in answered.broken {
+    for (at, message) in std::mem::take(&mut answered.broken) {
         pages[at.doc].results.insert(at.block, Err(message));
     }
     for (at, c) in &evidence.comparisons {
@@ -61,6 +62,33 @@ pub(super) fn run_examples(
             .insert(c.block, crate::render::claim::claim_html(&c.view));
     }
     diags.extend(execute::diagnose(&answered.jobs, &answered.results));
+    // Failed: could not run, did not end as its fence says, reported bad
+    // figures, or printed something else than its output block.
+    let failed = answered
+        .jobs
+        .iter()
+        .zip(&answered.results)
+        .filter(|(job, result)| match result {
+            Err(_) => true,
+            Ok(r) if r.stale => false,
+            Ok(r) => {
+                !execute::as_expected(job.spec.expect, r)
+                    || r.metrics_error.is_some()
+                    || expected_output(job, result).is_err()
+            }
+        })
+        .count();
+    answered.counts.failed = failed + broken;
+    if answered.counts.failed > 0 {
+        let total = answered.jobs.len() + broken;
+        Progress::tell(
+            options,
+            ProgressEvent::Note(&format!(
+                "examples: {} ran, {} cached, {} failed (of {total})",
+                answered.counts.ran, answered.counts.cached, answered.counts.failed
+            )),
+        );
+    }
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
         if let Ok(record) = result
             && let Some(cv) = crate::measure::noisy(record)

@@ -70,6 +70,8 @@ pub struct ExampleCounts {
     pub cached: usize,
     /// Shown with an earlier result while they wait to run (`pending`).
     pub pending: usize,
+    /// Could not run, or did not end or print as the book says.
+    pub failed: usize,
 }
 
 /// What a build reports while it works, for a progress display.
