@@ -93,6 +93,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             // Nothing to watch (the book folder is gone): try again later.
             std::thread::sleep(Duration::from_secs(1));
             watching = start_watcher(preview.config(), &args.book_dir);
+            // Build what is there once watching works again.
+            if watching.is_some() {
+                rebuild(&mut preview, None);
+            }
             continue;
         };
         for e in watcher.take_errors() {
@@ -107,6 +111,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         let wanted = preview.config().map(watch_set);
         if wanted.as_ref().is_some_and(|w| !same_folders(w, set)) {
             watching = start_watcher(preview.config(), &args.book_dir);
+            // Saves in the new folders while the old watcher looked
+            // elsewhere would be lost: build once more from what is there.
+            rebuild(&mut preview, None);
         }
     }
 }
@@ -117,22 +124,44 @@ fn rebuild(preview: &mut Preview, changes: Option<&BTreeSet<Change>>) {
         let names: Vec<String> = changes.iter().map(describe).collect();
         eprintln!("changed: {}", names.join(", "));
     }
-    let (outcome, warnings) = preview.rebuild(changes, true);
-    report::print_all(&warnings);
-    let waiting = match &outcome {
-        Outcome::Built { report, .. } => report.examples.pending,
-        Outcome::Failed(_) => 0,
+    let Some((outcome, warnings)) = guarded(|| preview.rebuild(changes, true)) else {
+        return;
     };
-    tell(outcome, started);
+    report::print_all(&warnings);
+    // A failed first pass may have failed on earlier results (a figure the
+    // new program reports, quoted before it ran): the full build decides.
+    let (waiting, failed) = match &outcome {
+        Outcome::Built { report, .. } => (report.examples.pending, false),
+        Outcome::Failed(_) => (0, true),
+    };
     if waiting > 0 {
+        tell(outcome, started);
         // The pages show the new prose with earlier results marked as
         // re-running; now run the changed examples.
         eprintln!(
             "running {waiting} changed example(s); the pages show their earlier results meanwhile"
         );
-        let (outcome, warnings) = preview.rebuild(changes, false);
+    } else if !failed {
+        tell(outcome, started);
+        return;
+    }
+    if let Some((outcome, warnings)) = guarded(|| preview.rebuild(changes, false)) {
         report::print_all(&warnings);
         tell(outcome, started);
+    }
+}
+
+/// Runs a rebuild; a panic in it is reported, and the server goes on with
+/// the last good site.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            eprintln!(
+                "error: the rebuild stopped on an internal error (a bug in proofbook; please report it); still serving the last good site"
+            );
+            None
+        }
     }
 }
 

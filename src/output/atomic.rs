@@ -143,6 +143,9 @@ fn write_one(root: &Path, file: &SiteFile) -> Result<(), FsError> {
     if let Some(dir) = path.parent() {
         fsutil::create_dir_all(dir)?;
     }
+    // A path already there may be a hard link into the previous site
+    // (reuse); writing through it would change that site's file.
+    let _ = std::fs::remove_file(&path);
     match &file.content {
         Content::Bytes(bytes) => {
             std::fs::write(&path, bytes).map_err(|e| FsError::new("cannot write", &path, e))

@@ -45,7 +45,8 @@ pub(super) fn run_examples(
         page.measures = q;
     }
     for c in evidence.claims {
-        if c.view.verdict == crate::render::claim::Verdict::Fails {
+        // A pending build weighs earlier results: no verdict to report yet.
+        if c.view.verdict == crate::render::claim::Verdict::Fails && !options.pending {
             diags.push(
                 Diagnostic::warning(
                     format!(
@@ -91,6 +92,7 @@ pub(super) fn run_examples(
     }
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
         if let Ok(record) = result
+            && !record.stale
             && let Some(cv) = crate::measure::noisy(record)
         {
             diags.push(
@@ -373,7 +375,7 @@ fn answer_jobs(
                     record.from_cache = true;
                     // Best effort: it only lets `serve` show this result
                     // while a later version of the example runs.
-                    let _ = cache.set_latest(&identity(job), &key);
+                    let _ = cache.set_latest(&identity(jobs, i), &key);
                     Some(Ok(record))
                 }
                 Lookup::Miss => None,
@@ -459,7 +461,7 @@ fn answer_jobs(
         ProgressEvent::Plan {
             run: to_run.len(),
             cached: counts.cached,
-            expected: expected_duration(&cache, &plain, &benches, threads),
+            expected: expected_duration(&cache, jobs, &plain_idx, &bench_idx, threads),
         },
     );
     // Examples in parallel first; then benchmarks, alone.
@@ -476,7 +478,7 @@ fn answer_jobs(
                 && record.metrics_error.is_none()
                 && let Err(e) = cache
                     .store(&keys[i], record, record.started_unix, &machine)
-                    .and_then(|()| cache.set_latest(&identity(&jobs[i]), &keys[i]))
+                    .and_then(|()| cache.set_latest(&identity(jobs, i), &keys[i]))
             {
                 diags.push(Diagnostic::warning(
                     format!(
@@ -505,12 +507,12 @@ fn show_earlier_results<'g>(
     answered: &mut [Option<RunResult>],
     group_of: &impl Fn(usize) -> Option<&'g str>,
 ) {
-    for (i, job) in jobs.iter().enumerate() {
-        if answered[i].is_none()
-            && let Some(mut record) = cache.latest(&identity(job))
+    for (i, answer) in answered.iter_mut().enumerate() {
+        if answer.is_none()
+            && let Some(mut record) = cache.latest(&identity(jobs, i))
         {
             record.stale = true;
-            answered[i] = Some(Ok(record));
+            *answer = Some(Ok(record));
         }
     }
     for i in 0..jobs.len() {
@@ -527,17 +529,18 @@ fn show_earlier_results<'g>(
 /// that never ran counts as the median of those that did).
 fn expected_duration(
     cache: &ResultCache,
-    plain: &[&Job<'_>],
-    benches: &[&Job<'_>],
+    jobs: &[Job<'_>],
+    plain: &[usize],
+    benches: &[usize],
     threads: usize,
 ) -> Option<Duration> {
-    let earlier = |job: &Job<'_>| {
-        let record = cache.latest(&identity(job))?;
-        let runs = job.spec.bench.map_or(1, |b| b.repeat + b.warmup).max(1);
+    let earlier = |i: usize| {
+        let record = cache.latest(&identity(jobs, i))?;
+        let runs = jobs[i].spec.bench.map_or(1, |b| b.repeat + b.warmup).max(1);
         Some(record.wall * runs)
     };
-    let plain_known: Vec<Option<Duration>> = plain.iter().map(|j| earlier(j)).collect();
-    let bench_known: Vec<Option<Duration>> = benches.iter().map(|j| earlier(j)).collect();
+    let plain_known: Vec<Option<Duration>> = plain.iter().map(|&i| earlier(i)).collect();
+    let bench_known: Vec<Option<Duration>> = benches.iter().map(|&i| earlier(i)).collect();
     let mut known: Vec<Duration> = plain_known
         .iter()
         .chain(&bench_known)
@@ -563,7 +566,8 @@ fn expected_duration(
 
 /// What stays the same when an example's program changes: its chapter
 /// and its id, or its place among the chapter's code blocks.
-fn identity(job: &Job<'_>) -> String {
+fn identity(jobs: &[Job<'_>], i: usize) -> String {
+    let job = &jobs[i];
     let file = job
         .block
         .span
@@ -571,8 +575,13 @@ fn identity(job: &Job<'_>) -> String {
         .map(|s| s.file.display().to_string())
         .unwrap_or_default();
     match id_of(job) {
-        Some(id) => format!("{file}#{id}"),
-        None => format!("{file}#block-{}", job.at.block),
+        Some(id) => format!("{file}#{}#{id}", job.at.doc),
+        None => {
+            // Among the page's examples, so a code block added above
+            // (not an example) does not rename it.
+            let ordinal = jobs[..i].iter().filter(|j| j.at.doc == job.at.doc).count();
+            format!("{file}#{}#example-{ordinal}", job.at.doc)
+        }
     }
 }
 

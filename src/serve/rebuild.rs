@@ -51,6 +51,9 @@ pub struct Preview {
     config: Option<Config>,
     /// Options every preview build uses (progress, launcher).
     base: BuildOptions,
+    /// A change that may touch every page (settings, theme, an image) has
+    /// not reached the pages yet: its build failed.
+    owe_everything: bool,
 }
 
 impl Preview {
@@ -62,6 +65,7 @@ impl Preview {
             keys: BTreeMap::new(),
             config: None,
             base,
+            owe_everything: false,
         }
     }
 
@@ -103,16 +107,9 @@ impl Preview {
         match result {
             Ok(report) => {
                 let keys = read_manifest(&report.dest);
-                // A chapter or an example changes the pages whose keys
-                // changed; anything else (settings, theme, SUMMARY.md, an
-                // image) may change every page.
-                let everything = changes.is_none_or(|c| {
-                    c.iter().any(|c| match c {
-                        Change::Source(p) => !is_markdown(p),
-                        Change::Example(_) => false,
-                        _ => true,
-                    })
-                });
+                let everything =
+                    self.owe_everything || changes.is_none_or(|c| c.iter().any(touches_every_page));
+                self.owe_everything = false;
                 let changed: Vec<String> = if everything {
                     Vec::new()
                 } else {
@@ -155,7 +152,8 @@ impl Preview {
 
     /// Shows an error on the pages: the first in a file just saved, as the
     /// author is looking at it, else the first.
-    fn fail(&self, diags: &[Diagnostic], changes: Option<&BTreeSet<Change>>) {
+    fn fail(&mut self, diags: &[Diagnostic], changes: Option<&BTreeSet<Change>>) {
+        self.owe_everything |= changes.is_none_or(|c| c.iter().any(touches_every_page));
         let saved: Vec<PathBuf> = changes
             .into_iter()
             .flatten()
@@ -197,12 +195,23 @@ pub fn watch_set(config: &Config) -> WatchSet {
             .theme_dir
             .clone()
             .or_else(|| Some(config.root.join("theme"))),
-        examples: examples.is_dir().then_some(examples),
+        // Watched before it exists, so helpers added while serving count.
+        examples: Some(examples),
         requirements: config.run.requirements.clone(),
         ignore: vec![
             config.build_dir.clone(),
             config.root.join(".proofbook-cache"),
         ],
+    }
+}
+
+/// A chapter or an example changes the pages whose keys changed; anything
+/// else (settings, theme, SUMMARY.md, an image) may change every page.
+fn touches_every_page(change: &Change) -> bool {
+    match change {
+        Change::Source(p) => !is_markdown(p),
+        Change::Example(_) => false,
+        _ => true,
     }
 }
 
