@@ -115,6 +115,43 @@ impl StagedFile {
     }
 }
 
+/// Held by a build from the moment it reads the previous site (for page
+/// reuse) until its own is swapped in, so two builds into one folder (two
+/// `serve`s of a book, a `build` during another) take turns instead of one
+/// reusing a page the other just replaced. It is an advisory lock on the
+/// folder that holds the destination (where the staging folder goes too),
+/// so no lock file is left anywhere; builds into neighbouring folders
+/// merely take turns as well.
+pub struct DestinationLock {
+    _dir: std::fs::File,
+}
+
+impl DestinationLock {
+    /// Waits for the lock of `dest`; `waiting` is called once if another
+    /// build holds it.
+    pub fn acquire(dest: &Path, waiting: impl FnOnce()) -> Result<DestinationLock, OutputError> {
+        let parent = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fsutil::create_dir_all(parent)?;
+        let dir =
+            std::fs::File::open(parent).map_err(|e| FsError::new("cannot open", parent, e))?;
+        match dir.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                waiting();
+                dir.lock()
+                    .map_err(|e| FsError::new("cannot lock", parent, e))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(FsError::new("cannot lock", parent, e).into());
+            }
+        }
+        Ok(DestinationLock { _dir: dir })
+    }
+}
+
 /// Writes `files` as the whole site at `dest`, atomically.
 pub fn write_site(dest: &Path, files: &[SiteFile]) -> Result<(), OutputError> {
     // Check every path before anything is written.
@@ -194,6 +231,35 @@ mod tests {
     use std::fs;
 
     use super::*;
+
+    #[test]
+    fn a_second_build_into_one_folder_waits_for_the_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("book");
+        let first = DestinationLock::acquire(&dest, || panic!("free")).unwrap();
+        let target = dest.clone();
+        let (told, heard) = std::sync::mpsc::channel();
+        let second = std::thread::spawn(move || {
+            DestinationLock::acquire(&target, || told.send(()).unwrap()).unwrap()
+        });
+        heard
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the second build is told it waits");
+        assert!(
+            !second.is_finished(),
+            "it waits while the first holds the lock"
+        );
+        drop(first);
+        drop(
+            second
+                .join()
+                .expect("it gets the lock once the first is done"),
+        );
+        // A folder elsewhere has its own lock.
+        let _one = DestinationLock::acquire(&dest, || panic!("free")).unwrap();
+        let elsewhere = tmp.path().join("sub").join("book");
+        DestinationLock::acquire(&elsewhere, || panic!("free")).unwrap();
+    }
 
     fn file(path: &str, text: &str) -> SiteFile {
         SiteFile::text(path, text.to_owned())

@@ -12,7 +12,7 @@ pub mod guard;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use atomic::{StagedFile, Staging, write_site};
+pub use atomic::{DestinationLock, StagedFile, Staging, write_site};
 pub use guard::check_destination;
 
 /// Marks a folder as proofbook's output, so a later build may replace it.

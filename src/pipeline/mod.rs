@@ -169,6 +169,10 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         .collect();
     inputs.extend(extra.iter().map(PathBuf::as_path));
     output::check_destination(&dest, &config.root, &inputs)?;
+    let _lock = output::DestinationLock::acquire(&dest, || {
+        let line = format!("waiting for another build of {} to finish", dest.display());
+        Progress::tell(options, ProgressEvent::Note(&line));
+    })?;
     let (rendered, staging) = render_site(config, options, &dest)?;
     let mut timings = rendered.timings;
     let mut clock = Instant::now();
