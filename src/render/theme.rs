@@ -131,7 +131,7 @@ pub fn load(book_theme: Option<&Path>) -> Result<(Theme, Vec<Diagnostic>), Vec<D
     // Tera's default escaping also turns `/` into `&#x2F;`, which is legal
     // but makes every URL in a page unreadable; these five are what HTML
     // text and quoted attributes need.
-    tera.set_escape_fn(escape_html_text);
+    tera.set_escape_fn(super::escape_html_text);
     let sources: Vec<(&str, &str)> = templates
         .values()
         .map(|t| (t.name.as_str(), t.text.as_str()))
@@ -150,21 +150,6 @@ pub fn load(book_theme: Option<&Path>) -> Result<(Theme, Vec<Diagnostic>), Vec<D
         },
         warnings,
     ))
-}
-
-fn escape_html_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<'static>> {

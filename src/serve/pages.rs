@@ -7,6 +7,7 @@
 //! different error or a clear arrives.
 
 use super::events::{self, ErrorReport};
+use crate::render::escape_html_text;
 
 /// While the first build runs. Its report is empty, so any error is news
 /// and reloads it into the error page.
@@ -27,13 +28,16 @@ pub(crate) fn not_found() -> String {
 pub(crate) fn failed(report: &ErrorReport) -> String {
     let mut body = format!(
         "<p style=\"white-space:pre-wrap\">{}</p>\n",
-        escape(&report.message)
+        escape_html_text(&report.message)
     );
     if let Some(location) = &report.location {
-        body.push_str(&format!("<p><code>{}</code></p>\n", escape(location)));
+        body.push_str(&format!(
+            "<p><code>{}</code></p>\n",
+            escape_html_text(location)
+        ));
     }
     if let Some(excerpt) = &report.excerpt {
-        body.push_str(&format!("<pre>{}</pre>\n", escape(excerpt)));
+        body.push_str(&format!("<pre>{}</pre>\n", escape_html_text(excerpt)));
     }
     body.push_str("<p>This page reloads when the book builds.</p>");
     placeholder(
@@ -46,7 +50,9 @@ pub(crate) fn failed(report: &ErrorReport) -> String {
 /// A page made by the server (`body` is HTML), which reloads on the next
 /// successful build. `report` is the JSON of the error it shows, if any.
 fn placeholder(title: &str, body: &str, report: Option<&str>) -> String {
-    let report = report.map_or(String::new(), |r| format!(" data-report=\"{}\"", escape(r)));
+    let report = report.map_or(String::new(), |r| {
+        format!(" data-report=\"{}\"", escape_html_text(r))
+    });
     let body = if body.is_empty() {
         "<p>This page reloads when the book is built.</p>"
     } else {
@@ -62,22 +68,6 @@ fn placeholder(title: &str, body: &str, report: Option<&str>) -> String {
          <script>{}</script>\n</body>\n</html>\n",
         events::LIVE_RELOAD_JS
     )
-}
-
-/// Escapes text for HTML content and double-quoted attributes.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -98,7 +88,10 @@ mod tests {
         );
         assert!(page.contains("<code>src/x.md:1:2</code>"), "{page}");
         assert!(page.contains("<pre>1 | &lt;b&gt;</pre>"), "{page}");
-        let attr = format!(" data-report=\"{}\"", escape(&events::report_json(&report)));
+        let attr = format!(
+            " data-report=\"{}\"",
+            escape_html_text(&events::report_json(&report))
+        );
         assert!(page.contains(&attr), "{page}");
         assert!(page.contains(events::LIVE_RELOAD_JS));
     }
