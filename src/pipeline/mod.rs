@@ -26,7 +26,7 @@ mod pages;
 mod reuse;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
-pub use reuse::MANIFEST;
+pub use reuse::page_keys;
 
 /// Choices made for one run, not stored in book.toml.
 #[derive(Debug, Clone, Default)]

@@ -19,7 +19,7 @@ use crate::digest::Key;
 use crate::output::{MARKER_FILE, SiteFile, Staging};
 
 /// The manifest's name in the site folder.
-pub const MANIFEST: &str = ".proofbook-pages.json";
+pub(crate) const MANIFEST: &str = ".proofbook-pages.json";
 
 #[derive(Serialize, Deserialize, Default)]
 struct Manifest {
@@ -40,16 +40,10 @@ impl Reuse {
     /// unreadable manifest means nothing is reused, never an error.
     pub fn open(dest: &Path) -> Reuse {
         let previous = if dest.join(MARKER_FILE).is_file() {
-            std::fs::read(dest.join(MANIFEST))
-                .ok()
-                .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
-                .map(|m| {
-                    m.pages
-                        .into_iter()
-                        .filter_map(|(path, key)| Some((path, Key::parse(&key)?)))
-                        .collect()
-                })
-                .unwrap_or_default()
+            page_keys(dest)
+                .into_iter()
+                .filter_map(|(path, key)| Some((path, Key::parse(&key)?)))
+                .collect()
         } else {
             HashMap::new()
         };
@@ -104,6 +98,16 @@ impl Reuse {
         let json = serde_json::to_string(&Manifest { pages }).expect("the manifest serializes");
         SiteFile::text(MANIFEST, json)
     }
+}
+
+/// The page keys (as hex) the site at `dest` was built with, by site path;
+/// none when it has no readable manifest.
+pub fn page_keys(dest: &Path) -> BTreeMap<String, String> {
+    std::fs::read(dest.join(MANIFEST))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
+        .map(|m| m.pages)
+        .unwrap_or_default()
 }
 
 /// The running proofbook binary, by path, size and modification time: a

@@ -18,7 +18,7 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Span};
 use crate::output::{Content, SiteFile};
-use crate::pipeline::{BuildError, BuildOptions, BuildReport, MANIFEST, build};
+use crate::pipeline::{BuildError, BuildOptions, BuildReport, build, page_keys};
 use crate::serve::events::{ErrorReport, Event, Hub, LIVE_RELOAD_JS};
 use crate::serve::http::Site;
 use crate::serve::watch::{Change, WatchSet};
@@ -106,7 +106,7 @@ impl Preview {
         self.config = Some(config);
         match result {
             Ok(report) => {
-                let keys = read_manifest(&report.dest);
+                let keys = page_keys(&report.dest);
                 let everything =
                     self.owe_everything || changes.is_none_or(|c| c.iter().any(touches_every_page));
                 self.owe_everything = false;
@@ -262,19 +262,6 @@ fn excerpt(span: &Span) -> Option<String> {
         }
     }
     (!out.is_empty()).then_some(out)
-}
-
-/// The page keys of the site at `dest`.
-fn read_manifest(dest: &Path) -> BTreeMap<String, String> {
-    #[derive(serde::Deserialize)]
-    struct Manifest {
-        pages: BTreeMap<String, String>,
-    }
-    std::fs::read(dest.join(MANIFEST))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
-        .map(|m| m.pages)
-        .unwrap_or_default()
 }
 
 /// Every file of the built site, served from where the build put it.
