@@ -15,7 +15,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Diagnostic, LineIndex, Span};
 use crate::fsutil;
 
 /// The result of expanding one chapter.
@@ -48,33 +48,14 @@ struct Piece {
 struct Source {
     path: PathBuf,
     text: String,
-    /// Where each line starts, so a span is a binary search rather than a
-    /// count of the newlines before it (a page has a span per link).
-    line_starts: Vec<usize>,
+    /// A span per link: lookups must not rescan the text.
+    lines: LineIndex,
 }
 
 impl Source {
     fn new(path: PathBuf, text: String) -> Arc<Source> {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Arc::new(Source {
-            path,
-            text,
-            line_starts,
-        })
-    }
-
-    /// 1-based line and column (in characters) of byte `offset`.
-    fn line_col(&self, offset: usize) -> (u32, u32) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts[line - 1];
-        let col = self.text[start..offset].chars().count() + 1;
-        (line as u32, col as u32)
+        let lines = LineIndex::new(&text);
+        Arc::new(Source { path, text, lines })
     }
 }
 
@@ -87,7 +68,7 @@ impl SourceMap {
             .checked_sub(1)?;
         let piece = &self.pieces[i];
         let src_offset = piece.src_start + (offset - piece.out_start);
-        let (line, col) = piece.source.line_col(src_offset);
+        let (line, col) = piece.source.lines.line_col(&piece.source.text, src_offset);
         let rest = piece.source.text.get(src_offset..).unwrap_or("");
         let width = rest.get(..len.min(rest.len())).unwrap_or(rest);
         let width = width.split('\n').next().unwrap_or("").chars().count();
