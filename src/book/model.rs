@@ -47,7 +47,7 @@ impl Chapter {
 }
 
 /// A section number such as `1.2.3.`; empty for prefix and suffix chapters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SectionNumber(pub Vec<u32>);
 

@@ -105,14 +105,9 @@ impl<'a> SiteRenderer<'a> {
         i: usize,
         out: &Path,
     ) -> Key {
-        let chapter = |c: &Chapter| {
-            (
-                c.name.clone(),
-                c.number.as_ref().map(|n| n.to_string()),
-                c.path.clone(),
-                c.source_path.clone(),
-            )
-        };
+        fn chapter(c: &Chapter) -> impl std::hash::Hash + '_ {
+            (&c.name, &c.number, &c.path, &c.source_path)
+        }
         let neighbour = |j: Option<usize>| j.and_then(|j| chapters.get(j)).map(|c| chapter(c));
         Key::of(&(
             binary,
