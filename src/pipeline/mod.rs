@@ -282,11 +282,12 @@ pub fn render_site(
     }
     timings.lap("parse", &mut clock);
 
+    // Each chapter's page, in book order.
+    let page_paths: Vec<PathBuf> = chapters
+        .iter()
+        .map(|c| page_path(&chapter_path(c)))
+        .collect();
     let (runs, examples, results) = if config.run.examples {
-        let page_paths: Vec<PathBuf> = chapters
-            .iter()
-            .map(|c| page_path(&chapter_path(c)))
-            .collect();
         let out = examples::run_examples(config, options, &docs, &page_paths, &mut diags);
         (out.pages, out.counts, out.results)
     } else {
@@ -328,6 +329,7 @@ pub fn render_site(
     }
     let inputs = pages::PageInputs {
         chapters: &chapters,
+        pages: &page_paths,
         docs: &docs,
         runs: &runs,
         print: config.html.print_enable,

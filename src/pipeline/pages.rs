@@ -17,7 +17,7 @@ use crate::book::Chapter;
 use crate::diag::Diagnostic;
 use crate::digest::Key;
 use crate::markdown::Document;
-use crate::output::{SiteFile, StagedFile, Staging, page_path};
+use crate::output::{SiteFile, StagedFile, Staging};
 use crate::pipeline::BuildError;
 use crate::pipeline::reuse::{self, Reuse};
 use crate::render::body::{self, PageRuns};
@@ -31,6 +31,8 @@ const CHUNK: usize = 64;
 /// What the pages need besides the documents.
 pub(crate) struct PageInputs<'a> {
     pub chapters: &'a [&'a Chapter],
+    /// Each chapter's page (site path).
+    pub pages: &'a [PathBuf],
     pub docs: &'a [Document],
     pub runs: &'a [PageRuns],
     /// Make print.html.
@@ -65,11 +67,7 @@ pub(crate) fn write_pages(
 ) -> Result<Vec<Diagnostic>, BuildError> {
     let mut diags = Vec::new();
     let n = input.chapters.len();
-    let pages: Vec<PathBuf> = input
-        .chapters
-        .iter()
-        .map(|c| page_path(c.path.as_deref().unwrap_or(Path::new(""))))
-        .collect();
+    let pages = input.pages;
     let binary = reuse::binary_identity();
     let keys: Vec<Key> = (0..n)
         .into_par_iter()
@@ -101,7 +99,7 @@ pub(crate) fn write_pages(
             Key::of(&("index", keys[0])),
         );
     let mut print = if input.print && !print_reused {
-        let plan = site.print_plan(input.chapters, input.docs);
+        let plan = site.print_plan(pages, input.chapters, input.docs);
         match site.print_frame(&plan) {
             Ok(PrintFrame::Streamed(pieces)) => PrintSink::Streamed {
                 plan,

@@ -277,11 +277,12 @@ impl<'a> SiteRenderer<'a> {
     }
 
     /// What print.html does to every chapter's ids and links.
-    pub fn print_plan(&self, chapters: &[&Chapter], docs: &[Document]) -> PrintPlan {
-        let pages: Vec<PathBuf> = chapters
-            .iter()
-            .map(|c| page_path(c.path.as_deref().unwrap_or(Path::new(""))))
-            .collect();
+    pub fn print_plan(
+        &self,
+        pages: &[PathBuf],
+        chapters: &[&Chapter],
+        docs: &[Document],
+    ) -> PrintPlan {
         let inputs: Vec<PrintInput<'_>> = (0..chapters.len())
             .map(|i| PrintInput {
                 page: &pages[i],
