@@ -403,14 +403,7 @@ fn answer_jobs(
     if has_errors_in(diags) {
         return none;
     }
-    // A group runs whole or not at all: its ratios are taken round by round.
-    for i in 0..jobs.len() {
-        if let Some(name) = group_of(i)
-            && (0..jobs.len()).any(|j| group_of(j) == Some(name) && answered[j].is_none())
-        {
-            answered[i] = None;
-        }
-    }
+    whole_groups(&mut answered, &group_of);
     if options.pending {
         show_earlier_results(&cache, jobs, &mut answered, &group_of);
     }
@@ -515,9 +508,18 @@ fn show_earlier_results<'g>(
             *answer = Some(Ok(record));
         }
     }
-    for i in 0..jobs.len() {
+    whole_groups(answered, group_of);
+}
+
+/// A group runs whole or not at all (its ratios are taken round by round):
+/// when one member must run, every member does.
+fn whole_groups<'g>(
+    answered: &mut [Option<RunResult>],
+    group_of: &impl Fn(usize) -> Option<&'g str>,
+) {
+    for i in 0..answered.len() {
         if let Some(name) = group_of(i)
-            && (0..jobs.len()).any(|j| group_of(j) == Some(name) && answered[j].is_none())
+            && (0..answered.len()).any(|j| group_of(j) == Some(name) && answered[j].is_none())
         {
             answered[i] = None;
         }
