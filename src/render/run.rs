@@ -67,7 +67,7 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation) {
     }
     if let Some(cv) = crate::measure::noisy(record) {
         out.push_str(&format!(
-            "<p class=\"run-status noisy\">noisy: wall time varied {:.0}% (CV) over {} runs</p>\n",
+            "<p class=\"run-status noisy\">noisy: wall time varied {:.0}% ({CV}) over {} runs</p>\n",
             cv * 100.0,
             record.samples.len()
         ));
@@ -80,32 +80,63 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation) {
     }
 }
 
-/// The figures of a benchmark's counted runs: one row each.
+/// "CV" with its meaning on hover, for the noisy badge and the table.
+const CV: &str = "<abbr title=\"coefficient of variation: the standard deviation of the counted runs divided by their mean\">CV</abbr>";
+
+/// The figures of a benchmark's counted runs: one row each. A single run
+/// has nothing to summarise, so it shows each figure's value alone.
 fn bench_table(out: &mut String, record: &RunRecord) {
-    out.push_str(&format!(
-        "<table class=\"bench-stats\">\n<caption>{} counted runs</caption>\n\
-<thead><tr><th scope=\"col\">figure</th><th scope=\"col\">median</th><th scope=\"col\">min</th><th scope=\"col\">max</th><th scope=\"col\">CV</th></tr></thead>\n<tbody>\n",
-        record.samples.len()
-    ));
-    for f in crate::measure::figures(record) {
-        let name = match f.name.as_str() {
-            "wall" => "wall time".to_owned(),
-            "cpu" => "CPU time".to_owned(),
-            "cpu_util" => "CPU use".to_owned(),
-            "peak_memory" => "peak memory".to_owned(),
-            other => other.to_owned(),
-        };
-        let v = |x: f64| escape_html(&format_value(x, f.unit));
+    let n = record.samples.len();
+    if n == 1 {
+        out.push_str(
+            "<table class=\"bench-stats\">\n<caption>1 counted run</caption>\n\
+<thead><tr><th scope=\"col\">figure</th><th scope=\"col\">value</th></tr></thead>\n<tbody>\n",
+        );
+    } else {
         out.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>\n",
-            escape_html(&name),
-            v(f.stats.median),
-            v(f.stats.min),
-            v(f.stats.max),
-            f.stats.cv * 100.0
+            "<table class=\"bench-stats\">\n<caption>{n} counted runs</caption>\n\
+<thead><tr><th scope=\"col\">figure</th><th scope=\"col\">median</th><th scope=\"col\">min</th><th scope=\"col\">max</th><th scope=\"col\">{CV}</th></tr></thead>\n<tbody>\n"
         ));
     }
+    for f in crate::measure::figures(record) {
+        let v = |x: f64| escape_html(&format_value(x, f.unit));
+        out.push_str(&format!(
+            "<tr>{}<td>{}</td>",
+            figure_header(&f.name),
+            v(f.stats.median)
+        ));
+        if n > 1 {
+            out.push_str(&format!(
+                "<td>{}</td><td>{}</td><td>{:.1}%</td>",
+                v(f.stats.min),
+                v(f.stats.max),
+                f.stats.cv * 100.0
+            ));
+        }
+        out.push_str("</tr>\n");
+    }
     out.push_str("</tbody>\n</table>\n");
+}
+
+/// A figure's row header: the built-in figures by name, a reported one with
+/// its underscores read as spaces (`thread_speedup` → "thread speedup") and
+/// its exact name, the one `{{#measure}}` and claims use, on hover.
+fn figure_header(name: &str) -> String {
+    let builtin = match name {
+        "wall" => Some("wall time"),
+        "cpu" => Some("CPU time"),
+        "cpu_util" => Some("CPU use"),
+        "peak_memory" => Some("peak memory"),
+        _ => None,
+    };
+    match builtin {
+        Some(label) => format!("<th scope=\"row\">{label}</th>"),
+        None => format!(
+            "<th scope=\"row\" title=\"{}\">{}</th>",
+            escape_html(name),
+            escape_html(&name.replace('_', " "))
+        ),
+    }
 }
 
 /// A figure in its unit: `0.84 s`, `197%`, `38 MiB`, `1843.5`.
@@ -309,17 +340,51 @@ mod bench_tests {
             "{page}"
         );
         assert!(
-            page.contains("<th scope=\"row\">rps</th><td>9.091</td>"),
+            page.contains("<th scope=\"row\" title=\"rps\">rps</th><td>9.091</td>"),
             "{page}"
         );
         assert!(
-            page.contains("run-status noisy\">noisy: wall time varied 22% (CV) over 3 runs"),
+            page.contains("run-status noisy\">noisy: wall time varied 22% (<abbr title=\"coefficient of variation"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<th scope=\"col\"><abbr title=\"coefficient"),
             "{page}"
         );
         assert_eq!(number(1843.25), "1843");
         assert_eq!(number(12.345), "12.3");
         assert_eq!(number(0.5), "0.5");
         assert_eq!(number(3.0), "3");
+    }
+
+    #[test]
+    fn a_single_run_shows_each_value_once_and_reported_names_read_as_words() {
+        let mut bench = tests_record();
+        bench.samples = vec![Sample {
+            wall: Duration::from_millis(150),
+            user: Duration::from_millis(150),
+            sys: Duration::ZERO,
+            peak_memory_bytes: Some(8 << 20),
+            metrics: [("thread_speedup".to_owned(), 0.97)].into(),
+        }];
+        let mut page = String::new();
+        output_html(&mut page, &Ok(bench), Expectation::Success);
+        assert!(page.contains("<caption>1 counted run</caption>"), "{page}");
+        assert!(
+            page.contains("<th scope=\"col\">figure</th><th scope=\"col\">value</th></tr>"),
+            "{page}"
+        );
+        assert!(!page.contains(">min<") && !page.contains("CV"), "{page}");
+        assert!(
+            page.contains("<tr><th scope=\"row\">wall time</th><td>150 ms</td></tr>"),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "<tr><th scope=\"row\" title=\"thread_speedup\">thread speedup</th><td>0.97</td></tr>"
+            ),
+            "{page}"
+        );
     }
 
     fn tests_record() -> RunRecord {
