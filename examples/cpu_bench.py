@@ -1,3 +1,4 @@
+# ANCHOR: whole
 """CPU-bound benchmark: pure-Python work and GIL-releasing work, three ways.
 
 Run it:
@@ -31,6 +32,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 
+# ANCHOR: core
 # ANCHOR: workloads
 def count_primes(start, stop):
     """Pure Python: holds the GIL for the whole call."""
@@ -77,6 +79,7 @@ def processes(fn, tasks, workers):
     with ProcessPoolExecutor(max_workers=workers) as pool:  # start-up included
         return list(pool.map(fn, *zip(*tasks)))
 # ANCHOR_END: runners
+# ANCHOR_END: core
 
 
 def cpu_seconds():
@@ -145,8 +148,12 @@ def main():
     for r in rows:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                           for k, v in r.items()}))
-    report({f"{r['workload']}_{r['variant']}_speedup": r["speedup"] for r in rows})
+    figures = {f"{r['workload']}_{r['variant']}_speedup": r["speedup"] for r in rows}
+    figures.update({f"{r['workload']}_{r['variant']}_cpu_pct": r["cpu_util_pct"]
+                    for r in rows})
+    report(figures)
 
 
 if __name__ == "__main__":
     main()
+# ANCHOR_END: whole

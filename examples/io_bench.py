@@ -1,3 +1,4 @@
+# ANCHOR: whole
 """I/O-bound benchmark: the same HTTP requests made five ways.
 
 Run it:
@@ -79,6 +80,7 @@ def serve(delay, port_pipe):
 # ANCHOR_END: server
 
 
+# ANCHOR: clients
 # ANCHOR: sync_clients
 def fetch(url):
     """One blocking request with the standard library."""
@@ -148,6 +150,7 @@ def run_uvloop(urls, args):
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(async_client(urls, args))
 # ANCHOR_END: async_clients
+# ANCHOR_END: clients
 
 
 VARIANTS = {
@@ -251,3 +254,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+# ANCHOR_END: whole

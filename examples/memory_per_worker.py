@@ -1,3 +1,4 @@
+# ANCHOR: whole
 """Memory per concurrent wait: threads vs asyncio tasks vs processes.
 
 Run it (Linux: it reads /proc):
@@ -57,6 +58,7 @@ def pss_kib(pid):
 # ANCHOR_END: proc_status
 
 
+# ANCHOR: waits
 # ANCHOR: threads
 def measure_threads(n):
     release = threading.Event()
@@ -126,6 +128,7 @@ def measure_processes(n, method):
         row["pss_kib_per_worker"] = sum(pss) / n
     return row
 # ANCHOR_END: processes
+# ANCHOR_END: waits
 
 
 def child_main(variant, waits, processes):
@@ -187,3 +190,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+# ANCHOR_END: whole

@@ -1,3 +1,4 @@
+# ANCHOR: whole
 """What processes cost before they do any work: start-up and IPC.
 
 Run it:
@@ -5,7 +6,7 @@ Run it:
     python3 examples/startup_cost.py --starts 20 --items 100000
 
 What it measures:
-    1. start-up: the mean time to start a process that does nothing and wait
+    1. start-up: the median time to start a process that does nothing and wait
        for it to exit, for each start method (fork, forkserver, spawn), next to
        starting and joining a thread.
     2. IPC round trip: a ProcessPoolExecutor worker receives a bytes payload
@@ -22,6 +23,7 @@ import functools
 import json
 import multiprocessing
 import os
+import statistics
 import sys
 import threading
 import time
@@ -40,13 +42,18 @@ def square(x):
     return x * x
 
 
-def mean_seconds(fn, repeat):
-    t0 = time.perf_counter()
+def median_seconds(fn, repeat):
+    """The median of `repeat` timed calls: one slow call on a busy machine
+    moves a mean, not a median."""
+    times = []
     for _ in range(repeat):
+        t0 = time.perf_counter()
         fn()
-    return (time.perf_counter() - t0) / repeat
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
+# ANCHOR: core
 # ANCHOR: startup
 def start_process(method):
     ctx = multiprocessing.get_context(method)
@@ -72,7 +79,7 @@ def round_trip(pool, payload, repeat):
     def once():
         assert len(pool.submit(echo, payload).result()) == len(payload)
 
-    return mean_seconds(once, repeat)
+    return median_seconds(once, repeat)
 # ANCHOR_END: round_trip
 
 
@@ -90,6 +97,16 @@ def tiny_tasks(items, workers):
         rows.append((f"pool, chunksize={chunksize}", time.perf_counter() - t0))
     return rows
 # ANCHOR_END: tiny_tasks
+# ANCHOR_END: core
+
+
+def report(figures):
+    """Hands figures to proofbook when it runs this script (it sets
+    PROOFBOOK_METRICS); does nothing when you run it yourself."""
+    path = os.environ.get("PROOFBOOK_METRICS")
+    if path:
+        with open(path, "a") as f:
+            print(json.dumps(figures), file=f)
 
 
 def main():
@@ -105,44 +122,53 @@ def main():
                         help="pool size (default: cores)")
     args = parser.parse_args()
     out = []
+    figures = {}  # for proofbook: milliseconds, by name
     print(f"Python {sys.version.split()[0]}, {cores} usable cores, "
           f"default start method: {multiprocessing.get_start_method()}")
 
-    print(f"\n1. start and join one worker (mean of {args.starts})")
+    print(f"\n1. start and join one worker (median of {args.starts})")
     start_thread()  # warm-up, as for the processes
-    rows = [("thread", mean_seconds(start_thread, args.starts))]
+    rows = [("thread", median_seconds(start_thread, args.starts))]
+    figures["thread_start_ms"] = rows[0][1] * 1000
     for method in ("fork", "forkserver", "spawn"):
-        seconds = mean_seconds(start_process(method), args.starts)
+        seconds = median_seconds(start_process(method), args.starts)
         rows.append((f"process ({method})", seconds))
+        figures[f"{method}_start_ms"] = seconds * 1000
     for name, seconds in rows:
         print(f"   {name:<22}{seconds * 1000:>9.2f} ms")
         out.append({"part": "startup", "what": name, "ms": seconds * 1000})
 
-    print(f"\n2. round trip of a payload (mean of {args.trips})")
+    print(f"\n2. round trip of a payload (median of {args.trips})")
     with ProcessPoolExecutor(max_workers=1) as pool:
         pool.submit(nothing).result()  # the worker is running before we time
+        print(f"   {'payload':<9}{'in-process':>12}{'via worker':>12}  (ms)")
         for size in (1 << 10, 64 << 10, 4 << 20):
             payload = os.urandom(size)
-            local = mean_seconds(functools.partial(echo, payload), args.trips)
+            local = median_seconds(functools.partial(echo, payload), args.trips)
             remote = round_trip(pool, payload, args.trips)
             label = f"{size >> 10} KiB"
-            print(f"   {label:<10} in-process {local * 1000:>9.4f} ms"
-                  f"   via worker {remote * 1000:>9.3f} ms")
+            print(f"   {label:<9}{local * 1000:>12.4f}{remote * 1000:>12.3f}")
+            figures[f"ipc_{size >> 10}kib_ms"] = remote * 1000
             out.append({"part": "ipc", "what": label, "in_process_ms": local * 1000,
                         "worker_ms": remote * 1000})
 
     print(f"\n3. {args.items} tiny tasks (x * x), {args.workers} workers, "
           "pool start-up included")
-    for name, seconds in tiny_tasks(args.items, args.workers):
+    loop, chunk_1, chunked = tiny_tasks(args.items, args.workers)
+    for name, seconds in (loop, chunk_1, chunked):
         print(f"   {name:<22}{seconds * 1000:>9.2f} ms")
         out.append({"part": "tiny_tasks", "what": name, "ms": seconds * 1000})
+    figures.update(tiny_loop_ms=loop[1] * 1000, tiny_pool_chunksize_1_ms=chunk_1[1] * 1000,
+                   tiny_pool_chunked_ms=chunked[1] * 1000)
 
     print()
     for row in out:
         print(json.dumps({"bench": "startup",
                           **{k: round(v, 4) if isinstance(v, float) else v
                              for k, v in row.items()}}))
+    report(figures)
 
 
 if __name__ == "__main__":
     main()
+# ANCHOR_END: whole
