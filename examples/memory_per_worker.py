@@ -20,8 +20,8 @@ What it measures:
     reports each child's own RSS and its PSS (proportional set size: pages
     shared with the parent are split between the processes sharing them,
     which is the fair per-process cost of a forked child). It also prints how
-    long starting all the workers took. A table comes first, then one JSON
-    line per variant.
+    long starting all the workers took. Two tables; --json adds one JSON line
+    per variant for tools.
 """
 
 import argparse
@@ -157,14 +157,17 @@ def main():
                         help="threads / tasks waiting at once (default 1000)")
     parser.add_argument("--processes", type=int, default=4,
                         help="processes per start method (default 4)")
+    parser.add_argument("--json", action="store_true",
+                        help="also print one JSON line per variant, for tools")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(args.child, args.waits, args.processes)
         return
 
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
-          f"{args.waits} threads / tasks, {args.processes} processes per start method")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n"
+          f"{args.waits} threads and tasks,\n"
+          f"{args.processes} processes per start method")
     rows = []
     for variant in ("threads", "tasks", "processes-fork", "processes-spawn"):
         out = subprocess.run(
@@ -174,16 +177,19 @@ def main():
         ).stdout
         rows.append(json.loads(out))
 
-    print(f"{'variant':<17}{'workers':>8}{'start s':>9}{'RSS KiB/worker':>16}"
-          f"{'PSS KiB/worker':>16}{'virtual KiB/worker':>20}")
+    # Two narrow tables rather than one wide one: they fit a phone's screen.
+    print(f"\n{'KiB per worker':<15}{'RSS':>9}{'PSS':>7}{'virtual':>8}")
     for r in rows:
         pss = f"{r['pss_kib_per_worker']:.0f}" if "pss_kib_per_worker" in r else "-"
-        print(f"{r['variant']:<17}{r['workers']:>8}{r['start_s']:>9.3f}"
-              f"{r['rss_kib_per_worker']:>16.1f}{pss:>16}"
-              f"{r['virtual_kib_per_worker']:>20.0f}")
+        print(f"{r['variant']:<15}{r['rss_kib_per_worker']:>9.1f}{pss:>7}"
+              f"{r['virtual_kib_per_worker']:>8.0f}")
+    print(f"\n{'variant':<15}{'workers':>8}{'start s':>9}")
     for r in rows:
-        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
-                          for k, v in r.items()}))
+        print(f"{r['variant']:<15}{r['workers']:>8}{r['start_s']:>9.3f}")
+    if args.json:
+        for r in rows:
+            print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
+                              for k, v in r.items()}))
     report({f"{r['variant'].replace('-', '_')}_rss_kib_per_worker": r["rss_kib_per_worker"]
             for r in rows})
 

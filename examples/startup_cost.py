@@ -15,7 +15,7 @@ What it measures:
     3. tiny tasks: --items calls of a trivial function, run in a loop in this
        process, and through a ProcessPoolExecutor with chunksize 1 and with a
        large chunksize. This is the case where processes are slower.
-    A table per part, then one JSON line per measurement.
+    A table per part; --json adds one JSON line per measurement for tools.
 """
 
 import argparse
@@ -112,21 +112,23 @@ def report(figures):
 def main():
     cores = len(os.sched_getaffinity(0))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--starts", type=int, default=5,
-                        help="processes started per method (default 5)")
+    parser.add_argument("--starts", type=int, default=10,
+                        help="processes started per method (default 10)")
     parser.add_argument("--trips", type=int, default=20,
                         help="round trips per payload size (default 20)")
     parser.add_argument("--items", type=int, default=10000,
                         help="tiny tasks (default 10000)")
     parser.add_argument("--workers", type=int, default=cores,
                         help="pool size (default: cores)")
+    parser.add_argument("--json", action="store_true",
+                        help="also print one JSON line per measurement, for tools")
     args = parser.parse_args()
     out = []
     figures = {}  # for proofbook: milliseconds, by name
-    print(f"Python {sys.version.split()[0]}, {cores} usable cores, "
+    print(f"Python {sys.version.split()[0]}, {cores} usable cores\n"
           f"default start method: {multiprocessing.get_start_method()}")
 
-    print(f"\n1. start and join one worker (median of {args.starts})")
+    print(f"\n1. start and join, ms (median of {args.starts})")
     start_thread()  # warm-up, as for the processes
     rows = [("thread", median_seconds(start_thread, args.starts))]
     figures["thread_start_ms"] = rows[0][1] * 1000
@@ -135,13 +137,13 @@ def main():
         rows.append((f"process ({method})", seconds))
         figures[f"{method}_start_ms"] = seconds * 1000
     for name, seconds in rows:
-        print(f"   {name:<22}{seconds * 1000:>9.2f} ms")
+        print(f"   {name:<22}{seconds * 1000:>9.2f}")
         out.append({"part": "startup", "what": name, "ms": seconds * 1000})
 
-    print(f"\n2. round trip of a payload (median of {args.trips})")
+    print(f"\n2. round trip, ms (median of {args.trips})")
     with ProcessPoolExecutor(max_workers=1) as pool:
         pool.submit(nothing).result()  # the worker is running before we time
-        print(f"   {'payload':<9}{'in-process':>12}{'via worker':>12}  (ms)")
+        print(f"   {'payload':<9}{'in-process':>12}{'via worker':>12}")
         for size in (1 << 10, 64 << 10, 4 << 20):
             payload = os.urandom(size)
             local = median_seconds(functools.partial(echo, payload), args.trips)
@@ -152,8 +154,8 @@ def main():
             out.append({"part": "ipc", "what": label, "in_process_ms": local * 1000,
                         "worker_ms": remote * 1000})
 
-    print(f"\n3. {args.items} tiny tasks (x * x), {args.workers} workers, "
-          "pool start-up included")
+    print(f"\n3. {args.items} tiny tasks (x * x), {args.workers} workers,\n"
+          "   pool start-up included")
     loop, chunk_1, chunked = tiny_tasks(args.items, args.workers)
     for name, seconds in (loop, chunk_1, chunked):
         print(f"   {name:<22}{seconds * 1000:>9.2f} ms")
@@ -161,11 +163,12 @@ def main():
     figures.update(tiny_loop_ms=loop[1] * 1000, tiny_pool_chunksize_1_ms=chunk_1[1] * 1000,
                    tiny_pool_chunked_ms=chunked[1] * 1000)
 
-    print()
-    for row in out:
-        print(json.dumps({"bench": "startup",
-                          **{k: round(v, 4) if isinstance(v, float) else v
-                             for k, v in row.items()}}))
+    if args.json:
+        print()
+        for row in out:
+            print(json.dumps({"bench": "startup",
+                              **{k: round(v, 4) if isinstance(v, float) else v
+                                 for k, v in row.items()}}))
     report(figures)
 
 
