@@ -26,6 +26,16 @@ pub struct Document {
     /// `{{#measure ...}}` references in the prose, in page order; each is
     /// a `Block::Measure` with its index.
     pub measures: Vec<MeasureRef>,
+    /// Claims a checklist cites, in page order; each is a `Block::Verdict`
+    /// with its index, replaced by the claim's verdict in this build.
+    pub verdicts: Vec<VerdictRef>,
+}
+
+/// A claim cited by its id (`claim = "ID"` in a checklist's evidence).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VerdictRef {
+    pub claim: String,
+    pub span: Option<Span>,
 }
 
 /// A figure quoted in the prose: `{{#measure ID FIGURE [STAT]}}`, resolved
@@ -54,6 +64,8 @@ pub enum Block {
     Code(Box<CodeBlock>),
     /// The value of `Document::measures[n]`.
     Measure(usize),
+    /// The verdict of the claim `Document::verdicts[n]` names.
+    Verdict(usize),
 }
 
 #[derive(Debug, Clone, Hash)]
@@ -92,7 +104,7 @@ impl Document {
         for (i, block) in self.blocks.iter().enumerate() {
             match block {
                 Block::Html(h) if h.trim().is_empty() => {}
-                Block::Html(_) | Block::Measure(_) => last_example = None,
+                Block::Html(_) | Block::Measure(_) | Block::Verdict(_) => last_example = None,
                 Block::Code(c) => {
                     if c.info.lang.as_deref() == Some("output") {
                         match last_example.take() {
@@ -123,7 +135,7 @@ impl Document {
     pub fn code_blocks(&self) -> impl Iterator<Item = &CodeBlock> {
         self.blocks.iter().filter_map(|b| match b {
             Block::Code(c) => Some(c.as_ref()),
-            Block::Html(_) | Block::Measure(_) => None,
+            Block::Html(_) | Block::Measure(_) | Block::Verdict(_) => None,
         })
     }
 }

@@ -76,6 +76,34 @@ impl SourceMap {
     }
 }
 
+impl SourceMap {
+    /// The map of the text that starts at `offset` of this one: its offset
+    /// 0 is this map's `offset`. For Markdown embedded in a block, such as
+    /// a checklist's fields.
+    pub fn starting_at(&self, offset: usize) -> SourceMap {
+        let mut pieces = Vec::new();
+        for (i, p) in self.pieces.iter().enumerate() {
+            let end = self.pieces.get(i + 1).map_or(usize::MAX, |n| n.out_start);
+            if end <= offset {
+                continue;
+            }
+            pieces.push(if p.out_start <= offset {
+                Piece {
+                    out_start: 0,
+                    source: p.source.clone(),
+                    src_start: p.src_start + (offset - p.out_start),
+                }
+            } else {
+                Piece {
+                    out_start: p.out_start - offset,
+                    ..p.clone()
+                }
+            });
+        }
+        SourceMap { pieces }
+    }
+}
+
 /// Includes may nest this deep: far beyond any real book, well before the
 /// stack runs out.
 const MAX_DEPTH: usize = 64;

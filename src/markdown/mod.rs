@@ -9,6 +9,7 @@
 //! This stage reads the chapter's included files and nothing else; it never
 //! sees run results or templates.
 
+pub mod checklist;
 pub mod code;
 pub mod document;
 pub mod example;

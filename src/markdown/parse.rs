@@ -9,7 +9,8 @@ use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Pars
 
 use crate::diag::Diagnostic;
 use crate::markdown::code::CodeInfo;
-use crate::markdown::document::MeasureRef;
+use crate::markdown::checklist;
+use crate::markdown::document::{MeasureRef, VerdictRef};
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
 use crate::markdown::example;
 use crate::markdown::ids::{IdSet, id_from_text};
@@ -91,6 +92,11 @@ fn measure_marker(fence: char, n: usize) -> String {
     format!("{fence}pb-measure-{n}{fence}")
 }
 
+/// A marker for verdict reference `n` (a claim a checklist cites).
+fn verdict_marker(fence: char, n: usize) -> String {
+    format!("{fence}pb-verdict-{n}{fence}")
+}
+
 /// A private-use character that does not occur in `text`, to fence the
 /// code-block markers with: no text of the page can then imitate one.
 fn marker_fence(text: &str) -> char {
@@ -99,17 +105,58 @@ fn marker_fence(text: &str) -> char {
         .unwrap_or('\u{FFFF}')
 }
 
+/// What a page's rendering builds up, shared by the nested renders of a
+/// checklist's Markdown fields.
+struct State<'c, 'p> {
+    ctx: &'c ParseContext<'p>,
+    page: &'c Path,
+    doc: Document,
+    diags: Vec<Diagnostic>,
+    codes: Vec<CodeBlock>,
+    fence: char,
+    used_ids: IdSet,
+}
+
 fn render(
     ctx: &ParseContext<'_>,
     page: &Path,
     text: &str,
     map: &SourceMap,
 ) -> (Document, Vec<Diagnostic>) {
-    let mut doc = Document::default();
-    let mut diags = Vec::new();
-    let mut codes: Vec<CodeBlock> = Vec::new();
-    let fence = marker_fence(text);
-    let mut used_ids = IdSet::default();
+    let mut st = State {
+        ctx,
+        page,
+        doc: Document::default(),
+        diags: Vec::new(),
+        codes: Vec::new(),
+        fence: marker_fence(text),
+        used_ids: IdSet::default(),
+    };
+    let html = render_html(&mut st, text, map);
+    let State {
+        mut doc,
+        mut diags,
+        codes,
+        fence,
+        ..
+    } = st;
+    doc.blocks = split_at_markers(html, codes, fence);
+    for span in doc.attach_expected_outputs() {
+        diags.push(
+            Diagnostic::warning(
+                "this output block follows no example that runs, so nothing checks it",
+                span,
+            )
+            .with_help("put it right after the example it belongs to, or make it a ```text block"),
+        );
+    }
+    (doc, diags)
+}
+
+/// `text` as HTML with markers for its code blocks, quoted figures and
+/// verdicts (see `split_at_markers`); what it finds goes into `st`.
+fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
+    let (ctx, page, fence) = (st.ctx, st.page, st.fence);
     let mut events: Vec<Event<'_>> = Vec::new();
     let parser = Parser::new_ext(text, extensions(ctx.options)).into_offset_iter();
     let mut iter = parser.peekable();
@@ -122,18 +169,18 @@ fn render(
                 classes,
                 attrs,
             }) => {
-                let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc);
+                let inner = collect_until_end(&mut iter, ctx, page, map, &mut st.doc);
                 let text = plain_text(&inner);
                 let id = match id {
                     // Like mdBook, an explicit id is kept as written and does
                     // not take part in de-duplication.
                     Some(id) => id.to_string(),
-                    None => used_ids.unique(&id_from_text(&text)),
+                    None => st.used_ids.unique(&id_from_text(&text)),
                 };
-                doc.ids.push(id.clone());
+                st.doc.ids.push(id.clone());
                 let level = level as u8;
                 {
-                    doc.headings.push(Heading {
+                    st.doc.headings.push(Heading {
                         level,
                         id: id.clone(),
                         text,
@@ -161,9 +208,9 @@ fn render(
             }
             Event::Start(Tag::DefinitionListTitle) => {
                 // mdBook gives definition terms ids and self-links too.
-                let inner = collect_until_end(&mut iter, ctx, page, map, &mut doc);
-                let id = used_ids.unique(&id_from_text(&plain_text(&inner)));
-                doc.ids.push(id.clone());
+                let inner = collect_until_end(&mut iter, ctx, page, map, &mut st.doc);
+                let id = st.used_ids.unique(&id_from_text(&plain_text(&inner)));
+                st.doc.ids.push(id.clone());
                 let mut html = format!(
                     "<dt id=\"{}\"><a class=\"header\" href=\"#{}\">",
                     escape_attr(&id),
@@ -179,16 +226,31 @@ fn render(
                     CodeBlockKind::Indented => String::new(),
                 };
                 let mut code = String::new();
-                for (e, _) in iter.by_ref() {
+                let mut content: Option<std::ops::Range<usize>> = None;
+                for (e, r) in iter.by_ref() {
                     match e {
-                        Event::Text(t) => code.push_str(&t),
+                        Event::Text(t) => {
+                            code.push_str(&t);
+                            content = Some(content.map_or(r.clone(), |c| c.start..r.end));
+                        }
                         Event::End(TagEnd::CodeBlock) => break,
                         _ => {}
                     }
                 }
-                events.push(Event::Html(marker(fence, codes.len()).into()));
-                codes.push(code_block(
-                    ctx, page, text, map, range, &raw_info, code, &mut diags,
+                if CodeInfo::parse(&raw_info).lang.as_deref() == Some("checklist") {
+                    // Where the TOML starts in `text`, when it is there as
+                    // it is (a fence indented in a list is not).
+                    let content_start = content
+                        .filter(|c| text.get(c.clone()) == Some(code.as_str()))
+                        .map(|c| c.start);
+                    let fence_span = map.span(range.start, 3);
+                    let html = checklist_html(st, &code, map, content_start, fence_span);
+                    events.push(Event::Html(html.into()));
+                    continue;
+                }
+                events.push(Event::Html(marker(fence, st.codes.len()).into()));
+                st.codes.push(code_block(
+                    ctx, page, text, map, range, &raw_info, code, &mut st.diags,
                 ));
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
@@ -201,11 +263,11 @@ fn render(
                 events.push(Event::Html("</blockquote>\n".into()))
             }
             Event::Start(Tag::FootnoteDefinition(ref label)) => {
-                doc.ids.push(label.to_string());
+                st.doc.ids.push(label.to_string());
                 events.push(event);
             }
             Event::Html(ref html) | Event::InlineHtml(ref html) => {
-                collect_html_ids(html, &mut doc.ids);
+                collect_html_ids(html, &mut st.doc.ids);
                 events.push(event);
             }
             Event::Text(ref t) if t.contains(MEASURE_OPEN) => {
@@ -228,9 +290,9 @@ fn render(
                         .collect();
                     let span = base.and_then(|b| map.span(b + consumed + start, len));
                     events.push(Event::Text(
-                        measure_marker(fence, doc.measures.len()).into(),
+                        measure_marker(fence, st.doc.measures.len()).into(),
                     ));
-                    doc.measures.push(MeasureRef {
+                    st.doc.measures.push(MeasureRef {
                         args,
                         written: written.to_owned(),
                         span,
@@ -242,23 +304,13 @@ fn render(
                     events.push(Event::Text(rest.to_owned().into()));
                 }
             }
-            other => events.push(rewrite_link(other, range, ctx, page, map, &mut doc)),
+            other => events.push(rewrite_link(other, range, ctx, page, map, &mut st.doc)),
         }
     }
 
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    doc.blocks = split_at_markers(html, codes, fence);
-    for span in doc.attach_expected_outputs() {
-        diags.push(
-            Diagnostic::warning(
-                "this output block follows no example that runs, so nothing checks it",
-                span,
-            )
-            .with_help("put it right after the example it belongs to, or make it a ```text block"),
-        );
-    }
-    (doc, diags)
+    html
 }
 
 /// A fenced block as a `CodeBlock`; for Python, its example options are
@@ -332,6 +384,82 @@ fn code_block(
 
 /// The events up to the end of the current tag (exclusive), with links
 /// rewritten.
+/// A ```` ```checklist ```` block → its HTML, with its fields rendered as
+/// Markdown of this page (links checked, figures quoted), or nothing but
+/// errors at the lines of its TOML.
+fn checklist_html(
+    st: &mut State<'_, '_>,
+    toml_text: &str,
+    map: &SourceMap,
+    content_start: Option<usize>,
+    fence_span: Option<crate::diag::Span>,
+) -> String {
+    let span_at = |range: &std::ops::Range<usize>| match content_start {
+        Some(start) => map.span(start + range.start, range.len().max(1)),
+        None => fence_span.clone(),
+    };
+    let list = match checklist::parse(toml_text) {
+        Ok(list) => list,
+        Err(problems) => {
+            for p in problems {
+                st.diags
+                    .push(Diagnostic::error(p.message, span_at(&p.range)).with_help(p.help));
+            }
+            return String::new();
+        }
+    };
+    // Titles sit one level under the heading the checklist follows.
+    let level = st.doc.headings.last().map_or(2, |h| h.level + 1);
+    struct Fields<'s, 'c, 'p, 'm> {
+        st: &'s mut State<'c, 'p>,
+        map: &'m SourceMap,
+        content_start: Option<usize>,
+        span_at: &'m dyn Fn(&std::ops::Range<usize>) -> Option<crate::diag::Span>,
+    }
+    impl checklist::Render for Fields<'_, '_, '_, '_> {
+        fn field(&mut self, text: &checklist::Text, shape: checklist::Shape) -> String {
+            let sub = match self.content_start {
+                Some(start) => self.map.starting_at(start + text.offset),
+                None => SourceMap::default(),
+            };
+            let html = render_html(self.st, &text.text, &sub);
+            match shape {
+                checklist::Shape::Blocks => html,
+                checklist::Shape::Inline => unwrap_paragraph(html),
+            }
+        }
+        fn verdict(&mut self, claim: &str, range: &std::ops::Range<usize>) -> String {
+            let n = self.st.doc.verdicts.len();
+            self.st.doc.verdicts.push(VerdictRef {
+                claim: claim.to_owned(),
+                span: (self.span_at)(range),
+            });
+            verdict_marker(self.st.fence, n)
+        }
+    }
+    let mut fields = Fields {
+        st,
+        map,
+        content_start,
+        span_at: &span_at,
+    };
+    let (html, ids) = checklist::html(&list, level, &mut fields);
+    fields.st.doc.ids.extend(ids);
+    html
+}
+
+/// A lone paragraph's content, for a field shown inline.
+fn unwrap_paragraph(html: String) -> String {
+    let inner = html
+        .trim_end()
+        .strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"));
+    match inner {
+        Some(inner) if !inner.contains("<p>") => inner.to_owned(),
+        _ => html,
+    }
+}
+
 fn collect_until_end<'a>(
     iter: &mut impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
     ctx: &ParseContext<'_>,
@@ -456,8 +584,8 @@ fn split_at_markers(html: String, codes: Vec<CodeBlock>, fence: char) -> Vec<Blo
     let mut blocks = Vec::new();
     let mut codes = codes.into_iter();
     let mut rest = html.as_str();
-    // Markers are `{fence}pb-code-N{fence}` and `{fence}pb-measure-N{fence}`,
-    // in page order; the fence character occurs nowhere else in the page.
+    // Markers are `{fence}pb-code-N{fence}`, `{fence}pb-measure-N{fence}` and
+    // `{fence}pb-verdict-N{fence}`,    // in page order; the fence character occurs nowhere else in the page.
     while let Some(open) = rest.find(fence) {
         let after = &rest[open + fence.len_utf8()..];
         let Some(close) = after.find(fence) else {
@@ -472,6 +600,11 @@ fn split_at_markers(html: String, codes: Vec<CodeBlock>, fence: char) -> Vec<Blo
             .and_then(|n| n.parse().ok())
         {
             blocks.push(Block::Measure(n));
+        } else if let Some(n) = token
+            .strip_prefix("pb-verdict-")
+            .and_then(|n| n.parse().ok())
+        {
+            blocks.push(Block::Verdict(n));
         } else if let Some(code) = codes.next() {
             blocks.push(Block::Code(Box::new(code)));
         }

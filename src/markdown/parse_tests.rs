@@ -57,6 +57,7 @@ fn check(text: &str) -> String {
         match b {
             Block::Html(h) => writeln!(out, "--- html\n{}", h.trim_end()).unwrap(),
             Block::Measure(n) => writeln!(out, "--- measure {n}").unwrap(),
+            Block::Verdict(n) => writeln!(out, "--- verdict {n}").unwrap(),
             Block::Code(c) => {
                 let line = c.span.as_ref().map_or(0, |s| s.line);
                 writeln!(

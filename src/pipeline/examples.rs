@@ -41,8 +41,9 @@ pub(super) fn run_examples(
             .after
             .insert(at.block, render::chart::comparison_html(c));
     }
-    for (page, q) in pages.iter_mut().zip(evidence.quoted) {
+    for ((page, q), v) in pages.iter_mut().zip(evidence.quoted).zip(evidence.verdicts) {
         page.measures = q;
+        page.verdicts = v;
     }
     for c in evidence.claims {
         // A pending build weighs earlier results: no verdict to report yet.

@@ -24,6 +24,8 @@ pub(super) struct Evidence {
     /// The HTML of each `{{#measure}}`, per document.
     pub quoted: Vec<BTreeMap<usize, String>>,
     pub claims: Vec<Checked>,
+    /// The HTML of each claim a checklist cites, per document.
+    pub verdicts: Vec<BTreeMap<usize, String>>,
 }
 
 /// Compares the groups and, when `prose` is set (not under `--filter`,
@@ -41,6 +43,7 @@ pub(super) fn weigh(
         comparisons: Vec::new(),
         quoted: vec![BTreeMap::new(); docs.len()],
         claims: Vec::new(),
+        verdicts: vec![BTreeMap::new(); docs.len()],
     };
     let (jobs, results) = (&answered.jobs, &answered.results);
     if results.len() != jobs.len() {
@@ -53,9 +56,45 @@ pub(super) fn weigh(
         if let Some(machine) = &answered.machine {
             let figures = Figures::new(docs, jobs, results, &speedups);
             evidence.claims = check_claims(docs, &figures, machine, diags);
+            evidence.verdicts = cited_verdicts(docs, page_paths, &evidence.claims, diags);
         }
     }
     evidence
+}
+
+/// Each claim a checklist cites, as its verdict linked to the claim; an id
+/// that names no claim is an error where it is cited.
+fn cited_verdicts(
+    docs: &[Document],
+    page_paths: &[PathBuf],
+    claims: &[Checked],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<BTreeMap<usize, String>> {
+    let mut out = vec![BTreeMap::new(); docs.len()];
+    for (d, doc) in docs.iter().enumerate() {
+        for (n, cited) in doc.verdicts.iter().enumerate() {
+            let found = claims
+                .iter()
+                .find(|c| c.view.id.as_deref() == Some(cited.claim.as_str()));
+            let Some(claim) = found else {
+                diags.push(
+                    Diagnostic::error(
+                        format!("no claim has the id `{}`", cited.claim),
+                        cited.span.clone(),
+                    )
+                    .with_help("cite a ```claim block by its `id=` (its fence line: ```claim id=NAME)"),
+                );
+                continue;
+            };
+            let href = crate::markdown::links::relative_url(
+                &page_paths[d],
+                &page_paths[claim.doc],
+                Some(&format!("claim-{}", cited.claim)),
+            );
+            out[d].insert(n, crate::render::claim::verdict_html(&claim.view, &href));
+        }
+    }
+    out
 }
 
 pub(super) fn book_results(

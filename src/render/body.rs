@@ -22,6 +22,8 @@ pub struct PageRuns {
     pub footer: Option<String>,
     /// Checked claims, shown instead of their ```claim blocks.
     pub claims: BTreeMap<usize, String>,
+    /// The verdict of each claim a checklist cites, by its reference's index.
+    pub verdicts: BTreeMap<usize, String>,
 }
 
 impl PageRuns {
@@ -57,6 +59,7 @@ impl std::hash::Hash for PageRuns {
         self.measures.hash(state);
         self.footer.hash(state);
         self.claims.hash(state);
+        self.verdicts.hash(state);
     }
 }
 
@@ -72,6 +75,13 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                 Some(html) => out.push_str(html),
                 None => out.push_str(&escape_html(
                     doc.measures.get(*n).map_or("", |m| m.written.as_str()),
+                )),
+            },
+            // Until the claims are checked, a cited claim says so.
+            Block::Verdict(n) => match runs.verdicts.get(n) {
+                Some(html) => out.push_str(html),
+                None => out.push_str(&crate::render::claim::unchecked_html(
+                    doc.verdicts.get(*n).map_or("", |v| v.claim.as_str()),
                 )),
             },
             Block::Code(code) => {

@@ -12,6 +12,17 @@ pub enum Verdict {
     Skipped,
 }
 
+impl Verdict {
+    /// Its CSS class and its words on the page.
+    fn shown(self) -> (&'static str, &'static str) {
+        match self {
+            Verdict::Holds => ("verified", "✓ Verified in this build"),
+            Verdict::Fails => ("failed", "✗ Does not hold in this build"),
+            Verdict::Skipped => ("skipped", "– Not checked on this machine"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimView {
     pub id: Option<String>,
@@ -26,12 +37,31 @@ pub struct ClaimView {
     pub verdict: Verdict,
 }
 
+/// A claim cited elsewhere (a checklist's evidence): its verdict, what it
+/// says and its numbers in one line, linked to the claim at `href`.
+pub fn verdict_html(c: &ClaimView, href: &str) -> String {
+    let (class, status) = c.verdict.shown();
+    let says = c
+        .says
+        .as_ref()
+        .map_or_else(String::new, |s| format!(": {}", escape_html(s)));
+    format!(
+        "<span class=\"verdict {class}\"><a href=\"{}\">{status}</a>{says} <code>{}</code></span>",
+        escape_html(href),
+        escape_html(&c.comparison)
+    )
+}
+
+/// A cited claim before claims are checked (examples off, or not run yet).
+pub fn unchecked_html(id: &str) -> String {
+    format!(
+        "<span class=\"verdict unchecked\">Claim <code>{}</code>: not checked in this build</span>",
+        escape_html(id)
+    )
+}
+
 pub fn claim_html(c: &ClaimView) -> String {
-    let (class, status) = match c.verdict {
-        Verdict::Holds => ("verified", "✓ Verified in this build"),
-        Verdict::Fails => ("failed", "✗ Does not hold in this build"),
-        Verdict::Skipped => ("skipped", "– Not checked on this machine"),
-    };
+    let (class, status) = c.verdict.shown();
     let id = c.id.as_ref().map_or_else(String::new, |id| {
         format!(" id=\"claim-{}\"", escape_html(id))
     });

@@ -250,4 +250,92 @@
       });
     });
   });
+
+  /* Decision checklist: one step at a time. Without JavaScript it is a list
+     whose answers link to the question or recommendation they lead to; here
+     the same links move a chooser along, with the answers so far above it. */
+  Array.prototype.forEach.call(doc.querySelectorAll(".checklist"), function (box) {
+    var steps = {};
+    Array.prototype.forEach.call(box.querySelectorAll(".checklist-question, .checklist-recommendation"), function (el) {
+      steps[el.id] = el;
+      var focusTarget = one(".checklist-ask, .checklist-title", el);
+      if (focusTarget) focusTarget.setAttribute("tabindex", "-1");
+    });
+    var start = box.getAttribute("data-start");
+    if (!steps[start]) return;
+    var path = [], trail = [];
+    var bar = doc.createElement("div");
+    bar.className = "checklist-bar";
+    bar.innerHTML = '<p class="checklist-step"></p>' +
+      '<button type="button" class="checklist-back">Back</button>' +
+      '<button type="button" class="checklist-restart">Start over</button>' +
+      '<button type="button" class="checklist-all" aria-pressed="false">Show everything</button>';
+    var answers = doc.createElement("ol");
+    answers.className = "checklist-trail";
+    answers.setAttribute("aria-label", "Your answers");
+    box.insertBefore(answers, box.firstChild);
+    box.insertBefore(bar, answers);
+    var stepText = one(".checklist-step", bar), back = one(".checklist-back", bar);
+    var restart = one(".checklist-restart", bar), everything = one(".checklist-all", bar);
+
+    function show(focus) {
+      var id = path[path.length - 1], el = steps[id];
+      Object.keys(steps).forEach(function (k) { steps[k].classList.toggle("is-current", k === id); });
+      var done = el.classList.contains("checklist-recommendation");
+      stepText.textContent = done ? "Recommendation" : "Question " + path.length;
+      back.disabled = path.length < 2;
+      restart.disabled = path.length < 2;
+      answers.innerHTML = "";
+      trail.forEach(function (t) {
+        var li = doc.createElement("li");
+        li.innerHTML = '<span class="checklist-trail-ask"></span> <span class="checklist-trail-answer"></span>';
+        li.firstChild.textContent = t.ask;
+        li.lastChild.textContent = t.answer;
+        answers.appendChild(li);
+      });
+      answers.hidden = trail.length === 0;
+      if (focus) {
+        var target = one(".checklist-ask, .checklist-title", el);
+        if (target) target.focus({ preventScroll: true });
+        if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: "start" });
+        announce(done ? "Recommendation: " + (target ? target.textContent : "") : (target ? target.textContent : ""));
+      }
+    }
+    function go(id, answer) {
+      var from = steps[path[path.length - 1]];
+      var ask = one(".checklist-ask", from);
+      trail.push({ ask: ask ? ask.textContent : "", answer: answer });
+      path.push(id);
+      show(true);
+    }
+    box.addEventListener("click", function (e) {
+      var link = e.target.closest && e.target.closest("a.checklist-answer");
+      if (!link || box.classList.contains("show-all")) return;
+      var id = decodeURIComponent(link.getAttribute("href").slice(1));
+      if (!steps[id]) return;
+      e.preventDefault();
+      go(id, link.textContent);
+    });
+    back.addEventListener("click", function () {
+      if (path.length < 2) return;
+      path.pop();
+      trail.pop();
+      show(true);
+    });
+    restart.addEventListener("click", function () {
+      path = [start];
+      trail = [];
+      show(true);
+    });
+    everything.addEventListener("click", function () {
+      var on = box.classList.toggle("show-all");
+      everything.setAttribute("aria-pressed", on ? "true" : "false");
+      everything.textContent = on ? "One question at a time" : "Show everything";
+    });
+    // A link to a step (#checklist-r-threads) opens the chooser there.
+    var wanted = decodeURIComponent(window.location.hash.slice(1));
+    path = steps[wanted] && wanted !== start ? [start, wanted] : [start];
+    box.classList.add("is-chooser");
+    show(false);
+  });
 })();
