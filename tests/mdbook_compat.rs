@@ -53,9 +53,12 @@ fn warnings_name_what_is_not_used() {
         err.contains("`rust.edition` is accepted but has no effect"),
         "{err}"
     );
+    // Search is built, and its `limit-results` is honoured.
+    assert!(!err.contains("output.html.search"), "{err}");
     assert!(
-        err.contains("`output.html.search` is accepted but has no effect"),
-        "{err}"
+        t.read("book/searchindex.js")
+            .contains("\"options\":{\"limit\":20,"),
+        "limit-results = 20 is not in the index"
     );
 }
 

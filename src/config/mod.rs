@@ -95,6 +95,47 @@ pub struct BookMeta {
     pub text_direction: TextDirection,
 }
 
+/// `[output.html.search]`, with mdBook's defaults except `use-boolean-and`
+/// (see `render::search`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SearchOptions {
+    /// At most this many results are shown (`limit-results`, 30).
+    pub limit_results: u32,
+    /// Words in a result's snippet (`teaser-word-count`, 30).
+    pub teaser_word_count: u32,
+    /// Every word of a query must match (`use-boolean-and`); mdBook's
+    /// default is `false`, ours `true`, the way most site searches behave.
+    pub use_boolean_and: bool,
+    /// Weights of a match in the section's heading, its breadcrumbs
+    /// (chapter and parent headings) and its text (2, 1, 1).
+    pub boost_title: u8,
+    pub boost_hierarchy: u8,
+    pub boost_paragraph: u8,
+    /// Words match longer words they begin (`expand`, true).
+    pub expand: bool,
+    /// Headings of this level or above start a new result (3).
+    pub heading_split_level: u8,
+    /// Chapters (source paths, or folders of them) left out of the index:
+    /// `[output.html.search.chapter] "PATH" = { enable = false }`.
+    pub excluded: Vec<PathBuf>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> SearchOptions {
+        SearchOptions {
+            limit_results: 30,
+            teaser_word_count: 30,
+            use_boolean_and: true,
+            boost_title: 2,
+            boost_hierarchy: 1,
+            boost_paragraph: 1,
+            expand: true,
+            heading_split_level: 3,
+            excluded: Vec::new(),
+        }
+    }
+}
+
 /// What the HTML renderer does, resolved from `[output.html]`.
 #[derive(Debug, Clone)]
 pub struct HtmlOptions {
@@ -117,6 +158,8 @@ pub struct HtmlOptions {
     /// otherwise `404.md` if it exists, else a built-in page.
     pub input_404: Option<String>,
     pub print_enable: bool,
+    /// `[output.html.search]`; `None` when `enable = false`.
+    pub search: Option<SearchOptions>,
     /// Old page path (relative to the site root) → new URL.
     pub redirects: BTreeMap<String, String>,
 }
@@ -455,8 +498,32 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         cname: html.cname,
         input_404: html.input_404,
         print_enable: html.print.enable.unwrap_or(true),
+        search: resolve_search(html.search.unwrap_or_default()),
         redirects: html.redirect,
     }
+}
+
+fn resolve_search(raw: raw::RawSearch) -> Option<SearchOptions> {
+    if raw.enable == Some(false) {
+        return None;
+    }
+    let d = SearchOptions::default();
+    Some(SearchOptions {
+        limit_results: raw.limit_results.unwrap_or(d.limit_results),
+        teaser_word_count: raw.teaser_word_count.unwrap_or(d.teaser_word_count),
+        use_boolean_and: raw.use_boolean_and.unwrap_or(d.use_boolean_and),
+        boost_title: raw.boost_title.unwrap_or(d.boost_title),
+        boost_hierarchy: raw.boost_hierarchy.unwrap_or(d.boost_hierarchy),
+        boost_paragraph: raw.boost_paragraph.unwrap_or(d.boost_paragraph),
+        expand: raw.expand.unwrap_or(d.expand),
+        heading_split_level: raw.heading_split_level.unwrap_or(d.heading_split_level),
+        excluded: raw
+            .chapter
+            .into_iter()
+            .filter(|(_, c)| c.enable == Some(false))
+            .map(|(path, _)| PathBuf::from(path))
+            .collect(),
+    })
 }
 
 #[cfg(test)]

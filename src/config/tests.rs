@@ -262,3 +262,43 @@ fn an_explicit_input_404_must_exist_inside_the_book() {
         }
     }
 }
+
+#[test]
+fn search_is_on_by_default_and_off_with_enable_false() {
+    let (config, _) = load("").unwrap();
+    assert_eq!(config.html.search, Some(SearchOptions::default()));
+    let (config, warnings) = load("[output.html.search]\nenable = false\n").unwrap();
+    assert_eq!(config.html.search, None);
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn search_keys_are_acted_on_and_only_copy_js_warns() {
+    let text = "[output.html.search]\nlimit-results = 5\nteaser-word-count = 12\nuse-boolean-and = false\n\
+                boost-title = 4\nboost-hierarchy = 3\nboost-paragraph = 2\nexpand = false\nheading-split-level = 2\n\
+                copy-js = true\n[output.html.search.chapter]\n\"appendix\" = { enable = false }\n\"kept.md\" = { enable = true }\n";
+    let (config, warnings) = load(text).unwrap();
+    let search = config.html.search.unwrap();
+    assert_eq!(
+        search,
+        SearchOptions {
+            limit_results: 5,
+            teaser_word_count: 12,
+            use_boolean_and: false,
+            boost_title: 4,
+            boost_hierarchy: 3,
+            boost_paragraph: 2,
+            expand: false,
+            heading_split_level: 2,
+            excluded: vec![PathBuf::from("appendix")],
+        }
+    );
+    let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`output.html.search.copy-js` is accepted but has no effect: the theme's search script is always copied when search is on"
+        ]
+    );
+    assert_eq!(warnings[0].span.as_ref().unwrap().line, 10);
+}

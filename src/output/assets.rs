@@ -73,6 +73,10 @@ pub fn static_files(config: &Config, theme: &Theme, diags: &mut Vec<Diagnostic>)
         );
     }
     for (path, bytes) in &theme.assets {
+        // Without search the theme's search script would load for nothing.
+        if config.html.search.is_none() && path == Path::new(crate::render::search::SCRIPT) {
+            continue;
+        }
         add(
             SiteFile {
                 path: path.clone(),

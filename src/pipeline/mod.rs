@@ -363,6 +363,10 @@ pub fn render_site(
         }
         Err(d) => diags.extend(d),
     }
+    if let Some((file, d)) = site.search_index(&chapters, &page_paths, &docs) {
+        files.push((file, "the search index".into()));
+        diags.extend(d);
+    }
     files.extend(
         site.shared_sidebar()
             .into_iter()

@@ -47,6 +47,8 @@ pub struct SiteView<'a> {
     pub default_theme: &'a str,
     pub git_repository_url: Option<&'a str>,
     pub live_reload_script: Option<&'a str>,
+    /// Whether the site has a search index (`[output.html.search]`).
+    pub search_enabled: bool,
 }
 
 #[derive(Debug, Serialize)]

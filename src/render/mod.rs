@@ -15,6 +15,7 @@ pub mod page;
 pub mod print;
 pub mod results;
 pub mod run;
+pub mod search;
 pub mod sidebar;
 pub mod site;
 pub mod theme;

@@ -18,7 +18,7 @@ use crate::render::context::{
 };
 use crate::render::print::{self, PrintChapter, PrintFrame, PrintInput, PrintPlan};
 use crate::render::sidebar::{SLOT, Sidebar};
-use crate::render::{self, Highlighter, Theme, body};
+use crate::render::{self, Highlighter, Theme, body, search};
 
 /// What every page shares, computed once.
 pub struct SiteRenderer<'a> {
@@ -50,6 +50,9 @@ impl<'a> SiteRenderer<'a> {
         if sidebar.is_shared() {
             js_files.push("static/js/toc.js".to_owned());
         }
+        if config.html.search.is_some() {
+            js_files.push(search::SCRIPT.to_owned());
+        }
         js_files.extend(config.html.additional_js.iter().map(|p| url_of(p)));
         let view = SiteView {
             book: BookView {
@@ -64,6 +67,7 @@ impl<'a> SiteRenderer<'a> {
             default_theme: config.html.default_theme,
             git_repository_url: config.html.git_repository_url.as_deref(),
             live_reload_script,
+            search_enabled: config.html.search.is_some(),
         };
         let key = Key::of(&(
             serde_json::to_string(&view).expect("the site view serializes"),
@@ -419,6 +423,30 @@ impl<'a> SiteRenderer<'a> {
             SiteFile::text("static/js/toc.js", js),
             SiteFile::text("toc.html", html),
         ]
+    }
+
+    /// `searchindex.js`, when search is on, with warnings about the
+    /// book.toml keys that exclude chapters.
+    pub fn search_index(
+        &self,
+        chapters: &[&Chapter],
+        pages: &[PathBuf],
+        docs: &[Document],
+    ) -> Option<(SiteFile, Vec<Diagnostic>)> {
+        let options = self.config.html.search.as_ref()?;
+        let input: Vec<search::IndexedPage<'_>> = (0..chapters.len())
+            .map(|i| search::IndexedPage {
+                name: &chapters[i].name,
+                page: &pages[i],
+                doc: &docs[i],
+            })
+            .collect();
+        let sources: Vec<&Path> = chapters
+            .iter()
+            .map(|c| c.path.as_deref().unwrap_or(Path::new("")))
+            .collect();
+        let (index, diags) = search::build(&input, &sources, options);
+        Some((index.file(), diags))
     }
 
     /// One page per `[output.html.redirect]` entry. Keys are site paths,

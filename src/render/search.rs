@@ -1,0 +1,415 @@
+//! The search index: the parsed `Document`s → `searchindex.js`, which the
+//! theme's `search.js` loads with a `<script>` tag the first time a reader
+//! opens the search (a script, not `fetch`, so a site opened from `file://`
+//! searches too; loaded late, so pages stay light).
+//!
+//! 1. Each chapter is cut into sections at its headings of level
+//!    `heading-split-level` or above (`sections`). A section is a result:
+//!    its page and `#id`, its heading, its breadcrumbs (the chapter, then
+//!    the parent headings) and its prose as plain text. Code blocks and
+//!    program output are not prose (`Block::Code`), nor are scripts, styles
+//!    and inline SVG; inline `<code>` in a sentence is.
+//! 2. Text becomes terms (`terms`): UAX #29 words, lower-cased, split again
+//!    at the dots and colons that UAX #29 keeps inside a word, so
+//!    `asyncio.gather` is found by `gather`.
+//! 3. The index maps each term to its postings: section, how often the term
+//!    is in the text, and whether it is in the heading or the breadcrumbs.
+//!    The client ranks with BM25 on the text plus the title and hierarchy
+//!    boosts, matches words as prefixes of terms (`expand`), and cuts each
+//!    snippet from the section's stored text, of which the index keeps the
+//!    first `STORED_WORDS_PER_TEASER_WORD × teaser-word-count` words.
+//!
+//! Built from the documents on every build (about 1% of a 1,000-chapter
+//! build), so page reuse never has to know about it. Reads no files.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use html5gum::{DefaultEmitter, Token, Tokenizer};
+use rayon::prelude::*;
+use serde::Serialize;
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::config::SearchOptions;
+use crate::diag::Diagnostic;
+use crate::markdown::{Block, Document};
+use crate::output::SiteFile;
+
+/// The index's site path.
+pub const INDEX_FILE: &str = "searchindex.js";
+
+/// The theme's script that opens the search and loads the index.
+pub const SCRIPT: &str = "static/js/search.js";
+
+/// How much of a section's text the index stores for snippets, in teaser
+/// lengths: a match further in is still found, its snippet is the start.
+pub const STORED_WORDS_PER_TEASER_WORD: usize = 6;
+
+/// Elements whose text is not prose.
+const SKIPPED: &[&[u8]] = &[b"script", b"style", b"template", b"svg", b"math"];
+
+/// Elements inside a line of text: no word break at their edges.
+const INLINE: &[&[u8]] = &[
+    b"a", b"abbr", b"b", b"bdi", b"bdo", b"cite", b"code", b"data", b"del", b"dfn", b"em", b"i",
+    b"ins", b"kbd", b"mark", b"q", b"s", b"samp", b"small", b"span", b"strong", b"sub", b"time",
+    b"u", b"var",
+];
+
+/// One search result: a page, or the part of it under one heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Site path, with `#id` for a heading's section.
+    pub url: String,
+    pub title: String,
+    /// The chapter, then the parent headings (none for the chapter's own title).
+    pub crumbs: Vec<String>,
+    /// The prose as plain text, white space collapsed.
+    pub text: String,
+}
+
+/// A chapter to index: its name in SUMMARY.md, its page and its document.
+pub struct IndexedPage<'a> {
+    pub name: &'a str,
+    pub page: &'a Path,
+    pub doc: &'a Document,
+}
+
+/// Cuts a chapter into sections at its headings of level `split_level` or
+/// above; the text before the first one is a section titled `name`, kept
+/// when it has words.
+pub fn sections(name: &str, page: &str, doc: &Document, split_level: u8) -> Vec<Section> {
+    let mut out: Vec<Section> = vec![Section {
+        url: page.to_owned(),
+        title: name.to_owned(),
+        crumbs: Vec::new(),
+        text: String::new(),
+    }];
+    // Open split headings below h1, for breadcrumbs: (level, text).
+    let mut parents: Vec<(u8, String)> = Vec::new();
+    let mut heading: Option<(u8, String, String)> = None;
+    let mut skipping: Option<(Vec<u8>, usize)> = None;
+    for block in &doc.blocks {
+        let Block::Html(html) = block else {
+            // Code and program output are not prose; a quoted figure
+            // (`Block::Measure`) is only a number.
+            push_space(&mut out.last_mut().expect("one section").text);
+            continue;
+        };
+        // html5gum keeps `<script>` text apart only when told to switch states.
+        let mut emitter = DefaultEmitter::default();
+        emitter.naively_switch_states(true);
+        for token in Tokenizer::new_with_emitter(html.as_str(), emitter).flatten() {
+            match token {
+                Token::StartTag(tag) => {
+                    let name = tag.name.as_slice();
+                    if let Some((skipped, depth)) = &mut skipping {
+                        if name == skipped.as_slice() && !tag.self_closing {
+                            *depth += 1;
+                        }
+                        continue;
+                    }
+                    if SKIPPED.contains(&name) && !tag.self_closing {
+                        skipping = Some((name.to_vec(), 1));
+                        continue;
+                    }
+                    let id = tag
+                        .attributes
+                        .get(b"id".as_slice())
+                        .map(|v| String::from_utf8_lossy(v).into_owned());
+                    match (heading_level(name), id) {
+                        (Some(level), Some(id)) if level <= split_level && heading.is_none() => {
+                            heading = Some((level, id, String::new()))
+                        }
+                        _ if !INLINE.contains(&name) => push_space(current(&mut out, &mut heading)),
+                        _ => {}
+                    }
+                }
+                Token::EndTag(tag) => {
+                    let name = tag.name.as_slice();
+                    if let Some((skipped, depth)) = &mut skipping {
+                        if name == skipped.as_slice() {
+                            *depth -= 1;
+                            if *depth == 0 {
+                                skipping = None;
+                            }
+                        }
+                        continue;
+                    }
+                    match &heading {
+                        Some((level, _, _)) if heading_level(name) == Some(*level) => {
+                            let (level, id, text) = heading.take().expect("a heading is open");
+                            let title = text.trim().to_owned();
+                            parents.retain(|(l, _)| *l < level);
+                            let mut crumbs = Vec::new();
+                            if level > 1 || title != name_of(&out) {
+                                crumbs.push(name_of(&out).to_owned());
+                            }
+                            crumbs.extend(parents.iter().map(|(_, t)| t.clone()));
+                            if level > 1 {
+                                parents.push((level, title.clone()));
+                            }
+                            out.push(Section {
+                                url: format!("{page}#{id}"),
+                                title,
+                                crumbs,
+                                text: String::new(),
+                            });
+                        }
+                        _ if !INLINE.contains(&name) => push_space(current(&mut out, &mut heading)),
+                        _ => {}
+                    }
+                }
+                Token::String(s) if skipping.is_none() => {
+                    push_text(
+                        current(&mut out, &mut heading),
+                        &String::from_utf8_lossy(&s),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    for s in &mut out {
+        let len = s.text.trim_end().len();
+        s.text.truncate(len);
+    }
+    // The page's start is a result only when it says something.
+    if out[0].text.is_empty() {
+        out.remove(0);
+    }
+    out
+}
+
+/// The chapter's name, kept in the first section until it may be dropped.
+fn name_of(out: &[Section]) -> &str {
+    &out[0].title
+}
+
+/// Where text goes now: the open heading, or the last section.
+fn current<'s>(
+    out: &'s mut [Section],
+    heading: &'s mut Option<(u8, String, String)>,
+) -> &'s mut String {
+    match heading {
+        Some((_, _, text)) => text,
+        None => &mut out.last_mut().expect("one section").text,
+    }
+}
+
+fn heading_level(name: &[u8]) -> Option<u8> {
+    match name {
+        [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
+        _ => None,
+    }
+}
+
+/// Appends `s` with its white space collapsed to single spaces.
+fn push_text(out: &mut String, s: &str) {
+    for (i, part) in s.split(char::is_whitespace).enumerate() {
+        if i > 0 {
+            push_space(out);
+        }
+        out.push_str(part);
+    }
+}
+
+fn push_space(out: &mut String) {
+    if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
+    }
+}
+
+/// Punctuation that UAX #29 keeps inside a word (`e.g`, `don't`, `3.14`,
+/// `a:b`) and that search splits at; `search.js` never takes it into a word.
+fn splits_word(c: char) -> bool {
+    (c.is_ascii_punctuation() && c != '_')
+        || matches!(
+            c,
+            '·' | '‘'
+                | '’'
+                | '‧'
+                | '․'
+                | '﹒'
+                | '＇'
+                | '．'
+                | '：'
+                | '︓'
+                | '﹕'
+                | '՟'
+                | '״'
+                | '،'
+                | '؍'
+                | '٬'
+                | '߸'
+                | '⁄'
+                | '︐'
+                | '︔'
+                | '﹐'
+                | '﹔'
+                | '，'
+                | '；'
+                | '։'
+                | '\u{37e}'
+        )
+}
+
+/// The search terms of `text`, in order: lower-cased UAX #29 words, split
+/// at inner punctuation. `search.js` turns a query into the same terms.
+pub fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.unicode_words()
+        .flat_map(|w| w.split(splits_word))
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Term flags in a posting: the term is in the section's heading, or in its
+/// breadcrumbs.
+const IN_TITLE: u32 = 1;
+const IN_CRUMBS: u32 = 2;
+
+/// The whole index, as `searchindex.js` holds it.
+#[derive(Debug, Serialize)]
+pub struct Index {
+    /// Format version, for `search.js`.
+    pub v: u32,
+    pub options: ClientOptions,
+    /// Per section: URL, title, breadcrumbs, words in its text, stored text.
+    pub sections: Vec<(String, String, Vec<String>, u32, String)>,
+    /// Term → postings, flat: section (as the gap from the previous
+    /// posting's), then `count × 4 + flags`, for each section it is in.
+    pub terms: BTreeMap<String, Vec<u32>>,
+}
+
+/// What `search.js` needs of `[output.html.search]`.
+#[derive(Debug, Serialize)]
+pub struct ClientOptions {
+    pub limit: u32,
+    pub teaser: u32,
+    pub and: bool,
+    pub expand: bool,
+    /// Title, hierarchy and paragraph boosts.
+    pub boost: [u8; 3],
+}
+
+/// A section, the words in its text, and each term's `count × 4 + flags`.
+type Terms = (Section, u32, HashMap<String, u32>);
+
+/// Builds the index of `pages`, leaving out the chapters the options
+/// exclude. Warns about an exclusion that matches no chapter.
+pub fn build(
+    pages: &[IndexedPage<'_>],
+    sources: &[&Path],
+    options: &SearchOptions,
+) -> (Index, Vec<Diagnostic>) {
+    let excluded: Vec<PathBuf> = options
+        .excluded
+        .iter()
+        .map(|p| {
+            p.components()
+                .filter(|c| !matches!(c, Component::CurDir | Component::RootDir))
+                .collect()
+        })
+        .collect();
+    let diags = excluded
+        .iter()
+        .zip(&options.excluded)
+        .filter(|(e, _)| !sources.iter().any(|s| s.starts_with(e)))
+        .map(|(_, written)| {
+            Diagnostic::warning(
+                format!(
+                    "`[output.html.search.chapter]` names `{}`, which is no chapter nor folder of chapters",
+                    written.display()
+                ),
+                None,
+            )
+            .with_help("keys are chapter source paths relative to the source folder, such as `appendix.md` or `part2`")
+        })
+        .collect();
+    let stored = STORED_WORDS_PER_TEASER_WORD * options.teaser_word_count.max(1) as usize;
+    // Each section with its term table, computed in parallel.
+    let indexed: Vec<Vec<Terms>> = pages
+        .par_iter()
+        .zip(sources)
+        .filter(|(_, src)| !excluded.iter().any(|e| src.starts_with(e)))
+        .map(|(p, _)| {
+            let page = p.page.to_string_lossy().replace('\\', "/");
+            sections(p.name, &page, p.doc, options.heading_split_level)
+                .into_iter()
+                .map(|s| {
+                    let mut table: HashMap<String, u32> = HashMap::new();
+                    let mut words = 0;
+                    for t in terms(&s.text) {
+                        *table.entry(t).or_default() += 4;
+                        words += 1;
+                    }
+                    for t in terms(&s.title) {
+                        *table.entry(t).or_default() |= IN_TITLE;
+                    }
+                    for c in &s.crumbs {
+                        for t in terms(c) {
+                            *table.entry(t).or_default() |= IN_CRUMBS;
+                        }
+                    }
+                    (s, words, table)
+                })
+                .collect()
+        })
+        .collect();
+    let mut index = Index {
+        v: 1,
+        options: ClientOptions {
+            limit: options.limit_results,
+            teaser: options.teaser_word_count,
+            and: options.use_boolean_and,
+            expand: options.expand,
+            boost: [
+                options.boost_title,
+                options.boost_hierarchy,
+                options.boost_paragraph,
+            ],
+        },
+        sections: Vec::new(),
+        terms: BTreeMap::new(),
+    };
+    // Where each term's last posting was, for the gaps.
+    let mut last: HashMap<String, u32> = HashMap::new();
+    for (s, words, table) in indexed.into_iter().flatten() {
+        let id = index.sections.len() as u32;
+        let mut table: Vec<(String, u32)> = table.into_iter().collect();
+        table.sort_unstable();
+        for (term, value) in table {
+            let prev = last.insert(term.clone(), id);
+            let postings = index.terms.entry(term).or_default();
+            postings.push(prev.map_or(id, |p| id - p));
+            postings.push(value);
+        }
+        let text = first_words(&s.text, stored).to_owned();
+        index.sections.push((s.url, s.title, s.crumbs, words, text));
+    }
+    (index, diags)
+}
+
+/// The start of `text` up to its `n`th word (UAX #29), whole.
+fn first_words(text: &str, n: usize) -> &str {
+    match text.unicode_word_indices().nth(n) {
+        Some((at, _)) => text[..at].trim_end(),
+        None => text,
+    }
+}
+
+impl Index {
+    /// `searchindex.js`: the index as JSON, assigned to a global that
+    /// `search.js` reads when the script has loaded.
+    pub fn to_js(&self) -> String {
+        let json = serde_json::to_string(self).expect("the search index serializes");
+        format!("window.proofbookSearch={json};\n")
+    }
+
+    pub fn file(&self) -> SiteFile {
+        SiteFile::text(INDEX_FILE, self.to_js())
+    }
+}
+
+#[cfg(test)]
+#[path = "search_tests.rs"]
+mod tests;
