@@ -40,22 +40,32 @@ fn a_checklist_links_every_answer_and_shows_this_builds_evidence() {
     // Evidence: a figure of this build, linked to its example…
     let quoted = &checklist[checklist.find("Processes ran at ").unwrap()..];
     let quoted = &quoted[..quoted.find("</a>").unwrap()];
-    assert!(quoted.contains("href=\"cpu.html#example-cpu-procs\""), "{quoted}");
+    assert!(
+        quoted.contains("href=\"cpu.html#example-cpu-procs\""),
+        "{quoted}"
+    );
     assert!(quoted.ends_with('×'), "{quoted}");
     // …and the verdicts of the claims it cites, linked to the claims.
     for claim in ["processes-speed-up", "threads-no-speedup"] {
         let link = format!("\"><a href=\"cpu.html#claim-{claim}\">");
-        let at = checklist.find(&link).unwrap_or_else(|| panic!("{claim}: {checklist}"));
+        let at = checklist
+            .find(&link)
+            .unwrap_or_else(|| panic!("{claim}: {checklist}"));
         let class = &checklist[..at];
         let class = &class[class.rfind("<span class=\"verdict ").unwrap()..];
         assert!(
-            ["verified", "failed", "skipped"].iter().any(|v| class.ends_with(v)),
+            ["verified", "failed", "skipped"]
+                .iter()
+                .any(|v| class.ends_with(v)),
             "{class}"
         );
     }
     let sequential = &checklist[checklist.find("id=\"checklist-r-sequential\"").unwrap()..];
     assert!(sequential.contains("href=\"cpu.html#example-cpu-seq\""));
-    assert_eq!(broken_internal_links(&b.root().join("book")), Vec::<String>::new());
+    assert_eq!(
+        broken_internal_links(&b.root().join("book")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -84,11 +94,18 @@ fn a_checklist_citing_an_unknown_claim_fails_check_at_the_citation() {
     let toml = b.read("content/choose.toml");
     b.write(
         "content/choose.toml",
-        &toml.replace("claim = \"threads-no-speedup\"", "claim = \"no-such-claim\""),
+        &toml.replace(
+            "claim = \"threads-no-speedup\"",
+            "claim = \"no-such-claim\"",
+        ),
     );
     let run = b.run(&["check"]);
     run.failure();
-    let out = format!("{}{}", String::from_utf8_lossy(&run.output.stdout), run.stderr());
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.output.stdout),
+        run.stderr()
+    );
     assert!(out.contains("no claim has the id `no-such-claim`"), "{out}");
     assert!(out.contains("choose.toml:26"), "{out}");
 }

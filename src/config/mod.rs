@@ -21,6 +21,11 @@ use raw::{LinkSeverity, RawConfig, RawHtml};
 /// Name of the configuration file in a book's root.
 pub const CONFIG_FILE: &str = "book.toml";
 
+/// The folder of standalone programs beside book.toml: mounted read-only in
+/// the sandbox (importable), and published at the same path in the site for
+/// readers to download.
+pub const EXAMPLES_DIR: &str = "examples";
+
 /// The checked configuration of one book. All paths are absolute.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -179,7 +179,7 @@ pub fn usable_cores() -> usize {
 
 /// The `examples/` folder beside the book's root, if there is one.
 pub fn examples_dir(root: &Path) -> Option<std::path::PathBuf> {
-    let dir = root.join("examples");
+    let dir = root.join(crate::config::EXAMPLES_DIR);
     dir.is_dir().then_some(dir)
 }
 

@@ -187,7 +187,10 @@ pub fn parse(toml_text: &str) -> Result<Checklist, Vec<Problem>> {
                 "use lower-case letters, digits and `-`, as in `many-waits`",
                 id.span(),
             ));
-        } else if ids[..n].iter().any(|(other, _)| other.get_ref() == id.get_ref()) {
+        } else if ids[..n]
+            .iter()
+            .any(|(other, _)| other.get_ref() == id.get_ref())
+        {
             problems.push(Problem::new(
                 format!("the id `{}` is used twice", id.get_ref()),
                 "every question and recommendation needs an id of its own",
@@ -341,7 +344,10 @@ fn check_paths(list: &Checklist, raw: &RawChecklist, problems: &mut Vec<Problem>
     for (r, seen) in reached.iter().enumerate() {
         if !seen {
             problems.push(Problem::new(
-                format!("no answer leads to recommendation `{}`", list.recommendations[r].id),
+                format!(
+                    "no answer leads to recommendation `{}`",
+                    list.recommendations[r].id
+                ),
                 "point an answer's `then` at it, or remove it",
                 raw.recommendation[r].get_ref().id.span(),
             ));

@@ -69,7 +69,10 @@ fn a_good_checklist_parses_with_its_targets_resolved() {
     assert_eq!(list.questions[0].answers[1].then, Target::Recommendation(2));
     let evidence = &list.recommendations[0].evidence[0];
     assert_eq!(evidence.claim.as_ref().unwrap().0, "io-wins");
-    assert_eq!(&GOOD[evidence.claim.as_ref().unwrap().1.clone()], "\"io-wins\"");
+    assert_eq!(
+        &GOOD[evidence.claim.as_ref().unwrap().1.clone()],
+        "\"io-wins\""
+    );
 }
 
 #[test]
@@ -85,7 +88,10 @@ fn a_field_knows_where_its_text_starts() {
 
 #[test]
 fn start_may_name_a_later_question() {
-    let toml = GOOD.replace("[[question]]\nid = \"waiting\"", "start = \"how-many\"\n[[question]]\nid = \"waiting\"");
+    let toml = GOOD.replace(
+        "[[question]]\nid = \"waiting\"",
+        "start = \"how-many\"\n[[question]]\nid = \"waiting\"",
+    );
     // `waiting` is then reached by nothing, and neither is `processes`.
     let found = problems(&toml);
     let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
@@ -109,8 +115,16 @@ fn unknown_targets_and_ids_used_twice_are_named_where_written() {
     assert_eq!(found[0].message, "the id `asyncio` is used twice");
     assert_eq!(at(&toml, &found[0]), "\"asyncio\"");
     // The renamed recommendation is gone, so its answer leads nowhere.
-    assert!(found[1].message.contains("`then = \"processes\"` names no question"));
-    assert!(found[2].message.contains("`then = \"thread\"` names no question"));
+    assert!(
+        found[1]
+            .message
+            .contains("`then = \"processes\"` names no question")
+    );
+    assert!(
+        found[2]
+            .message
+            .contains("`then = \"thread\"` names no question")
+    );
     assert_eq!(at(&toml, &found[2]), "\"thread\"");
 }
 
@@ -119,36 +133,59 @@ fn a_loop_between_questions_is_refused() {
     let toml = GOOD.replace("then = \"threads\"", "then = \"waiting\"");
     let found = problems(&toml);
     assert!(
-        found[0].message.contains("leads back to question `waiting`"),
+        found[0]
+            .message
+            .contains("leads back to question `waiting`"),
         "{found:?}"
     );
     assert_eq!(at(&toml, &found[0]), "\"waiting\"");
     // Threads is then reached by nothing.
-    assert!(found.iter().any(|p| p.message.contains("recommendation `threads`")));
+    assert!(
+        found
+            .iter()
+            .any(|p| p.message.contains("recommendation `threads`"))
+    );
 }
 
 #[test]
 fn a_question_needs_two_answers_and_evidence_must_say_something() {
     let toml = GOOD
         .replace("  { label = \"A few\", then = \"threads\" },\n", "")
-        .replace("evidence = [{ says = \"fast\", claim = \"io-wins\" }]", "evidence = [{}]")
-        .replace("title = \"Threads\"", "title = \"Threads\"\nevidence = [{ says = \"x\" }]");
+        .replace(
+            "evidence = [{ says = \"fast\", claim = \"io-wins\" }]",
+            "evidence = [{}]",
+        )
+        .replace(
+            "title = \"Threads\"",
+            "title = \"Threads\"\nevidence = [{ says = \"x\" }]",
+        );
     let found = problems(&toml);
     let messages: Vec<&str> = found.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(
         messages,
-        ["question `how-many` has 1 answer(s)", "this evidence says nothing"]
+        [
+            "question `how-many` has 1 answer(s)",
+            "this evidence says nothing"
+        ]
     );
 }
 
 #[test]
 fn unknown_keys_and_bad_ids_are_errors() {
-    let toml = GOOD.replace("ask = \"How many at once?\"", "ask = \"How many?\"\nasks = \"typo\"");
+    let toml = GOOD.replace(
+        "ask = \"How many at once?\"",
+        "ask = \"How many?\"\nasks = \"typo\"",
+    );
     let found = problems(&toml);
-    assert!(found[0].message.contains("unknown field `asks`"), "{found:?}");
+    assert!(
+        found[0].message.contains("unknown field `asks`"),
+        "{found:?}"
+    );
     assert!(at(&toml, &found[0]).contains("asks"));
 
-    let toml = GOOD.replace("id = \"threads\"", "id = \"Threads!\"").replace("then = \"threads\"", "then = \"Threads!\"");
+    let toml = GOOD
+        .replace("id = \"threads\"", "id = \"Threads!\"")
+        .replace("then = \"threads\"", "then = \"Threads!\"");
     let found = problems(&toml);
     assert_eq!(found[0].message, "`Threads!` is not a usable id");
 }
@@ -163,14 +200,20 @@ fn an_empty_checklist_is_an_error() {
 fn the_html_links_every_answer_to_where_it_leads() {
     let list = parse(GOOD).unwrap();
     let (html, ids) = html(&list, 3, &mut Plain);
-    assert!(html.starts_with("<div class=\"checklist\" id=\"checklist\" data-start=\"checklist-q-waiting\">"));
+    assert!(html.starts_with(
+        "<div class=\"checklist\" id=\"checklist\" data-start=\"checklist-q-waiting\">"
+    ));
     assert!(html.contains(
         "<a class=\"checklist-answer\" href=\"#checklist-q-how-many\">[Yes]</a> <span class=\"checklist-then\">→ question 2</span>"
     ));
     assert!(html.contains(
         "<a class=\"checklist-answer\" href=\"#checklist-r-processes\">[No]</a> <span class=\"checklist-then\">→ Processes</span>"
     ));
-    assert!(html.contains("<h3 class=\"checklist-title\" id=\"checklist-r-asyncio-title\">[asyncio]</h3>"));
+    assert!(
+        html.contains(
+            "<h3 class=\"checklist-title\" id=\"checklist-r-asyncio-title\">[asyncio]</h3>"
+        )
+    );
     assert!(html.contains("<div class=\"checklist-help\">[[Count the waits in flight.]]</div>"));
     assert!(html.contains("<li>[fast] <io-wins></li>"));
     assert!(html.contains("<p class=\"checklist-read\">Read: [[asyncio](asyncio.md)]</p>"));
@@ -178,7 +221,12 @@ fn the_html_links_every_answer_to_where_it_leads() {
     let threads = &html[html.find("id=\"checklist-r-threads\"").unwrap()..];
     let threads = &threads[..threads.find("</section>").unwrap()];
     assert!(!threads.contains("checklist-evidence"), "{threads}");
-    for id in ["checklist", "checklist-q-waiting", "checklist-r-threads", "checklist-r-threads-title"] {
+    for id in [
+        "checklist",
+        "checklist-q-waiting",
+        "checklist-r-threads",
+        "checklist-r-threads-title",
+    ] {
         assert!(ids.iter().any(|i| i == id), "{id} missing from {ids:?}");
     }
 }

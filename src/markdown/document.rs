@@ -80,6 +80,9 @@ pub struct CodeBlock {
     /// For `file=`: the program's file, which runs whole even when only an
     /// anchored part is shown.
     pub program_file: Option<PathBuf>,
+    /// For a `file=` program from the book's `examples/` folder (published
+    /// with the site): its URL relative to the page, to download it.
+    pub download: Option<String>,
     /// For an example: the ```` ```output ```` block right after it, which
     /// what it prints must match (see `execute::expected`).
     pub expected_output: Option<ExpectedOutput>,

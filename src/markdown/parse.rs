@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::diag::Diagnostic;
-use crate::markdown::code::CodeInfo;
 use crate::markdown::checklist;
-use crate::markdown::document::{MeasureRef, VerdictRef};
+use crate::markdown::code::CodeInfo;
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
+use crate::markdown::document::{MeasureRef, VerdictRef};
 use crate::markdown::example;
 use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::include::{self, IncludeContext, SourceMap};
@@ -250,7 +250,14 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
                 }
                 events.push(Event::Html(marker(fence, st.codes.len()).into()));
                 st.codes.push(code_block(
-                    ctx, page, text, map, range, &raw_info, code, &mut st.diags,
+                    ctx,
+                    page,
+                    text,
+                    map,
+                    range,
+                    &raw_info,
+                    code,
+                    &mut st.diags,
                 ));
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
@@ -334,6 +341,7 @@ fn code_block(
         span: map.span(range.start, 3),
         example: None,
         program_file: None,
+        download: None,
         expected_output: None,
     };
     if !example::is_python(block.info.lang.as_deref()) {
@@ -370,6 +378,7 @@ fn code_block(
         match include::read_part(&chapter, &file.path, file.anchor.as_deref()) {
             Ok((path, shown)) => {
                 block.code = shown;
+                block.download = download_url(ctx, page, &path);
                 block.program_file = Some(path);
             }
             Err(message) => diags.push(
@@ -446,6 +455,19 @@ fn checklist_html(
     let (html, ids) = checklist::html(&list, level, &mut fields);
     fields.st.doc.ids.extend(ids);
     html
+}
+
+/// Where a program from the book's `examples/` folder is published
+/// (`output::assets` copies the folder), relative to `page`'s output.
+fn download_url(ctx: &ParseContext<'_>, page: &Path, program: &Path) -> Option<String> {
+    let examples = crate::fsutil::normalize(&ctx.root.join(crate::config::EXAMPLES_DIR));
+    let rel = crate::fsutil::normalize(program)
+        .strip_prefix(&examples)
+        .ok()?
+        .to_owned();
+    let site_path = Path::new(crate::config::EXAMPLES_DIR).join(rel);
+    let from = page_output(ctx, page).unwrap_or_else(|| page.to_owned());
+    Some(links::relative_url(&from, &site_path, None))
 }
 
 /// A lone paragraph's content, for a field shown inline.

@@ -41,6 +41,34 @@ pub fn static_files(config: &Config, theme: &Theme, diags: &mut Vec<Diagnostic>)
             );
         }
     }
+    // The standalone programs, for readers to download and run by hand.
+    let examples = config.root.join(crate::config::EXAMPLES_DIR);
+    if examples.is_dir() {
+        for entry in WalkDir::new(&examples)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                let name = e.file_name().to_string_lossy();
+                e.depth() == 0 || !(name.starts_with('.') || name == "__pycache__")
+            })
+            .filter_map(Result::ok)
+        {
+            // Regular files only: a symbolic link could point anywhere.
+            if entry.file_type().is_file() {
+                let rel = entry
+                    .path()
+                    .strip_prefix(&config.root)
+                    .unwrap_or(entry.path());
+                add(
+                    SiteFile {
+                        path: rel.to_owned(),
+                        content: Content::CopyOf(entry.path().to_owned()),
+                    },
+                    &mut files,
+                );
+            }
+        }
+    }
     for extra in config
         .html
         .additional_css

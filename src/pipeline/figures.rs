@@ -82,7 +82,9 @@ fn cited_verdicts(
                         format!("no claim has the id `{}`", cited.claim),
                         cited.span.clone(),
                     )
-                    .with_help("cite a ```claim block by its `id=` (its fence line: ```claim id=NAME)"),
+                    .with_help(
+                        "cite a ```claim block by its `id=` (its fence line: ```claim id=NAME)",
+                    ),
                 );
                 continue;
             };

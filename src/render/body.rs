@@ -144,4 +144,14 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter) {
     out.push('>');
     out.push_str(&inner);
     out.push_str("</code></pre>\n");
+    if let (Some(url), Some(file)) = (&code.download, &code.program_file) {
+        let name = file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        out.push_str(&format!(
+            "<p class=\"code-download\"><a href=\"{}\" download>Download {}</a></p>\n",
+            escape_html(url),
+            escape_html(&name)
+        ));
+    }
 }

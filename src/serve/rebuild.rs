@@ -184,7 +184,7 @@ impl Preview {
 
 /// The folders the watcher should follow for `config`.
 pub fn watch_set(config: &Config) -> WatchSet {
-    let examples = config.root.join("examples");
+    let examples = config.root.join(crate::config::EXAMPLES_DIR);
     WatchSet {
         root: config.root.clone(),
         src: config.src.clone(),

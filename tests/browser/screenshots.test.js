@@ -1,5 +1,5 @@
 'use strict';
-// Screenshots of the basic book for people to look at (target/browser-artifacts,
+// Screenshots of the basic book and of the shipped guide for people to look at (target/browser-artifacts,
 // not committed). The assertions only check that each picture is what it says:
 // the right size, and light and dark really differ.
 
@@ -9,15 +9,17 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./lib/harness');
 
-let browser, server, outDir;
+let browser, server, guide, outDir;
 before(async () => {
   browser = await h.launch();
   server = await h.serve(h.siteDir('basic'));
+  guide = await h.serve(h.siteDir('guide'));
   outDir = h.artifactsDir();
 });
 after(async () => {
   await browser?.close();
   await server?.close();
+  await guide?.close();
 });
 
 // Width and height from a PNG's IHDR chunk.
@@ -59,6 +61,36 @@ describe('screenshots of the basic book', () => {
           await context.close();
         }
         assert.ok(!shots.light.equals(shots.dark), 'light and dark screenshots are identical');
+      });
+    }
+  }
+});
+
+describe('screenshots of the guide', () => {
+  // The landing page (with its checklist, answered down to a recommendation)
+  // and a benchmark chapter, whole pages: what a reader scrolls through.
+  for (const width of [1280, 390]) {
+    for (const scheme of ['light', 'dark']) {
+      it(`index.html and benchmarks.html at ${width} px, ${scheme}`, async () => {
+        const phone = width < 800;
+        const context = await h.newContext(browser, {
+          viewport: VIEWPORTS[width], colorScheme: scheme, isMobile: phone, hasTouch: phone, reducedMotion: 'reduce',
+        });
+        const page = await context.newPage();
+        for (const name of ['index', 'benchmarks']) {
+          await page.goto(guide.url(`${name}.html`));
+          const file = path.join(outDir, `guide-${name}-${width}-${scheme}.png`);
+          await page.screenshot({ path: file, fullPage: true });
+          assert.equal(pngSize(file).width, width);
+        }
+        await page.goto(guide.url('index.html'));
+        await page.locator('.checklist-answer').nth(1).click();
+        await page.locator('#checklist-q-task-size .checklist-answer').first().click();
+        const rec = page.locator('#checklist-r-processes');
+        assert.ok(await rec.isVisible(), 'the chooser reached the processes recommendation');
+        await page.locator('.checklist').screenshot({ path: path.join(outDir, `guide-checklist-${width}-${scheme}.png`) });
+        assert.deepEqual(context.problems, []);
+        await context.close();
       });
     }
   }

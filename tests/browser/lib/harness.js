@@ -25,9 +25,11 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-// The fixture books: the shared ones in tests/books/, and "wide" from
-// tests/browser/books/ (content that is wide on a phone, Python hidden lines).
-const BOOKS = ['basic', 'mdbook-compat', 'wide', 'measure'];
+// The fixture books: the shared ones in tests/books/, "wide" from
+// tests/browser/books/ (content that is wide on a phone, Python hidden lines),
+// and "guide", the shipped guide (built from the repository; books/guide has
+// a copy of its book.toml and content/).
+const BOOKS = ['basic', 'mdbook-compat', 'wide', 'measure', 'guide'];
 
 function fail(message) {
   throw new Error(`${message}\n(run the suite with scripts/test-browser, which builds the fixture sites)`);

@@ -269,7 +269,7 @@
     bar.innerHTML = '<p class="checklist-step"></p>' +
       '<button type="button" class="checklist-back">Back</button>' +
       '<button type="button" class="checklist-restart">Start over</button>' +
-      '<button type="button" class="checklist-all" aria-pressed="false">Show everything</button>';
+      '<button type="button" class="checklist-all" aria-pressed="false">Show all</button>';
     var answers = doc.createElement("ol");
     answers.className = "checklist-trail";
     answers.setAttribute("aria-label", "Your answers");
@@ -330,7 +330,7 @@
     everything.addEventListener("click", function () {
       var on = box.classList.toggle("show-all");
       everything.setAttribute("aria-pressed", on ? "true" : "false");
-      everything.textContent = on ? "One question at a time" : "Show everything";
+      everything.textContent = on ? "One at a time" : "Show all";
     });
     // A link to a step (#checklist-r-threads) opens the chooser there.
     var wanted = decodeURIComponent(window.location.hash.slice(1));
