@@ -5,13 +5,18 @@ Run it:
     python3 examples/cpu_bench.py                  # defaults: a few seconds
     python3 examples/cpu_bench.py --tasks 16 --size 80000 --workers 4
 
-What it measures:
-    Two workloads, each split into --tasks equal tasks:
+Or import it and time one run, as the guide's benchmark chapter does:
+    from cpu_bench import run
+    run("python", "processes")                     # or run("hashlib", "threads")
 
-      python   count the primes in a range by trial division: pure Python
-               bytecode, so the thread running it holds the GIL throughout
-      hashlib  SHA-256 over a --mib MiB buffer: hashlib releases the GIL
-               while it hashes data larger than 2 KiB
+What it measures:
+    Two workloads, each split into --tasks tasks:
+
+      python   count the primes in consecutive ranges of --size numbers by
+               trial division: pure Python bytecode, so the thread running
+               it holds the GIL throughout
+      hashlib  SHA-256 over a --mib MiB buffer, --rounds times: hashlib
+               releases the GIL while it hashes data larger than 2 KiB
 
     The python workload runs sequentially, in a ThreadPoolExecutor and in a
     ProcessPoolExecutor; the hashlib workload sequentially and in a
@@ -29,6 +34,7 @@ import os
 import resource
 import sys
 import time
+import types
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 
@@ -90,13 +96,32 @@ def cpu_seconds():
     return total
 
 
-def run(label, runner, fn, tasks, workers):
+WORKLOADS = {"python": (count_primes, python_tasks),
+             "hashlib": (digest_rounds, hashlib_tasks)}
+RUNNERS = {"sequential": sequential, "threads": threads, "processes": processes}
+
+
+def settings(tasks=8, size=40000, mib=4, rounds=8, workers=None):
+    return types.SimpleNamespace(tasks=tasks, size=size, mib=mib, rounds=rounds,
+                                 workers=workers or len(os.sched_getaffinity(0)))
+
+
+def measure(workload, variant, args):
+    fn, make_tasks = WORKLOADS[workload]
+    tasks = make_tasks(args)
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
-    result = runner(fn, tasks, workers)
+    result = RUNNERS[variant](fn, tasks, args.workers)
     wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
-    return result, {"bench": "cpu", "workload": label, "variant": runner.__name__,
-                    "workers": 1 if runner is sequential else workers,
+    return result, {"bench": "cpu", "workload": workload, "variant": variant,
+                    "workers": 1 if variant == "sequential" else args.workers,
                     "wall_s": wall, "cpu_s": cpu, "cpu_util_pct": 100 * cpu / wall}
+
+
+def answer(workload, result):
+    """What the run computed, short enough to print: the same for every variant."""
+    if workload == "python":
+        return f"{sum(result)} primes"
+    return f"digest {result[0][:12]}…"
 
 
 def report(figures):
@@ -108,36 +133,48 @@ def report(figures):
             print(json.dumps(figures), file=f)
 
 
+# ANCHOR: run
+def run(workload, variant, **options):
+    """Time one workload run one way, print one line, report its figures.
+    Options: tasks, size, mib, rounds, workers."""
+    result, row = measure(workload, variant, settings(**options))
+    workers = "1 worker" if row["workers"] == 1 else f"{row['workers']} workers"
+    print(f"{workload} {variant}: {len(result)} tasks on {workers}, "
+          f"{row['wall_s']:.3f} s\n{row['cpu_util_pct']:.0f}% CPU, "
+          f"{answer(workload, result)}")
+    report({"cpu_pct": row["cpu_util_pct"]})
+    return row
+# ANCHOR_END: run
+
+
 def main():
-    cores = len(os.sched_getaffinity(0))
+    defaults = settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=8,
-                        help="tasks per workload (default 8)")
-    parser.add_argument("--size", type=int, default=40000,
-                        help="numbers per prime-counting task (default 40000)")
-    parser.add_argument("--mib", type=int, default=4,
-                        help="MiB hashed per round (default 4)")
-    parser.add_argument("--rounds", type=int, default=20,
-                        help="hash rounds per task (default 20)")
-    parser.add_argument("--workers", type=int, default=cores,
+    parser.add_argument("--tasks", type=int, default=defaults.tasks,
+                        help=f"tasks per workload (default {defaults.tasks})")
+    parser.add_argument("--size", type=int, default=defaults.size,
+                        help=f"numbers per prime-counting task (default {defaults.size})")
+    parser.add_argument("--mib", type=int, default=defaults.mib,
+                        help=f"MiB hashed per round (default {defaults.mib})")
+    parser.add_argument("--rounds", type=int, default=defaults.rounds,
+                        help=f"hash rounds per task (default {defaults.rounds})")
+    parser.add_argument("--workers", type=int, default=defaults.workers,
                         help="pool size (default: usable cores)")
     parser.add_argument("--json", action="store_true",
                         help="also print one JSON line per run, for tools")
     args = parser.parse_args()
 
-    print(f"Python {sys.version.split()[0]}, {cores} usable cores\n"
-          f"{args.workers} workers, {args.tasks} tasks per workload")
+    print(f"Python {sys.version.split()[0]}, {len(os.sched_getaffinity(0))} usable "
+          f"cores\n{args.workers} workers, {args.tasks} tasks per workload")
     rows = []
-    for label, fn, tasks, runners in [
-        ("python", count_primes, python_tasks(args), (sequential, threads, processes)),
-        ("hashlib", digest_rounds, hashlib_tasks(args), (sequential, threads)),
-    ]:
+    for workload, variants in [("python", ("sequential", "threads", "processes")),
+                               ("hashlib", ("sequential", "threads"))]:
         baseline = expected = None
-        for runner in runners:
-            result, row = run(label, runner, fn, tasks, args.workers)
+        for variant in variants:
+            result, row = measure(workload, variant, args)
             if expected is None:
                 expected, baseline = result, row["wall_s"]
-            assert result == expected, f"{label}/{runner.__name__}: different answer"
+            assert result == expected, f"{workload}/{variant}: different answer"
             row["speedup"] = baseline / row["wall_s"]
             rows.append(row)
 
@@ -151,11 +188,6 @@ def main():
         for r in rows:
             print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                               for k, v in r.items()}))
-    pooled = [r for r in rows if r["variant"] != "sequential"]  # its speed-up is 1
-    figures = {f"{r['workload']}_{r['variant']}_speedup": r["speedup"] for r in pooled}
-    figures.update({f"{r['workload']}_{r['variant']}_cpu_pct": r["cpu_util_pct"]
-                    for r in pooled})
-    report(figures)
 
 
 if __name__ == "__main__":

@@ -5,24 +5,28 @@ Run it:
     python3 examples/io_bench.py                      # defaults: a few seconds
     python3 examples/io_bench.py --requests 2000 --delay 0.1 --concurrency 1000 \
         --variants threads asyncio uvloop             # many more in flight
-    python3 examples/io_bench.py --delay 0 --variants asyncio uvloop
+    python3 examples/io_bench.py --delay 0 --requests 5000 --variants asyncio uvloop
                                                       # event-loop overhead only
 
-What it measures:
-    The script starts its own HTTP server in a separate process, on 127.0.0.1
-    with a port the OS picks. The server waits --delay seconds before it answers
-    each request, like a slow upstream service. The client then fetches URLs:
+Or import it and time one variant, as the guide's benchmark chapter does:
+    from io_bench import run
+    run("asyncio")                                    # or run("asyncio", requests=500)
 
-      sequential  one request after another (urllib), --few URLs
-      processes   a ProcessPoolExecutor with --processes workers (urllib), --few URLs
+What it measures:
+    Every variant starts from a fresh HTTP server in a separate process, on
+    127.0.0.1 with a port the OS picks. The server waits --delay seconds
+    before it answers each request, like a slow upstream service. The client
+    then fetches the same --requests URLs:
+
+      sequential  one request after another (urllib)
+      processes   a ProcessPoolExecutor with --processes workers (urllib)
       threads     a ThreadPoolExecutor with --concurrency threads (urllib)
       asyncio     one event loop, --concurrency requests in flight
-                  (aiohttp if it is installed, else asyncio streams)
+                  (asyncio streams; --client aiohttp uses aiohttp instead)
       uvloop      the same asyncio client on uvloop's event loop (if installed)
 
-    The concurrent variants fetch --requests URLs; sequential and processes,
-    which keep at most a handful of requests in flight, fetch only --few so the
-    run stays short. Compare them by requests per second, not by wall time.
+    The client uses the standard library by default so that the variants
+    differ only in how they wait, not in which HTTP library they import.
     For each variant it prints wall time, requests per second, the CPU time the
     client spent per request (its own plus that of the worker processes it
     reaped) and the CPU utilisation (CPU time / wall time; 100% = one core
@@ -31,24 +35,16 @@ What it measures:
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
 import resource
 import sys
 import time
+import types
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-try:
-    import aiohttp
-except ImportError:  # the stdlib client below is used instead
-    aiohttp = None
-
-try:
-    import uvloop
-except ImportError:
-    uvloop = None
 
 
 # ANCHOR: server
@@ -77,6 +73,20 @@ async def serve_async(delay, port_pipe):
 def serve(delay, port_pipe):
     """Body of the server process."""
     asyncio.run(serve_async(delay, port_pipe))
+
+
+@contextlib.contextmanager
+def delay_server(delay):
+    """A server process of its own, so it never competes with the client for
+    the client's GIL; yields its port and stops it afterwards."""
+    receive_port, send_port = multiprocessing.Pipe(duplex=False)
+    server = multiprocessing.Process(target=serve, args=(delay, send_port), daemon=True)
+    server.start()
+    try:
+        yield receive_port.recv()
+    finally:
+        server.terminate()
+        server.join()
 # ANCHOR_END: server
 
 
@@ -88,18 +98,18 @@ def fetch(url):
         return len(response.read())
 
 
-def run_sequential(urls, args):
+def run_sequential(urls, opts):
     return [fetch(url) for url in urls]
 
 
-def run_threads(urls, args):
-    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+def run_threads(urls, opts):
+    with ThreadPoolExecutor(max_workers=opts.concurrency) as pool:
         return list(pool.map(fetch, urls))
 
 
-def run_processes(urls, args):
+def run_processes(urls, opts):
     # Pool start-up is inside the measured time: a real program pays it too.
-    with ProcessPoolExecutor(max_workers=args.processes) as pool:
+    with ProcessPoolExecutor(max_workers=opts.processes) as pool:
         return list(pool.map(fetch, urls))
 # ANCHOR_END: sync_clients
 
@@ -125,6 +135,8 @@ async def fetch_all_streams(urls, concurrency):
 
 
 async def fetch_all_aiohttp(urls, concurrency):
+    import aiohttp  # imported only when asked for: its import alone takes a while
+
     connector = aiohttp.TCPConnector(limit=concurrency)  # the in-flight cap
     async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -135,20 +147,22 @@ async def fetch_all_aiohttp(urls, concurrency):
         return await asyncio.gather(*(one(u) for u in urls))
 
 
-def async_client(urls, args):
-    if args.client == "aiohttp":
-        return fetch_all_aiohttp(urls, args.concurrency)
-    return fetch_all_streams(urls, args.concurrency)
+def async_client(urls, opts):
+    if opts.client == "aiohttp":
+        return fetch_all_aiohttp(urls, opts.concurrency)
+    return fetch_all_streams(urls, opts.concurrency)
 
 
-def run_asyncio(urls, args):
-    return asyncio.run(async_client(urls, args))
+def run_asyncio(urls, opts):
+    return asyncio.run(async_client(urls, opts))
 
 
-def run_uvloop(urls, args):
+def run_uvloop(urls, opts):
+    import uvloop
+
     # asyncio.Runner accepts a loop factory from 3.11 on; uvloop.run() is the same.
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(async_client(urls, args))
+        return runner.run(async_client(urls, opts))
 # ANCHOR_END: async_clients
 # ANCHOR_END: clients
 
@@ -172,14 +186,27 @@ def cpu_seconds():
     return total
 
 
-def measure(name, urls, args):
+def measure(name, urls, opts):
     cpu0, wall0 = cpu_seconds(), time.perf_counter()
-    sizes = VARIANTS[name](urls, args)
+    sizes = VARIANTS[name](urls, opts)
     wall, cpu = time.perf_counter() - wall0, cpu_seconds() - cpu0
     assert len(sizes) == len(urls) and all(sizes), "a request failed"
-    return {"requests": len(urls), "wall_s": wall, "req_per_s": len(urls) / wall,
-            "cpu_ms_per_req": 1000 * cpu / len(urls), "cpu_util_pct": 100 * cpu / wall}
+    in_flight = {"sequential": 1, "processes": opts.processes}.get(name, opts.concurrency)
+    return {"bench": "io", "variant": name, "in_flight": min(in_flight, len(urls)),
+            "delay_s": opts.delay, "requests": len(urls), "wall_s": wall,
+            "req_per_s": len(urls) / wall, "cpu_ms_per_req": 1000 * cpu / len(urls),
+            "cpu_util_pct": 100 * cpu / wall}
 # ANCHOR_END: measure
+
+
+def options(requests=30, delay=0.02, concurrency=100, processes=None, client="streams"):
+    cores = len(os.sched_getaffinity(0))
+    return types.SimpleNamespace(requests=requests, delay=delay, concurrency=concurrency,
+                                 processes=processes or 2 * cores, client=client)
+
+
+def urls_for(port, count):
+    return [f"http://127.0.0.1:{port}/item/{i}" for i in range(count)]
 
 
 def report(figures):
@@ -191,56 +218,56 @@ def report(figures):
             print(json.dumps(figures), file=f)
 
 
+# ANCHOR: run
+def run(variant, **settings):
+    """Time one variant against a server of its own, print one line, report
+    its figures. Settings: requests, delay, concurrency, processes, client."""
+    opts = options(**settings)
+    with delay_server(opts.delay) as port:
+        row = measure(variant, urls_for(port, opts.requests), opts)
+    print(f"{variant}: {row['requests']} requests, {row['in_flight']} in flight, "
+          f"{row['wall_s']:.3f} s\n{row['req_per_s']:.0f} req/s, "
+          f"{row['cpu_ms_per_req']:.2f} ms CPU per request")
+    report({"req_per_s": row["req_per_s"], "cpu_ms_per_req": row["cpu_ms_per_req"]})
+    return row
+# ANCHOR_END: run
+
+
 def main():
-    cores = len(os.sched_getaffinity(0))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=400,
-                        help="URLs the concurrent variants fetch (default 400)")
-    parser.add_argument("--few", type=int, default=24,
-                        help="URLs for sequential and processes (default 24)")
+    parser.add_argument("--requests", type=int, default=30,
+                        help="URLs every variant fetches (default 30)")
     parser.add_argument("--delay", type=float, default=0.02,
                         help="server delay per response in seconds (default 0.02)")
     parser.add_argument("--concurrency", type=int, default=100,
                         help="threads, or asyncio requests in flight (default 100)")
-    parser.add_argument("--processes", type=int, default=2 * cores,
+    parser.add_argument("--processes", type=int, default=None,
                         help="worker processes (default: 2 per usable core)")
-    parser.add_argument("--client", choices=["aiohttp", "streams"],
-                        default="aiohttp" if aiohttp else "streams",
-                        help="asyncio HTTP client (default: aiohttp if installed)")
+    parser.add_argument("--client", choices=["streams", "aiohttp"], default="streams",
+                        help="asyncio HTTP client (default: asyncio streams)")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS),
                         default=list(VARIANTS))
     parser.add_argument("--json", action="store_true",
                         help="also print one JSON line per variant, for tools")
     args = parser.parse_args()
-    if args.client == "aiohttp" and aiohttp is None:
-        parser.error("aiohttp is not installed (pip install aiohttp)")
+    opts = options(args.requests, args.delay, args.concurrency, args.processes,
+                   args.client)
 
-    # The server gets a process of its own, so it never competes with the
-    # client for the client's GIL.
-    receive_port, send_port = multiprocessing.Pipe(duplex=False)
-    server = multiprocessing.Process(target=serve, args=(args.delay, send_port),
-                                     daemon=True)
-    server.start()
-    port = receive_port.recv()
-    most = max(args.requests, args.few)
-    urls = [f"http://127.0.0.1:{port}/item/{i}" for i in range(most)]
-    in_flight = {"sequential": 1, "processes": args.processes,
-                 "threads": args.concurrency, "asyncio": args.concurrency,
-                 "uvloop": args.concurrency}
-
-    print(f"Python {sys.version.split()[0]}, {cores} usable cores\n"
-          f"server delay {args.delay * 1000:g} ms, client: {args.client}")
+    print(f"Python {sys.version.split()[0]}, "
+          f"{len(os.sched_getaffinity(0))} usable cores\n"
+          f"server delay {opts.delay * 1000:g} ms, client: {opts.client}")
     rows = []
     for name in args.variants:
-        if name == "uvloop" and uvloop is None:
-            print("uvloop: not installed, skipped (pip install uvloop)")
+        try:
+            if name == "uvloop":
+                import uvloop  # noqa: F401
+            if opts.client == "aiohttp" and name in ("asyncio", "uvloop"):
+                import aiohttp  # noqa: F401
+        except ImportError as e:
+            print(f"{name}: {e.name} is not installed, skipped (pip install {e.name})")
             continue
-        count = args.few if name in ("sequential", "processes") else args.requests
-        result = measure(name, urls[:count], args)
-        rows.append({"bench": "io", "variant": name, "in_flight": in_flight[name],
-                     "delay_s": args.delay, **result})
-    server.terminate()
-    server.join()
+        with delay_server(opts.delay) as port:  # a fresh server, as run() does
+            rows.append(measure(name, urls_for(port, opts.requests), opts))
 
     # Two narrow tables rather than one wide one: they fit a phone's screen.
     print(f"\n{'variant':<11}{'in flight':>10}{'req/s':>7}{'CPU ms/req':>11}")
@@ -255,7 +282,6 @@ def main():
         for r in rows:
             print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                               for k, v in r.items()}))
-    report({f"{r['variant']}_req_per_s": r["req_per_s"] for r in rows})
 
 
 if __name__ == "__main__":
