@@ -4,6 +4,12 @@
 Run it:
     python3 examples/startup_cost.py                 # defaults: a few seconds
     python3 examples/startup_cost.py --starts 20 --items 100000
+    python3 examples/startup_cost.py --parts startup ipc   # skip the tiny tasks
+
+Or import it and time the tiny tasks one way, as the guide's benchmark
+chapter does:
+    from startup_cost import tiny
+    tiny("loop")                    # or tiny("pool"), tiny("pool", chunksize=1)
 
 What it measures:
     1. start-up: the median time to start a process that does nothing and wait
@@ -84,17 +90,31 @@ def round_trip(pool, payload, repeat):
 
 
 # ANCHOR: tiny_tasks
+def tiny_loop(numbers, workers, chunksize):
+    return [square(x) for x in numbers]
+
+
+def tiny_pool(numbers, workers, chunksize):
+    with ProcessPoolExecutor(max_workers=workers) as pool:  # start-up included
+        return list(pool.map(square, numbers, chunksize=chunksize))
+
+
+def large_chunks(items, workers):
+    return max(1, items // (4 * workers))  # a few chunks per worker
+
+
 def tiny_tasks(items, workers):
     numbers = range(items)
     rows = []
-    t0 = time.perf_counter()
-    expected = [square(x) for x in numbers]
-    rows.append(("in-process loop", time.perf_counter() - t0))
-    for chunksize in (1, max(1, items // (4 * workers))):
+    for name, runner, chunksize in [
+        ("in-process loop", tiny_loop, None),
+        ("pool, chunksize=1", tiny_pool, 1),
+        (f"pool, chunksize={large_chunks(items, workers)}", tiny_pool,
+         large_chunks(items, workers)),
+    ]:
         t0 = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            assert list(pool.map(square, numbers, chunksize=chunksize)) == expected
-        rows.append((f"pool, chunksize={chunksize}", time.perf_counter() - t0))
+        assert runner(numbers, workers, chunksize) == [x * x for x in numbers]
+        rows.append((name, time.perf_counter() - t0))
     return rows
 # ANCHOR_END: tiny_tasks
 # ANCHOR_END: core
@@ -109,7 +129,27 @@ def report(figures):
             print(json.dumps(figures), file=f)
 
 
-def main():
+# ANCHOR: tiny
+def tiny(variant, items=4000, workers=None, chunksize=None):
+    """Run the tiny tasks one way, print one line, report the time: what the
+    guide's comparison members call. variant: "loop" or "pool"; a pool sends
+    large chunks unless chunksize is given."""
+    workers = workers or len(os.sched_getaffinity(0))
+    if variant == "pool" and chunksize is None:
+        chunksize = large_chunks(items, workers)
+    runner = {"loop": tiny_loop, "pool": tiny_pool}[variant]
+    t0 = time.perf_counter()
+    result = runner(range(items), workers, chunksize)
+    seconds = time.perf_counter() - t0
+    assert result == [x * x for x in range(items)]
+    how = "in-process loop" if variant == "loop" else \
+        f"pool of {workers}, chunksize={chunksize}"
+    print(f"{items} tiny tasks, {how}: {seconds * 1000:.1f} ms")
+    report({"tasks_ms": seconds * 1000})
+# ANCHOR_END: tiny
+
+
+def main(argv=None):
     cores = len(os.sched_getaffinity(0))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=10,
@@ -120,14 +160,33 @@ def main():
                         help="tiny tasks (default 10000)")
     parser.add_argument("--workers", type=int, default=cores,
                         help="pool size (default: cores)")
+    parser.add_argument("--parts", nargs="+", choices=["startup", "ipc", "tiny"],
+                        default=["startup", "ipc", "tiny"],
+                        help="which measurements to make (default: all three)")
     parser.add_argument("--json", action="store_true",
                         help="also print one JSON line per measurement, for tools")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     out = []
     figures = {}  # for proofbook: milliseconds, by name
     print(f"Python {sys.version.split()[0]}, {cores} usable cores\n"
           f"default start method: {multiprocessing.get_start_method()}")
 
+    if "startup" in args.parts:
+        startup_part(args, figures, out)
+    if "ipc" in args.parts:
+        ipc_part(args, figures, out)
+    if "tiny" in args.parts:
+        tiny_part(args, figures, out)
+    if args.json:
+        print()
+        for row in out:
+            print(json.dumps({"bench": "startup",
+                              **{k: round(v, 4) if isinstance(v, float) else v
+                                 for k, v in row.items()}}))
+    report(figures)
+
+
+def startup_part(args, figures, out):
     print(f"\n1. start and join, ms (median of {args.starts})")
     start_thread()  # warm-up, as for the processes
     rows = [("thread", median_seconds(start_thread, args.starts))]
@@ -140,6 +199,8 @@ def main():
         print(f"   {name:<22}{seconds * 1000:>9.2f}")
         out.append({"part": "startup", "what": name, "ms": seconds * 1000})
 
+
+def ipc_part(args, figures, out):
     print(f"\n2. round trip, ms (median of {args.trips})")
     with ProcessPoolExecutor(max_workers=1) as pool:
         pool.submit(nothing).result()  # the worker is running before we time
@@ -154,6 +215,8 @@ def main():
             out.append({"part": "ipc", "what": label, "in_process_ms": local * 1000,
                         "worker_ms": remote * 1000})
 
+
+def tiny_part(args, figures, out):
     print(f"\n3. {args.items} tiny tasks (x * x), {args.workers} workers,\n"
           "   pool start-up included")
     loop, chunk_1, chunked = tiny_tasks(args.items, args.workers)
@@ -162,14 +225,6 @@ def main():
         out.append({"part": "tiny_tasks", "what": name, "ms": seconds * 1000})
     figures.update(tiny_loop_ms=loop[1] * 1000, tiny_pool_chunksize_1_ms=chunk_1[1] * 1000,
                    tiny_pool_chunked_ms=chunked[1] * 1000)
-
-    if args.json:
-        print()
-        for row in out:
-            print(json.dumps({"bench": "startup",
-                              **{k: round(v, 4) if isinstance(v, float) else v
-                                 for k, v in row.items()}}))
-    report(figures)
 
 
 if __name__ == "__main__":
