@@ -152,7 +152,7 @@ fn claims_hold_fail_or_are_skipped_and_show_on_the_page() {
     );
     let page = b.read("book/chapter.html");
     assert!(
-        page.contains("<aside class=\"claim verified\" id=\"claim-three-runs\">"),
+        page.contains("<div class=\"claim verified\" role=\"note\" id=\"claim-three-runs\">"),
         "{page}"
     );
     assert!(page.contains("<p class=\"claim-says\">It ran three times</p>"));
@@ -160,8 +160,8 @@ fn claims_hold_fail_or_are_skipped_and_show_on_the_page() {
         page.contains("<code>steady wall n = 3 ≥ 3</code>"),
         "{page}"
     );
-    assert!(page.contains("<aside class=\"claim failed\" id=\"claim-four-runs\">"));
-    assert!(page.contains("<aside class=\"claim skipped\" id=\"claim-big-machine\">"));
+    assert!(page.contains("<div class=\"claim failed\" role=\"note\" id=\"claim-four-runs\">"));
+    assert!(page.contains("<div class=\"claim skipped\" role=\"note\" id=\"claim-big-machine\">"));
     assert!(page.contains("Applies when cores &gt;= 4096"), "{page}");
     let check = b.run(&["check"]);
     let out = stdout(&check);
@@ -251,6 +251,27 @@ fn a_claim_over_a_failed_example_fails_and_numbers_take_units() {
     );
     assert!(out.contains("ok       claim units"), "{out}");
     assert!(out.contains("ok       claim percent"), "{out}");
+    // On the page a number reads in the unit of the figure it is compared with.
+    let b = book(
+        "# Units\n\n```python id=quick\nprint(1)\n```\n\n```claim id=units\nquick wall < 30s\n```\n\n```claim id=percent\nquick cpu_util < 1000%\n```\n",
+    );
+    b.build().success();
+    let page = b.read("book/chapter.html");
+    let check = |id: &str| {
+        let at = page.find(&format!("id=\"claim-{id}\"")).unwrap();
+        let code = &page[at..];
+        code[code.find("<code>").unwrap()..code.find("</code>").unwrap()].to_owned()
+    };
+    assert!(
+        check("percent").ends_with("&lt; 1000%"),
+        "{}",
+        check("percent")
+    );
+    assert!(
+        check("units").ends_with("&lt; 30.0 s"),
+        "{}",
+        check("units")
+    );
 }
 
 #[test]

@@ -311,6 +311,16 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
                     events.push(Event::Text(rest.to_owned().into()));
                 }
             }
+            // A task list's box is read-only; it says what it shows, since it
+            // has no label of its own.
+            Event::TaskListMarker(done) => events.push(Event::Html(
+                if done {
+                    "<input disabled=\"\" type=\"checkbox\" checked=\"\" aria-label=\"done\"/>\n"
+                } else {
+                    "<input disabled=\"\" type=\"checkbox\" aria-label=\"not done\"/>\n"
+                }
+                .into(),
+            )),
             other => events.push(rewrite_link(other, range, ctx, page, map, &mut st.doc)),
         }
     }

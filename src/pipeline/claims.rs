@@ -6,8 +6,10 @@
 use crate::diag::{Diagnostic, Span};
 use crate::execute::machine::Fingerprint;
 use crate::markdown::Document;
+use crate::measure::Unit;
 use crate::measure::claim::{self, Machine, Side};
 use crate::render::claim::{ClaimView, Verdict};
+use crate::render::run::format_value;
 
 use super::measures::Figures;
 
@@ -57,9 +59,9 @@ pub(super) fn check_claims(
                     continue;
                 }
             };
-            let mut side = |s: &Side| -> Option<(f64, String)> {
+            let mut side = |s: &Side| -> Option<(f64, String, Option<Unit>)> {
                 match s {
-                    Side::Number(x) => Some((*x, crate::render::run::number(*x))),
+                    Side::Number(x) => Some((*x, crate::render::run::number(*x), None)),
                     Side::Figure { factor, args } => match figures.quote(args) {
                         Ok(q) => {
                             let shown = if *factor == 1.0 {
@@ -73,7 +75,7 @@ pub(super) fn check_claims(
                                     q.text
                                 )
                             };
-                            Some((factor * q.x, shown))
+                            Some((factor * q.x, shown, q.unit))
                         }
                         Err((message, help)) => {
                             diags.push(
@@ -88,11 +90,19 @@ pub(super) fn check_claims(
                     },
                 }
             };
-            let (Some((left, left_text)), Some((right, right_text))) =
+            let (Some((left, mut left_text, left_unit)), Some((right, mut right_text, right_unit))) =
                 (side(&parsed.left), side(&parsed.right))
             else {
                 continue;
             };
+            // A number is written in the unit of the figure it is compared
+            // with (`cpu_util = 96% < 115%`, not `< 1.15`).
+            if let (Side::Number(x), Some(unit)) = (&parsed.left, right_unit) {
+                left_text = format_value(*x, unit);
+            }
+            if let (Side::Number(x), Some(unit)) = (&parsed.right, left_unit) {
+                right_text = format_value(*x, unit);
+            }
             let unmet: Vec<&claim::Condition> =
                 parsed.when.iter().filter(|c| !c.holds(&here)).collect();
             let verdict = if !unmet.is_empty() {

@@ -93,6 +93,8 @@ type ById<'a> = (usize, &'a RunResult, bool, Option<&'a str>);
 /// A figure, resolved: its value, as the prose writes it, and where it is.
 pub(super) struct Quoted<'a> {
     pub x: f64,
+    /// The figure's unit (none for a speed-up, a CV or a count).
+    pub unit: Option<Unit>,
     pub text: String,
     pub title: String,
     pub doc: usize,
@@ -243,8 +245,13 @@ fn value<'a>(
         stats.n,
         if stats.n == 1 { "" } else { "s" }
     );
+    let unit = match stat {
+        "cv" | "n" => None,
+        _ => unit,
+    };
     Ok(Quoted {
         x,
+        unit,
         text,
         title,
         doc,

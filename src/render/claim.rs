@@ -1,4 +1,5 @@
-//! A checked claim → the box that replaces its ```` ```claim ```` block:
+//! A checked claim → the box (a `div` with the role `note`: an `aside`
+//! inside `main` would be a landmark of its own) that replaces its ```` ```claim ```` block:
 //! the verdict, the claim in words, the comparison with this build's
 //! numbers, and where it applies.
 
@@ -65,8 +66,9 @@ pub fn claim_html(c: &ClaimView) -> String {
     let id = c.id.as_ref().map_or_else(String::new, |id| {
         format!(" id=\"claim-{}\"", escape_html(id))
     });
-    let mut out =
-        format!("<aside class=\"claim {class}\"{id}>\n<p class=\"claim-status\">{status}</p>\n");
+    let mut out = format!(
+        "<div class=\"claim {class}\" role=\"note\"{id}>\n<p class=\"claim-status\">{status}</p>\n"
+    );
     if let Some(says) = &c.says {
         out.push_str(&format!(
             "<p class=\"claim-says\">{}</p>\n",
@@ -90,6 +92,6 @@ pub fn claim_html(c: &ClaimView) -> String {
             escape_html(&unmet)
         ));
     }
-    out.push_str("</aside>\n");
+    out.push_str("</div>\n");
     out
 }

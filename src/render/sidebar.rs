@@ -162,7 +162,10 @@ fn write_items(
     for item in items {
         match item {
             BookItem::Chapter(ch) => write_chapter(out, ch, pages, numbered),
-            BookItem::Separator => out.push_str("<li class=\"spacer\" role=\"separator\"></li>\n"),
+            // A list item, so the list holds only items; hidden, as it is only a gap.
+            BookItem::Separator => {
+                out.push_str("<li class=\"spacer\" aria-hidden=\"true\"></li>\n")
+            }
             BookItem::PartTitle(title) => {
                 let _ = writeln!(out, "<li class=\"part-title\">{}</li>", escape_html(title));
             }

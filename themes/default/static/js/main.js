@@ -65,7 +65,20 @@
 
   /* Sidebar. The checkbox #sidebar-toggle holds the state (CSS works without us):
      on narrow screens checked = drawer open; on wide ones checked = column hidden. */
-  var toggle = one("#sidebar-toggle"), menu = one(".menu-toggle"), sidebar = one("#sidebar");
+  var toggle = one("#sidebar-toggle"), label = one("label.menu-toggle"), sidebar = one("#sidebar");
+  // The label works without us; a real button takes its place (a label may
+  // not be given the role of a button).
+  var menu = null;
+  if (toggle && label && sidebar) {
+    menu = doc.createElement("button");
+    menu.type = "button";
+    menu.className = label.className;
+    menu.title = label.title;
+    menu.innerHTML = label.innerHTML;
+    label.parentNode.insertBefore(menu, label);
+    label.classList.remove("menu-toggle");
+    label.style.display = "none";
+  }
   var wide = media("(min-width: 50em)", function () { if (toggle && menu && sidebar) resetSidebar(); });
   function syncSidebar() {
     menu.setAttribute("aria-expanded", String(wide.matches ? !toggle.checked : toggle.checked));
@@ -82,20 +95,16 @@
     return true;
   }
   if (toggle && menu && sidebar) {
-    // The label becomes the button; the checkbox leaves the tab order.
+    // The button drives the checkbox, which leaves the tab order.
     toggle.tabIndex = -1;
     toggle.setAttribute("aria-hidden", "true");
-    menu.setAttribute("role", "button");
     menu.setAttribute("aria-controls", "sidebar");
     menu.setAttribute("aria-label", "Table of contents");
-    menu.tabIndex = 0;
     toggle.addEventListener("change", function () {
       syncSidebar();
       if (wide.matches) save("proofbook-sidebar", toggle.checked ? "hidden" : "visible");
     });
-    menu.addEventListener("keydown", function (e) {
-      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle.click(); }
-    });
+    menu.addEventListener("click", function () { toggle.click(); });
     doc.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && closeDrawer()) menu.focus();
     });
@@ -203,6 +212,29 @@
       }, function () { announce("Could not copy: select the code and copy it by hand"); });
     });
     bar.appendChild(copy);
+  });
+
+  /* A block that scrolls sideways (long code lines, wide output, tables) is
+     a tab stop, so keyboard users can scroll it too; one that fits is not. */
+  var scrollers = all(".content pre, .content table");
+  function markScrollers() {
+    scrollers.forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+      } else if (el.getAttribute("tabindex") === "0") {
+        el.removeAttribute("tabindex");
+      }
+    });
+  }
+  markScrollers();
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(markScrollers, 150);
+  });
+  // Showing hidden lines can make a block wider.
+  doc.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest(".toggle-hidden")) setTimeout(markScrollers, 0);
   });
 
   /* Arrow keys: previous and next chapter, unless the reader is in code, a table or a form. */
