@@ -101,7 +101,7 @@ WORKLOADS = {"python": (count_primes, python_tasks),
 RUNNERS = {"sequential": sequential, "threads": threads, "processes": processes}
 
 
-def settings(tasks=8, size=30000, mib=4, rounds=6, workers=None):
+def settings(tasks=8, size=40000, mib=4, rounds=16, workers=None):
     return types.SimpleNamespace(tasks=tasks, size=size, mib=mib, rounds=rounds,
                                  workers=workers or len(os.sched_getaffinity(0)))
 
