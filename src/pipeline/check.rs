@@ -29,6 +29,9 @@ pub struct CheckItem {
     pub duration: Duration,
     /// Why it failed or was skipped (empty when ok).
     pub details: String,
+    /// For a claim, its comparison with this build's numbers (shown for a
+    /// claim that holds too, so a log shows how close it came).
+    pub measured: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -89,6 +92,7 @@ fn check_examples(
             verdict: Verdict::Skipped,
             duration: Duration::ZERO,
             details: "`examples = false` in [proofbook.run]".into(),
+            measured: None,
         });
         return;
     }
@@ -105,6 +109,7 @@ fn check_examples(
             details: format!(
                 "`--filter {pattern}` selects no example: no id or file:line contains it"
             ),
+            measured: None,
         });
         return;
     }
@@ -115,6 +120,7 @@ fn check_examples(
             verdict: Verdict::Failed,
             duration: Duration::ZERO,
             details: message.clone(),
+            measured: None,
         });
     }
     if answered.results.len() != answered.jobs.len() {
@@ -169,6 +175,7 @@ fn check_examples(
             verdict,
             duration,
             details,
+            measured: None,
         });
     }
 }
@@ -189,6 +196,7 @@ fn take_errors(diags: &mut Vec<Diagnostic>, report: &mut CheckReport) {
             verdict: Verdict::Failed,
             duration: Duration::ZERO,
             details,
+            measured: None,
         });
     }
 }
@@ -226,5 +234,6 @@ fn claim_item(c: super::claims::Checked) -> CheckItem {
         verdict,
         duration: Duration::ZERO,
         details,
+        measured: Some(v.comparison.clone()),
     }
 }
