@@ -216,7 +216,7 @@
 
   /* A block that scrolls sideways (long code lines, wide output, tables) is
      a tab stop, so keyboard users can scroll it too; one that fits is not. */
-  var scrollers = all(".content pre, .content table");
+  var scrollers = all(".content pre, .content table, .content figure.comparison");
   function markScrollers() {
     scrollers.forEach(function (el) {
       if (el.scrollWidth > el.clientWidth + 1) {
