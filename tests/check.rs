@@ -168,8 +168,14 @@ fn claims_hold_fail_or_are_skipped_and_show_on_the_page() {
     assert_eq!(check.code(), 1, "{out}");
     assert!(out.contains("ok       claim three-runs"), "{out}");
     // A claim that holds shows its numbers on the next line.
-    let next = out[out.find("ok       claim three-runs").unwrap()..].lines().nth(1).unwrap();
-    assert!(next.trim_start().starts_with("steady wall n = 3 ≥ 3"), "{next}");
+    let next = out[out.find("ok       claim three-runs").unwrap()..]
+        .lines()
+        .nth(1)
+        .unwrap();
+    assert!(
+        next.trim_start().starts_with("steady wall n = 3 ≥ 3"),
+        "{next}"
+    );
     assert!(out.contains("FAILED   claim four-runs"), "{out}");
     assert!(out.contains("skipped  claim big-machine"), "{out}");
     assert_eq!(

@@ -71,6 +71,29 @@ fn a_failing_example_fails_the_build_at_its_fence_with_its_stderr() {
 }
 
 #[test]
+fn a_traceback_from_a_thread_of_a_program_that_ended_well_is_a_warning() {
+    let program = "import threading\nt = threading.Thread(target=lambda: 1 / 0)\nt.start()\nt.join()\nprint('done')\n";
+    let b = book(&format!(
+        "# Thread\n\n```python id=quiet-crash\n{program}```\n"
+    ));
+    let run = b.build();
+    run.success();
+    assert!(
+        run.stderr()
+            .contains("example `quiet-crash` ended well, but printed a Python traceback on stderr"),
+        "{}",
+        run.stderr()
+    );
+    // An output block that shows it says the traceback is the point.
+    let b = book(&format!(
+        "# Thread\n\n```python id=quiet-crash\n{program}```\n\n```output\n...\nZeroDivisionError: division by zero\n...\n```\n"
+    ));
+    let run = b.build();
+    run.success();
+    assert!(!run.stderr().contains("traceback"), "{}", run.stderr());
+}
+
+#[test]
 fn an_expected_failure_that_succeeds_fails_the_build() {
     let b = book(
         "# Runs\n\n```python expect=error\nprint('fine')\n```\n\n```python exit=4\nraise SystemExit(5)\n```\n",

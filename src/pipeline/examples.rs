@@ -109,6 +109,27 @@ pub(super) fn run_examples(
                 .with_help("more runs (`repeat=N`), a longer workload, or a quieter machine make it steadier; `--rerun` measures again"),
             );
         }
+        // A program can end well while a thread or a worker process died:
+        // its traceback is the only sign, so the author is told.
+        if let Ok(record) = result
+            && !record.stale
+            && record.outcome.success()
+            && job.block.expected_output.is_none()
+            && record
+                .stderr()
+                .contains("Traceback (most recent call last):")
+        {
+            diags.push(
+                Diagnostic::warning(
+                    format!(
+                        "{} ended well, but printed a Python traceback on stderr: a thread or a worker process may have failed",
+                        name_of(job)
+                    ),
+                    job.block.span.clone(),
+                )
+                .with_help("fix the program (a pool needs `if __name__ == \"__main__\":` around the code that starts it), or, when the traceback is the point, put an ```output block after it that shows it"),
+            );
+        }
         if let Err(diff) = expected_output(job, result) {
             let span = job
                 .block
