@@ -46,8 +46,10 @@ pub fn verdict_html(c: &ClaimView, href: &str) -> String {
         .says
         .as_ref()
         .map_or_else(String::new, |s| format!(": {}", escape_html(s)));
+    // The comparison, with its raw figure names, folds away: the evidence
+    // around it already quotes the numbers in words.
     format!(
-        "<span class=\"verdict {class}\"><a href=\"{}\">{status}</a>{says} <code>{}</code></span>",
+        "<span class=\"verdict {class}\"><a href=\"{}\">{status}</a>{says}</span> <details class=\"verdict-check\"><summary>How it was checked</summary><code>{}</code></details>",
         escape_html(href),
         escape_html(&c.comparison)
     )

@@ -55,8 +55,15 @@ describe('checklist chooser', () => {
     assert.equal(await rec.locator('.verdict a[href="cpu.html#claim-processes-speed-up"]').count(), 1);
     assert.equal(await rec.locator('.verdict').count(), 2);
 
+    // Back (the chooser's, then the browser's) steps back through the answers.
     await page.locator('.checklist-back').click();
+    await h.waitUntil(page, () => document.querySelector('#checklist-q-cores').classList.contains('is-current'), null, 'Back showed question 2');
     assert.deepEqual(await visibleSteps(page), ['checklist-q-cores']);
+    await page.getByRole('link', { name: 'Yes' }).click();
+    assert.equal(new URL(page.url()).hash, '#checklist-r-processes');
+    await page.goBack();
+    await h.waitUntil(page, () => document.querySelector('#checklist-q-cores').classList.contains('is-current'), null, 'the browser\'s Back showed question 2');
+    assert.equal(new URL(page.url()).pathname.endsWith('choose.html'), true, 'still on the page');
     await page.locator('.checklist-restart').click();
     assert.deepEqual(await visibleSteps(page), ['checklist-q-kind']);
     assert.equal(await page.locator('.checklist-trail li').count(), 0);

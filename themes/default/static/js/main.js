@@ -333,13 +333,32 @@
         announce(done ? "Recommendation: " + (target ? target.textContent : "") : (target ? target.textContent : ""));
       }
     }
+    // Each step is a history entry, so the browser's Back button steps back
+    // too and a step can be bookmarked; `pushed` counts the entries made here.
+    var pushed = 0;
+    function remember(push) {
+      var state = { pbChecklist: { path: path.slice(), trail: trail.slice() } };
+      var url = "#" + path[path.length - 1];
+      try {
+        if (push) { history.pushState(state, "", url); pushed += 1; } else history.replaceState(state, "", window.location.hash ? url : window.location.pathname + window.location.search);
+      } catch (e) { /* file:// in some browsers */ }
+    }
     function go(id, answer) {
       var from = steps[path[path.length - 1]];
       var ask = one(".checklist-ask", from);
       trail.push({ ask: ask ? ask.textContent : "", answer: answer });
       path.push(id);
       show(true);
+      remember(true);
     }
+    window.addEventListener("popstate", function (e) {
+      var state = e.state && e.state.pbChecklist;
+      if (!state || !steps[state.path[state.path.length - 1]]) return;
+      pushed = Math.max(0, pushed - 1);
+      path = state.path.slice();
+      trail = state.trail.slice();
+      show(true);
+    });
     box.addEventListener("click", function (e) {
       var link = e.target.closest && e.target.closest("a.checklist-answer");
       if (!link || box.classList.contains("show-all")) return;
@@ -350,14 +369,17 @@
     });
     back.addEventListener("click", function () {
       if (path.length < 2) return;
+      if (pushed > 0) { history.back(); return; }
       path.pop();
       trail.pop();
       show(true);
+      remember(false);
     });
     restart.addEventListener("click", function () {
       path = [start];
       trail = [];
       show(true);
+      remember(true);
     });
     everything.addEventListener("click", function () {
       var on = box.classList.toggle("show-all");
@@ -369,5 +391,6 @@
     path = steps[wanted] && wanted !== start ? [start, wanted] : [start];
     box.classList.add("is-chooser");
     show(false);
+    remember(false);
   });
 })();
