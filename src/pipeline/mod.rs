@@ -363,7 +363,7 @@ pub fn render_site(
         }
         Err(d) => diags.extend(d),
     }
-    if let Some((file, d)) = site.search_index(&chapters, &page_paths, &docs) {
+    if let Some((file, d)) = site.search_index(&chapters, &page_paths, &docs, &runs) {
         files.push((file, "the search index".into()));
         diags.extend(d);
     }

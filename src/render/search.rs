@@ -73,12 +73,21 @@ pub struct IndexedPage<'a> {
     pub name: &'a str,
     pub page: &'a Path,
     pub doc: &'a Document,
+    /// The HTML of the page's quoted figures (`PageRuns::measures`), so a
+    /// snippet reads "took 0.33 ms", not "took ms".
+    pub measures: &'a BTreeMap<usize, String>,
 }
 
 /// Cuts a chapter into sections at its headings of level `split_level` or
 /// above; the text before the first one is a section titled `name`, kept
 /// when it has words.
-pub fn sections(name: &str, page: &str, doc: &Document, split_level: u8) -> Vec<Section> {
+pub fn sections(
+    name: &str,
+    page: &str,
+    doc: &Document,
+    measures: &BTreeMap<usize, String>,
+    split_level: u8,
+) -> Vec<Section> {
     let mut out: Vec<Section> = vec![Section {
         url: page.to_owned(),
         title: name.to_owned(),
@@ -90,11 +99,15 @@ pub fn sections(name: &str, page: &str, doc: &Document, split_level: u8) -> Vec<
     let mut heading: Option<(u8, String, String)> = None;
     let mut skipping: Option<(Vec<u8>, usize)> = None;
     for block in &doc.blocks {
-        let Block::Html(html) = block else {
-            // Code and program output are not prose; a quoted figure
-            // (`Block::Measure`) is only a number.
-            push_space(&mut out.last_mut().expect("one section").text);
-            continue;
+        // Code and program output are not prose; a quoted figure reads as
+        // its value.
+        let html = match block {
+            Block::Html(html) => html,
+            Block::Measure(n) if measures.contains_key(n) => &measures[n],
+            _ => {
+                push_space(&mut out.last_mut().expect("one section").text);
+                continue;
+            }
         };
         // html5gum keeps `<script>` text apart only when told to switch states.
         let mut emitter = DefaultEmitter::default();
@@ -359,22 +372,28 @@ pub fn build(
         .filter(|(_, src)| !excluded.iter().any(|e| src.starts_with(e)))
         .map(|(p, _)| {
             let page = p.page.to_string_lossy().replace('\\', "/");
-            sections(p.name, &page, p.doc, options.heading_split_level)
-                .into_iter()
-                .map(|s| {
-                    let mut table: HashMap<String, u32> = HashMap::new();
-                    let mut words = 0;
-                    each_term(&s.text, |t| {
-                        update(&mut table, t, |v| *v += 4);
-                        words += 1;
-                    });
-                    each_term(&s.title, |t| update(&mut table, t, |v| *v |= IN_TITLE));
-                    for c in &s.crumbs {
-                        each_term(c, |t| update(&mut table, t, |v| *v |= IN_CRUMBS));
-                    }
-                    (s, words, table)
-                })
-                .collect()
+            sections(
+                p.name,
+                &page,
+                p.doc,
+                p.measures,
+                options.heading_split_level,
+            )
+            .into_iter()
+            .map(|s| {
+                let mut table: HashMap<String, u32> = HashMap::new();
+                let mut words = 0;
+                each_term(&s.text, |t| {
+                    update(&mut table, t, |v| *v += 4);
+                    words += 1;
+                });
+                each_term(&s.title, |t| update(&mut table, t, |v| *v |= IN_TITLE));
+                for c in &s.crumbs {
+                    each_term(c, |t| update(&mut table, t, |v| *v |= IN_CRUMBS));
+                }
+                (s, words, table)
+            })
+            .collect()
         })
         .collect();
     let mut index = Index {

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::markdown::{MarkdownOptions, ParseContext, parse_chapter};
 
+static NO_FIGURES: std::collections::BTreeMap<usize, String> = std::collections::BTreeMap::new();
+
 /// `text` parsed as the chapter `dir/page.md` of a one-chapter book.
 fn doc(text: &str) -> Document {
     let pages: HashMap<PathBuf, PathBuf> =
@@ -31,7 +33,13 @@ fn doc(text: &str) -> Document {
 /// line: url, crumbs › title, then the text.
 fn check(text: &str, split_level: u8) -> String {
     let mut out = String::new();
-    for s in sections("Page", "dir/page.html", &doc(text), split_level) {
+    for s in sections(
+        "Page",
+        "dir/page.html",
+        &doc(text),
+        &Default::default(),
+        split_level,
+    ) {
         let mut path = s.crumbs.clone();
         path.push(s.title.clone());
         writeln!(out, "{} [{}] {:?}", s.url, path.join(" › "), s.text).unwrap();
@@ -121,6 +129,7 @@ fn index_of(options: &SearchOptions) -> (Index, Vec<Diagnostic>) {
             name: names[i],
             page: &pages[i],
             doc: &docs[i],
+            measures: &NO_FIGURES,
         })
         .collect();
     build(&input, &sources, options)
@@ -188,6 +197,7 @@ fn stored_text_is_cut_after_a_number_of_teasers() {
         name: "T",
         page: &page,
         doc: &docs[0],
+        measures: &NO_FIGURES,
     }];
     let options = SearchOptions {
         teaser_word_count: 10,
@@ -199,4 +209,25 @@ fn stored_text_is_cut_after_a_number_of_teasers() {
     assert!(index.terms.contains_key("w499"));
     assert_eq!(text.split(' ').count(), 10 * STORED_WORDS_PER_TEASER_WORD);
     assert!(text.ends_with("w59"), "{text}");
+}
+
+#[test]
+fn a_quoted_figure_reads_as_its_value_and_an_unresolved_one_as_nothing() {
+    let d = doc("# Page\n\nThe loop took {{#measure tiny wall}} in this build.\n");
+    let measures: std::collections::BTreeMap<usize, String> = [(
+        0,
+        "<a class=\"measured\" href=\"x.html#example-tiny\" title=\"median\">0.33 ms</a>"
+            .to_owned(),
+    )]
+    .into_iter()
+    .collect();
+    let with = sections("Page", "dir/page.html", &d, &measures, 3);
+    assert_eq!(with[0].text.trim(), "The loop took 0.33 ms in this build.");
+    let without = sections("Page", "dir/page.html", &d, &Default::default(), 3);
+    assert!(
+        !without[0].text.contains("measure"),
+        "{:?}",
+        without[0].text
+    );
+    assert!(without[0].text.contains("took"), "{:?}", without[0].text);
 }

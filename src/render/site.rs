@@ -432,6 +432,7 @@ impl<'a> SiteRenderer<'a> {
         chapters: &[&Chapter],
         pages: &[PathBuf],
         docs: &[Document],
+        runs: &[body::PageRuns],
     ) -> Option<(SiteFile, Vec<Diagnostic>)> {
         let options = self.config.html.search.as_ref()?;
         let input: Vec<search::IndexedPage<'_>> = (0..chapters.len())
@@ -439,6 +440,7 @@ impl<'a> SiteRenderer<'a> {
                 name: &chapters[i].name,
                 page: &pages[i],
                 doc: &docs[i],
+                measures: &runs[i].measures,
             })
             .collect();
         let sources: Vec<&Path> = chapters
