@@ -87,6 +87,26 @@ const CV: &str = "<abbr title=\"coefficient of variation: the standard deviation
 /// has nothing to summarise, so it shows each figure's value alone.
 fn bench_table(out: &mut String, record: &RunRecord) {
     let n = record.samples.len();
+    let figures = crate::measure::figures(record);
+    // Folded, with the headline in the summary: a page of benchmarks (or a
+    // group, which its chart sums up) would otherwise be mostly tables.
+    let headline = figures.first().map_or_else(String::new, |f| {
+        let value = format_value(f.stats.median, f.unit);
+        let name = builtin_label(&f.name).map_or_else(|| f.name.replace('_', " "), str::to_owned);
+        match n {
+            1 => format!(": {} {value}", escape_html(&name)),
+            _ => format!(
+                ": median {} {value}, {CV} {:.1}%",
+                escape_html(&name),
+                f.stats.cv * 100.0
+            ),
+        }
+    });
+    out.push_str(&format!(
+        "<details class=\"bench-runs\">\n<summary>{n} counted run{}{}</summary>\n",
+        if n == 1 { "" } else { "s" },
+        headline
+    ));
     if n == 1 {
         out.push_str(
             "<table class=\"bench-stats\">\n<caption>1 counted run</caption>\n\
@@ -98,7 +118,7 @@ fn bench_table(out: &mut String, record: &RunRecord) {
 <thead><tr><th scope=\"col\">figure</th><th scope=\"col\">median</th><th scope=\"col\">min</th><th scope=\"col\">max</th><th scope=\"col\">{CV}</th></tr></thead>\n<tbody>\n"
         ));
     }
-    for f in crate::measure::figures(record) {
+    for f in figures {
         let v = |x: f64| escape_html(&format_value(x, f.unit));
         out.push_str(&format!(
             "<tr>{}<td>{}</td>",
@@ -115,21 +135,25 @@ fn bench_table(out: &mut String, record: &RunRecord) {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table>\n</details>\n");
+}
+
+/// The words for a built-in figure.
+fn builtin_label(name: &str) -> Option<&'static str> {
+    match name {
+        "wall" => Some("wall time"),
+        "cpu" => Some("CPU time"),
+        "cpu_util" => Some("CPU use"),
+        "peak_memory" => Some("peak memory"),
+        _ => None,
+    }
 }
 
 /// A figure's row header: the built-in figures by name, a reported one with
 /// its underscores read as spaces (`thread_speedup` → "thread speedup") and
 /// its exact name, the one `{{#measure}}` and claims use, on hover.
 fn figure_header(name: &str) -> String {
-    let builtin = match name {
-        "wall" => Some("wall time"),
-        "cpu" => Some("CPU time"),
-        "cpu_util" => Some("CPU use"),
-        "peak_memory" => Some("peak memory"),
-        _ => None,
-    };
-    match builtin {
+    match builtin_label(name) {
         Some(label) => format!("<th scope=\"row\">{label}</th>"),
         None => format!(
             "<th scope=\"row\" title=\"{}\">{}</th>",
@@ -333,6 +357,13 @@ mod bench_tests {
         let mut page = String::new();
         output_html(&mut page, &Ok(bench), Expectation::Success);
         assert!(page.contains("<caption>3 counted runs</caption>"), "{page}");
+        // Folded, the headline figure in the summary.
+        assert!(
+            page.contains(
+                "<details class=\"bench-runs\">\n<summary>3 counted runs: median wall time "
+            ),
+            "{page}"
+        );
         assert!(
             page.contains(
                 "<tr><th scope=\"row\">wall time</th><td>110 ms</td><td>100 ms</td><td>150 ms</td>"

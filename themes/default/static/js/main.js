@@ -53,12 +53,18 @@
   }
   // Paper is light: print with the light palette, syntax colours included.
   var themeBeforePrint = null;
+  // Paper cannot unfold a benchmark's counted runs: they print open.
+  var openedForPrint = [];
   window.addEventListener("beforeprint", function () {
     themeBeforePrint = root.getAttribute("data-theme");
     root.setAttribute("data-theme", "light");
+    openedForPrint = all("details.bench-runs:not([open])");
+    openedForPrint.forEach(function (d) { d.open = true; });
   });
   window.addEventListener("afterprint", function () {
     if (themeBeforePrint) root.setAttribute("data-theme", themeBeforePrint); else root.removeAttribute("data-theme");
+    openedForPrint.forEach(function (d) { d.open = false; });
+    openedForPrint = [];
   });
   var printButton = one(".print-button");
   if (printButton) printButton.addEventListener("click", function () { window.print(); });
