@@ -190,8 +190,13 @@ def main():
         for r in rows:
             print(json.dumps({k: round(v, 3) if isinstance(v, float) else v
                               for k, v in r.items()}))
-    report({f"{r['variant'].replace('-', '_')}_rss_kib_per_worker": r["rss_kib_per_worker"]
-            for r in rows})
+    figures = {}
+    for r in rows:
+        name = r["variant"].replace("-", "_")
+        figures[f"{name}_rss_kib_per_worker"] = r["rss_kib_per_worker"]
+        if "pss_kib_per_worker" in r:  # processes only, where /proc has smaps_rollup
+            figures[f"{name}_pss_kib_per_worker"] = r["pss_kib_per_worker"]
+    report(figures)
 
 
 if __name__ == "__main__":
