@@ -10,6 +10,7 @@
 //! sees run results or templates.
 
 pub mod checklist;
+mod checklist_page;
 pub mod code;
 pub mod document;
 pub mod example;

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::diag::Diagnostic;
-use crate::markdown::checklist;
+use crate::markdown::checklist_page;
 use crate::markdown::code::CodeInfo;
+use crate::markdown::document::MeasureRef;
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
-use crate::markdown::document::{MeasureRef, VerdictRef};
 use crate::markdown::example;
 use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::include::{self, IncludeContext, SourceMap};
@@ -93,7 +93,7 @@ fn measure_marker(fence: char, n: usize) -> String {
 }
 
 /// A marker for verdict reference `n` (a claim a checklist cites).
-fn verdict_marker(fence: char, n: usize) -> String {
+pub(super) fn verdict_marker(fence: char, n: usize) -> String {
     format!("{fence}pb-verdict-{n}{fence}")
 }
 
@@ -107,13 +107,13 @@ fn marker_fence(text: &str) -> char {
 
 /// What a page's rendering builds up, shared by the nested renders of a
 /// checklist's Markdown fields.
-struct State<'c, 'p> {
+pub(super) struct State<'c, 'p> {
     ctx: &'c ParseContext<'p>,
     page: &'c Path,
-    doc: Document,
-    diags: Vec<Diagnostic>,
+    pub(super) doc: Document,
+    pub(super) diags: Vec<Diagnostic>,
     codes: Vec<CodeBlock>,
-    fence: char,
+    pub(super) fence: char,
     used_ids: IdSet,
 }
 
@@ -155,7 +155,7 @@ fn render(
 
 /// `text` as HTML with markers for its code blocks, quoted figures and
 /// verdicts (see `split_at_markers`); what it finds goes into `st`.
-fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
+pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
     let (ctx, page, fence) = (st.ctx, st.page, st.fence);
     let mut events: Vec<Event<'_>> = Vec::new();
     let parser = Parser::new_ext(text, extensions(ctx.options)).into_offset_iter();
@@ -244,7 +244,7 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
                         .filter(|c| text.get(c.clone()) == Some(code.as_str()))
                         .map(|c| c.start);
                     let fence_span = map.span(range.start, 3);
-                    let html = checklist_html(st, &code, map, content_start, fence_span);
+                    let html = checklist_page::html(st, &code, map, content_start, fence_span);
                     events.push(Event::Html(html.into()));
                     continue;
                 }
@@ -401,72 +401,6 @@ fn code_block(
     block
 }
 
-/// The events up to the end of the current tag (exclusive), with links
-/// rewritten.
-/// A ```` ```checklist ```` block → its HTML, with its fields rendered as
-/// Markdown of this page (links checked, figures quoted), or nothing but
-/// errors at the lines of its TOML.
-fn checklist_html(
-    st: &mut State<'_, '_>,
-    toml_text: &str,
-    map: &SourceMap,
-    content_start: Option<usize>,
-    fence_span: Option<crate::diag::Span>,
-) -> String {
-    let span_at = |range: &std::ops::Range<usize>| match content_start {
-        Some(start) => map.span(start + range.start, range.len().max(1)),
-        None => fence_span.clone(),
-    };
-    let list = match checklist::parse(toml_text) {
-        Ok(list) => list,
-        Err(problems) => {
-            for p in problems {
-                st.diags
-                    .push(Diagnostic::error(p.message, span_at(&p.range)).with_help(p.help));
-            }
-            return String::new();
-        }
-    };
-    // Titles sit one level under the heading the checklist follows.
-    let level = st.doc.headings.last().map_or(2, |h| h.level + 1);
-    struct Fields<'s, 'c, 'p, 'm> {
-        st: &'s mut State<'c, 'p>,
-        map: &'m SourceMap,
-        content_start: Option<usize>,
-        span_at: &'m dyn Fn(&std::ops::Range<usize>) -> Option<crate::diag::Span>,
-    }
-    impl checklist::Render for Fields<'_, '_, '_, '_> {
-        fn field(&mut self, text: &checklist::Text, shape: checklist::Shape) -> String {
-            let sub = match self.content_start {
-                Some(start) => self.map.starting_at(start + text.offset),
-                None => SourceMap::default(),
-            };
-            let html = render_html(self.st, &text.text, &sub);
-            match shape {
-                checklist::Shape::Blocks => html,
-                checklist::Shape::Inline => unwrap_paragraph(html),
-            }
-        }
-        fn verdict(&mut self, claim: &str, range: &std::ops::Range<usize>) -> String {
-            let n = self.st.doc.verdicts.len();
-            self.st.doc.verdicts.push(VerdictRef {
-                claim: claim.to_owned(),
-                span: (self.span_at)(range),
-            });
-            verdict_marker(self.st.fence, n)
-        }
-    }
-    let mut fields = Fields {
-        st,
-        map,
-        content_start,
-        span_at: &span_at,
-    };
-    let (html, ids) = checklist::html(&list, level, &mut fields);
-    fields.st.doc.ids.extend(ids);
-    html
-}
-
 /// Where a program from the book's `examples/` folder is published
 /// (`output::assets` copies the folder), relative to `page`'s output.
 fn download_url(ctx: &ParseContext<'_>, page: &Path, program: &Path) -> Option<String> {
@@ -480,18 +414,8 @@ fn download_url(ctx: &ParseContext<'_>, page: &Path, program: &Path) -> Option<S
     Some(links::relative_url(&from, &site_path, None))
 }
 
-/// A lone paragraph's content, for a field shown inline.
-fn unwrap_paragraph(html: String) -> String {
-    let inner = html
-        .trim_end()
-        .strip_prefix("<p>")
-        .and_then(|h| h.strip_suffix("</p>"));
-    match inner {
-        Some(inner) if !inner.contains("<p>") => inner.to_owned(),
-        _ => html,
-    }
-}
-
+/// The events up to the end of the current tag (exclusive), with links
+/// rewritten.
 fn collect_until_end<'a>(
     iter: &mut impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
     ctx: &ParseContext<'_>,
@@ -617,7 +541,8 @@ fn split_at_markers(html: String, codes: Vec<CodeBlock>, fence: char) -> Vec<Blo
     let mut codes = codes.into_iter();
     let mut rest = html.as_str();
     // Markers are `{fence}pb-code-N{fence}`, `{fence}pb-measure-N{fence}` and
-    // `{fence}pb-verdict-N{fence}`,    // in page order; the fence character occurs nowhere else in the page.
+    // `{fence}pb-verdict-N{fence}`, in page order; the fence character occurs
+    // nowhere else in the page.
     while let Some(open) = rest.find(fence) {
         let after = &rest[open + fence.len_utf8()..];
         let Some(close) = after.find(fence) else {
