@@ -23,51 +23,21 @@ pub fn static_files(config: &Config, theme: &Theme, diags: &mut Vec<Diagnostic>)
         }
     };
     // The book's own files first: they win over theme files of the same name.
-    for entry in WalkDir::new(&config.src)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".git")
-        .filter_map(Result::ok)
-    {
-        let path = entry.path();
-        if entry.file_type().is_file() && path.extension().is_none_or(|e| e != "md") {
-            let rel = path.strip_prefix(&config.src).unwrap_or(path).to_owned();
-            add(
-                SiteFile {
-                    path: rel,
-                    content: Content::CopyOf(path.to_owned()),
-                },
-                &mut files,
-            );
+    let not_git = |e: &walkdir::DirEntry| e.file_name() != ".git";
+    for f in copies_under(&config.src, &config.src, not_git) {
+        if f.path.extension().is_none_or(|e| e != "md") {
+            add(f, &mut files);
         }
     }
-    // The standalone programs, for readers to download and run by hand.
+    // The standalone programs, for readers to download and run by hand,
+    // without caches or hidden files.
     let examples = config.root.join(crate::config::EXAMPLES_DIR);
-    if examples.is_dir() {
-        for entry in WalkDir::new(&examples)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                e.depth() == 0 || !(name.starts_with('.') || name == "__pycache__")
-            })
-            .filter_map(Result::ok)
-        {
-            // Regular files only: a symbolic link could point anywhere.
-            if entry.file_type().is_file() {
-                let rel = entry
-                    .path()
-                    .strip_prefix(&config.root)
-                    .unwrap_or(entry.path());
-                add(
-                    SiteFile {
-                        path: rel.to_owned(),
-                        content: Content::CopyOf(entry.path().to_owned()),
-                    },
-                    &mut files,
-                );
-            }
-        }
+    let published = |e: &walkdir::DirEntry| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0 || !(name.starts_with('.') || name == "__pycache__")
+    };
+    for f in copies_under(&examples, &config.root, published) {
+        add(f, &mut files);
     }
     for extra in config
         .html
@@ -119,4 +89,24 @@ pub fn static_files(config: &Config, theme: &Theme, diags: &mut Vec<Diagnostic>)
     // GitHub Pages would otherwise hide files whose names start with `_`.
     add(SiteFile::text(".nojekyll", String::new()), &mut files);
     files
+}
+
+/// Every regular file under `dir` (in name order; a folder `keep` refuses
+/// is skipped whole), to be copied to its path relative to `base`. Symbolic
+/// links are not followed: they could point anywhere.
+fn copies_under(
+    dir: &Path,
+    base: &Path,
+    keep: impl FnMut(&walkdir::DirEntry) -> bool,
+) -> impl Iterator<Item = SiteFile> {
+    WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(keep)
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(move |e| SiteFile {
+            path: e.path().strip_prefix(base).unwrap_or(e.path()).to_owned(),
+            content: Content::CopyOf(e.path().to_owned()),
+        })
 }

@@ -3,14 +3,13 @@
 //! not match their example's expectation turned into diagnostics.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use super::{BuildOptions, ExampleCounts, Progress, ProgressEvent, Rerun};
 use crate::config::Config;
 use crate::diag::{Diagnostic, Span};
 use crate::execute::cache::{Lookup, ResultCache, cache_key};
 use crate::execute::machine::Fingerprint;
-use std::time::Duration;
-
 use crate::execute::{self, Job, RunResult};
 use crate::markdown::Document;
 use crate::measure::results::BookResults;
