@@ -148,7 +148,7 @@ fn an_unknown_id_figure_or_statistic_in_prose_is_an_error_at_its_place() {
         "{err}"
     );
     assert!(
-        err.contains("its figures: wall, cpu, cpu_util, peak_memory, chunks, speedup"),
+        err.contains("its figures: wall, cpu, cpu_util, peak_memory, chunks, speedup, ratio"),
         "{err}"
     );
     assert!(err.contains("`p99` is not a statistic"), "{err}");

@@ -117,7 +117,7 @@ fn utilisation(wall: Duration, cpu: Duration) -> f64 {
 }
 
 /// Figure names proofbook measures itself (or computes for groups).
-const BUILT_IN: &[&str] = &["wall", "cpu", "cpu_util", "peak_memory", "speedup"];
+const BUILT_IN: &[&str] = &["wall", "cpu", "cpu_util", "peak_memory", "speedup", "ratio"];
 
 /// Reads the metrics channel: one JSON object of numbers per line.
 pub fn parse_metrics(bytes: &[u8]) -> Result<BTreeMap<String, f64>, String> {

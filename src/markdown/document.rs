@@ -134,6 +134,17 @@ impl Document {
         stray
     }
 
+    /// The figure the comparison group `name` compares: the one a member on
+    /// this page names with `compare=` (a group's members are all on one
+    /// page; the build reports members that disagree), else wall time.
+    pub fn group_figure(&self, name: &str) -> &str {
+        self.code_blocks()
+            .filter_map(|c| c.example.as_ref()?.group.as_ref())
+            .filter(|g| g.name == name)
+            .find_map(|g| g.compare.as_deref())
+            .unwrap_or("wall")
+    }
+
     /// The code blocks of the page, in order.
     pub fn code_blocks(&self) -> impl Iterator<Item = &CodeBlock> {
         self.blocks.iter().filter_map(|b| match b {

@@ -19,6 +19,7 @@
 //! | `group=NAME` | a member of the comparison NAME (needs `repeat` and `id`) |
 //! | `label=TEXT` | the member's name in the group's chart (default: its id) |
 //! | `baseline` | the member the others are compared with (default: the first) |
+//! | `compare=FIGURE` | the figure the group compares (default `wall`): a built-in one or a metric every run reports; members that give it must agree |
 //!
 //! An unknown option is an error naming the valid ones, never ignored.
 //! Nothing here runs anything: `execute` will consume `ExampleSpec`s.
@@ -61,6 +62,8 @@ pub struct GroupMember {
     pub name: String,
     pub label: Option<String>,
     pub baseline: bool,
+    /// `compare=FIGURE`, when this member names the compared figure.
+    pub compare: Option<String>,
 }
 
 impl Default for ExampleSpec {
@@ -104,7 +107,7 @@ pub struct OptionError {
 
 const OPTIONS: &[&str] = &[
     "norun", "id", "timeout", "expect", "exit", "file", "repeat", "warmup", "group", "label",
-    "baseline",
+    "baseline", "compare",
 ];
 
 /// Parses the info string of a Python fence (language included).
@@ -113,6 +116,7 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let (mut repeat, mut warmup, mut group, mut label, mut baseline) =
         (None, None, None, None, false);
+    let mut compare = None;
     let mut words = tokens(info)?.into_iter();
     words.next(); // the language
     for (offset, word) in words {
@@ -255,6 +259,20 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
                 group = Some(name);
             }
             "label" => label = Some(need_value(value)?),
+            "compare" => {
+                let figure = need_value(value)?;
+                if figure.is_empty()
+                    || !figure
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    return Err(err(
+                        format!("`{figure}` is not a figure name"),
+                        "name a figure: `wall`, `cpu`, `peak_memory` or a metric the program reports, e.g. `compare=kib_per_worker`",
+                    ));
+                }
+                compare = Some(figure);
+            }
             "baseline" => {
                 if value.is_some() {
                     return Err(err(
@@ -302,10 +320,17 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
                 name,
                 label,
                 baseline,
+                compare,
             });
         }
-        None if label.is_some() || baseline => {
-            let key = if baseline { "baseline" } else { "label" };
+        None if label.is_some() || baseline || compare.is_some() => {
+            let key = if baseline {
+                "baseline"
+            } else if label.is_some() {
+                "label"
+            } else {
+                "compare"
+            };
             return Err(OptionError {
                 message: format!("`{key}` outside a group"),
                 help: "add `group=NAME`, or remove it".into(),

@@ -86,7 +86,8 @@ fn benchmark_and_group_options() {
         Some(GroupMember {
             name: "cpu".into(),
             label: Some("2 threads".into()),
-            baseline: false
+            baseline: false,
+            compare: None,
         })
     );
     assert_eq!(
@@ -110,6 +111,24 @@ fn benchmark_and_group_options() {
             .contains("needs `repeat=N` and an `id`")
     );
     assert!(err("python id=x label=y").0.contains("outside a group"));
+    assert_eq!(
+        parse_options("python id=m repeat=3 group=memory compare=kib_per_worker")
+            .unwrap()
+            .group
+            .and_then(|g| g.compare)
+            .as_deref(),
+        Some("kib_per_worker")
+    );
+    assert!(
+        err("python id=m repeat=3 compare=kib_per_worker")
+            .0
+            .contains("`compare` outside a group")
+    );
+    assert!(
+        err("python id=m repeat=3 group=g compare=KiB-per")
+            .0
+            .contains("not a figure name")
+    );
     assert!(
         err("python id=x repeat=2 group=Bad")
             .0

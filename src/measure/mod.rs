@@ -13,6 +13,7 @@ pub mod results;
 pub mod stats;
 
 use crate::execute::RunRecord;
+use crate::execute::record::Sample;
 use stats::Stats;
 
 /// Above this coefficient of variation of wall time a benchmark is flagged
@@ -42,58 +43,60 @@ pub struct Figure {
     pub stats: Stats,
 }
 
+/// The built-in figures, in the order they are listed.
+const BUILT_IN: &[(&str, Unit)] = &[
+    ("wall", Unit::Seconds),
+    ("cpu", Unit::Seconds),
+    ("cpu_util", Unit::Percent),
+    ("peak_memory", Unit::Bytes),
+];
+
+/// A figure's unit: a built-in one's, or `Number` for a reported metric.
+pub fn unit_of(name: &str) -> Unit {
+    BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(Unit::Number, |(_, u)| *u)
+}
+
+/// One run's value of the figure `name`, when that run has it.
+pub fn sample_value(sample: &Sample, name: &str) -> Option<f64> {
+    match name {
+        "wall" => Some(sample.wall.as_secs_f64()),
+        "cpu" => Some((sample.user + sample.sys).as_secs_f64()),
+        "cpu_util" => Some(sample.cpu_utilisation()),
+        "peak_memory" => sample.peak_memory_bytes.map(|b| b as f64),
+        metric => sample.metrics.get(metric).copied(),
+    }
+}
+
+/// Each counted run's value of `name`, or `None` unless every run has it
+/// (a figure missing from one round would unpair the rounds).
+pub fn per_run(samples: &[Sample], name: &str) -> Option<Vec<f64>> {
+    samples.iter().map(|s| sample_value(s, name)).collect()
+}
+
 /// The built-in figures of a benchmark record, then the ones it reported.
 pub fn figures(record: &RunRecord) -> Vec<Figure> {
     let s = &record.samples;
-    let mut out = Vec::new();
-    let mut add = |name: &str, unit: Unit, values: Vec<f64>| {
-        if let Some(stats) = Stats::of(&values) {
-            out.push(Figure {
+    let mut names: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+    let mut reported: Vec<&str> = s
+        .iter()
+        .flat_map(|x| x.metrics.keys().map(String::as_str))
+        .collect();
+    reported.sort_unstable();
+    reported.dedup();
+    names.extend(reported);
+    names
+        .into_iter()
+        .filter_map(|name| {
+            Some(Figure {
                 name: name.to_owned(),
-                unit,
-                stats,
-            });
-        }
-    };
-    add(
-        "wall",
-        Unit::Seconds,
-        s.iter().map(|x| x.wall.as_secs_f64()).collect(),
-    );
-    add(
-        "cpu",
-        Unit::Seconds,
-        s.iter().map(|x| (x.user + x.sys).as_secs_f64()).collect(),
-    );
-    add(
-        "cpu_util",
-        Unit::Percent,
-        s.iter().map(|x| x.cpu_utilisation()).collect(),
-    );
-    if s.iter().all(|x| x.peak_memory_bytes.is_some()) {
-        add(
-            "peak_memory",
-            Unit::Bytes,
-            s.iter()
-                .filter_map(|x| x.peak_memory_bytes)
-                .map(|b| b as f64)
-                .collect(),
-        );
-    }
-    let mut names: Vec<&String> = s.iter().flat_map(|x| x.metrics.keys()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
-        // A metric counts only if every run reported it.
-        let values: Vec<f64> = s
-            .iter()
-            .filter_map(|x| x.metrics.get(name).copied())
-            .collect();
-        if values.len() == s.len() {
-            add(name, Unit::Number, values);
-        }
-    }
-    out
+                unit: unit_of(name),
+                stats: Stats::of(&per_run(s, name)?)?,
+            })
+        })
+        .collect()
 }
 
 /// A benchmark's figures, or for a single run its one value of each (n = 1).
@@ -132,8 +135,9 @@ pub fn figures_or_single(record: &RunRecord) -> Vec<Figure> {
         .collect()
 }
 
-/// The wall-time CV when it is above `NOISY_CV`.
-pub fn noisy(record: &RunRecord) -> Option<f64> {
-    let wall = figures(record).into_iter().find(|f| f.name == "wall")?;
-    (wall.stats.n > 1 && wall.stats.cv > NOISY_CV).then_some(wall.stats.cv)
+/// The CV of `figure` (wall time, or what the benchmark's group compares)
+/// over the counted runs, when it is above `NOISY_CV`.
+pub fn noisy(record: &RunRecord, figure: &str) -> Option<f64> {
+    let stats = Stats::of(&per_run(&record.samples, figure)?)?;
+    (stats.n > 1 && stats.cv > NOISY_CV).then_some(stats.cv)
 }

@@ -14,8 +14,11 @@
 //!   and `n`, `min`, `median`, `max`, `mean`, `stdev`, `cv`), `runs[]`
 //!   (a benchmark's counted runs: `wall`, `user`, `sys` as
 //!   `{"secs", "nanos"}`, `peak_memory_bytes`, `metrics`)
-//! - `comparisons[]`: `name`, `members[]` (`id`, `label`, `baseline`,
-//!   `wall` and `speedup` statistics as above)
+//! - `comparisons[]`: `name`, `figure` (the compared figure's name),
+//!   `unit`, `members[]` (`id`, `label`, `baseline`, and statistics as
+//!   above: `value` of the compared figure, `ratio` of it to the
+//!   baseline's per round, `wall`, and `speedup`, baseline wall / member
+//!   wall per round)
 
 use serde::Serialize;
 

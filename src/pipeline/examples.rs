@@ -90,60 +90,11 @@ pub(super) fn run_examples(
             )),
         );
     }
-    for (job, result) in answered.jobs.iter().zip(&answered.results) {
-        if let Ok(record) = result
-            && !record.stale
-            && let Some(cv) = crate::measure::noisy(record)
-        {
-            diags.push(
-                Diagnostic::warning(
-                    format!(
-                        "{} is noisy: its wall time varied {:.0}% (CV) over {} runs",
-                        name_of(job),
-                        cv * 100.0,
-                        record.samples.len()
-                    ),
-                    job.block.span.clone(),
-                )
-                .with_help("more runs (`repeat=N`), a longer workload, or a quieter machine make it steadier; `--rerun` measures again"),
-            );
-        }
-        // A program can end well while a thread or a worker process died:
-        // its traceback is the only sign, so the author is told.
-        if let Ok(record) = result
-            && !record.stale
-            && record.outcome.success()
-            && job.block.expected_output.is_none()
-            && record
-                .stderr()
-                .contains("Traceback (most recent call last):")
-        {
-            diags.push(
-                Diagnostic::warning(
-                    format!(
-                        "{} ended well, but printed a Python traceback on stderr: a thread or a worker process may have failed",
-                        name_of(job)
-                    ),
-                    job.block.span.clone(),
-                )
-                .with_help("fix the program (a pool needs `if __name__ == \"__main__\":` around the code that starts it), or, when the traceback is the point, put an ```output block after it that shows it"),
-            );
-        }
-        if let Err(diff) = expected_output(job, result) {
-            let span = job
-                .block
-                .expected_output
-                .as_ref()
-                .and_then(|e| e.span.clone());
-            diags.push(
-                Diagnostic::warning(
-                    format!("{} printed something else than its output block:\n{diff}", name_of(job)),
-                    span,
-                )
-                .with_help("update the block, or use `...`, `{int}`, `{num}`, `{hex}`, `{duration}` for what varies"),
-            );
-        }
-    }
+    diags.extend(super::warnings::after_runs(
+        docs,
+        &answered.jobs,
+        &answered.results,
+    ));
     let comparisons = evidence.comparisons.into_iter().map(|(_, c)| c).collect();
     let results = answered.machine.as_ref().map(|machine| {
         super::figures::book_results(
@@ -612,7 +563,7 @@ fn id_of<'a>(job: &'a Job<'_>) -> Option<&'a str> {
     job.spec.id.as_deref()
 }
 
-fn name_of(job: &Job<'_>) -> String {
+pub(super) fn name_of(job: &Job<'_>) -> String {
     id_of(job).map_or_else(|| "the example".into(), |id| format!("example `{id}`"))
 }
 

@@ -14,9 +14,8 @@ use crate::diag::Diagnostic;
 use crate::execute::machine::Fingerprint;
 use crate::execute::{ExampleAt, Job, RunResult};
 use crate::markdown::Document;
-use crate::measure::compare::Comparison;
+use crate::measure::compare::{Comparison, Member};
 use crate::measure::results::{BookResults, ExampleEntry, SCHEMA};
-use crate::measure::stats::Stats;
 
 pub(super) struct Evidence {
     /// Each comparison, and the example its chart follows.
@@ -49,12 +48,12 @@ pub(super) fn weigh(
     if results.len() != jobs.len() {
         return evidence;
     }
-    let (comparisons, speedups) = compare_groups(jobs, results, diags);
+    let (comparisons, members) = compare_groups(jobs, results, diags);
     evidence.comparisons = comparisons;
     if prose {
-        evidence.quoted = measures::resolve(docs, page_paths, jobs, results, &speedups, diags);
+        evidence.quoted = measures::resolve(docs, page_paths, jobs, results, &members, diags);
         if let Some(machine) = &answered.machine {
-            let figures = Figures::new(docs, jobs, results, &speedups);
+            let figures = Figures::new(docs, jobs, results, &members);
             evidence.claims = check_claims(docs, &figures, machine, diags);
             evidence.verdicts = cited_verdicts(docs, page_paths, &evidence.claims, diags);
         }
@@ -140,16 +139,17 @@ pub(super) fn book_results(
 }
 
 /// Each group's comparison, with the example its chart follows (its last
-/// member), and each member's speed-up over its baseline, by id. A group's
-/// members must be on one page, where the comparison is read.
+/// member), and each member's place in it (its ratios to the baseline), by
+/// id. A group's members must be on one page, where the comparison is read,
+/// and agree on the figure it compares.
 fn compare_groups(
     jobs: &[Job<'_>],
     results: &[RunResult],
     diags: &mut Vec<Diagnostic>,
-) -> (Vec<(ExampleAt, Comparison)>, HashMap<String, Stats>) {
-    let mut speedups = HashMap::new();
+) -> (Vec<(ExampleAt, Comparison)>, HashMap<String, Member>) {
+    let mut by_id = HashMap::new();
     let mut all = Vec::new();
-    use crate::measure::compare::{MemberRun, compare};
+    use crate::measure::compare::{Incomplete, MemberRun, compare};
     let mut names: Vec<&str> = Vec::new();
     for job in jobs {
         if let Some(g) = &job.spec.group
@@ -189,6 +189,9 @@ fn compare_groups(
             );
             continue;
         }
+        let Some(figure) = compared_figure(name, &members, diags) else {
+            continue;
+        };
         let runs: Vec<MemberRun<'_>> = members
             .iter()
             .map(|&(i, j)| {
@@ -203,13 +206,67 @@ fn compare_groups(
                 }
             })
             .collect();
-        if let Some(c) = compare(name, &runs) {
-            let (_, last) = members[members.len() - 1];
-            for m in &c.members {
-                speedups.insert(m.id.clone(), m.speedup);
+        match compare(name, figure, &runs) {
+            Ok(c) => {
+                let (_, last) = members[members.len() - 1];
+                for m in &c.members {
+                    by_id.insert(m.id.clone(), m.clone());
+                }
+                all.push((last.at, c));
             }
-            all.push((last.at, c));
+            // The member's own failure is already reported.
+            Err(Incomplete::Failed) => {}
+            Err(Incomplete::NoFigure { id, has }) => {
+                let (_, job) = members
+                    .iter()
+                    .find(|(_, j)| j.spec.id.as_deref() == Some(id.as_str()))
+                    .expect("the member is in the group");
+                diags.push(
+                    Diagnostic::error(
+                        format!("group `{name}` compares `{figure}`, but not every run of `{id}` has it"),
+                        job.block.span.clone(),
+                    )
+                    .with_help(format!(
+                        "its runs all have: {}; report `{figure}` from every run (a JSON line in $PROOFBOOK_METRICS), or compare another figure",
+                        has.join(", ")
+                    )),
+                );
+            }
+            Err(Incomplete::NotFinite) => diags.push(
+                Diagnostic::error(
+                    format!("group `{name}`: a ratio of `{figure}` to the baseline's is not a number"),
+                    first.block.span.clone(),
+                )
+                .with_help("the baseline measured 0 in some round; compare a figure that is never 0, or pick another baseline"),
+            ),
         }
     }
-    (all, speedups)
+    (all, by_id)
+}
+
+/// The figure a group compares: the one its members name with
+/// `compare=FIGURE` (they must agree), else wall time.
+fn compared_figure<'a>(
+    name: &str,
+    members: &[(usize, &'a Job<'_>)],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'a str> {
+    let mut named = members.iter().filter_map(|(_, j)| {
+        let g = j.spec.group.as_ref()?;
+        Some((g.compare.as_deref()?, j))
+    });
+    let Some((figure, _)) = named.next() else {
+        return Some("wall");
+    };
+    if let Some((other, job)) = named.find(|(f, _)| *f != figure) {
+        diags.push(
+            Diagnostic::error(
+                format!("group `{name}` compares `{figure}` in one member and `{other}` in another"),
+                job.block.span.clone(),
+            )
+            .with_help("a group compares one figure: give every member the same `compare=`, or give it once"),
+        );
+        return None;
+    }
+    Some(figure)
 }

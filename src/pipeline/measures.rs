@@ -11,6 +11,7 @@ use crate::diag::Diagnostic;
 use crate::execute::{Job, RunResult};
 use crate::markdown::Document;
 use crate::markdown::links::relative_url;
+use crate::measure::compare::Member;
 use crate::measure::stats::Stats;
 use crate::measure::{Unit, figures_or_single};
 use crate::render::escape_html;
@@ -43,10 +44,10 @@ pub(super) fn resolve(
     page_paths: &[PathBuf],
     jobs: &[Job<'_>],
     results: &[RunResult],
-    speedups: &HashMap<String, Stats>,
+    members: &HashMap<String, Member>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<BTreeMap<usize, String>> {
-    let figures = Figures::new(docs, jobs, results, speedups);
+    let figures = Figures::new(docs, jobs, results, members);
     let mut out = vec![BTreeMap::new(); docs.len()];
     for (d, doc) in docs.iter().enumerate() {
         for (n, reference) in doc.measures.iter().enumerate() {
@@ -84,7 +85,7 @@ pub(super) fn resolve(
 pub(super) struct Figures<'a> {
     /// id → (document, result, whether it ended as it should, group).
     by_id: HashMap<&'a str, ById<'a>>,
-    speedups: &'a HashMap<String, Stats>,
+    members: &'a HashMap<String, Member>,
     docs: &'a [Document],
 }
 
@@ -106,7 +107,7 @@ impl<'a> Figures<'a> {
         docs: &'a [Document],
         jobs: &'a [Job<'_>],
         results: &'a [RunResult],
-        speedups: &'a HashMap<String, Stats>,
+        members: &'a HashMap<String, Member>,
     ) -> Figures<'a> {
         // Only runs that ended as their example says are evidence.
         let by_id = jobs
@@ -120,21 +121,21 @@ impl<'a> Figures<'a> {
             .collect();
         Figures {
             by_id,
-            speedups,
+            members,
             docs,
         }
     }
 
     /// `ID [FIGURE [STAT [FORMAT]]]`; the error is a message and a hint.
     pub(super) fn quote(&self, args: &[String]) -> Result<Quoted<'a>, (String, String)> {
-        value(args, &self.by_id, self.speedups, self.docs)
+        value(args, &self.by_id, self.members, self.docs)
     }
 }
 
 fn value<'a>(
     args: &[String],
     by_id: &HashMap<&'a str, ById<'a>>,
-    speedups: &HashMap<String, Stats>,
+    members: &HashMap<String, Member>,
     docs: &[Document],
 ) -> Result<Quoted<'a>, (String, String)> {
     let usage = "write `{{#measure ID FIGURE STAT FORMAT}}` (the last three optional), e.g. `{{#measure cpu-bench wall median ms}}`";
@@ -183,10 +184,11 @@ fn value<'a>(
         .into_iter()
         .map(|f| (f.name, f.unit, f.stats))
         .collect();
-    let speedup = speedups.get(id);
-    let (unit, stats) = if figure == "speedup" {
-        match speedup {
-            Some(s) => (None, *s),
+    let member = members.get(id);
+    let (unit, stats) = if matches!(figure, "speedup" | "ratio") {
+        match member {
+            Some(m) if figure == "speedup" => (None, m.speedup),
+            Some(m) => (None, m.ratio),
             None => {
                 return Err(match group {
                     Some(g) => (
@@ -195,9 +197,9 @@ fn value<'a>(
                     ),
                     None => (
                         format!(
-                            "example `{id}` is not in a comparison group, so it has no speed-up"
+                            "example `{id}` is not in a comparison group, so it has no `{figure}`"
                         ),
-                        "`speedup` is for members of `group=NAME`".into(),
+                        "`speedup` and `ratio` are for members of `group=NAME`".into(),
                     ),
                 });
             }
@@ -207,8 +209,8 @@ fn value<'a>(
             Some((_, u, s)) => (Some(*u), *s),
             None => {
                 let mut names: Vec<&str> = available.iter().map(|(n, _, _)| n.as_str()).collect();
-                if speedup.is_some() {
-                    names.push("speedup");
+                if member.is_some() {
+                    names.extend(["speedup", "ratio"]);
                 }
                 return Err((
                     format!("example `{id}` has no figure `{figure}`"),
@@ -236,7 +238,7 @@ fn value<'a>(
         None => match (stat, unit) {
             ("cv", _) => format!("{:.1}%", x * 100.0),
             ("n", _) => format!("{x:.0}"),
-            (_, None) => format!("{x:.2}×"),
+            (_, None) => format!("{}×", crate::render::run::ratio_digits(x)),
             (_, Some(u)) => format_value(x, u),
         },
     };

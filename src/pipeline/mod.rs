@@ -24,6 +24,7 @@ mod figures;
 mod measures;
 mod pages;
 mod reuse;
+mod warnings;
 use crate::render::site::SiteRenderer;
 use crate::render::{self, body};
 pub use reuse::page_keys;

@@ -98,7 +98,11 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                         }
                         out.push_str(">\n");
                         code_html(&mut out, code, highlighter);
-                        crate::render::run::output_html(&mut out, result, spec.expect);
+                        let judged = spec
+                            .group
+                            .as_ref()
+                            .map_or("wall", |g| doc.group_figure(&g.name));
+                        crate::render::run::output_html(&mut out, result, spec.expect, judged);
                         out.push_str("</figure>\n");
                     }
                     _ => code_html(&mut out, code, highlighter),

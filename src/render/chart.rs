@@ -1,21 +1,69 @@
 //! A comparison group → a figure with an SVG bar chart and a table.
 //!
 //! The chart is drawn at build time as plain SVG text: one bar per member
-//! (median wall time), a whisker from its fastest to its slowest run, and
-//! the speed-up over the baseline at the end of the row. It draws with
-//! `currentColor` and theme variables, so it follows light and dark mode;
-//! the table under it says the same in text, for screen readers and for
-//! anyone who prefers numbers. No script draws anything.
+//! (the median of the compared figure), a whisker from its lowest to its
+//! highest run, and at the end of the row the speed-up over the baseline (a
+//! time) or the ratio to it (any other figure). Members that differ by more
+//! than `LOG_SPAN` times (memory: a task vs a process) are drawn on a log
+//! scale with a gridline per power of ten, so the small ones stay visible.
+//! It draws with `currentColor` and theme variables, so it follows light
+//! and dark mode; the table under it says the same in text, for screen
+//! readers and for anyone who prefers numbers. No script draws anything.
 
-use crate::measure::compare::Comparison;
+use crate::measure::compare::{Comparison, Member};
 use crate::render::escape_html;
-use crate::render::run::seconds;
+use crate::render::run::{figure_label, format_value, ratio_digits};
 
 const WIDTH: f64 = 640.0;
 const LABEL_W: f64 = 150.0;
 const VALUE_W: f64 = 150.0;
 const ROW_H: f64 = 30.0;
 const TOP: f64 = 8.0;
+/// Height of the log scale's axis labels under the bars.
+const AXIS_H: f64 = 16.0;
+/// Above this ratio of the largest value to the smallest, bars are drawn
+/// on a log scale: on a linear one the small bars would be a pixel wide.
+const LOG_SPAN: f64 = 30.0;
+
+/// How values map to the plot's width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scale {
+    /// 0 to `max`.
+    Linear { max: f64 },
+    /// 10^`lo` to 10^`hi`, whole powers of ten.
+    Log { lo: i32, hi: i32 },
+}
+
+impl Scale {
+    fn of(members: &[Member]) -> Scale {
+        let max = members.iter().map(|m| m.value.max).fold(0.0f64, f64::max);
+        let min = members
+            .iter()
+            .map(|m| m.value.min)
+            .fold(f64::INFINITY, f64::min);
+        if min > 0.0 && max / min > LOG_SPAN {
+            // The axis starts a power of ten below the smallest value, so
+            // even the smallest bar has a length.
+            let lo = min.log10().ceil() as i32 - 1;
+            Scale::Log {
+                lo,
+                hi: (max.log10().ceil() as i32).max(lo + 1),
+            }
+        } else {
+            Scale::Linear { max: max.max(1e-9) }
+        }
+    }
+
+    /// Where `value` falls, from 0 (the left of the plot) to 1.
+    fn fraction(self, value: f64) -> f64 {
+        match self {
+            Scale::Linear { max } => value / max,
+            Scale::Log { lo, hi } => {
+                ((value.log10() - f64::from(lo)) / f64::from(hi - lo)).clamp(0.0, 1.0)
+            }
+        }
+    }
+}
 
 pub fn comparison_html(c: &Comparison) -> String {
     let name = escape_html(&c.name);
@@ -24,62 +72,126 @@ pub fn comparison_html(c: &Comparison) -> String {
         .iter()
         .find(|m| m.baseline)
         .map_or_else(String::new, |m| escape_html(&m.label));
+    let scale = Scale::of(&c.members);
+    let figure = escape_html(&figure_label(&c.figure));
     let mut out = format!("<figure class=\"comparison\" id=\"group-{name}\">\n");
-    out.push_str(&svg(c));
+    out.push_str(&svg(c, scale));
+    let (versus, range) = if c.compares_time() {
+        (format!("speed-up over {base}"), ("fastest", "slowest"))
+    } else {
+        (format!("the ratio to {base}"), ("lowest", "highest"))
+    };
+    let log_note = if matches!(scale, Scale::Log { .. }) {
+        " Log scale: each gridline is ten times the one before."
+    } else {
+        ""
+    };
     out.push_str(&format!(
-        "<figcaption>Comparison <code>{name}</code>: median wall time of the counted runs (whiskers: fastest to slowest run); speed-up over {base}, the median of the ratios taken round by round.</figcaption>\n"
+        "<figcaption>Comparison <code>{name}</code>: median {figure} of the counted runs (whiskers: {} to {} run); {versus}, the median of the ratios taken round by round.{log_note}</figcaption>\n",
+        range.0, range.1
     ));
-    out.push_str("<table class=\"comparison-table\">\n<thead><tr><th scope=\"col\">variant</th><th scope=\"col\">median wall</th><th scope=\"col\">fastest – slowest</th><th scope=\"col\">speed-up</th><th scope=\"col\">runs</th></tr></thead>\n<tbody>\n");
+    let ratio_header = if c.compares_time() {
+        "speed-up".to_owned()
+    } else {
+        format!("× {base}")
+    };
+    out.push_str(&format!("<table class=\"comparison-table\">\n<thead><tr><th scope=\"col\">variant</th><th scope=\"col\">median {figure}</th><th scope=\"col\">{} – {}</th><th scope=\"col\">{ratio_header}</th><th scope=\"col\">runs</th></tr></thead>\n<tbody>\n", range.0, range.1));
     for m in &c.members {
+        let v = |x: f64| escape_html(&format_value(x, c.unit));
         out.push_str(&format!(
             "<tr><th scope=\"row\"><a href=\"#example-{}\">{}</a></th><td>{}</td><td>{} – {}</td><td>{}</td><td>{}</td></tr>\n",
             escape_html(&m.id),
             escape_html(&m.label),
-            seconds(m.wall.median),
-            seconds(m.wall.min),
-            seconds(m.wall.max),
-            speedup_text(m.speedup.median, m.speedup.min, m.speedup.max, m.baseline),
-            m.wall.n
+            v(m.value.median),
+            v(m.value.min),
+            v(m.value.max),
+            ratio_text(c, m),
+            m.value.n
         ));
     }
     out.push_str("</tbody>\n</table>\n</figure>\n");
     out
 }
 
-fn speedup_text(median: f64, min: f64, max: f64, baseline: bool) -> String {
-    if baseline {
+/// The member against the baseline, with its spread over the rounds.
+fn ratio_text(c: &Comparison, m: &Member) -> String {
+    let r = if c.compares_time() {
+        m.speedup
+    } else {
+        m.ratio
+    };
+    if m.baseline {
         "1.00× (baseline)".to_owned()
     } else {
-        format!("{median:.2}× ({min:.2}–{max:.2})")
+        format!(
+            "{}× ({}–{})",
+            ratio_digits(r.median),
+            ratio_digits(r.min),
+            ratio_digits(r.max)
+        )
     }
 }
 
-fn svg(c: &Comparison) -> String {
-    let height = TOP * 2.0 + ROW_H * c.members.len() as f64;
-    let longest = c
+/// The short form at the end of a bar.
+fn ratio_short(c: &Comparison, m: &Member) -> String {
+    if m.baseline {
+        return "baseline".to_owned();
+    }
+    let r = if c.compares_time() {
+        m.speedup
+    } else {
+        m.ratio
+    };
+    format!("{}×", ratio_digits(r.median))
+}
+
+fn svg(c: &Comparison, scale: Scale) -> String {
+    let axis = if matches!(scale, Scale::Log { .. }) {
+        AXIS_H
+    } else {
+        0.0
+    };
+    let rows_h = ROW_H * c.members.len() as f64;
+    let height = TOP * 2.0 + rows_h + axis;
+    let plot = WIDTH - LABEL_W - VALUE_W;
+    let x = |v: f64| LABEL_W + plot * scale.fraction(v);
+    let figure = figure_label(&c.figure);
+    let versus = if c.compares_time() {
+        "speed-up"
+    } else {
+        "ratio to the baseline"
+    };
+    let title = format!("Comparison {}: {figure} and {versus}", c.name);
+    let desc: Vec<String> = c
         .members
         .iter()
-        .map(|m| m.wall.max)
-        .fold(0.0f64, f64::max)
-        .max(1e-9);
-    let plot = WIDTH - LABEL_W - VALUE_W;
-    let x = |secs: f64| LABEL_W + plot * secs / longest;
-    let title = format!("Comparison {}: wall time and speed-up", c.name);
-    let mut desc = Vec::new();
-    for m in &c.members {
-        desc.push(format!(
-            "{}: {} median, {}",
-            m.label,
-            seconds(m.wall.median),
-            speedup_text(m.speedup.median, m.speedup.min, m.speedup.max, m.baseline)
-        ));
-    }
+        .map(|m| {
+            format!(
+                "{}: {} median, {}",
+                m.label,
+                format_value(m.value.median, c.unit),
+                ratio_text(c, m)
+            )
+        })
+        .collect();
     let mut out = format!(
         "<svg class=\"chart-svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"chart-{0}-title chart-{0}-desc\" xmlns=\"http://www.w3.org/2000/svg\">\n<title id=\"chart-{0}-title\">{1}</title>\n<desc id=\"chart-{0}-desc\">{2}</desc>\n",
         escape_html(&c.name),
         escape_html(&title),
         escape_html(&desc.join("; ")),
     );
+    if let Scale::Log { lo, hi } = scale {
+        for e in lo..=hi {
+            let v = 10f64.powi(e);
+            let gx = x(v);
+            out.push_str(&format!(
+                "<path class=\"gridline\" d=\"M{gx:.1} {TOP:.1}V{:.1}\" stroke=\"currentColor\"/>\n<text class=\"axis\" x=\"{gx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\">{}</text>\n",
+                TOP + rows_h,
+                TOP + rows_h + AXIS_H - 2.0,
+                escape_html(&format_value(v, c.unit))
+            ));
+        }
+    }
     for (i, m) in c.members.iter().enumerate() {
         let y = TOP + ROW_H * i as f64;
         let mid = y + ROW_H / 2.0;
@@ -93,14 +205,14 @@ fn svg(c: &Comparison) -> String {
         out.push_str(&format!(
             "<rect class=\"{class}\" x=\"{LABEL_W:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"2\"/>\n",
             y + 6.0,
-            (x(m.wall.median) - LABEL_W).max(1.0),
+            (x(m.value.median) - LABEL_W).max(1.0),
             ROW_H - 12.0
         ));
         out.push_str(&format!(
             "<path class=\"whisker\" d=\"M{0:.1} {1:.1}H{2:.1}M{0:.1} {3:.1}V{4:.1}M{2:.1} {3:.1}V{4:.1}\" stroke=\"currentColor\" fill=\"none\"/>\n",
-            x(m.wall.min),
+            x(m.value.min),
             mid,
-            x(m.wall.max),
+            x(m.value.max),
             mid - 5.0,
             mid + 5.0
         ));
@@ -108,12 +220,8 @@ fn svg(c: &Comparison) -> String {
             "<text x=\"{:.1}\" y=\"{:.1}\" dominant-baseline=\"middle\" fill=\"currentColor\">{} · {}</text>\n",
             WIDTH - VALUE_W + 8.0,
             mid,
-            seconds(m.wall.median),
-            if m.baseline {
-                "baseline".to_owned()
-            } else {
-                format!("{:.2}×", m.speedup.median)
-            }
+            escape_html(&format_value(m.value.median, c.unit)),
+            escape_html(&ratio_short(c, m))
         ));
     }
     out.push_str("</svg>\n");
@@ -123,15 +231,19 @@ fn svg(c: &Comparison) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::compare::Member;
+    use crate::measure::Unit;
     use crate::measure::stats::Stats;
 
     fn member(id: &str, label: &str, walls: &[f64], speedups: &[f64], baseline: bool) -> Member {
+        let wall = Stats::of(walls).unwrap();
+        let ratios: Vec<f64> = speedups.iter().map(|s| 1.0 / s).collect();
         Member {
             id: id.into(),
             label: label.into(),
             baseline,
-            wall: Stats::of(walls).unwrap(),
+            value: wall,
+            ratio: Stats::of(&ratios).unwrap(),
+            wall,
             speedup: Stats::of(speedups).unwrap(),
         }
     }
@@ -140,6 +252,8 @@ mod tests {
     fn the_chart_of_a_fixed_result_set() {
         let c = Comparison {
             name: "cpu".into(),
+            figure: "wall".into(),
+            unit: Unit::Seconds,
             members: vec![
                 member(
                     "cpu-seq",
@@ -164,6 +278,89 @@ mod tests {
                 ),
             ],
         };
-        insta::assert_snapshot!(comparison_html(&c));
+        let html = comparison_html(&c);
+        assert!(
+            !html.contains("gridline"),
+            "times within 30x of each other are drawn linearly"
+        );
+        insta::assert_snapshot!(html);
+    }
+
+    /// A member compared on a reported figure: `kib` per run, its ratios
+    /// to the baseline given.
+    fn memory(id: &str, kib: &[f64], ratios: &[f64], baseline: bool) -> Member {
+        let wall = Stats::of(&[0.2, 0.2]).unwrap();
+        Member {
+            id: id.into(),
+            label: id.into(),
+            baseline,
+            value: Stats::of(kib).unwrap(),
+            ratio: Stats::of(ratios).unwrap(),
+            wall,
+            speedup: Stats::of(&[1.0, 1.0]).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_wide_ranging_figure_is_drawn_on_a_log_scale() {
+        let c = Comparison {
+            name: "memory".into(),
+            figure: "kib_per_worker".into(),
+            unit: Unit::Number,
+            members: vec![
+                memory("threads", &[9.0, 11.0], &[1.0, 1.0], true),
+                memory("tasks", &[0.9, 1.1], &[0.1, 0.1], false),
+                memory("processes", &[2400.0, 2600.0], &[250.0, 260.0], false),
+            ],
+        };
+        let scale = Scale::of(&c.members);
+        assert_eq!(scale, Scale::Log { lo: -1, hi: 4 });
+        // Each decade takes the same width: 1 KiB is as far from 0.1 as 10 is from 1.
+        let (a, b, c10) = (
+            scale.fraction(0.1),
+            scale.fraction(1.0),
+            scale.fraction(10.0),
+        );
+        assert!((b - a - (c10 - b)).abs() < 1e-12 && a == 0.0);
+        let html = comparison_html(&c);
+        assert_eq!(
+            html.matches("class=\"gridline\"").count(),
+            6,
+            "a gridline per power of ten, 0.1 to 10,000"
+        );
+        assert!(
+            html.contains("Log scale"),
+            "the caption says the scale is not linear"
+        );
+        assert!(
+            html.contains("median kib per worker"),
+            "the table names the compared figure"
+        );
+        assert!(
+            html.contains("<th scope=\"col\">× threads</th>"),
+            "a ratio to the baseline, not a speed-up"
+        );
+        assert!(html.contains("0.10× (0.10–0.10)"));
+        assert!(
+            html.contains("· 255×</text>"),
+            "a large ratio keeps its digits"
+        );
+        assert!(!html.contains("speed-up"), "memory is not a speed");
+        // The smallest bar is still visibly wide on a log scale.
+        let tasks_bar = html
+            .lines()
+            .filter(|l| l.starts_with("<rect"))
+            .nth(1)
+            .unwrap();
+        let width: f64 = tasks_bar
+            .split("width=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(width > 50.0, "{tasks_bar}");
     }
 }

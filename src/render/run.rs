@@ -7,8 +7,10 @@ use crate::execute::{Outcome, RunRecord, RunResult, Stream};
 use crate::markdown::example::Expectation;
 use crate::render::escape_html;
 
-/// Appends the output panel of one example to `out`.
-pub fn output_html(out: &mut String, result: &RunResult, expect: Expectation) {
+/// Appends the output panel of one example to `out`. `judged` is the figure
+/// whose spread makes a benchmark noisy: wall time, or the one its group
+/// compares.
+pub fn output_html(out: &mut String, result: &RunResult, expect: Expectation, judged: &str) {
     out.push_str("<div class=\"run-output\" aria-label=\"Program output\">\n");
     match result {
         Err(message) => {
@@ -16,12 +18,12 @@ pub fn output_html(out: &mut String, result: &RunResult, expect: Expectation) {
             out.push_str(&escape_html(message));
             out.push_str("</p>\n");
         }
-        Ok(record) => record_html(out, record, expect),
+        Ok(record) => record_html(out, record, expect, judged),
     }
     out.push_str("</div>\n");
 }
 
-fn record_html(out: &mut String, record: &RunRecord, expect: Expectation) {
+fn record_html(out: &mut String, record: &RunRecord, expect: Expectation, judged: &str) {
     if record.output.is_empty() {
         out.push_str("<p class=\"no-output\">(no output)</p>\n");
     }
@@ -65,9 +67,10 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation) {
             escape_html(&record.missing.join(" and "))
         ));
     }
-    if let Some(cv) = crate::measure::noisy(record) {
+    if let Some(cv) = crate::measure::noisy(record, judged) {
         out.push_str(&format!(
-            "<p class=\"run-status noisy\">noisy: wall time varied {:.0}% ({CV}) over {} runs</p>\n",
+            "<p class=\"run-status noisy\">noisy: {} varied {:.0}% ({CV}) over {} runs</p>\n",
+            escape_html(&figure_label(judged)),
             cv * 100.0,
             record.samples.len()
         ));
@@ -76,7 +79,7 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation) {
     out.push_str(&escape_html(&resources(record)));
     out.push_str("</p>\n");
     if !record.samples.is_empty() {
-        bench_table(out, record);
+        bench_table(out, record, judged);
     }
 }
 
@@ -85,14 +88,19 @@ const CV: &str = "<abbr title=\"coefficient of variation: the standard deviation
 
 /// The figures of a benchmark's counted runs: one row each. A single run
 /// has nothing to summarise, so it shows each figure's value alone.
-fn bench_table(out: &mut String, record: &RunRecord) {
+fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
     let n = record.samples.len();
     let figures = crate::measure::figures(record);
-    // Folded, with the headline in the summary: a page of benchmarks (or a
-    // group, which its chart sums up) would otherwise be mostly tables.
-    let headline = figures.first().map_or_else(String::new, |f| {
+    // Folded, with the headline in the summary (the figure its group
+    // compares, else wall time): a page of benchmarks (or a group, which
+    // its chart sums up) would otherwise be mostly tables.
+    let headline = figures
+        .iter()
+        .find(|f| f.name == headline_figure)
+        .or(figures.first());
+    let headline = headline.map_or_else(String::new, |f| {
         let value = format_value(f.stats.median, f.unit);
-        let name = builtin_label(&f.name).map_or_else(|| f.name.replace('_', " "), str::to_owned);
+        let name = figure_label(&f.name);
         match n {
             1 => format!(": {} {value}", escape_html(&name)),
             _ => format!(
@@ -149,6 +157,12 @@ fn builtin_label(name: &str) -> Option<&'static str> {
     }
 }
 
+/// A figure in words: a built-in one's name, a reported one's with its
+/// underscores read as spaces.
+pub fn figure_label(name: &str) -> String {
+    builtin_label(name).map_or_else(|| name.replace('_', " "), str::to_owned)
+}
+
 /// A figure's row header: the built-in figures by name, a reported one with
 /// its underscores read as spaces (`thread_speedup` → "thread speedup") and
 /// its exact name, the one `{{#measure}}` and claims use, on hover.
@@ -171,6 +185,17 @@ pub fn format_value(x: f64, unit: crate::measure::Unit) -> String {
         Unit::Percent => format!("{:.0}%", x * 100.0),
         Unit::Bytes => mebibytes(x as u64),
         Unit::Number => number(x),
+    }
+}
+
+/// A ratio's digits: two decimals, but one far from 1 keeps three
+/// significant digits instead (`0.012`, `184`), so a small one does not
+/// read as zero and a large one carries no false precision.
+pub fn ratio_digits(x: f64) -> String {
+    if (0.1..100.0).contains(&x.abs()) {
+        format!("{x:.2}")
+    } else {
+        number(x)
     }
 }
 
@@ -280,7 +305,7 @@ mod tests {
 
     fn html(result: &RunResult, expect: Expectation) -> String {
         let mut out = String::new();
-        output_html(&mut out, result, expect);
+        output_html(&mut out, result, expect, "wall");
         out
     }
 
@@ -355,7 +380,7 @@ mod bench_tests {
             })
             .collect();
         let mut page = String::new();
-        output_html(&mut page, &Ok(bench), Expectation::Success);
+        output_html(&mut page, &Ok(bench), Expectation::Success, "wall");
         assert!(page.contains("<caption>3 counted runs</caption>"), "{page}");
         // Folded, the headline figure in the summary.
         assert!(
@@ -399,7 +424,7 @@ mod bench_tests {
             metrics: [("thread_speedup".to_owned(), 0.97)].into(),
         }];
         let mut page = String::new();
-        output_html(&mut page, &Ok(bench), Expectation::Success);
+        output_html(&mut page, &Ok(bench), Expectation::Success, "wall");
         assert!(page.contains("<caption>1 counted run</caption>"), "{page}");
         assert!(
             page.contains("<th scope=\"col\">figure</th><th scope=\"col\">value</th></tr>"),
