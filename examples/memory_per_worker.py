@@ -19,9 +19,15 @@ What it measures:
     growth of the one process divided by the number of waits. For processes it
     reports each child's own RSS and its PSS (proportional set size: pages
     shared with the parent are split between the processes sharing them,
-    which is the fair per-process cost of a forked child). It also prints how
-    long starting all the workers took. Two tables; --json adds one JSON line
-    per variant for tools.
+    which is the fair per-process cost of a forked child). The figure the
+    variants are compared on, "KiB per worker", is what one more worker
+    costs the machine: the RSS growth per thread or task, the PSS per
+    process. It also prints how long starting all the workers took. Two
+    tables; --json adds one JSON line per variant for tools.
+
+    bench(VARIANT) measures one variant in the calling process and reports
+    its figures to proofbook; the guide's memory comparison runs it once per
+    variant and round.
 """
 
 import argparse
@@ -46,7 +52,9 @@ def status_kib(field, pid="self"):
 
 
 def pss_kib(pid):
-    """Proportional set size of a process (shared pages split fairly)."""
+    """Proportional set size of a process (shared pages split fairly), or
+    None where /proc cannot say. smaps_rollup (Linux 4.14+) sums it for us;
+    older kernels list it per mapping in smaps."""
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
@@ -54,7 +62,11 @@ def pss_kib(pid):
                     return int(line.split()[1])
     except OSError:
         pass
-    return None
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            return sum(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+    except OSError:
+        return None
 # ANCHOR_END: proc_status
 
 
@@ -131,7 +143,10 @@ def measure_processes(n, method):
 # ANCHOR_END: waits
 
 
-def child_main(variant, waits, processes):
+def measure(variant, waits, processes):
+    """One variant's figures, measured in this process. `kib_per_worker` is
+    what one more worker costs: RSS growth per thread or task, PSS per
+    process (RSS where the kernel cannot tell PSS)."""
     if variant == "threads":
         row = measure_threads(waits)
     elif variant == "tasks":
@@ -139,7 +154,26 @@ def child_main(variant, waits, processes):
     else:
         waits = processes
         row = measure_processes(processes, variant.split("-")[1])
-    print(json.dumps({"bench": "memory", "variant": variant, "workers": waits, **row}))
+    row["kib_per_worker"] = row.get("pss_kib_per_worker", row["rss_kib_per_worker"])
+    return {"variant": variant, "workers": waits, **row}
+
+
+def child_main(variant, waits, processes):
+    print(json.dumps({"bench": "memory", **measure(variant, waits, processes)}))
+
+
+def bench(variant, waits=1000, processes=4):
+    """Measures one variant here, prints it, and reports its figures to
+    proofbook. Call it under `if __name__ == "__main__":` (spawned children
+    import the calling program again)."""
+    row = measure(variant, waits, processes)
+    cost = "PSS" if "pss_kib_per_worker" in row else "RSS"
+    if variant in ("threads", "tasks"):
+        cost = "RSS growth"
+    print(f"{row['workers']} {variant} waiting: {row['kib_per_worker']:.1f} KiB per worker"
+          f" ({cost}), {row['virtual_kib_per_worker']:.0f} KiB virtual,"
+          f" started in {row['start_s']:.3f} s")
+    report({k: v for k, v in row.items() if isinstance(v, float)})
 
 
 def report(figures):
