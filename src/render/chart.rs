@@ -95,11 +95,11 @@ pub fn comparison_html(c: &Comparison) -> String {
     } else {
         format!("× {base}")
     };
-    out.push_str(&format!("<table class=\"comparison-table\">\n<thead><tr><th scope=\"col\">variant</th><th scope=\"col\">median {figure}</th><th scope=\"col\">{} – {}</th><th scope=\"col\">{ratio_header}</th><th scope=\"col\">runs</th></tr></thead>\n<tbody>\n", range.0, range.1));
+    out.push_str(&format!("<table class=\"comparison-table\">\n<thead><tr><th scope=\"col\">variant</th><th scope=\"col\">median {figure}</th><th scope=\"col\" class=\"range\">{} – {}</th><th scope=\"col\">{ratio_header}</th><th scope=\"col\">runs</th></tr></thead>\n<tbody>\n", range.0, range.1));
     for m in &c.members {
         let v = |x: f64| escape_html(&format_value(x, c.unit));
         out.push_str(&format!(
-            "<tr><th scope=\"row\"><a href=\"#example-{}\">{}</a></th><td>{}</td><td>{} – {}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><th scope=\"row\"><a href=\"#example-{}\">{}</a></th><td>{}</td><td class=\"range\">{} – {}</td><td>{}</td><td>{}</td></tr>\n",
             escape_html(&m.id),
             escape_html(&m.label),
             v(m.value.median),
@@ -333,7 +333,7 @@ mod tests {
             "the caption says the scale is not linear"
         );
         assert!(
-            html.contains("median kib per worker"),
+            html.contains("median KiB per worker"),
             "the table names the compared figure"
         );
         assert!(

@@ -158,9 +158,31 @@ fn builtin_label(name: &str) -> Option<&'static str> {
 }
 
 /// A figure in words: a built-in one's name, a reported one's with its
-/// underscores read as spaces.
+/// underscores read as spaces and units and acronyms in their usual case
+/// (`rss_kib_per_worker` → "RSS KiB per worker").
 pub fn figure_label(name: &str) -> String {
-    builtin_label(name).map_or_else(|| name.replace('_', " "), str::to_owned)
+    if let Some(label) = builtin_label(name) {
+        return label.to_owned();
+    }
+    name.split('_')
+        .map(|word| match word {
+            "kib" => "KiB",
+            "mib" => "MiB",
+            "gib" => "GiB",
+            "kb" => "kB",
+            "mb" => "MB",
+            "gb" => "GB",
+            "rss" => "RSS",
+            "pss" => "PSS",
+            "uss" => "USS",
+            "cpu" => "CPU",
+            "ipc" => "IPC",
+            "gil" => "GIL",
+            "io" => "I/O",
+            other => other,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A figure's row header: the built-in figures by name, a reported one with
@@ -172,7 +194,7 @@ fn figure_header(name: &str) -> String {
         None => format!(
             "<th scope=\"row\" title=\"{}\">{}</th>",
             escape_html(name),
-            escape_html(&name.replace('_', " "))
+            escape_html(&figure_label(name))
         ),
     }
 }
@@ -279,6 +301,14 @@ pub fn mebibytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reported_figure_reads_as_words_with_its_units() {
+        assert_eq!(figure_label("rss_kib_per_worker"), "RSS KiB per worker");
+        assert_eq!(figure_label("thread_speedup"), "thread speedup");
+        assert_eq!(figure_label("cpu_util"), "CPU use");
+        assert_eq!(figure_label("ipc_4096kib_ms"), "IPC 4096kib ms");
+    }
     use crate::execute::record::Chunk;
     use std::time::Duration;
 
