@@ -170,9 +170,9 @@ def bench(variant, waits=1000, processes=4):
     cost = "PSS" if "pss_kib_per_worker" in row else "RSS"
     if variant in ("threads", "tasks"):
         cost = "RSS growth"
-    print(f"{row['workers']} {variant} waiting: {row['kib_per_worker']:.1f} KiB per worker"
-          f" ({cost}), {row['virtual_kib_per_worker']:.0f} KiB virtual,"
-          f" started in {row['start_s']:.3f} s")
+    # Two short lines rather than one long one: they fit a phone's screen.
+    print(f"{row['workers']} {variant} waiting: {row['kib_per_worker']:.1f} KiB each ({cost})")
+    print(f"virtual {row['virtual_kib_per_worker']:.0f} KiB each, all started in {row['start_s']:.3f} s")
     report({k: v for k, v in row.items() if isinstance(v, float)})
 
 

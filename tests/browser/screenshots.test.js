@@ -67,17 +67,18 @@ describe('screenshots of the basic book', () => {
 });
 
 describe('screenshots of the guide', () => {
-  // The landing page (with its checklist, answered down to a recommendation)
-  // and a benchmark chapter, whole pages: what a reader scrolls through.
+  // The landing page (with its checklist, answered down to a recommendation),
+  // the benchmarks chapter and its memory section (a log-scale chart), whole
+  // pages: what a reader scrolls through.
   for (const width of [1280, 390]) {
     for (const scheme of ['light', 'dark']) {
-      it(`index.html and benchmarks.html at ${width} px, ${scheme}`, async () => {
+      it(`index.html, benchmarks.html and bench-memory.html at ${width} px, ${scheme}`, async () => {
         const phone = width < 800;
         const context = await h.newContext(browser, {
           viewport: VIEWPORTS[width], colorScheme: scheme, isMobile: phone, hasTouch: phone, reducedMotion: 'reduce',
         });
         const page = await context.newPage();
-        for (const name of ['index', 'benchmarks']) {
+        for (const name of ['index', 'benchmarks', 'bench-memory']) {
           await page.goto(guide.url(`${name}.html`));
           const file = path.join(outDir, `guide-${name}-${width}-${scheme}.png`);
           await page.screenshot({ path: file, fullPage: true });
