@@ -57,7 +57,7 @@ fn a_group_compares_the_figure_it_names() {
     let chart = &main[main
         .find("<figure class=\"comparison\" id=\"group-memory\">")
         .expect("a chart")..];
-    assert!(chart.contains("median kib per worker"), "{chart}");
+    assert!(chart.contains("median KiB per worker"), "{chart}");
     assert!(
         chart.contains("<th scope=\"col\">× threads</th>"),
         "{chart}"
@@ -71,7 +71,7 @@ fn a_group_compares_the_figure_it_names() {
     // Each member's folded table leads with the compared figure, and its
     // noise is judged on that figure (steady here), not on wall time.
     assert!(
-        main.contains("<summary>2 counted runs: median kib per worker 10, "),
+        main.contains("<summary>2 counted runs: median KiB per worker 10, "),
         "{main}"
     );
     assert!(!main.contains("noisy: wall time"), "{main}");
