@@ -12,15 +12,21 @@
 
 use crate::measure::compare::{Comparison, Member};
 use crate::render::escape_html;
-use crate::render::run::{figure_label, format_value, ratio_digits};
+use crate::render::run::{figure_label, format_value, number, ratio_digits};
 
-const WIDTH: f64 = 640.0;
-const LABEL_W: f64 = 150.0;
-const VALUE_W: f64 = 150.0;
-const ROW_H: f64 = 30.0;
-const TOP: f64 = 8.0;
+/// One member's row: its label and value on a line, the bar under them.
+const ROW_H: f64 = 40.0;
+/// Where the label and value text sits in a row (its baseline).
+const TEXT_Y: f64 = 13.0;
+/// The bar's top and height within a row.
+const BAR_Y: f64 = 19.0;
+const BAR_H: f64 = 14.0;
+const TOP: f64 = 4.0;
 /// Height of the log scale's axis labels under the bars.
 const AXIS_H: f64 = 16.0;
+/// The share of the width the longest bar or whisker may take, in percent:
+/// a whisker's end cap at the very edge would be cut in half.
+const PLOT_PCT: f64 = 99.0;
 /// Above this ratio of the largest value to the smallest, bars are drawn
 /// on a log scale: on a linear one the small bars would be a pixel wide.
 const LOG_SPAN: f64 = 30.0;
@@ -145,6 +151,27 @@ fn ratio_short(c: &Comparison, m: &Member) -> String {
     format!("{}×", ratio_digits(r.median))
 }
 
+/// A log axis's label for the power of ten `v`: counts of a thousand and
+/// more are written `10k`, `1M`, so seven decades' labels fit a phone's
+/// width without running into each other.
+fn axis_label(v: f64, unit: crate::measure::Unit) -> String {
+    if !matches!(unit, crate::measure::Unit::Number) || v < 1e3 {
+        return format_value(v, unit);
+    }
+    let (scaled, suffix) = if v >= 1e9 {
+        (v / 1e9, "G")
+    } else if v >= 1e6 {
+        (v / 1e6, "M")
+    } else {
+        (v / 1e3, "k")
+    };
+    format!("{}{suffix}", number(scaled.round()))
+}
+
+/// The chart has no `viewBox`: every horizontal position is a percentage
+/// of its width, so it fills a phone's column or a desktop's alike and its
+/// text stays at the page's size, never shrunk with the drawing. That is why
+/// each label sits above its bar rather than beside it.
 fn svg(c: &Comparison, scale: Scale) -> String {
     let axis = if matches!(scale, Scale::Log { .. }) {
         AXIS_H
@@ -153,8 +180,7 @@ fn svg(c: &Comparison, scale: Scale) -> String {
     };
     let rows_h = ROW_H * c.members.len() as f64;
     let height = TOP * 2.0 + rows_h + axis;
-    let plot = WIDTH - LABEL_W - VALUE_W;
-    let x = |v: f64| LABEL_W + plot * scale.fraction(v);
+    let x = |v: f64| PLOT_PCT * scale.fraction(v);
     let figure = figure_label(&c.figure);
     let versus = if c.compares_time() {
         "speed-up"
@@ -175,7 +201,7 @@ fn svg(c: &Comparison, scale: Scale) -> String {
         })
         .collect();
     let mut out = format!(
-        "<svg class=\"chart-svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-labelledby=\"chart-{0}-title chart-{0}-desc\" xmlns=\"http://www.w3.org/2000/svg\">\n<title id=\"chart-{0}-title\">{1}</title>\n<desc id=\"chart-{0}-desc\">{2}</desc>\n",
+        "<svg class=\"chart-svg\" width=\"100%\" height=\"{height}\" role=\"img\" aria-labelledby=\"chart-{0}-title chart-{0}-desc\" xmlns=\"http://www.w3.org/2000/svg\">\n<title id=\"chart-{0}-title\">{1}</title>\n<desc id=\"chart-{0}-desc\">{2}</desc>\n",
         escape_html(&c.name),
         escape_html(&title),
         escape_html(&desc.join("; ")),
@@ -184,44 +210,49 @@ fn svg(c: &Comparison, scale: Scale) -> String {
         for e in lo..=hi {
             let v = 10f64.powi(e);
             let gx = x(v);
+            // The first and last labels align inward so neither is cut off.
+            let anchor = if e == lo {
+                "start"
+            } else if e == hi {
+                "end"
+            } else {
+                "middle"
+            };
             out.push_str(&format!(
-                "<path class=\"gridline\" d=\"M{gx:.1} {TOP:.1}V{:.1}\" stroke=\"currentColor\"/>\n<text class=\"axis\" x=\"{gx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"currentColor\">{}</text>\n",
+                "<line class=\"gridline\" x1=\"{gx:.2}%\" x2=\"{gx:.2}%\" y1=\"{TOP:.1}\" y2=\"{:.1}\" stroke=\"currentColor\"/>\n<text class=\"axis\" x=\"{gx:.2}%\" y=\"{:.1}\" text-anchor=\"{anchor}\" fill=\"currentColor\">{}</text>\n",
                 TOP + rows_h,
                 TOP + rows_h + AXIS_H - 2.0,
-                escape_html(&format_value(v, c.unit))
+                escape_html(&axis_label(v, c.unit))
             ));
         }
     }
     for (i, m) in c.members.iter().enumerate() {
         let y = TOP + ROW_H * i as f64;
-        let mid = y + ROW_H / 2.0;
+        let mid = y + BAR_Y + BAR_H / 2.0;
         let class = if m.baseline { "bar baseline" } else { "bar" };
         out.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" dominant-baseline=\"middle\" fill=\"currentColor\">{}</text>\n",
-            LABEL_W - 8.0,
-            mid,
+            "<text class=\"label\" x=\"0\" y=\"{:.1}\" fill=\"currentColor\">{}</text>\n",
+            y + TEXT_Y,
             escape_html(&m.label)
         ));
         out.push_str(&format!(
-            "<rect class=\"{class}\" x=\"{LABEL_W:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"2\"/>\n",
-            y + 6.0,
-            (x(m.value.median) - LABEL_W).max(1.0),
-            ROW_H - 12.0
-        ));
-        out.push_str(&format!(
-            "<path class=\"whisker\" d=\"M{0:.1} {1:.1}H{2:.1}M{0:.1} {3:.1}V{4:.1}M{2:.1} {3:.1}V{4:.1}\" stroke=\"currentColor\" fill=\"none\"/>\n",
-            x(m.value.min),
-            mid,
-            x(m.value.max),
-            mid - 5.0,
-            mid + 5.0
-        ));
-        out.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" dominant-baseline=\"middle\" fill=\"currentColor\">{} · {}</text>\n",
-            WIDTH - VALUE_W + 8.0,
-            mid,
+            "<text class=\"value\" x=\"{PLOT_PCT}%\" y=\"{:.1}\" text-anchor=\"end\" fill=\"currentColor\">{} · {}</text>\n",
+            y + TEXT_Y,
             escape_html(&format_value(m.value.median, c.unit)),
             escape_html(&ratio_short(c, m))
+        ));
+        out.push_str(&format!(
+            "<rect class=\"{class}\" x=\"0\" y=\"{:.1}\" width=\"{:.2}%\" height=\"{BAR_H:.1}\" rx=\"2\"/>\n",
+            y + BAR_Y,
+            x(m.value.median).max(0.2),
+        ));
+        let (lo, hi) = (x(m.value.min), x(m.value.max));
+        out.push_str(&format!(
+            "<g class=\"whisker\" stroke=\"currentColor\"><line x1=\"{lo:.2}%\" x2=\"{hi:.2}%\" y1=\"{mid:.1}\" y2=\"{mid:.1}\"/><line x1=\"{lo:.2}%\" x2=\"{lo:.2}%\" y1=\"{:.1}\" y2=\"{:.1}\"/><line x1=\"{hi:.2}%\" x2=\"{hi:.2}%\" y1=\"{:.1}\" y2=\"{:.1}\"/></g>\n",
+            mid - 5.0,
+            mid + 5.0,
+            mid - 5.0,
+            mid + 5.0
         ));
     }
     out.push_str("</svg>\n");
@@ -328,6 +359,16 @@ mod tests {
             6,
             "a gridline per power of ten, 0.1 to 10,000"
         );
+        let axis: Vec<&str> = html
+            .lines()
+            .filter(|l| l.starts_with("<text class=\"axis\""))
+            .map(|l| l.rsplit_once("\">").unwrap().1.trim_end_matches("</text>"))
+            .collect();
+        assert_eq!(
+            axis,
+            ["0.1", "1", "10", "100", "1k", "10k"],
+            "large powers of ten are written short, so they fit side by side"
+        );
         assert!(
             html.contains("Log scale"),
             "the caption says the scale is not linear"
@@ -356,11 +397,11 @@ mod tests {
             .split("width=\"")
             .nth(1)
             .unwrap()
-            .split('"')
+            .split('%')
             .next()
             .unwrap()
             .parse()
             .unwrap();
-        assert!(width > 50.0, "{tasks_bar}");
+        assert!(width > 10.0, "{tasks_bar}");
     }
 }

@@ -71,4 +71,30 @@ describe('comparison chart', () => {
       await context.close();
     }
   });
+
+  it('fits a 360 px phone: every label and value inside the frame, nothing to scroll', async () => {
+    const context = await h.newContext(browser, { viewport: { width: 360, height: 800 }, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(server.url('cpu.html'));
+    const r = await page.evaluate(() => {
+      const fig = document.querySelector('figure.comparison');
+      const frame = fig.getBoundingClientRect();
+      const texts = [...fig.querySelectorAll('svg.chart-svg text')].map((t) => {
+        const b = t.getBoundingClientRect();
+        return { text: t.textContent, left: b.left, right: b.right, height: b.height };
+      });
+      const table = fig.querySelector('table.comparison-table');
+      return { left: frame.left, right: frame.right, scroll: fig.scrollWidth - fig.clientWidth, tableScroll: table.scrollWidth - table.clientWidth, texts };
+    });
+    assert.equal(r.scroll, 0, 'the chart does not scroll inside its frame');
+    assert.equal(r.tableScroll, 0, 'the table\'s columns fit without scrolling');
+    assert.ok(r.texts.length >= 6, JSON.stringify(r.texts));
+    for (const t of r.texts) {
+      assert.ok(t.left >= r.left && t.right <= r.right, `"${t.text}" spans ${t.left}–${t.right}, outside ${r.left}–${r.right}`);
+      // A drawing scaled down to fit would shrink its text with it.
+      assert.ok(t.height >= 12, `"${t.text}" is drawn ${t.height}px tall`);
+    }
+    assert.deepEqual(context.problems, []);
+    await context.close();
+  });
 });
