@@ -102,10 +102,13 @@ fn a_group_gets_a_chart_a_table_and_its_numbers_in_the_prose() {
         "{results}"
     );
     assert!(support::broken_internal_links(&b.root().join("book")).is_empty());
-    // From another page, the link leads back to the example's page.
+    // From another page, the link leads back to the example's page, and
+    // that page too says which machine measured what it quotes.
+    let notes = b.read("book/notes.html");
+    assert!(notes.contains("<a class=\"measured\" href=\"cpu.html#example-cpu-procs\""));
     assert!(
-        b.read("book/notes.html")
-            .contains("<a class=\"measured\" href=\"cpu.html#example-cpu-procs\"")
+        notes.contains("<p class=\"measured-on\">The figures on this page were measured on "),
+        "{notes}"
     );
     // A second build takes the whole group from the cache.
     let warm = b.build();

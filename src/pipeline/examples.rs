@@ -107,15 +107,22 @@ pub(super) fn run_examples(
         )
     });
     if let Some(machine) = &answered.machine {
-        // Every page with figures says where they were measured.
+        // Every page with figures says where they were measured: one that
+        // runs examples, and one that only quotes them (a landing page's
+        // checklist), whose reader would otherwise not know the machine.
         for (d, page) in pages.iter_mut().enumerate() {
-            if answered.jobs.iter().any(|j| j.at.doc == d) {
-                page.footer = Some(format!(
-                    "<p class=\"measured-on\">The examples on this page ran on {}. <a href=\"{}results.html\">Every measurement of the book</a>.</p>\n",
-                    crate::render::escape_html(&machine.summary()),
-                    crate::markdown::links::path_to_root(&page_paths[d])
-                ));
-            }
+            let what = if answered.jobs.iter().any(|j| j.at.doc == d) {
+                "The examples on this page ran on"
+            } else if !docs[d].measures.is_empty() || !docs[d].verdicts.is_empty() {
+                "The figures on this page were measured on"
+            } else {
+                continue;
+            };
+            page.footer = Some(format!(
+                "<p class=\"measured-on\">{what} {}. <a href=\"{}results.html\">Every measurement of the book</a>.</p>\n",
+                crate::render::escape_html(&machine.summary()),
+                crate::markdown::links::path_to_root(&page_paths[d])
+            ));
         }
     }
     for (job, result) in answered.jobs.iter().zip(answered.results) {
