@@ -202,6 +202,9 @@ mod tests {
         }
         assert!(theme.assets.contains_key(Path::new("static/css/main.css")));
         assert!(theme.assets.contains_key(Path::new("static/js/main.js")));
+        // Every page links it; without one, browsers ask for /favicon.ico
+        // and log a 404 on every page of a static host.
+        assert!(theme.assets.contains_key(Path::new("favicon.svg")));
     }
 
     #[test]
