@@ -170,22 +170,28 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                 attrs,
             }) => {
                 let inner = collect_until_end(&mut iter, ctx, page, map, &mut st.doc);
-                let text = plain_text(&inner);
+                let plain = plain_text(&inner);
+                refuse_quoted_figure(
+                    &plain,
+                    "a heading",
+                    text.get(range.clone()).unwrap_or(""),
+                    range.start,
+                    map,
+                    &mut st.diags,
+                );
                 let id = match id {
                     // Like mdBook, an explicit id is kept as written and does
                     // not take part in de-duplication.
                     Some(id) => id.to_string(),
-                    None => st.used_ids.unique(&id_from_text(&text)),
+                    None => st.used_ids.unique(&id_from_text(&plain)),
                 };
                 st.doc.ids.push(id.clone());
                 let level = level as u8;
-                {
-                    st.doc.headings.push(Heading {
-                        level,
-                        id: id.clone(),
-                        text,
-                    });
-                }
+                st.doc.headings.push(Heading {
+                    level,
+                    id: id.clone(),
+                    text: plain,
+                });
                 let mut extra = String::new();
                 if !classes.is_empty() {
                     extra.push_str(&format!(" class=\"{}\"", escape_attr(&classes.join(" "))));
@@ -209,7 +215,16 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
             Event::Start(Tag::DefinitionListTitle) => {
                 // mdBook gives definition terms ids and self-links too.
                 let inner = collect_until_end(&mut iter, ctx, page, map, &mut st.doc);
-                let id = st.used_ids.unique(&id_from_text(&plain_text(&inner)));
+                let plain = plain_text(&inner);
+                refuse_quoted_figure(
+                    &plain,
+                    "a definition's term",
+                    text.get(range.clone()).unwrap_or(""),
+                    range.start,
+                    map,
+                    &mut st.diags,
+                );
+                let id = st.used_ids.unique(&id_from_text(&plain));
                 st.doc.ids.push(id.clone());
                 let mut html = format!(
                     "<dt id=\"{}\"><a class=\"header\" href=\"#{}\">",
@@ -416,6 +431,36 @@ fn download_url(ctx: &ParseContext<'_>, page: &Path, program: &Path) -> Option<S
 
 /// The events up to the end of the current tag (exclusive), with links
 /// rewritten.
+/// A `{{#measure}}` in text that becomes an anchor (a heading, a term) is
+/// an error: the anchor and the table of contents would change with every
+/// build's numbers. `source` is that text as written, from `offset` on.
+fn refuse_quoted_figure(
+    plain: &str,
+    what: &str,
+    source: &str,
+    offset: usize,
+    map: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(at) = plain.find(MEASURE_OPEN) else {
+        return;
+    };
+    let end = plain[at..].find("}}").map_or(plain.len(), |e| at + e + 2);
+    let span = source
+        .find(MEASURE_OPEN)
+        .and_then(|i| map.span(offset + i, MEASURE_OPEN.len()));
+    diags.push(
+        Diagnostic::error(
+            format!(
+                "{what} cannot quote a measured figure (`{}`)",
+                &plain[at..end]
+            ),
+            span,
+        )
+        .with_help("its anchor and the table of contents would change with each build's numbers; quote the figure in the text below it"),
+    );
+}
+
 fn collect_until_end<'a>(
     iter: &mut impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
     ctx: &ParseContext<'_>,

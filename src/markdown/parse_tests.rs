@@ -167,3 +167,20 @@ fn text_that_imitates_a_code_marker_stays_text() {
     );
     assert!(out.contains("--- code lang=Some(\"python\")"), "{out}");
 }
+
+#[test]
+fn a_measured_figure_in_a_heading_is_an_error_at_the_directive() {
+    let out =
+        check("Intro.\n\n## Threads run {{#measure t speedup}} faster\n\nText {{#measure t}}.\n");
+    assert!(
+        out.contains("diag: error: /b/src/dir/page.md:3:16: a heading cannot quote a measured figure (`{{#measure t speedup}}`)"),
+        "{out}"
+    );
+    // The prose's reference under the heading is still read as a figure.
+    assert!(out.contains("--- measure 0"), "{out}");
+    let term = check("Speed-up {{#measure t speedup}}\n: what threads gain\n");
+    assert!(
+        term.contains("diag: error: /b/src/dir/page.md:1:10: a definition's term cannot quote a measured figure"),
+        "{term}"
+    );
+}
