@@ -3,7 +3,8 @@
 //! 1. `include` expands `{{#include}}` and friends, keeping a source map;
 //! 2. `parse` walks pulldown-cmark's events: heading ids (`ids`), links
 //!    (`links`), callouts, and code blocks cut out with their info (`code`),
-//!    Python blocks with their example options (`example`);
+//!    Python blocks with their example options (`example`), quoted
+//!    figures as markers (`quoted`);
 //! 3. the result is a `Document` (`document`): HTML pieces and code blocks.
 //!
 //! This stage reads the chapter's included files and nothing else; it never
@@ -18,6 +19,7 @@ pub mod ids;
 pub mod include;
 pub mod links;
 pub mod parse;
+mod quoted;
 
 pub use document::{Block, CodeBlock, Document, ExpectedOutput, Heading, PageLink};
 pub use parse::{MarkdownOptions, ParseContext, parse_chapter};

@@ -10,12 +10,12 @@ use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Pars
 use crate::diag::Diagnostic;
 use crate::markdown::checklist_page;
 use crate::markdown::code::CodeInfo;
-use crate::markdown::document::MeasureRef;
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
 use crate::markdown::example;
 use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::include::{self, IncludeContext, SourceMap};
 use crate::markdown::links::{self, LinkKind};
+use crate::markdown::quoted::{self, MEASURE_OPEN};
 
 /// Markdown extensions, from `[output.html]`.
 #[derive(Debug, Clone, Copy)]
@@ -82,14 +82,6 @@ fn extensions(options: MarkdownOptions) -> Options {
 /// character the page does not contain (see `marker_fence`).
 fn marker(fence: char, n: usize) -> String {
     format!("{fence}pb-code-{n}{fence}")
-}
-
-/// How a figure quoted in prose starts: `{{#measure ID FIGURE [STAT]}}`.
-const MEASURE_OPEN: &str = "{{#measure";
-
-/// A marker for measure reference `n`, fenced like the code markers.
-fn measure_marker(fence: char, n: usize) -> String {
-    format!("{fence}pb-measure-{n}{fence}")
 }
 
 /// A marker for verdict reference `n` (a claim a checklist cites).
@@ -171,7 +163,7 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
             }) => {
                 let inner = collect_until_end(&mut iter, ctx, page, map, &mut st.doc);
                 let plain = plain_text(&inner);
-                refuse_quoted_figure(
+                quoted::refuse_in_anchor(
                     &plain,
                     "a heading",
                     text.get(range.clone()).unwrap_or(""),
@@ -216,7 +208,7 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                 // mdBook gives definition terms ids and self-links too.
                 let inner = collect_until_end(&mut iter, ctx, page, map, &mut st.doc);
                 let plain = plain_text(&inner);
-                refuse_quoted_figure(
+                quoted::refuse_in_anchor(
                     &plain,
                     "a definition's term",
                     text.get(range.clone()).unwrap_or(""),
@@ -296,35 +288,7 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                 // The text's offset in the source, when it is the source's
                 // own characters (no escapes in between).
                 let base = (text.get(range.clone()) == Some(&**t)).then_some(range.start);
-                let mut rest: &str = t;
-                let mut consumed = 0;
-                while let Some(start) = rest.find(MEASURE_OPEN) {
-                    let Some(len) = rest[start..].find("}}").map(|e| e + 2) else {
-                        break;
-                    };
-                    if start > 0 {
-                        events.push(Event::Text(rest[..start].to_owned().into()));
-                    }
-                    let written = &rest[start..start + len];
-                    let args = written[MEASURE_OPEN.len()..len - 2]
-                        .split_whitespace()
-                        .map(str::to_owned)
-                        .collect();
-                    let span = base.and_then(|b| map.span(b + consumed + start, len));
-                    events.push(Event::Text(
-                        measure_marker(fence, st.doc.measures.len()).into(),
-                    ));
-                    st.doc.measures.push(MeasureRef {
-                        args,
-                        written: written.to_owned(),
-                        span,
-                    });
-                    consumed += start + len;
-                    rest = &rest[start + len..];
-                }
-                if !rest.is_empty() {
-                    events.push(Event::Text(rest.to_owned().into()));
-                }
+                quoted::split_figures(t, base, map, fence, &mut st.doc.measures, &mut events);
             }
             // A task list's box is read-only; it says what it shows, since it
             // has no label of its own.
@@ -431,36 +395,6 @@ fn download_url(ctx: &ParseContext<'_>, page: &Path, program: &Path) -> Option<S
 
 /// The events up to the end of the current tag (exclusive), with links
 /// rewritten.
-/// A `{{#measure}}` in text that becomes an anchor (a heading, a term) is
-/// an error: the anchor and the table of contents would change with every
-/// build's numbers. `source` is that text as written, from `offset` on.
-fn refuse_quoted_figure(
-    plain: &str,
-    what: &str,
-    source: &str,
-    offset: usize,
-    map: &SourceMap,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let Some(at) = plain.find(MEASURE_OPEN) else {
-        return;
-    };
-    let end = plain[at..].find("}}").map_or(plain.len(), |e| at + e + 2);
-    let span = source
-        .find(MEASURE_OPEN)
-        .and_then(|i| map.span(offset + i, MEASURE_OPEN.len()));
-    diags.push(
-        Diagnostic::error(
-            format!(
-                "{what} cannot quote a measured figure (`{}`)",
-                &plain[at..end]
-            ),
-            span,
-        )
-        .with_help("its anchor and the table of contents would change with each build's numbers; quote the figure in the text below it"),
-    );
-}
-
 fn collect_until_end<'a>(
     iter: &mut impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
     ctx: &ParseContext<'_>,
