@@ -179,12 +179,14 @@ fn an_edited_example_shows_its_earlier_result_as_re_running_then_the_new_one() {
     let mut events = Events::open(serve.addr);
     t.write(
         "content/chapter.md",
-        "# Runs\n\nNew prose.\n\n```python id=slow\nimport time\ntime.sleep(1.5)\nprint('second version')\n```\n",
+        "# Runs\n\nNew prose, {{#measure slow}} long.\n\n```python id=slow\nimport time\ntime.sleep(1.5)\nprint('second version')\n```\n",
     );
     // First the new prose, with the earlier output marked as re-running.
     events.wait_for("event: reload\ndata: {\"pages\":[\"chapter.html\"");
     let early = request(serve.addr, "GET", "/chapter.html").text();
-    assert!(early.contains("New prose."), "{early}");
+    assert!(early.contains("New prose, "), "{early}");
+    // A figure it quotes is the earlier run's, and says so.
+    assert!(early.contains("<a class=\"measured stale\""), "{early}");
     assert!(early.contains("first version"), "{early}");
     assert!(early.contains("re-running…"), "{early}");
     // Then the new result.
@@ -192,6 +194,7 @@ fn an_edited_example_shows_its_earlier_result_as_re_running_then_the_new_one() {
     let done = request(serve.addr, "GET", "/chapter.html").text();
     assert!(done.contains("second version"), "{done}");
     assert!(!done.contains("re-running…"), "{done}");
+    assert!(done.contains("<a class=\"measured\""), "{done}");
     serve.wait_for_line("running 1 changed example");
 }
 

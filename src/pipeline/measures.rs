@@ -58,12 +58,19 @@ pub(super) fn resolve(
                         &page_paths[q.doc],
                         Some(&format!("example-{}", q.id)),
                     );
+                    // The preview's first pass quotes the run before the
+                    // last change; the reader must not take it for this one.
+                    let (class, title) = if q.stale {
+                        ("measured stale", format!("{}; re-running…", q.title))
+                    } else {
+                        ("measured", format!("{}, measured in this build", q.title))
+                    };
                     out[d].insert(
                         n,
                         format!(
-                            "<a class=\"measured\" href=\"{}\" title=\"{}\">{}</a>",
+                            "<a class=\"{class}\" href=\"{}\" title=\"{}\">{}</a>",
                             escape_html(&href),
-                            escape_html(&q.title),
+                            escape_html(&title),
                             escape_html(&q.text)
                         ),
                     );
@@ -100,6 +107,8 @@ pub(super) struct Quoted<'a> {
     pub title: String,
     pub doc: usize,
     pub id: &'a str,
+    /// From the run before the last change, shown while it runs again.
+    pub stale: bool,
 }
 
 impl<'a> Figures<'a> {
@@ -243,7 +252,7 @@ fn value<'a>(
         },
     };
     let title = format!(
-        "{stat} {figure} of {} run{} of example {id}, measured in this build",
+        "{stat} {figure} of {} run{} of example {id}",
         stats.n,
         if stats.n == 1 { "" } else { "s" }
     );
@@ -258,5 +267,6 @@ fn value<'a>(
         title,
         doc,
         id,
+        stale: record.stale,
     })
 }
