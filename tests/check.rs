@@ -103,6 +103,29 @@ fn filter_selects_examples_and_github_gets_annotations() {
 }
 
 #[test]
+fn a_filter_checks_the_claims_on_its_examples_only() {
+    let b = book(
+        "# Two\n\n```python id=alpha\nprint('a')\n```\n\n```python id=beta\nprint('b')\n```\n\n\
+```claim id=on-alpha\nalpha wall n >= 1\n```\n\n```claim id=on-beta\nbeta wall n > 1\n```\n\n\
+```claim id=on-both\nalpha wall < 100 * beta wall\n```\n\n```claim id=typo\nalphaa wall < 10\n```\n",
+    );
+    let run = b.run(&["check", "--filter", "alpha"]);
+    let out = stdout(&run);
+    assert!(out.contains("ok       claim on-alpha"), "{out}");
+    // beta did not run: its claims are left out, not failed or passed.
+    assert!(!out.contains("claim on-beta"), "{out}");
+    assert!(!out.contains("claim on-both"), "{out}");
+    // A claim naming no example of the book is still an error.
+    assert!(out.contains("no example has the id `alphaa`"), "{out}");
+    assert_eq!(run.code(), 1, "{out}");
+    // beta's claim, which does not hold, fails once beta is selected.
+    let run = b.run(&["check", "--filter", "beta"]);
+    let out = stdout(&run);
+    assert!(out.contains("FAILED   claim on-beta"), "{out}");
+    assert!(!out.contains("claim on-alpha"), "{out}");
+}
+
+#[test]
 fn check_runs_fresh_unless_told_to_use_the_cache() {
     // The program reads a data file the cache key does not cover, so only
     // a fresh run sees it change.

@@ -129,7 +129,7 @@ fn check_examples(
     // Groups that do not add up and figures quoted in prose that do not
     // resolve are failures (their diagnostics become items).
     let evidence =
-        super::figures::weigh(docs, page_paths, &answered, options.filter.is_none(), diags);
+        super::figures::weigh(docs, page_paths, &answered, options.filter.is_some(), diags);
     report
         .items
         .extend(evidence.claims.into_iter().map(claim_item));

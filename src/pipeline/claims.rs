@@ -22,10 +22,14 @@ pub(super) struct Checked {
     pub view: ClaimView,
 }
 
+/// With `selection` (`check --filter`), only the claims whose every figure
+/// comes from a selected example are checked; the rest are left out, not
+/// failed, since their examples did not run.
 pub(super) fn check_claims(
     docs: &[Document],
     figures: &Figures<'_>,
     machine: &Fingerprint,
+    selection: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Checked> {
     let (major, minor) = python_version(&machine.python_version);
@@ -59,6 +63,9 @@ pub(super) fn check_claims(
                     continue;
                 }
             };
+            if selection && !claim_is_selected(&parsed, figures, docs) {
+                continue;
+            }
             let mut side = |s: &Side| -> Option<(f64, String, Option<Unit>)> {
                 match s {
                     Side::Number(x) => Some((*x, crate::render::run::number(*x), None)),
@@ -138,6 +145,20 @@ pub(super) fn check_claims(
         }
     }
     out
+}
+
+/// Whether every figure of the claim comes from an example that ran. A
+/// side naming an id no example of the book has still counts as selected,
+/// so a typo is an error under `--filter` too.
+fn claim_is_selected(parsed: &claim::Claim, figures: &Figures<'_>, docs: &[Document]) -> bool {
+    [&parsed.left, &parsed.right]
+        .into_iter()
+        .all(|side| match side {
+            Side::Number(_) => true,
+            Side::Figure { args, .. } => args
+                .first()
+                .is_none_or(|id| figures.has(id) || !super::measures::is_example_id(docs, id)),
+        })
 }
 
 fn python_version(v: &str) -> (u32, u32) {

@@ -31,7 +31,7 @@ pub(super) fn run_examples(
     let mut answered = answer_examples(config, options, docs, diags);
     let broken = answered.broken.len();
     let mut pages = vec![body::PageRuns::new(); docs.len()];
-    let evidence = super::figures::weigh(docs, page_paths, &answered, true, diags);
+    let evidence = super::figures::weigh(docs, page_paths, &answered, false, diags);
     for (at, message) in std::mem::take(&mut answered.broken) {
         pages[at.doc].results.insert(at.block, Err(message));
     }

@@ -27,15 +27,16 @@ pub(super) struct Evidence {
     pub verdicts: Vec<BTreeMap<usize, String>>,
 }
 
-/// Compares the groups and, when `prose` is set (not under `--filter`,
-/// where the examples prose quotes may not have run), resolves quoted
-/// figures and checks claims. Nothing when the examples could not run
-/// (the reason is already in `diags`).
+/// Compares the groups, resolves quoted figures and checks claims. With
+/// `selection` (`check --filter`, where only some examples ran) the prose
+/// is not resolved and only the claims on selected examples are checked.
+/// Nothing when the examples could not run (the reason is already in
+/// `diags`).
 pub(super) fn weigh(
     docs: &[Document],
     page_paths: &[PathBuf],
     answered: &Answered<'_>,
-    prose: bool,
+    selection: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Evidence {
     let mut evidence = Evidence {
@@ -50,11 +51,13 @@ pub(super) fn weigh(
     }
     let (comparisons, members) = compare_groups(jobs, results, diags);
     evidence.comparisons = comparisons;
-    if prose {
+    if !selection {
         evidence.quoted = measures::resolve(docs, page_paths, jobs, results, &members, diags);
-        if let Some(machine) = &answered.machine {
-            let figures = Figures::new(docs, jobs, results, &members);
-            evidence.claims = check_claims(docs, &figures, machine, diags);
+    }
+    if let Some(machine) = &answered.machine {
+        let figures = Figures::new(docs, jobs, results, &members);
+        evidence.claims = check_claims(docs, &figures, machine, selection, diags);
+        if !selection {
             evidence.verdicts = cited_verdicts(docs, page_paths, &evidence.claims, diags);
         }
     }

@@ -135,10 +135,22 @@ impl<'a> Figures<'a> {
         }
     }
 
+    /// Whether example `id` ran in this build (or check's selection).
+    pub(super) fn has(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
     /// `ID [FIGURE [STAT [FORMAT]]]`; the error is a message and a hint.
     pub(super) fn quote(&self, args: &[String]) -> Result<Quoted<'a>, (String, String)> {
         value(args, &self.by_id, self.members, self.docs)
     }
+}
+
+/// Whether some example of the book has the id `id`, run or not.
+pub(super) fn is_example_id(docs: &[Document], id: &str) -> bool {
+    docs.iter()
+        .flat_map(|d| d.code_blocks())
+        .any(|b| b.example.as_ref().and_then(|s| s.id.as_deref()) == Some(id))
 }
 
 fn value<'a>(
@@ -158,11 +170,7 @@ fn value<'a>(
         ));
     }
     let Some((&id, &(doc, result, usable, group))) = by_id.get_key_value(id.as_str()) else {
-        let exists = docs
-            .iter()
-            .flat_map(|d| d.code_blocks())
-            .any(|b| b.example.as_ref().and_then(|s| s.id.as_deref()) == Some(id.as_str()));
-        let why = if exists {
+        let why = if is_example_id(docs, id) {
             format!("example `{id}` does not run (it is `norun`, or examples are off)")
         } else {
             format!("no example has the id `{id}`")
