@@ -56,47 +56,40 @@ impl CgroupRoot {
             .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
         let mounts = fs::read_to_string("/proc/self/mountinfo")
             .map_err(|e| format!("cannot read /proc/self/mountinfo: {e}"))?;
+        let root = CgroupRoot::locate(&mine, &mounts)
+            .ok_or("no memory and pids cgroup controllers are mounted")?;
+        root.probe()?;
+        Ok(root)
+    }
+
+    /// Where proofbook's own cgroups are, from `/proc/self/cgroup` and
+    /// `/proc/self/mountinfo`: v1 when both the memory and pids
+    /// controllers have a v1 hierarchy, else the v2 tree.
+    fn locate(own: &str, mountinfo: &str) -> Option<CgroupRoot> {
+        let mounts: Vec<Mount<'_>> = mountinfo.lines().filter_map(Mount::parse).collect();
         let v1 = |controller: &str| -> Option<PathBuf> {
-            let mount = mounts.lines().find_map(|l| {
-                let (pre, post) = l.split_once(" - ")?;
-                let mut post = post.split_whitespace();
-                let fstype = post.next()?;
-                let options = post.nth(1)?;
-                (fstype == "cgroup" && options.split(',').any(|o| o == controller))
-                    .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
-            })?;
-            let path = mine.lines().find_map(|l| {
+            let mount = mounts
+                .iter()
+                .find(|m| m.fstype == "cgroup" && m.options.split(',').any(|o| o == controller))?;
+            let path = own.lines().find_map(|l| {
                 let mut parts = l.splitn(3, ':');
                 let (_, names, path) = (parts.next()?, parts.next()?, parts.next()?);
                 names.split(',').any(|n| n == controller).then_some(path)
             })?;
-            Some(mount.join(path.trim_start_matches('/')))
+            Some(mount.join(path))
         };
         if let (Some(memory), Some(pids)) = (v1("memory"), v1("pids")) {
-            let root = CgroupRoot::V1 {
+            return Some(CgroupRoot::V1 {
                 memory,
                 pids,
                 cpuacct: v1("cpuacct"),
-            };
-            root.probe()?;
-            return Ok(root);
+            });
         }
-        let unified = mounts.lines().find_map(|l| {
-            let (pre, post) = l.split_once(" - ")?;
-            (post.split_whitespace().next()? == "cgroup2")
-                .then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
-        });
-        let path = mine.lines().find_map(|l| l.strip_prefix("0::"));
-        match (unified, path) {
-            (Some(mount), Some(path)) => {
-                let root = CgroupRoot::V2 {
-                    base: mount.join(path.trim_start_matches('/')),
-                };
-                root.probe()?;
-                Ok(root)
-            }
-            _ => Err("no memory and pids cgroup controllers are mounted".into()),
-        }
+        let unified = mounts.iter().find(|m| m.fstype == "cgroup2")?;
+        let path = own.lines().find_map(|l| l.strip_prefix("0::"))?;
+        Some(CgroupRoot::V2 {
+            base: unified.join(path),
+        })
     }
 
     /// Makes and removes one run cgroup, to find out before the first run.
@@ -117,6 +110,45 @@ impl CgroupRoot {
             CgroupRoot::V1 { memory, .. } => format!("cgroup v1, under {}", memory.display()),
             CgroupRoot::V2 { base } => format!("cgroup v2, under {}", base.display()),
         }
+    }
+}
+
+/// One line of `/proc/self/mountinfo`, the fields a cgroup lookup needs.
+struct Mount<'a> {
+    /// The folder of the filesystem this mount shows (`/` unless it is a
+    /// bind mount of a part, as some containers mount their cgroup).
+    root: &'a str,
+    point: &'a str,
+    fstype: &'a str,
+    options: &'a str,
+}
+
+impl<'a> Mount<'a> {
+    fn parse(line: &'a str) -> Option<Mount<'a>> {
+        let (pre, post) = line.split_once(" - ")?;
+        let mut pre = pre.split_whitespace();
+        let root = pre.nth(3)?;
+        let point = pre.next()?;
+        let mut post = post.split_whitespace();
+        let fstype = post.next()?;
+        let options = post.nth(1)?;
+        Some(Mount {
+            root,
+            point,
+            fstype,
+            options,
+        })
+    }
+
+    /// The folder of cgroup `path` (as `/proc/self/cgroup` writes it) under
+    /// this mount: a mount that shows only part of the tree shows `path`
+    /// without that part's prefix.
+    fn join(&self, path: &str) -> PathBuf {
+        let inside = match path.strip_prefix(self.root) {
+            Some(rest) if self.root != "/" && (rest.is_empty() || rest.starts_with('/')) => rest,
+            _ => path,
+        };
+        Path::new(self.point).join(inside.trim_start_matches('/'))
     }
 }
 
@@ -325,3 +357,7 @@ impl Drop for SlotCgroup {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "cgroup_tests.rs"]
+mod tests;
