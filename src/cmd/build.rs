@@ -64,13 +64,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Ok(r) => {
             report::print_all(&r.warnings);
             eprintln!(
-                "built {} pages ({} files, {} unchanged since the last build; examples: {} ran, {} cached, {} failed) into {} in {:.2} s",
+                "built {} pages ({} files, {} unchanged since the last build; examples: {}) into {} in {:.2} s",
                 r.pages,
                 r.files,
                 r.reused,
-                r.examples.ran,
-                r.examples.cached,
-                r.examples.failed,
+                examples_summary(&r.examples),
                 r.dest.display(),
                 started.elapsed().as_secs_f64()
             );
@@ -84,6 +82,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 })
                 .collect();
             eprintln!("  {}", phases.join(" · "));
+            if let Some(off) = examples_off(&r.examples) {
+                eprintln!("{off}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(BuildError::Book(diags)) => Ok(report::failed(&diags)),
@@ -91,5 +92,35 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             e.to_string(),
             None,
         )])),
+    }
+}
+
+/// The examples part of a build's summary line.
+pub(crate) fn examples_summary(c: &proofbook::pipeline::ExampleCounts) -> String {
+    if c.off > 0 {
+        return format!("off, {} not run", blocks(c.off));
+    }
+    format!("{} ran, {} cached, {} failed", c.ran, c.cached, c.failed)
+}
+
+/// When the book's examples are off, the line that says so and how to
+/// turn them on; a book whose one job did not happen must hear it.
+pub(crate) fn examples_off(c: &proofbook::pipeline::ExampleCounts) -> Option<String> {
+    (c.off > 0).then(|| {
+        format!(
+            "note: this book's examples are off, so {} shown without running; write {} to run them",
+            match c.off {
+                1 => "its Python block was".to_owned(),
+                n => format!("its {n} Python blocks were"),
+            },
+            proofbook::pipeline::not_run::EXAMPLES_ON_KEY
+        )
+    })
+}
+
+fn blocks(n: usize) -> String {
+    match n {
+        1 => "1 Python block".to_owned(),
+        n => format!("{n} Python blocks"),
     }
 }

@@ -181,9 +181,12 @@ fn tell(outcome: Outcome, started: Instant) {
                 n => format!("{n} pages"),
             };
             eprintln!(
-                "built in {ms} ms ({} ran, {} cached); reloading {pages}",
-                report.examples.ran, report.examples.cached
+                "built in {ms} ms (examples: {}); reloading {pages}",
+                super::build::examples_summary(&report.examples)
             );
+            if let Some(off) = super::build::examples_off(&report.examples) {
+                eprintln!("{off}");
+            }
         }
         Outcome::Failed(diags) => {
             report::print_all(&diags);

@@ -60,7 +60,7 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     /// Whether Python blocks run unless marked `norun`.
-    pub examples: bool,
+    pub examples: Examples,
     /// The interpreter command (default `python3`).
     pub interpreter: String,
     /// The pip requirements file (absolute), if any.
@@ -70,6 +70,20 @@ pub struct RunConfig {
     pub allow_missing: Vec<crate::execute::Protection>,
     /// The book's cache folder (virtual environments, results).
     pub cache_dir: PathBuf,
+}
+
+/// Whether a book's Python examples run (`[proofbook.run] examples`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Examples {
+    /// Written `true`, or a book in proofbook's layout (`content/`), or an
+    /// mdBook-layout book with a `[proofbook]` table.
+    On,
+    /// Written `examples = false`.
+    Off,
+    /// An mdBook-layout book (source folder `src/`) that says nothing:
+    /// its Python blocks were written for reading, so they run only once
+    /// its pages show they are examples (`pipeline::wants_examples`).
+    Auto,
 }
 
 /// One `[preprocessor.NAME]` table that names an external program.
@@ -359,6 +373,15 @@ fn resolve(
             name,
         })
         .collect();
+    // Examples: proofbook's layout runs them; mdBook's layout (source
+    // folder `src/`, named or not) waits for a sign of intent.
+    let examples = match raw.proofbook.run.examples {
+        Some(true) => Examples::On,
+        Some(false) => Examples::Off,
+        None if src != root.join("src") => Examples::On,
+        None if span_of(&["proofbook"]).is_some() => Examples::On,
+        None => Examples::Auto,
+    };
     let build_dir = root.join(raw.build.build_dir.unwrap_or_else(|| PathBuf::from("book")));
     let html_in_subfolder = !raw.output.others.is_empty();
     let html = raw.output.html.unwrap_or_default();
@@ -394,19 +417,18 @@ fn resolve(
         preprocessor_timeout: std::time::Duration::from_secs(
             raw.proofbook.preprocessor_timeout.unwrap_or(120),
         ),
-        run: resolve_run(&raw.proofbook, root, mdbook_layout),
+        run: resolve_run(&raw.proofbook, root, examples),
         as_json: serde_json::Value::Null,
     }
 }
 
-fn resolve_run(raw: &raw::RawProofbook, root: &Path, mdbook_layout: bool) -> RunConfig {
+fn resolve_run(raw: &raw::RawProofbook, root: &Path, examples: Examples) -> RunConfig {
     use crate::execute::{Limits, Protection};
     let d = Limits::default();
     let r = &raw.run;
     let mib = |v: Option<u64>, default: u64| v.map_or(default, |m| m << 20);
     RunConfig {
-        // An mdBook book's Python blocks were never meant to run.
-        examples: r.examples.unwrap_or(!mdbook_layout),
+        examples,
         interpreter: raw
             .python
             .interpreter

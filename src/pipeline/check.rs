@@ -85,13 +85,24 @@ fn check_examples(
     diags: &mut Vec<Diagnostic>,
     report: &mut CheckReport,
 ) {
-    if !config.run.examples {
+    if !super::not_run::examples_run(config, docs) {
+        let why = match config.run.examples {
+            crate::config::Examples::Off => "`examples = false` in [proofbook.run]",
+            _ => "this mdBook-layout book shows no sign of wanting them run",
+        };
         report.items.push(CheckItem {
             name: "examples".into(),
             span: None,
             verdict: Verdict::Skipped,
             duration: Duration::ZERO,
-            details: "`examples = false` in [proofbook.run]".into(),
+            details: format!(
+                "{} not run: {why}; write {} to run them",
+                match super::not_run::runnable_blocks(docs) {
+                    1 => "1 Python block".to_owned(),
+                    n => format!("{n} Python blocks"),
+                },
+                super::not_run::EXAMPLES_ON_KEY
+            ),
             measured: None,
         });
         return;

@@ -22,11 +22,12 @@ mod claims;
 mod examples;
 mod figures;
 mod measures;
+pub mod not_run;
 mod pages;
 mod reuse;
 mod warnings;
+use crate::render;
 use crate::render::site::SiteRenderer;
-use crate::render::{self, body};
 pub use reuse::page_keys;
 
 /// Choices made for one run, not stored in book.toml.
@@ -73,6 +74,9 @@ pub struct ExampleCounts {
     pub pending: usize,
     /// Could not run, or did not end or print as the book says.
     pub failed: usize,
+    /// Python blocks not run because the book's examples are off
+    /// (`not_run`): the summary says so, with the key that runs them.
+    pub off: usize,
 }
 
 /// What a build reports while it works, for a progress display.
@@ -288,15 +292,15 @@ pub fn render_site(
         .iter()
         .map(|c| page_path(&chapter_path(c)))
         .collect();
-    let (runs, examples, results) = if config.run.examples {
+    let (runs, examples, results) = if not_run::examples_run(config, &docs) {
         let out = examples::run_examples(config, options, &docs, &page_paths, &mut diags);
         (out.pages, out.counts, out.results)
     } else {
-        (
-            vec![body::PageRuns::new(); docs.len()],
-            ExampleCounts::default(),
-            None,
-        )
+        let counts = ExampleCounts {
+            off: not_run::runnable_blocks(&docs),
+            ..ExampleCounts::default()
+        };
+        (not_run::pages(&docs), counts, None)
     };
     if has_errors(&diags) {
         return stop(diags);
