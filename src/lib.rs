@@ -15,6 +15,7 @@ pub mod output;
 pub mod pipeline;
 pub mod preprocess;
 pub mod render;
+pub mod scaffold;
 pub mod serve;
 
 pub use pipeline::{BuildError, BuildOptions, BuildReport, build};

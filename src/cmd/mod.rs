@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod clean;
 mod doctor;
+mod init;
 mod progress;
 mod serve;
 
@@ -45,6 +46,9 @@ enum Command {
     Check(check::Args),
     /// Remove the built site.
     Clean(clean::Args),
+    /// Start a new book: book.toml, a chapter with an example, a
+    /// comparison and a claim, ready for `proofbook serve`.
+    Init(init::Args),
     /// Show which protections the example sandbox has on this machine.
     Doctor(doctor::Args),
 }
@@ -54,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::execute(args),
         Command::Clean(args) => clean::execute(args),
         Command::Doctor(args) => doctor::execute(args),
+        Command::Init(args) => init::execute(args),
         Command::Serve(args) => serve::execute(args),
         Command::Check(args) => check::execute(args),
     }
