@@ -37,12 +37,22 @@ pub fn read_to_string(path: &Path) -> Result<String, FsError> {
     let bytes = read(path)?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        // Where the bad byte is, as an editor shows it: the valid text
+        // before it is UTF-8, so its lines and characters can be counted.
+        let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         FsError::new(
             "cannot read",
             path,
             io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("it is not UTF-8 text (invalid byte at offset {at})"),
+                format!(
+                    "it is not UTF-8 text: byte 0x{:02x} at line {line}, column {column} \
+                     (offset {at}); save the file as UTF-8",
+                    bytes[at]
+                ),
             ),
         )
     })

@@ -17,5 +17,6 @@ pub mod preprocess;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod suggest;
 
 pub use pipeline::{BuildError, BuildOptions, BuildReport, build};

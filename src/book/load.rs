@@ -22,10 +22,15 @@ pub fn load(src: &Path) -> (Book, Vec<Diagnostic>) {
     let text = match fsutil::read_to_string(&summary_path) {
         Ok(text) => text,
         Err(e) => {
-            let d = Diagnostic::error(format!("no table of contents: {e}"), None).with_help(format!(
-                "create {} listing the chapters (mdBook's SUMMARY.md format), or set `src` under [book] in book.toml",
-                summary_path.display()
-            ));
+            let mut d = Diagnostic::error(format!("no table of contents: {e}"), None);
+            // Only a missing file is fixed by creating one; a file that is
+            // there but unreadable says what is wrong with it in `e`.
+            if e.source.kind() == std::io::ErrorKind::NotFound {
+                d = d.with_help(format!(
+                    "create {} listing the chapters (mdBook's SUMMARY.md format), or set `src` under [book] in book.toml",
+                    summary_path.display()
+                ));
+            }
             return (Book::default(), vec![d]);
         }
     };
@@ -154,6 +159,26 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.starts_with("no table of contents"));
         assert!(diags[0].help.as_ref().unwrap().contains("SUMMARY.md"));
+    }
+
+    #[test]
+    fn a_summary_that_is_not_utf8_is_named_as_such_with_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("SUMMARY.md"),
+            b"# Summary\n\n- [\xc3A](a.md)\n",
+        )
+        .unwrap();
+        let (_, diags) = load(dir.path());
+        assert_eq!(diags.len(), 1);
+        let d = &diags[0];
+        assert!(
+            d.message
+                .contains("not UTF-8 text: byte 0xc3 at line 3, column 4 (offset 14)"),
+            "{}",
+            d.message
+        );
+        assert!(d.help.is_none(), "no advice to create a file that exists");
     }
 
     #[test]

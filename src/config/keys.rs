@@ -128,12 +128,7 @@ pub fn suggest_for_unknown_field(message: &str) -> Option<String> {
     let mut names = rest.split('`').skip(1).step_by(2);
     let unknown = names.next()?;
     let expected: Vec<&str> = names.collect();
-    let nearest = expected
-        .iter()
-        .map(|name| (strsim::jaro_winkler(unknown, name), *name))
-        .filter(|(score, _)| *score > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, name)| name);
+    let nearest = crate::suggest::nearest(unknown, expected.iter().copied());
     let list = expected
         .iter()
         .map(|n| format!("`{n}`"))

@@ -350,10 +350,7 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
 }
 
 fn unknown(key: &str, offset: usize) -> OptionError {
-    let nearest = OPTIONS
-        .iter()
-        .max_by(|a, b| strsim::jaro_winkler(key, a).total_cmp(&strsim::jaro_winkler(key, b)))
-        .filter(|o| strsim::jaro_winkler(key, o) > 0.7);
+    let nearest = crate::suggest::nearest(key, OPTIONS.iter().copied());
     let list = OPTIONS
         .iter()
         .map(|o| format!("`{o}`"))

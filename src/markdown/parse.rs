@@ -288,7 +288,15 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                 // The text's offset in the source, when it is the source's
                 // own characters (no escapes in between).
                 let base = (text.get(range.clone()) == Some(&**t)).then_some(range.start);
-                quoted::split_figures(t, base, map, fence, &mut st.doc.measures, &mut events);
+                quoted::split_figures(
+                    t,
+                    base,
+                    map,
+                    fence,
+                    &mut st.doc.measures,
+                    &mut events,
+                    &mut st.diags,
+                );
             }
             // A task list's box is read-only; it says what it shows, since it
             // has no label of its own.

@@ -30,12 +30,33 @@ pub(super) fn split_figures(
     fence: char,
     measures: &mut Vec<MeasureRef>,
     events: &mut Vec<Event<'_>>,
+    diags: &mut Vec<Diagnostic>,
 ) {
     let mut rest = text;
     let mut consumed = 0;
     while let Some(start) = rest.find(MEASURE_OPEN) {
-        // An unclosed directive stays text.
-        let Some(len) = rest[start..].find("}}").map(|e| e + 2) else {
+        // A directive must open and close in one run of plain text. When it
+        // does not, Markdown took part of it as formatting (`__name__` is
+        // bold) or a line break split it: it would stay raw text in the page,
+        // so it is an error, never silently left unresolved.
+        let Some(len) = rest[start..]
+            .find("}}")
+            .filter(|&e| !rest[start..start + e].contains('\n'))
+            .map(|e| e + 2)
+        else {
+            let shown: String = rest[start..].chars().take(40).collect();
+            let span = base.and_then(|b| map.span(b + consumed + start, MEASURE_OPEN.len()));
+            diags.push(
+                Diagnostic::error(
+                    format!("`{shown}…` is not closed by `}}}}` in the same text"),
+                    span,
+                )
+                .with_help(
+                    "write the directive on one line, with ids and figures made of letters, \
+                     digits, `-` and `_` that do not start with `_` (Markdown reads `__name__` \
+                     as bold)",
+                ),
+            );
             break;
         };
         if start > 0 {

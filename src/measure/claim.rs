@@ -24,6 +24,9 @@ pub struct Claim {
     pub op: Op,
     pub right: Side,
     pub when: Vec<Condition>,
+    /// The comparison's line in the block (0-based), so an error about one
+    /// of its figures points at that line, not at the fence.
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,14 +140,14 @@ pub fn parse(text: &str) -> Result<Claim, ClaimError> {
                 when.push(condition(part.trim()).map_err(err)?);
             }
         } else if comparison.is_none() {
-            comparison = Some(parse_comparison(line).map_err(err)?);
+            comparison = Some((parse_comparison(line).map_err(err)?, n));
         } else {
             return Err(err(
                 "a claim has one comparison; write another claim block for another".into(),
             ));
         }
     }
-    let Some((left, op, right)) = comparison else {
+    let Some(((left, op, right), line)) = comparison else {
         return Err(ClaimError {
             line: 0,
             message: "the claim has no comparison, such as `cpu-procs speedup >= 1.5`".into(),
@@ -156,6 +159,7 @@ pub fn parse(text: &str) -> Result<Claim, ClaimError> {
         op,
         right,
         when,
+        line,
     })
 }
 

@@ -88,7 +88,7 @@ pub(super) fn check_claims(
                             diags.push(
                                 Diagnostic::error(
                                     format!("in this claim, `{}`: {message}", args.join(" ")),
-                                    block.span.clone(),
+                                    at_line(parsed.line),
                                 )
                                 .with_help(help),
                             );

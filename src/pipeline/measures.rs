@@ -170,12 +170,17 @@ fn value<'a>(
         ));
     }
     let Some((&id, &(doc, result, usable, group))) = by_id.get_key_value(id.as_str()) else {
-        let why = if is_example_id(docs, id) {
-            format!("example `{id}` does not run (it is `norun`, or examples are off)")
-        } else {
-            format!("no example has the id `{id}`")
-        };
-        return Err((why, "quote an example that runs, by its `id=`".into()));
+        if is_example_id(docs, id) {
+            return Err((
+                format!("example `{id}` does not run (it is `norun`, or examples are off)"),
+                "quote an example that runs, by its `id=`".into(),
+            ));
+        }
+        let suggestion = crate::suggest::did_you_mean(id, by_id.keys().copied());
+        return Err((
+            format!("no example has the id `{id}`"),
+            format!("{suggestion}quote an example that runs, by its `id=`"),
+        ));
     };
     let Ok(record) = result else {
         return Err((
@@ -194,7 +199,11 @@ fn value<'a>(
     if !STATS.contains(&stat) {
         return Err((
             format!("`{stat}` is not a statistic"),
-            format!("use one of {}", STATS.join(", ")),
+            format!(
+                "{}use one of {}",
+                crate::suggest::did_you_mean(stat, STATS.iter().copied()),
+                STATS.join(", ")
+            ),
         ));
     }
     let available: Vec<(String, Unit, Stats)> = figures_or_single(record)
@@ -231,7 +240,11 @@ fn value<'a>(
                 }
                 return Err((
                     format!("example `{id}` has no figure `{figure}`"),
-                    format!("its figures: {}", names.join(", ")),
+                    format!(
+                        "{}its figures: {}",
+                        crate::suggest::did_you_mean(figure, names.iter().copied()),
+                        names.join(", ")
+                    ),
                 ));
             }
         }
@@ -249,7 +262,11 @@ fn value<'a>(
         Some(format) => formatted(x, format).ok_or_else(|| {
             (
                 format!("`{format}` is not a format"),
-                format!("use one of {}", FORMATS.join(", ")),
+                format!(
+                    "{}use one of {}",
+                    crate::suggest::did_you_mean(format, FORMATS.iter().copied()),
+                    FORMATS.join(", ")
+                ),
             )
         })?,
         None => match (stat, unit) {
