@@ -40,7 +40,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (config, warnings) = match Config::load(&args.book_dir) {
         Ok(c) => c,
-        Err(e) => return Ok(report::failed(&[e.to_diagnostic()])),
+        Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
     report::print_all(&warnings);
     let options = BuildOptions {

@@ -39,7 +39,7 @@ pub struct Args {
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let (config, warnings) = match Config::load(&args.book_dir) {
         Ok(c) => c,
-        Err(e) => return Ok(report::failed(&[e.to_diagnostic()])),
+        Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
     report::print_all(&warnings);
     // A report that cannot be written is found out before the examples run.

@@ -23,7 +23,7 @@ pub struct Args {
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let (config, _) = match Config::load(&args.book_dir) {
         Ok(c) => c,
-        Err(e) => return Ok(report::failed(&[e.to_diagnostic()])),
+        Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
     if args.cache {
         let cache = &config.run.cache_dir;

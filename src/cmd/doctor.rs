@@ -45,7 +45,7 @@ print(json.dumps({
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let (config, warnings) = match Config::load(&args.book_dir) {
         Ok(c) => c,
-        Err(e) => return Ok(report::failed(&[e.to_diagnostic()])),
+        Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
     report::print_all(&warnings);
     let run = &config.run;

@@ -7,6 +7,7 @@
 //! Runtime choices (destination override, serve mode) are not config: they
 //! travel in `BuildOptions`.
 
+mod collect;
 mod keys;
 pub mod raw;
 
@@ -194,11 +195,26 @@ pub enum ConfigError {
         span: Span,
         help: Option<String>,
     },
+    /// More than one problem, each with its own place, all reported at once.
+    #[error("{} problems in book.toml", .0.len())]
+    Several(Vec<ConfigError>),
 }
 
 impl ConfigError {
-    pub fn to_diagnostic(&self) -> Diagnostic {
+    /// One diagnostic per problem, in the order found.
+    pub fn to_diagnostics(&self) -> Vec<Diagnostic> {
         match self {
+            ConfigError::Several(all) => all.iter().flat_map(ConfigError::to_diagnostics).collect(),
+            one => vec![one.to_diagnostic()],
+        }
+    }
+
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            ConfigError::Several(all) => Diagnostic::error(
+                self.to_string(),
+                all.first().and_then(|e| e.to_diagnostic().span),
+            ),
             ConfigError::Read(e) => Diagnostic::error(e.to_string(), Some(Span::file(&e.path))),
             ConfigError::Invalid {
                 message,
@@ -239,7 +255,7 @@ impl Config {
         // Three views of one text: typed (`RawConfig`, where typos and wrong
         // types fail with a span), spanned keys (`DeTable`, for warnings that
         // point at a line) and plain JSON (for preprocessors).
-        let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
+        let raw: RawConfig = collect::parse_all(text, file)?;
         let doc = toml::de::DeTable::parse(text).map_err(|e| invalid(file, text, &e))?;
         let doc = doc.get_ref();
         check_run(&raw.proofbook, &|path| {

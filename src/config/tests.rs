@@ -302,3 +302,34 @@ fn search_keys_are_acted_on_and_only_copy_js_warns() {
     );
     assert_eq!(warnings[0].span.as_ref().unwrap().line, 10);
 }
+
+#[test]
+fn every_key_level_problem_is_reported_at_once_in_file_order() {
+    let text = "[book]\ntittle = \"x\"\n\n[build]\nbuild-dri = \"b\"\n\n[proofbook.run]\nexamples = \"yes\"\ntimeuot = 5\n";
+    let Err(ConfigError::Several(all)) = load(text) else {
+        panic!("expected several errors");
+    };
+    let found: Vec<(u32, String)> = all
+        .iter()
+        .flat_map(ConfigError::to_diagnostics)
+        .map(|d| (d.span.unwrap().line, d.help.unwrap_or_default()))
+        .collect();
+    let lines: Vec<u32> = found.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [2, 5, 8, 9], "{found:?}");
+    assert!(found[0].1.starts_with("did you mean `title`?"), "{found:?}");
+    assert!(
+        found[1].1.starts_with("did you mean `build-dir`?"),
+        "{found:?}"
+    );
+    assert!(
+        found[3].1.starts_with("did you mean `timeout`?"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_syntax_error_is_reported_alone() {
+    let (message, line, _, _) = error_of("[book]\ntitle = \"x\nsrc = 3\n[build]\nbogus = 1\n");
+    assert!(message.contains("invalid book.toml"), "{message}");
+    assert_eq!(line, 2);
+}

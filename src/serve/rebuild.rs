@@ -87,7 +87,7 @@ impl Preview {
         let (mut config, warnings) = match Config::load(&self.book_dir) {
             Ok(c) => c,
             Err(e) => {
-                let diags = vec![e.to_diagnostic()];
+                let diags = e.to_diagnostics();
                 self.fail(&diags, changes);
                 return (Outcome::Failed(diags), Vec::new());
             }
