@@ -69,3 +69,52 @@ fn a_chapter_that_is_not_utf8_is_named_with_its_line() {
     );
     assert!(err.contains("chapter.md"), "{err}");
 }
+
+const FAILING: &str =
+    "# A\n\nText.\n\n```python\ndef f(x):\n    return 1 / x\n\nprint(\"before\")\nf(0)\n```\n";
+
+#[test]
+fn a_traceback_is_reported_at_the_chapter_line_it_ended_on() {
+    let b = BookTest::one_chapter(FAILING);
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    // Each frame of the program names its chapter line beside the sandbox's.
+    assert!(
+        err.contains("\"/sandbox/snippet.py\", line 5, in <module>  [content/chapter.md:10]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"/sandbox/snippet.py\", line 2, in f  [content/chapter.md:7]"),
+        "{err}"
+    );
+    // The error itself is at the line the traceback ended on, not the fence.
+    assert!(err.contains("content/chapter.md:7:1]"), "{err}");
+
+    // check's report (stdout) names the same line.
+    let check = b.run(&["check"]);
+    check.failure();
+    let report = String::from_utf8_lossy(&check.output.stdout);
+    assert!(
+        report.contains("FAILED: example at content/chapter.md:7"),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_page_marks_the_line_a_traceback_ended_on() {
+    let b = BookTest::one_chapter(&FAILING.replace("```python\n", "```python expect=error\n"));
+    b.build().success();
+    let page = b.read("book/chapter.html");
+    let marked: Vec<&str> = page.split("<mark class=\"failing-line\"").skip(1).collect();
+    assert_eq!(marked.len(), 1, "{page}");
+    assert!(
+        marked[0]
+            .split("</mark>")
+            .next()
+            .unwrap()
+            .contains("return"),
+        "the wrong line is marked: {}",
+        marked[0]
+    );
+}

@@ -52,7 +52,7 @@ fn regex_like_resources(main: &str) -> bool {
 }
 
 #[test]
-fn a_failing_example_fails_the_build_at_its_fence_with_its_stderr() {
+fn a_failing_example_fails_the_build_where_its_traceback_ended_with_its_stderr() {
     let b = book("# Runs\n\nText.\n\n```python id=broken\nimport json\njson.loads('{bad')\n```\n");
     let run = b.build();
     run.failure();
@@ -61,7 +61,8 @@ fn a_failing_example_fails_the_build_at_its_fence_with_its_stderr() {
         err.contains("example `broken` exited with status 1, but it should succeed"),
         "{err}"
     );
-    assert!(err.contains("[ROOT]/content/chapter.md:5:1"), "{err}");
+    // Line 2 of the program, `json.loads(...)`, is line 7 of the chapter.
+    assert!(err.contains("[ROOT]/content/chapter.md:7:1"), "{err}");
     assert!(err.contains("json.decoder.JSONDecodeError"), "{err}");
     assert!(err.contains("mark it `expect=error`"), "{err}");
     assert!(

@@ -25,6 +25,7 @@ pub mod python;
 pub mod record;
 pub mod sandbox;
 pub mod spec;
+pub mod traceback;
 pub mod zygote;
 
 use std::path::Path;
@@ -224,7 +225,11 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
                     }
                     Expectation::Exit(n) => format!("it is marked `exit={n}`"),
                 };
-                let tail = record.stderr_tail(12);
+                // The error is reported at the line the traceback ended on
+                // (in the chapter or the `file=` program), each frame of the
+                // program annotated with its place in the book.
+                let (tail, failing) = traceback::stderr_tail(job, record, 12);
+                let span = failing.or(span);
                 let printed = if tail.is_empty() {
                     String::new()
                 } else {

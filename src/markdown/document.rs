@@ -75,6 +75,11 @@ pub struct CodeBlock {
     pub code: String,
     /// Where the fence starts.
     pub span: Option<Span>,
+    /// Where the code's first line is, when every line of the code is the
+    /// following line of that one file (a fence indented in a list, or
+    /// code put together from several includes, has none): line N of the
+    /// program is then this line + N - 1, so a traceback can point home.
+    pub code_origin: Option<Span>,
     /// For a Python block: its options (see `markdown::example`).
     pub example: Option<ExampleSpec>,
     /// For `file=`: the program's file, which runs whole even when only an

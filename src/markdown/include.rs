@@ -77,6 +77,16 @@ impl SourceMap {
 }
 
 impl SourceMap {
+    /// Whether `range` of the expanded text is one run of one source file
+    /// (no include starts or ends inside it), so its lines are that
+    /// file's lines in order.
+    pub fn is_contiguous(&self, range: std::ops::Range<usize>) -> bool {
+        !self
+            .pieces
+            .iter()
+            .any(|p| p.out_start > range.start && p.out_start < range.end)
+    }
+
     /// The map of the text that starts at `offset` of this one: its offset
     /// 0 is this map's `offset`. For Markdown embedded in a block, such as
     /// a checklist's fields.

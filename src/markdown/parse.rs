@@ -256,16 +256,16 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                     continue;
                 }
                 events.push(Event::Html(marker(fence, st.codes.len()).into()));
-                st.codes.push(code_block(
-                    ctx,
-                    page,
-                    text,
-                    map,
-                    range,
-                    &raw_info,
-                    code,
-                    &mut st.diags,
-                ));
+                // Where the code is in its source, when it is there as it
+                // is, in one piece.
+                let code_origin = content
+                    .filter(|c| text.get(c.clone()) == Some(code.as_str()))
+                    .filter(|c| map.is_contiguous(c.clone()))
+                    .and_then(|c| map.span(c.start, 1));
+                let mut block =
+                    code_block(ctx, page, text, map, range, &raw_info, code, &mut st.diags);
+                block.code_origin = code_origin;
+                st.codes.push(block);
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
                 let (class, title) = callout(kind);
@@ -336,6 +336,7 @@ fn code_block(
         info,
         code,
         span: map.span(range.start, 3),
+        code_origin: None,
         example: None,
         program_file: None,
         download: None,

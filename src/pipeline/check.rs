@@ -150,6 +150,9 @@ fn check_examples(
             Some(id) => format!("example {id}"),
             None => "example".to_owned(),
         };
+        // Where a traceback ended, when it can be told: CI annotates that
+        // line rather than the fence.
+        let mut failing_at = None;
         let (verdict, details, duration) = match result {
             Err(e) => (
                 Verdict::Failed,
@@ -164,7 +167,8 @@ fn check_examples(
                     if record.outcome == Outcome::Exited(0) {
                         d.push_str(", but it is marked to fail");
                     }
-                    let tail = record.stderr_tail(12);
+                    let (tail, failing) = execute::traceback::stderr_tail(job, record, 12);
+                    failing_at = failing;
                     if !tail.is_empty() {
                         d.push_str(&format!("\nthe end of its stderr:\n{tail}"));
                     }
@@ -182,7 +186,7 @@ fn check_examples(
         };
         report.items.push(CheckItem {
             name,
-            span: job.block.span.clone(),
+            span: failing_at.or_else(|| job.block.span.clone()),
             verdict,
             duration,
             details,

@@ -97,7 +97,15 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                             out.push_str(&format!(" id=\"example-{}\"", escape_html(id)));
                         }
                         out.push_str(">\n");
-                        code_html(&mut out, code, highlighter);
+                        // The line a traceback ended on is marked in the
+                        // code, when the code shown is the program that ran.
+                        let failing = match result {
+                            Ok(r) if code.program_file.is_none() => {
+                                crate::execute::traceback::failing_line(&r.stderr())
+                            }
+                            _ => None,
+                        };
+                        code_html(&mut out, code, highlighter, failing);
                         let judged = spec
                             .group
                             .as_ref()
@@ -105,7 +113,7 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                         crate::render::run::output_html(&mut out, result, spec.expect, judged);
                         out.push_str("</figure>\n");
                     }
-                    _ => code_html(&mut out, code, highlighter),
+                    _ => code_html(&mut out, code, highlighter, None),
                 }
                 if let Some(html) = runs.after.get(&index) {
                     out.push_str(html);
@@ -120,7 +128,8 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
     out
 }
 
-fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter) {
+/// `failing`: the program's line (1-based) to mark as where it failed.
+fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, failing: Option<u32>) {
     let lang = code.info.lang.as_deref();
     // As in mdBook, the language and the plain-word attributes become
     // classes (`language-rust ignore`), so themes and scripts can use them.
@@ -138,7 +147,7 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter) {
             })
             .map(|a| escape_html(a)),
     );
-    let inner = highlighter.highlight(lang, &lines(lang, &code.code));
+    let inner = highlighter.highlight_marked(lang, &lines(lang, &code.code), failing);
     out.push_str("<pre class=\"code hl-code\"><code");
     if !classes.is_empty() {
         out.push_str(" class=\"");

@@ -126,13 +126,24 @@ impl Highlighter {
     /// language is known, escaped text otherwise; hidden lines wrapped in
     /// `<span class="hidden-line">`.
     pub fn highlight(&self, lang: Option<&str>, lines: &[CodeLine<'_>]) -> String {
+        self.highlight_marked(lang, lines, None)
+    }
+
+    /// `highlight`, with line `failing` (1-based) wrapped in
+    /// `<mark class="failing-line">`: where the example's traceback ended.
+    pub fn highlight_marked(
+        &self,
+        lang: Option<&str>,
+        lines: &[CodeLine<'_>],
+        failing: Option<u32>,
+    ) -> String {
         let source: String = lines.iter().map(|l| format!("{}\n", l.text)).collect();
         let rendered = match lang.and_then(|l| self.find(l)) {
             Some((syntax, set)) => self.classed_lines(&source, syntax, set),
             None => None,
         };
         let rendered = rendered.unwrap_or_else(|| lines.iter().map(|l| escape(&l.text)).collect());
-        join(lines, rendered)
+        join(lines, rendered, failing.map(|n| n as usize))
     }
 
     fn find(&self, lang: &str) -> Option<(&SyntaxReference, &SyntaxSet)> {
@@ -321,9 +332,14 @@ fn luminance(c: Color) -> f64 {
     0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
 }
 
-fn join(lines: &[CodeLine<'_>], rendered: Vec<String>) -> String {
+fn join(lines: &[CodeLine<'_>], rendered: Vec<String>, failing: Option<usize>) -> String {
     let mut out = String::new();
-    for (line, html) in lines.iter().zip(rendered) {
+    for (i, (line, mut html)) in lines.iter().zip(rendered).enumerate() {
+        if failing == Some(i + 1) {
+            html = format!(
+                "<mark class=\"failing-line\" title=\"the traceback ended on this line\">{html}</mark>"
+            );
+        }
         if line.hidden {
             out.push_str("<span class=\"hidden-line\">");
             out.push_str(&html);
