@@ -320,7 +320,14 @@ impl<H: Handler> Front<'_, H> {
         if let Some(why) = self.hosts.refusal(head) {
             return self.refuse(c, 403, why, now);
         }
-        match self.handler.answer(head) {
+        // A bug in the handler costs its request a 500, not the preview
+        // its only front thread.
+        let answer =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handler.answer(head)))
+                .unwrap_or_else(|_| {
+                    Answer::Reply(Reply::text(500, "internal error in proofbook\n"))
+                });
+        match answer {
             Answer::Reply(reply) => {
                 let keep = head.keep_alive;
                 c.state = State::Send {
@@ -403,4 +410,67 @@ fn drain(wake: &UnixStream) {
 pub(crate) fn wake(waker: &UnixStream) {
     // A full socket already holds a wake-up.
     let _ = (&mut &*waker).write(&[1]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+
+    /// Answers 200, except that `/boom` panics.
+    struct Fragile;
+
+    impl Handler for Fragile {
+        fn answer(&self, head: &Head) -> Answer {
+            assert!(head.target != "/boom", "a bug in the handler");
+            Answer::Reply(Reply::text(200, "fine\n"))
+        }
+    }
+
+    fn ask(addr: SocketAddr, target: &str) -> String {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        write!(
+            stream,
+            "GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("an answer");
+        answer
+    }
+
+    #[test]
+    fn a_panicking_handler_costs_one_request_not_the_server() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let addr = listener.local_addr().expect("address");
+        let (wake, waker) = UnixStream::pair().expect("pair");
+        wake.set_nonblocking(true).expect("non-blocking");
+        let stop = AtomicBool::new(false);
+        let limits = Limits::default();
+        let hosts = HostPolicy::new(addr, Vec::new());
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                Front {
+                    listener: &listener,
+                    wake: &wake,
+                    stop: &stop,
+                    limits: &limits,
+                    hosts: &hosts,
+                    handler: &Fragile,
+                }
+                .run()
+            });
+            let boom = ask(addr, "/boom");
+            let after = ask(addr, "/");
+            stop.store(true, Ordering::SeqCst);
+            super::wake(&waker);
+            assert!(boom.starts_with("HTTP/1.1 500 "), "{boom}");
+            assert!(after.starts_with("HTTP/1.1 200 "), "{after}");
+            assert!(after.ends_with("\r\n\r\nfine\n"), "{after}");
+        });
+    }
 }
