@@ -84,8 +84,15 @@ fn exchange(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
     answer(&mut stream)
 }
 
+/// How long a client waits for what the server must do: far longer than
+/// any deadline a test sets, so a loaded machine does not fail it.
+const PATIENCE: Duration = Duration::from_secs(30);
+
 /// The status and body of the answer on `stream`, read to its close.
 fn answer(stream: &mut TcpStream) -> (u16, String) {
+    stream
+        .set_read_timeout(Some(PATIENCE))
+        .expect("read timeout");
     let mut got = Vec::new();
     let mut buf = [0; 4096];
     loop {
@@ -325,6 +332,9 @@ fn keep_alive_connections_are_reused_then_closed_when_idle() {
     }
     assert_eq!(seen.matches("HTTP/1.1 200 OK").count(), 3, "{seen}");
     // Left idle, the connection is closed by the server.
+    stream
+        .set_read_timeout(Some(PATIENCE))
+        .expect("read timeout");
     let mut rest = Vec::new();
     stream
         .read_to_end(&mut rest)
