@@ -21,8 +21,26 @@ use proofbook::serve::host::AllowedHost;
 use proofbook::serve::http::{Limits, Server, ShutdownHandle, Site};
 use support::http::{Events, connect, parse, wait_until};
 
-/// A big file: a client that does not read it keeps its connection busy.
-const BIG: usize = 32 << 20;
+/// The size of a file that a client which stops reading cannot take
+/// whole: four times the most the kernel may buffer on the sending side
+/// (the receiving side is kept small by `busy_client`), and 32 MiB at least.
+fn big() -> usize {
+    let wmem_max = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+        .ok()
+        .and_then(|t| t.split_whitespace().nth(2)?.parse::<usize>().ok())
+        .unwrap_or(0);
+    (4 * wmem_max).max(32 << 20)
+}
+
+/// A connection whose receive buffer stays small (setting it turns off
+/// the kernel's growing of it), so an answer it does not read stays
+/// mostly unsent.
+fn busy_client(addr: SocketAddr) -> TcpStream {
+    let stream = connect(addr);
+    nix::sys::socket::setsockopt(&stream, nix::sys::socket::sockopt::RcvBuf, &4096)
+        .expect("SO_RCVBUF");
+    stream
+}
 
 struct Fixture {
     addr: SocketAddr,
@@ -235,14 +253,14 @@ fn a_full_table_of_busy_connections_answers_503_at_once() {
     };
     let big = SiteFile {
         path: "big.bin".into(),
-        content: Content::Bytes(vec![b'x'; BIG].into()),
+        content: Content::Bytes(vec![b'x'; big()].into()),
     };
     let f = start_site(limits, &[], vec![big]);
     // Two clients ask for a big file and stop reading after its first
     // bytes: their answers cannot finish, so neither may be evicted.
     let busy: Vec<TcpStream> = (0..2)
         .map(|_| {
-            let mut stream = connect(f.addr);
+            let mut stream = busy_client(f.addr);
             write!(stream, "GET /big.bin HTTP/1.1\r\nHost: {}\r\n\r\n", f.addr).expect("send");
             let mut first = [0; 12];
             stream.read_exact(&mut first).expect("the answer starts");
