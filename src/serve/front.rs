@@ -34,7 +34,7 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use super::host::HostPolicy;
-use super::http::Limits;
+use super::limits::Limits;
 use super::request::{self, Head};
 use super::response::{Outgoing, Reply};
 

@@ -34,6 +34,7 @@ use std::time::Duration;
 use super::events::{self, Hub};
 use super::front::{self, Answer, Front, Handler};
 use super::host::{AllowedHost, HostPolicy};
+pub use super::limits::Limits;
 use super::request::Head;
 use super::response::{Body, Reply};
 use super::urlpath::{self, Target};
@@ -129,41 +130,6 @@ pub enum ServeError {
         #[source]
         source: io::Error,
     },
-}
-
-/// What one client may cost the server. The defaults suit a preview on
-/// one machine; tests shorten the timeouts.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// Request line and header fields, in bytes (431 above).
-    pub max_head: usize,
-    /// A request body, in bytes (413 above); the preview reads none.
-    pub max_body: u64,
-    /// Open connections, event streams aside.
-    pub max_connections: usize,
-    /// Open event streams (live-reload pages), each a thread.
-    pub max_streams: usize,
-    /// From a connection's start, or its last answer, to the first byte
-    /// of its next request.
-    pub idle_timeout: Duration,
-    /// From a request's first byte to its last (408 after).
-    pub request_timeout: Duration,
-    /// To send an answer whole; for an event stream, one message.
-    pub send_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_head: 8 * 1024,
-            max_body: 16 * 1024,
-            max_connections: 256,
-            max_streams: 32,
-            idle_timeout: Duration::from_secs(20),
-            request_timeout: Duration::from_secs(10),
-            send_timeout: Duration::from_secs(30),
-        }
-    }
 }
 
 /// The preview's HTTP server, bound and ready to `run`.

@@ -9,6 +9,7 @@ pub mod events;
 mod front;
 pub mod host;
 pub mod http;
+mod limits;
 mod pages;
 pub mod rebuild;
 mod request;

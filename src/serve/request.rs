@@ -10,7 +10,7 @@
 //! different lengths, a length beside a transfer coding) gets 400.
 //! httparse does the tokenising; it copies nothing and never allocates.
 
-use super::http::Limits;
+use super::limits::Limits;
 
 /// Header fields a request may carry; browsers send about fifteen.
 pub(crate) const MAX_HEADERS: usize = 64;
@@ -54,7 +54,11 @@ const fn refuse(status: u16, why: &'static str) -> Refusal {
     Refusal { status, why }
 }
 
-const TOO_LARGE: Refusal = refuse(431, "request head too large\n");
+const TOO_LARGE: Refusal = refuse(
+    431,
+    "request head too large (cookies that another site on localhost set can make it so: \
+     open the preview at 127.0.0.1 instead)\n",
+);
 
 /// Parses the head at the start of `buf`: `Ok(None)` while it is
 /// incomplete, else the head and its length in bytes. `scanned` is how
@@ -260,13 +264,14 @@ mod tests {
 
     #[test]
     fn heads_over_the_limit_are_431() {
+        let over = limits().max_head + 500;
         let big = format!(
             "GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n\r\n",
-            "a".repeat(9000)
+            "a".repeat(over)
         );
         assert_eq!(status(&big), 431);
         // Still incomplete, but already too long to be answered.
-        assert_eq!(status(&big[..8500]), 431);
+        assert_eq!(status(&big[..over]), 431);
         let many: String = (0..MAX_HEADERS + 1)
             .map(|i| format!("X-{i}: 1\r\n"))
             .collect();
