@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use proofbook::BuildOptions;
 use proofbook::serve::events::Hub;
+use proofbook::serve::host::AllowedHost;
 use proofbook::serve::http::{Server, Site};
 use proofbook::serve::rebuild::{Outcome, Preview, watch_set};
 use proofbook::serve::watch::{Change, WatchSet, Watcher};
@@ -26,7 +27,9 @@ proofbook serve guide -p 8000 --open\n\n\
 Every save rebuilds what it changed: a chapter re-renders its pages, an edited example runs\n\
 again (the others come from the cache), and the open pages reload where they were. An error\n\
 is shown over the page and here, and goes away when the file is fixed. The preview is built\n\
-into .proofbook-cache/serve/, never into the book's output folder, and has no print page.")]
+into .proofbook-cache/serve/, never into the book's output folder, and has no print page.\n\n\
+The preview answers only requests for localhost or its own address (see --allow-host), and\n\
+none that a page of another site makes: a web page open in the browser cannot read it.")]
 pub struct Args {
     /// The book's root folder (the one holding book.toml).
     #[arg(default_value = ".")]
@@ -35,9 +38,20 @@ pub struct Args {
     #[arg(short, long, default_value_t = 3000)]
     port: u16,
     /// Address to listen on. Anything but a loopback address lets other
-    /// machines read the preview.
+    /// machines read the preview, and needs --allow-remote.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     host: IpAddr,
+    /// Confirm that other machines may read the preview (with a --host that
+    /// is not a loopback address).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Also answer requests that name this host (NAME or NAME:PORT), as a
+    /// proxy or tunnel in front of the preview does. By default only
+    /// localhost, loopback addresses and --host are answered, so that a web
+    /// page cannot read the preview through a name of its own (DNS
+    /// rebinding). May be repeated.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<AllowedHost>,
     /// Open the preview in the default browser.
     #[arg(long)]
     open: bool,
@@ -48,6 +62,13 @@ pub struct Args {
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if !args.host.is_loopback() {
+        if !args.allow_remote {
+            eprintln!(
+                "error: --host {} lets other machines read the preview; add --allow-remote if that is what you want, or leave --host out to serve this machine only",
+                args.host
+            );
+            return Ok(ExitCode::from(2));
+        }
         eprintln!(
             "warning: serving on {}, which other machines can reach; the preview runs no code for them, but it shows the book to anyone who asks",
             args.host
@@ -60,7 +81,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         site.clone(),
         hub.clone(),
     ) {
-        Ok(s) => s,
+        Ok(s) => s.allow_hosts(args.allow_hosts),
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::FAILURE);

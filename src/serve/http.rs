@@ -1,10 +1,12 @@
 //! The preview server: the in-memory site over HTTP.
 //!
 //! `Site` holds the last build's files by site path (the rebuild loop
-//! replaces or updates them); `Server` answers GET and HEAD from it with
-//! tiny_http, on a pool of `WORKERS` threads, and hands each event stream
-//! (`events::EVENTS_PATH`) to a thread of its own (`sse`), so open pages
-//! never hold a worker.
+//! replaces or updates them); `Server` answers GET and HEAD from it. The
+//! sockets are `front`'s: one thread reads and writes every connection
+//! within the bounds of `Limits`, refuses requests for other hosts and
+//! from other sites (`host`), and asks `App` what to answer. Each event
+//! stream (`events::EVENTS_PATH`) gets a thread of its own (`sse`), at most
+//! `Limits::max_streams` of them, so open pages never hold the front.
 //!
 //! A request path is decoded segment by segment (`urlpath`) and looked up
 //! in the map, never joined onto a folder: the only files read from disk
@@ -13,8 +15,6 @@
 //! copies no symbolic links from the book, so a link found there now was
 //! made after the build and may point anywhere).
 //!
-//! Every response has `Cache-Control: no-store` (a page being written must
-//! never come from a cache) and `X-Content-Type-Options: nosniff`.
 //! While the site is empty (the first build has not finished), pages get a
 //! placeholder (`pages`): 503 "building", or 500 with the error once the
 //! first build failed; both carry `LIVE_RELOAD_JS` and reload when a build
@@ -22,22 +22,24 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Cursor, Read};
-use std::net::SocketAddr;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, Weak};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::thread;
-
-use tiny_http::{Header, Method, Request, Response, StatusCode};
+use std::time::Duration;
 
 use super::events::{self, Hub};
+use super::front::{self, Answer, Front, Handler};
+use super::host::{AllowedHost, HostPolicy};
+pub use super::limits::Limits;
+use super::request::Head;
+use super::response::{Body, Reply};
 use super::urlpath::{self, Target};
 use super::{pages, sse};
 use crate::output::{Content, SiteFile, url_of};
-
-/// Threads answering ordinary requests.
-const WORKERS: usize = 4;
 
 /// The site being previewed, by site path (`index.html`, `guide/a.html`).
 pub struct Site {
@@ -126,63 +128,88 @@ pub enum ServeError {
     Start {
         addr: SocketAddr,
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: io::Error,
     },
 }
 
 /// The preview's HTTP server, bound and ready to `run`.
 pub struct Server {
-    http: Arc<tiny_http::Server>,
+    listener: TcpListener,
     addr: SocketAddr,
-    site: Arc<Site>,
-    hub: Arc<Hub>,
+    app: App,
+    limits: Limits,
+    allowed: Vec<AllowedHost>,
     stop: Arc<AtomicBool>,
+    /// `run` polls `wake`; `ShutdownHandle` writes to `waker`.
+    wake: UnixStream,
+    waker: Arc<UnixStream>,
 }
 
 /// Stops a running `Server` from any thread.
 #[derive(Clone)]
 pub struct ShutdownHandle {
-    // Weak, so a handle kept around does not keep the port bound.
-    http: Weak<tiny_http::Server>,
     stop: Arc<AtomicBool>,
+    waker: Arc<UnixStream>,
 }
 
 impl ShutdownHandle {
-    /// Makes `run` return once the requests in progress are answered; the
+    /// Makes `run` return at once (answers being sent are cut off); the
     /// event streams end within half a second.
     pub fn shutdown(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(http) = self.http.upgrade() {
-            // Each call wakes one thread blocked in `recv`.
-            for _ in 0..WORKERS {
-                http.unblock();
-            }
-        }
+        front::wake(&self.waker);
     }
 }
 
 impl Server {
-    /// Binds `addr` (port 0 picks a free port; see `local_addr`).
+    /// Binds `addr` (port 0 picks a free port; see `local_addr`), with the
+    /// default `Limits`, answering requests for loopback names and `addr`.
     pub fn bind(addr: SocketAddr, site: Arc<Site>, hub: Arc<Hub>) -> Result<Server, ServeError> {
-        let listener = std::net::TcpListener::bind(addr).map_err(|source| {
+        let listener = TcpListener::bind(addr).map_err(|source| {
             if source.kind() == io::ErrorKind::AddrInUse {
                 ServeError::AddrInUse { addr }
             } else {
                 ServeError::Bind { addr, source }
             }
         })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| ServeError::Bind { addr, source })?;
-        let http = tiny_http::Server::from_listener(listener, None)
-            .map_err(|source| ServeError::Start { addr, source })?;
+        let start = |source| ServeError::Start { addr, source };
+        let local = listener.local_addr().map_err(start)?;
+        listener.set_nonblocking(true).map_err(start)?;
+        let (wake, waker) = UnixStream::pair().map_err(start)?;
+        wake.set_nonblocking(true).map_err(start)?;
+        waker.set_nonblocking(true).map_err(start)?;
+        let limits = Limits::default();
+        let stop = Arc::new(AtomicBool::new(false));
         Ok(Server {
-            http: Arc::new(http),
+            listener,
             addr: local,
-            site,
-            hub,
-            stop: Arc::new(AtomicBool::new(false)),
+            app: App {
+                site,
+                hub,
+                stop: Arc::clone(&stop),
+                streams: Arc::new(AtomicUsize::new(0)),
+                max_streams: limits.max_streams,
+                send_timeout: limits.send_timeout,
+            },
+            limits,
+            allowed: Vec::new(),
+            stop,
+            wake,
+            waker: Arc::new(waker),
         })
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Server {
+        self.app.max_streams = limits.max_streams;
+        self.app.send_timeout = limits.send_timeout;
+        self.limits = limits;
+        self
+    }
+
+    /// Also answer requests naming these hosts (`--allow-host`).
+    pub fn allow_hosts(mut self, hosts: Vec<AllowedHost>) -> Server {
+        self.allowed = hosts;
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -191,72 +218,99 @@ impl Server {
 
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         ShutdownHandle {
-            http: Arc::downgrade(&self.http),
             stop: Arc::clone(&self.stop),
+            waker: Arc::clone(&self.waker),
         }
     }
 
-    /// Serves until `ShutdownHandle::shutdown` is called, on `WORKERS`
-    /// threads (this one among them). It also returns if the listener
-    /// fails: tiny_http stops accepting after an accept error.
+    /// Serves on this thread until `ShutdownHandle::shutdown` is called.
     pub fn run(&self) {
-        thread::scope(|scope| {
-            for i in 1..WORKERS {
-                // A worker that cannot start leaves the others to do its work.
-                let _ = thread::Builder::new()
-                    .name(format!("proofbook-http-{i}"))
-                    .spawn_scoped(scope, || self.work());
-            }
-            self.work();
-        });
-    }
-
-    fn work(&self) {
-        while !self.stop.load(Ordering::SeqCst) {
-            match self.http.recv() {
-                Ok(request) => self.handle(request),
-                // Woken by `shutdown`, or the accept thread is gone, and
-                // with it every request to come.
-                Err(_) => {
-                    self.shutdown_handle().shutdown();
-                    break;
-                }
-            }
+        let hosts = HostPolicy::new(self.addr, self.allowed.clone());
+        Front {
+            listener: &self.listener,
+            wake: &self.wake,
+            stop: &self.stop,
+            limits: &self.limits,
+            hosts: &hosts,
+            handler: &self.app,
         }
+        .run();
     }
+}
 
-    fn handle(&self, request: Request) {
-        let head = match request.method() {
-            Method::Get => false,
-            Method::Head => true,
+/// The preview itself: what to answer a request that passed the front's
+/// checks.
+struct App {
+    site: Arc<Site>,
+    hub: Arc<Hub>,
+    stop: Arc<AtomicBool>,
+    /// Event streams open now.
+    streams: Arc<AtomicUsize>,
+    max_streams: usize,
+    send_timeout: Duration,
+}
+
+impl Handler for App {
+    fn answer(&self, head: &Head) -> Answer {
+        let is_head = match head.method.as_str() {
+            "GET" => false,
+            "HEAD" => true,
             _ => {
                 let reply = Reply::text(405, "method not allowed\n").with("Allow", "GET, HEAD");
-                let _ = request.respond(reply.into_response());
-                return;
+                return Answer::Reply(reply);
             }
         };
-        let target = match urlpath::parse(request.url()) {
+        let target = match urlpath::parse(&head.target) {
             Ok(target) => target,
-            Err(_) => {
-                let _ = request.respond(Reply::text(400, "bad request path\n").into_response());
-                return;
-            }
+            Err(_) => return Answer::Reply(Reply::text(400, "bad request path\n")),
         };
-        if target.path == events::EVENTS_PATH && !head {
-            let chunked = *request.http_version() >= (1, 1);
-            let subscription = self.hub.subscribe();
-            let out = request.into_writer();
-            let stop = Arc::clone(&self.stop);
-            // If no thread can start, the stream is dropped and the page
-            // reconnects later.
+        if target.path == events::EVENTS_PATH && !is_head {
+            return self.stream(head.minor >= 1);
+        }
+        Answer::Reply(reply(&self.site, &self.hub, &target))
+    }
+}
+
+impl App {
+    /// An event stream, if one more may open. Over the cap the page gets
+    /// 503 and keeps its content (it just does not reload by itself).
+    fn stream(&self, chunked: bool) -> Answer {
+        let taken = self
+            .streams
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.max_streams).then_some(n + 1)
+            });
+        if taken.is_err() {
+            let reply = Reply::text(503, "too many pages are following the preview\n")
+                .with("Retry-After", "5");
+            return Answer::Reply(reply);
+        }
+        let slot = StreamSlot(Arc::clone(&self.streams));
+        let subscription = self.hub.subscribe();
+        let stop = Arc::clone(&self.stop);
+        let stall = self.send_timeout;
+        Answer::Take(Box::new(move |socket: TcpStream| {
+            // A page that stops reading ends its stream once its socket
+            // buffer is full, instead of holding the thread.
+            let _ = socket.set_write_timeout(Some(stall));
+            // If no thread can start, the stream is dropped (with its slot)
+            // and the page reconnects later.
             let _ = thread::Builder::new()
                 .name("proofbook-sse".to_owned())
-                .spawn(move || sse::stream(out, &subscription, chunked, &stop));
-            return;
-        }
-        let reply = reply(&self.site, &self.hub, &target);
-        // A client that went away is no concern of ours.
-        let _ = request.respond(reply.into_response());
+                .spawn(move || {
+                    let _slot = slot;
+                    sse::stream(Box::new(socket), &subscription, chunked, &stop);
+                });
+        }))
+    }
+}
+
+/// One open event stream, counted until it is dropped.
+struct StreamSlot(Arc<AtomicUsize>);
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -272,7 +326,7 @@ fn reply(site: &Site, hub: &Hub, target: &Target) -> Reply {
             None => Reply::html(503, pages::building()),
         };
     }
-    if let Some(reply) = site.get(&key).and_then(|e| Reply::file(200, &key, e)) {
+    if let Some(reply) = site.get(&key).and_then(|e| site_file(200, &key, e)) {
         return reply;
     }
     if !target.dir && !target.segments.is_empty() && site.contains(&format!("{key}/index.html")) {
@@ -290,11 +344,25 @@ fn reply(site: &Site, hub: &Hub, target: &Target) -> Reply {
     }
     match site
         .get("404.html")
-        .and_then(|e| Reply::file(404, "404.html", e))
+        .and_then(|e| site_file(404, "404.html", e))
     {
         Some(reply) => reply,
         None => Reply::html(404, pages::not_found()),
     }
+}
+
+/// The site file `key`; `None` if it is a copy whose source cannot be
+/// served (gone, not a regular file, a symbolic link).
+fn site_file(status: u16, key: &str, entry: Entry) -> Option<Reply> {
+    let content_type = content_type(key);
+    Some(match entry {
+        Entry::Static(b) => Reply::bytes(status, content_type, Body::Static(b)),
+        Entry::Shared(b) => Reply::bytes(status, content_type, Body::Shared(b)),
+        Entry::CopyOf(path) => {
+            let (file, len) = open_regular(&path).ok()?;
+            Reply::file(status, content_type, file, len)
+        }
+    })
 }
 
 /// Whether a request for `key` wants a page (an HTML file, or a folder).
@@ -367,107 +435,6 @@ fn open_regular(path: &Path) -> io::Result<(File, u64)> {
     Ok((file, meta.len()))
 }
 
-enum Body {
-    Static(&'static [u8]),
-    Shared(Arc<Vec<u8>>),
-    Owned(Vec<u8>),
-}
-
-impl AsRef<[u8]> for Body {
-    fn as_ref(&self) -> &[u8] {
-        match self {
-            Body::Static(b) => b,
-            Body::Shared(b) => b,
-            Body::Owned(b) => b,
-        }
-    }
-}
-
-/// A response before it meets tiny_http.
-struct Reply {
-    status: u16,
-    content_type: &'static str,
-    body: Box<dyn Read + Send>,
-    len: usize,
-    headers: Vec<(&'static str, String)>,
-}
-
-impl Reply {
-    fn bytes(status: u16, content_type: &'static str, body: Body) -> Reply {
-        let len = body.as_ref().len();
-        Reply {
-            status,
-            content_type,
-            body: Box::new(Cursor::new(body)),
-            len,
-            headers: Vec::new(),
-        }
-    }
-
-    fn text(status: u16, text: &'static str) -> Reply {
-        Reply::bytes(
-            status,
-            "text/plain; charset=utf-8",
-            Body::Static(text.as_bytes()),
-        )
-    }
-
-    fn html(status: u16, html: String) -> Reply {
-        Reply::bytes(
-            status,
-            "text/html; charset=utf-8",
-            Body::Owned(html.into_bytes()),
-        )
-    }
-
-    /// The site file `key`; `None` if it is a copy whose source cannot be
-    /// served (gone, not a regular file, a symbolic link).
-    fn file(status: u16, key: &str, entry: Entry) -> Option<Reply> {
-        let content_type = content_type(key);
-        Some(match entry {
-            Entry::Static(b) => Reply::bytes(status, content_type, Body::Static(b)),
-            Entry::Shared(b) => Reply::bytes(status, content_type, Body::Shared(b)),
-            Entry::CopyOf(path) => {
-                let (file, len) = open_regular(&path).ok()?;
-                Reply {
-                    status,
-                    content_type,
-                    // The length sent is the length read, even if the file grows.
-                    body: Box::new(file.take(len)),
-                    len: usize::try_from(len).ok()?,
-                    headers: Vec::new(),
-                }
-            }
-        })
-    }
-
-    fn with(mut self, name: &'static str, value: &str) -> Reply {
-        self.headers.push((name, value.to_owned()));
-        self
-    }
-
-    fn into_response(self) -> Response<Box<dyn Read + Send>> {
-        let fixed = [
-            ("Content-Type", self.content_type),
-            ("Cache-Control", "no-store"),
-            ("X-Content-Type-Options", "nosniff"),
-        ];
-        let headers = fixed
-            .into_iter()
-            .chain(self.headers.iter().map(|(n, v)| (*n, v.as_str())))
-            // Values are ASCII (constants, or percent-encoded paths).
-            .filter_map(|(n, v)| Header::from_bytes(n.as_bytes(), v.as_bytes()).ok())
-            .collect();
-        Response::new(
-            StatusCode(self.status),
-            headers,
-            self.body,
-            Some(self.len),
-            None,
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,10 +456,16 @@ mod tests {
 
     fn get(site: &Site, hub: &Hub, url: &str) -> (u16, String, Vec<(&'static str, String)>) {
         let target = urlpath::parse(url).expect("a valid path");
-        let mut reply = reply(site, hub, &target);
-        let mut body = String::new();
-        reply.body.read_to_string(&mut body).expect("utf-8 body");
-        (reply.status, body, reply.headers)
+        let reply = reply(site, hub, &target);
+        let (status, headers) = (reply.status, reply.headers.clone());
+        let raw = crate::serve::response::sent(reply, true);
+        let body = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("end of head")
+            + 4;
+        let body = String::from_utf8(raw[body..].to_vec()).expect("utf-8 body");
+        (status, body, headers)
     }
 
     #[test]

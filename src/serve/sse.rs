@@ -1,12 +1,12 @@
 //! One page's event stream: its `events::Subscription` written to its socket.
 //!
-//! `http` gives each stream a thread of its own, running `stream` until
-//! the page goes away (a write fails), the hub drops it (its queue filled
-//! up), or the server shuts down. The response is written by hand rather
-//! than through a tiny_http `Response`: tiny_http copies a response body
-//! through a chunk encoder that holds up to 8 KiB before sending, and an
-//! event must reach the page when it happens. Each message is one chunk,
-//! flushed at once.
+//! `http` gives each stream a thread of its own (at most
+//! `Limits::max_streams`), running `stream` until the page goes away (a
+//! write fails, or stalls past the socket's write timeout), the hub drops
+//! it (its queue filled up), or the server shuts down. The socket is the
+//! front's, handed over blocking once the request passed its checks; each
+//! message is one chunk, flushed at once, so an event reaches the page
+//! when it happens.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
