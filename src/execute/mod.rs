@@ -24,6 +24,7 @@ pub mod machine;
 pub mod python;
 pub mod record;
 pub mod sandbox;
+pub mod secret;
 pub mod spec;
 pub mod zygote;
 
