@@ -16,5 +16,6 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod render;
 pub mod serve;
+pub mod terminal_text;
 
 pub use pipeline::{BuildError, BuildOptions, BuildReport, build};

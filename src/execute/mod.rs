@@ -225,7 +225,7 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
                     }
                     Expectation::Exit(n) => format!("it is marked `exit={n}`"),
                 };
-                let tail = record.stderr_tail(12);
+                let tail = record.stderr_tail(crate::terminal_text::SHOWN_LINES);
                 let printed = if tail.is_empty() {
                     String::new()
                 } else {

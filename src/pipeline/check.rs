@@ -164,7 +164,7 @@ fn check_examples(
                     if record.outcome == Outcome::Exited(0) {
                         d.push_str(", but it is marked to fail");
                     }
-                    let tail = record.stderr_tail(12);
+                    let tail = record.stderr_tail(crate::terminal_text::SHOWN_LINES);
                     if !tail.is_empty() {
                         d.push_str(&format!("\nthe end of its stderr:\n{tail}"));
                     }

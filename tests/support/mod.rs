@@ -66,9 +66,15 @@ impl BookTest {
 
     /// Runs `proofbook ARGS...` in the book's folder.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// `run` with `env` added to proofbook's environment.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::cargo_bin("proofbook")
             .unwrap()
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(self.root())
             .env("NO_COLOR", "1")
             .env_remove("CLICOLOR_FORCE")
