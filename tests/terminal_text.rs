@@ -91,9 +91,16 @@ fn a_build_quotes_a_hostile_example_inert_and_capped() {
 #[test]
 fn check_in_github_actions_emits_only_its_own_annotations() {
     let b = BookTest::from_fixture("hostile-output");
-    let run = b.run_with_env(&["check"], &[("GITHUB_ACTIONS", "true")]);
+    let run = b.run_with_env(
+        &["check", "--junit", "report.xml"],
+        &[("GITHUB_ACTIONS", "true")],
+    );
     run.failure();
     let out = all_output(&run);
+    // The JUnit report, which CI pages show too, quotes them inert.
+    let junit = b.read("report.xml");
+    assert_inert(&junit, None);
+    assert!(junit.contains("\\x1b[31mRED"), "{junit}");
     let ours = "::error file=content/hostile.md,line=";
     assert_inert(&out, Some(ours));
     assert_shown_escaped(&out);

@@ -212,10 +212,15 @@ fn write_junit(path: &Path, result: &CheckReport, root: &Path) -> anyhow::Result
             Verdict::Skipped => TestCaseStatus::skipped(),
         };
         if item.verdict != Verdict::Ok {
-            status.set_message(item.details.lines().next().unwrap_or(""));
-            status.set_description(item.details.as_str());
+            // CI pages show these too; XML cannot hold most control characters.
+            let details = neutralise(&item.details);
+            status.set_message(details.lines().next().unwrap_or("").to_owned());
+            status.set_description(details);
         }
-        let mut case = TestCase::new(format!("{} ({})", item.name, place(item, root)), status);
+        let mut case = TestCase::new(
+            format!("{} ({})", neutralise(&item.name), place(item, root)),
+            status,
+        );
         case.set_classname(place(item, root));
         case.set_time(item.duration);
         suite.add_test_case(case);
