@@ -96,6 +96,11 @@ impl Secret {
         Secret::in_folder(&home)
     }
 
+    /// Where the user's key is (or will be made).
+    pub fn key_path() -> Result<PathBuf, SecretError> {
+        Ok(key_folder()?.join("key"))
+    }
+
     /// The key kept in `folder` (made with it when missing).
     pub fn in_folder(folder: &Path) -> Result<Secret, SecretError> {
         ensure_private_folder(folder)?;
