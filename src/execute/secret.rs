@@ -295,6 +295,19 @@ mod tests {
     }
 
     #[test]
+    fn builds_that_start_at_once_agree_on_one_key() {
+        let (_dir, folder) = home();
+        let keys: Vec<[u8; KEY_LEN]> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| Secret::in_folder(&folder).unwrap().key))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0]));
+        assert_eq!(std::fs::read(folder.join("key")).unwrap(), keys[0]);
+    }
+
+    #[test]
     fn a_key_that_is_a_symbolic_link_is_refused() {
         let (dir, folder) = home();
         std::fs::create_dir_all(&folder).unwrap();
