@@ -181,3 +181,34 @@ fn a_key_others_can_read_is_refused_with_what_to_do() {
     assert!(err.contains("has loose permissions (644)"), "{err}");
     assert!(err.contains("chmod go="), "{err}");
 }
+
+#[test]
+fn an_entry_that_links_to_an_endless_file_is_not_read() {
+    // Shipped as a link to /dev/zero under the name the reader's build
+    // will look up: reading it whole would never end.
+    let b = BookTest::one_chapter(CHAPTER);
+    b.build().success();
+    let path = entry(&b);
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    let run = b.build();
+    assert_eq!(counts(run.success()), (1, 0));
+    assert!(
+        run.stderr().contains("it is a symbolic link"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_results_folder_that_links_out_of_the_book_is_refused_and_left_alone() {
+    let b = BookTest::one_chapter(CHAPTER);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(b.root().join(".proofbook-cache")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), b.root().join(".proofbook-cache/results")).unwrap();
+    let run = b.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(err.contains("is a symbolic link or not a folder"), "{err}");
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}

@@ -17,7 +17,15 @@
 //! renamed, or signed with another user's secret is not trusted: `load`
 //! says why, the build warns and runs the example again. Nothing of an
 //! entry is parsed before its signature holds.
+//!
+//! For the same reason the folders are not trusted to be folders: the
+//! cache refuses a `.proofbook-cache`, `results`, `latest` or `python`
+//! (the virtual environment's) that is a symbolic link (its writes would land wherever the book points), and
+//! reads an entry without following a link or blocking on a FIFO, and never
+//! more than `ENTRY_MAX` bytes (a link to `/dev/zero` is a file too).
 
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +41,37 @@ const RUNNER_VERSION: &str = concat!("proofbook-runner-2/", env!("CARGO_PKG_VERS
 
 /// The first word of an entry: what follows is signed as described above.
 const MAGIC: &str = "proofbook-result/2";
+
+/// No entry proofbook writes is larger: a record holds at most the output
+/// limit of its run, a few MiB by default. A larger file is not read.
+const ENTRY_MAX: u64 = 256 << 20;
+
+/// A `latest/` pointer is a key and a signature.
+const POINTER_MAX: u64 = 1024;
+
+/// Why the cache cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(
+        "{path} is a symbolic link or not a folder; proofbook writes its cache only into a real folder of the book"
+    )]
+    NotAFolder { path: PathBuf },
+}
+
+impl CacheError {
+    /// What the user can do about it.
+    pub fn help(&self) -> String {
+        match self {
+            CacheError::Secret(e) => e.help(),
+            CacheError::NotAFolder { path } => format!(
+                "remove {} (a book should not ship its cache); proofbook makes a new one",
+                path.display()
+            ),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ResultCache {
@@ -70,7 +109,17 @@ pub enum Lookup {
 
 impl ResultCache {
     /// The cache in `cache_dir`, signed with the user's own secret.
-    pub fn open(cache_dir: &Path) -> Result<ResultCache, SecretError> {
+    pub fn open(cache_dir: &Path) -> Result<ResultCache, CacheError> {
+        for dir in [
+            cache_dir.to_owned(),
+            cache_dir.join("results"),
+            cache_dir.join("latest"),
+            cache_dir.join("python"),
+        ] {
+            if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
+                return Err(CacheError::NotAFolder { path: dir });
+            }
+        }
         Ok(ResultCache::with_secret(
             cache_dir,
             Secret::load_or_create()?,
@@ -95,7 +144,7 @@ impl ResultCache {
     pub fn load(&self, key: &str) -> Lookup {
         let path = self.path(key);
         let shown = path.display();
-        let bytes = match std::fs::read(&path) {
+        let bytes = match read_capped(&path, ENTRY_MAX) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Miss,
             Err(e) => return Lookup::Untrusted(format!("cannot read {shown}: {e}")),
@@ -184,7 +233,8 @@ impl ResultCache {
 
     /// The newest result `example` had, whatever its program was then.
     pub fn latest(&self, example: &str) -> Option<RunRecord> {
-        let line = std::fs::read_to_string(self.latest_path(example)).ok()?;
+        let line = read_capped(&self.latest_path(example), POINTER_MAX).ok()?;
+        let line = String::from_utf8(line).ok()?;
         // Signed too, so a book cannot point one example at another's result.
         let (key, tag) = line.trim().split_once(' ')?;
         if !self.secret.verify(
@@ -198,6 +248,34 @@ impl ResultCache {
             _ => None,
         }
     }
+}
+
+/// The bytes of the regular file `path`, read without following a link or
+/// blocking on a FIFO, when it holds at most `cap` bytes.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => Error::other("it is a symbolic link"),
+            _ => e,
+        })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::other("it is not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
+    // The size can grow after the check; the read stops past the cap anyway.
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("it is larger than any entry proofbook writes ({cap} bytes)"),
+        ));
+    }
+    Ok(bytes)
 }
 
 impl ResultCache {
@@ -346,6 +424,40 @@ mod tests {
         // An entry renamed to another key is not trusted either.
         std::fs::write(cache.dir().join("other.json"), &text).unwrap();
         untrusted(cache.load("other"), "not signed");
+    }
+
+    #[test]
+    fn an_entry_that_is_a_link_a_fifo_or_endless_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::with_secret(dir.path(), Secret::for_tests(1));
+        cache.store("real", &record(), 1, "m").unwrap();
+        // A link to a real entry (of another key) is refused as a link.
+        std::os::unix::fs::symlink(cache.path("real"), cache.path("link")).unwrap();
+        untrusted(cache.load("link"), "symbolic link");
+        // /dev/zero would be read forever; a FIFO would block the build.
+        std::os::unix::fs::symlink("/dev/zero", cache.path("zero")).unwrap();
+        untrusted(cache.load("zero"), "symbolic link");
+        let fifo = cache.path("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        untrusted(cache.load("fifo"), "not a regular file");
+        // An endless file is read no further than the cap.
+        let big = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        big.as_file().set_len(ENTRY_MAX + 1).unwrap();
+        std::fs::rename(big.path(), cache.path("big")).unwrap();
+        untrusted(cache.load("big"), "larger than any entry");
+    }
+
+    #[test]
+    fn a_cache_folder_that_is_a_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let cache_dir = dir.path().join(".proofbook-cache");
+        std::fs::create_dir(&cache_dir).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), cache_dir.join("results")).unwrap();
+        match ResultCache::open(&cache_dir) {
+            Err(CacheError::NotAFolder { path }) => assert!(path.ends_with("results")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

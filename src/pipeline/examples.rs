@@ -238,6 +238,21 @@ fn answer_jobs(
         ));
         return none;
     };
+    // The cache folder is part of the book, which may come from anyone:
+    // it must be a real folder (checked before the virtual environment
+    // goes into it), and only results signed with the user's own secret
+    // are trusted.
+    let cache = match ResultCache::open(&run.cache_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            let help = e.help();
+            diags.push(
+                Diagnostic::error(format!("the result cache cannot be used: {e}"), None)
+                    .with_help(help),
+            );
+            return none;
+        }
+    };
     let mut say = |line: &str| Progress::tell(options, ProgressEvent::Note(line));
     let python = match execute::python::provision(
         &run.interpreter,
@@ -299,19 +314,6 @@ fn answer_jobs(
     }
 
     // Answer what the cache can; run the rest.
-    // Only results signed with the user's own secret are trusted: the
-    // cache folder is part of the book, which may come from anyone.
-    let cache = match ResultCache::open(&run.cache_dir) {
-        Ok(c) => c,
-        Err(e) => {
-            let help = e.help();
-            diags.push(
-                Diagnostic::error(format!("the result cache cannot be used: {e}"), None)
-                    .with_help(help),
-            );
-            return none;
-        }
-    };
     let policy = sandbox.policy_key();
     let mut keys = Vec::with_capacity(jobs.len());
     let mut answered: Vec<Option<RunResult>> = Vec::with_capacity(jobs.len());
