@@ -18,5 +18,6 @@ pub mod render;
 pub mod scaffold;
 pub mod serve;
 pub mod suggest;
+pub mod terminal_text;
 
 pub use pipeline::{BuildError, BuildOptions, BuildReport, build};

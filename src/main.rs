@@ -22,7 +22,9 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Errors name files of the book, which may hold anything.
+            let text = format!("{err:#}");
+            eprintln!("error: {}", proofbook::terminal_text::neutralise(&text));
             ExitCode::from(2)
         }
     }

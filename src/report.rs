@@ -1,11 +1,16 @@
 //! Diagnostics → rustc-style reports on stderr (via miette), with the
 //! offending source line and a caret under the problem.
+//!
+//! Messages quote what examples printed and what books say, so everything
+//! is neutralised (`terminal_text`) on its way out: nothing a book or an
+//! example wrote can act on the terminal or the CI log.
 
 use std::fmt;
 use std::process::ExitCode;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use proofbook::diag::{Diagnostic, Severity};
+use proofbook::terminal_text::neutralise;
 
 /// Prints every diagnostic and returns the exit code for a failed run.
 pub fn failed(diags: &[Diagnostic]) -> ExitCode {
@@ -31,7 +36,7 @@ pub fn print_all(diags: &[Diagnostic]) {
         let report = Report::new(d);
         let mut out = String::new();
         if handler.render_report(&mut out, &report).is_err() {
-            out = format!("{d}\n");
+            out = format!("{}\n", neutralise(&d.to_string()));
         }
         eprint!("{out}");
     }
@@ -41,6 +46,9 @@ pub fn print_all(diags: &[Diagnostic]) {
 #[derive(Debug)]
 struct Report<'a> {
     diag: &'a Diagnostic,
+    /// The diagnostic's message and help, neutralised.
+    message: String,
+    help: Option<String>,
     source: Option<NamedSource<String>>,
     span: Option<SourceSpan>,
 }
@@ -48,7 +56,7 @@ struct Report<'a> {
 impl<'a> Report<'a> {
     fn new(diag: &'a Diagnostic) -> Report<'a> {
         let loaded = diag.span.as_ref().and_then(|s| {
-            let text = std::fs::read_to_string(&s.file).ok()?;
+            let text = pictured(&std::fs::read_to_string(&s.file).ok()?);
             let offset = offset_of(&text, s.line, s.col)?;
             let len = text[offset..]
                 .chars()
@@ -56,23 +64,47 @@ impl<'a> Report<'a> {
                 .map(char::len_utf8)
                 .sum::<usize>();
             Some((
-                NamedSource::new(s.file.display().to_string(), text),
+                NamedSource::new(neutralise(&s.file.display().to_string()), text),
                 SourceSpan::new(offset.into(), len),
             ))
         });
-        match loaded {
-            Some((source, span)) => Report {
-                diag,
-                source: Some(source),
-                span: Some(span),
-            },
-            None => Report {
-                diag,
-                source: None,
-                span: None,
-            },
+        let (source, span) = match loaded {
+            Some((source, span)) => (Some(source), Some(span)),
+            None => (None, None),
+        };
+        Report {
+            diag,
+            message: neutralise(&diag.message),
+            help: diag.help.as_deref().map(neutralise),
+            source,
+            span,
         }
     }
+}
+
+/// The book's text for a source excerpt, with each control character that
+/// could act on the terminal drawn as its Unicode picture (ESC as `␛`): one
+/// character for one, so lines and columns stay where the span says.
+fn pictured(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(match c {
+            '\n' | '\t' => c,
+            // A CRLF line ending is an ending, not a trick.
+            '\r' if chars.peek() == Some(&'\n') => c,
+            '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\x7f' => '\u{2421}',
+            '\u{80}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+            c => c,
+        });
+    }
+    out
 }
 
 fn offset_of(text: &str, line: u32, col: u32) -> Option<usize> {
@@ -93,8 +125,8 @@ impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Without a source excerpt, the location goes into the message.
         match (&self.diag.span, &self.source) {
-            (Some(span), None) => write!(f, "{span}: {}", self.diag.message),
-            _ => write!(f, "{}", self.diag.message),
+            (Some(span), None) => write!(f, "{}: {}", neutralise(&span.to_string()), self.message),
+            _ => write!(f, "{}", self.message),
         }
     }
 }
@@ -110,8 +142,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diag
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
@@ -126,5 +157,18 @@ impl miette::Diagnostic for Report<'_> {
         Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
             None, span,
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pictured;
+
+    #[test]
+    fn source_excerpts_draw_control_characters_one_for_one() {
+        let text = "a\x1b[2Jb\rc\r\nd\u{202e}e\u{9b}\n";
+        let shown = pictured(text);
+        assert_eq!(shown, "a\u{241b}[2Jb\u{240d}c\r\nd\u{fffd}e\u{fffd}\n");
+        assert_eq!(shown.chars().count(), text.chars().count());
     }
 }

@@ -90,6 +90,7 @@ fn filter_selects_examples_and_github_gets_annotations() {
         .args(["check", "--filter", "alpha"])
         .current_dir(b.root())
         .env("GITHUB_ACTIONS", "true")
+        .env("XDG_CACHE_HOME", b.cache_home.path())
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -25,6 +25,7 @@ impl Serve {
             .args(["serve", "--port", "0"])
             .arg(book.root())
             .env("CI", "true")
+            .env("XDG_CACHE_HOME", book.cache_home.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

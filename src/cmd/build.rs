@@ -69,7 +69,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 r.files,
                 r.reused,
                 examples_summary(&r.examples),
-                r.dest.display(),
+                // book.toml chooses it: shown inert.
+                proofbook::terminal_text::neutralise(&r.dest.display().to_string()),
                 started.elapsed().as_secs_f64()
             );
             let phases: Vec<String> = r

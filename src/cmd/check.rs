@@ -5,6 +5,7 @@ use proofbook::BuildOptions;
 use proofbook::config::Config;
 use proofbook::pipeline::Rerun;
 use proofbook::pipeline::check::{CheckItem, CheckReport, Verdict};
+use proofbook::terminal_text::{github_message, github_property, neutralise};
 
 use crate::report;
 
@@ -16,7 +17,10 @@ include resolves; every example runs fresh in the sandbox and ends as its option
 Prints one line per item (ok, FAILED or skipped, with file:line and duration), then the \
 details of each failure, then `N passed, N failed` (`, N skipped` when any). The exit \
 status is 0 when nothing failed and 1 otherwise. With GITHUB_ACTIONS=true, failures are \
-also printed as ::error annotations."
+also printed as ::error annotations.\n\n\
+What examples printed is quoted with escape sequences and control characters shown \
+visibly (\\x1b, \\r), lines a CI would take as commands (::..., ##[...]) made inert, \
+and at most 12 lines of a diff or stderr tail."
 )]
 pub struct Args {
     /// The book's root folder (the one holding book.toml).
@@ -73,13 +77,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         };
         println!(
             "{verdict:<8} {:<32} {:<36} {:.2} s",
-            item.name,
+            neutralise(&item.name),
             place(item, root),
             item.duration.as_secs_f64()
         );
         // How close a claim that holds came: the log of a noisy run says.
         if let (Verdict::Ok, Some(measured)) = (item.verdict, &item.measured) {
-            println!("{:8} {measured}", "");
+            println!("{:8} {}", "", neutralise(measured));
         }
     }
     let failed: Vec<&CheckItem> = result
@@ -95,18 +99,31 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             } else {
                 "skipped"
             };
-            println!("---- {label}: {} at {}", item.name, place(item, root));
-            println!("{}\n", item.details.trim_end());
+            println!(
+                "---- {label}: {} at {}",
+                neutralise(&item.name),
+                place(item, root)
+            );
+            println!("{}\n", neutralise(item.details.trim_end()));
         }
     }
     if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+        // Each annotation is one line, escaped as GitHub's runner unescapes
+        // it; what the example printed was neutralised first, so no line it
+        // wrote (`::stop-commands::…` included) reaches the log as a command
+        // that could fake or silence these.
         for item in failed.iter().filter(|i| i.verdict == Verdict::Failed) {
             let at = item.span.as_ref().map_or_else(String::new, |s| {
-                format!(" file={},line={}", relative(&s.file, root), s.line)
+                format!(
+                    " file={},line={}",
+                    github_property(&relative(&s.file, root)),
+                    s.line
+                )
             });
-            // Annotations are one line: newlines are escaped as GitHub asks.
-            let message = item.details.replace('%', "%25").replace('\n', "%0A");
-            println!("::error{at}::{}: {message}", item.name);
+            println!(
+                "::error{at}::{}",
+                github_message(&format!("{}: {}", item.name, item.details))
+            );
         }
     }
     let mut junit_failed = false;
@@ -177,10 +194,11 @@ fn relative(path: &Path, root: &Path) -> String {
         .to_string()
 }
 
+/// `file:line` of an item, neutralised: a file name is the book's to choose.
 fn place(item: &CheckItem, root: &Path) -> String {
     item.span.as_ref().map_or_else(
         || "-".to_owned(),
-        |s| format!("{}:{}", relative(&s.file, root), s.line),
+        |s| neutralise(&format!("{}:{}", relative(&s.file, root), s.line)),
     )
 }
 
@@ -194,10 +212,15 @@ fn write_junit(path: &Path, result: &CheckReport, root: &Path) -> anyhow::Result
             Verdict::Skipped => TestCaseStatus::skipped(),
         };
         if item.verdict != Verdict::Ok {
-            status.set_message(item.details.lines().next().unwrap_or(""));
-            status.set_description(item.details.as_str());
+            // CI pages show these too; XML cannot hold most control characters.
+            let details = neutralise(&item.details);
+            status.set_message(details.lines().next().unwrap_or("").to_owned());
+            status.set_description(details);
         }
-        let mut case = TestCase::new(format!("{} ({})", item.name, place(item, root)), status);
+        let mut case = TestCase::new(
+            format!("{} ({})", neutralise(&item.name), place(item, root)),
+            status,
+        );
         case.set_classname(place(item, root));
         case.set_time(item.duration);
         suite.add_test_case(case);

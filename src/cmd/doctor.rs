@@ -10,7 +10,7 @@ use crate::report;
 #[derive(Debug, clap::Args)]
 #[command(
     after_long_help = "Checks each protection of the example sandbox on this machine \
-(namespaces, cgroups, Landlock), sets up the book's Python environment, and runs a \
+(namespaces, cgroups, Landlock) and the key that signs cached results, sets up the book's Python environment, and runs a \
 probe program inside the sandbox that tries to reach the network and the host.\n\n\
 The exit status is 0 when examples can run as the book asks, 1 when they would be refused."
 )]
@@ -67,6 +67,14 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         refused |= state.is_err() && !allowed;
         line(p.name(), state, allowed);
     }
+    // Cached results are trusted only when signed with this user's key;
+    // without a usable one, builds that run examples are refused.
+    let key = execute::secret::Secret::load_or_create()
+        .and_then(|_| execute::secret::Secret::key_path())
+        .map(|p| format!("cached results are signed with {}", p.display()))
+        .map_err(|e| format!("{e} ({})", e.help()));
+    refused |= key.is_err();
+    line("result-cache key", key, false);
     let mut say = |s: &str| println!("  ..       {s}");
     let env = match python::provision(
         &run.interpreter,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use proofbook::pipeline::{Progress, ProgressEvent};
+use proofbook::terminal_text::neutralise;
 
 /// The display that suits where stderr goes.
 pub fn display() -> Progress {
@@ -20,7 +21,10 @@ pub fn display() -> Progress {
 
 fn plain(event: &ProgressEvent<'_>) {
     match event {
-        ProgressEvent::Note(line) | ProgressEvent::Finished { line, .. } => eprintln!("  {line}"),
+        // Lines name examples by their place and id, which the book chose.
+        ProgressEvent::Note(line) | ProgressEvent::Finished { line, .. } => {
+            eprintln!("  {}", neutralise(line));
+        }
         ProgressEvent::Plan {
             run,
             expected: Some(expected),
@@ -49,8 +53,8 @@ fn live() -> Progress {
         let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
         match *event {
             ProgressEvent::Note(line) => match &s.bar {
-                Some(bar) => bar.println(format!("  {line}")),
-                None => eprintln!("  {line}"),
+                Some(bar) => bar.println(format!("  {}", neutralise(line))),
+                None => eprintln!("  {}", neutralise(line)),
             },
             ProgressEvent::Plan {
                 run,
@@ -103,7 +107,7 @@ fn live() -> Progress {
                 if let Some(bar) = &s.bar {
                     // Successes only move the bar; anything else is kept.
                     if !line.ends_with("exited successfully") {
-                        bar.println(format!("  {line}"));
+                        bar.println(format!("  {}", neutralise(line)));
                     }
                     bar.inc(1);
                     if bar.position() >= bar.length().unwrap_or(0) {
@@ -129,7 +133,11 @@ fn running_message(running: &[(String, Instant)]) -> String {
         .take(2)
         .map(|(place, since)| {
             let short = place.rsplit('/').next().unwrap_or(place);
-            format!("{short} {:.1} s", since.elapsed().as_secs_f64())
+            format!(
+                "{} {:.1} s",
+                neutralise(short),
+                since.elapsed().as_secs_f64()
+            )
         })
         .collect();
     match running.len() {

@@ -143,7 +143,9 @@ fn rebuild(preview: &mut Preview, changes: Option<&BTreeSet<Change>>) {
     let started = Instant::now();
     if let Some(changes) = changes {
         let names: Vec<String> = changes.iter().map(describe).collect();
-        eprintln!("changed: {}", names.join(", "));
+        // File names are the book's to choose: shown inert.
+        let names = proofbook::terminal_text::neutralise(&names.join(", "));
+        eprintln!("changed: {names}");
     }
     let Some((outcome, warnings)) = guarded(|| preview.rebuild(changes, true)) else {
         return;

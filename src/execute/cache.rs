@@ -7,39 +7,86 @@
 //! protections were missing), the helper modules it imports from
 //! `examples/`, and this runner's version. Entries are files
 //! `results/KEY.json` in the book's cache folder, written to a temporary
-//! file and renamed, so two builds at once never see half an entry; each
-//! carries a checksum of its record, so a damaged entry is noticed,
-//! reported and run again instead of trusted.
+//! file and renamed, so two builds at once never see half an entry.
+//!
+//! That folder is inside the book, so a book can bring entries of its own
+//! making. Each entry is therefore signed: its first line is
+//! `proofbook-result/2 HMAC` where HMAC is an HMAC-SHA256, under the user's
+//! secret (`secret.rs`, kept outside every book), of the entry's name and
+//! of every byte after that line. An entry that is unsigned, edited,
+//! renamed, or signed with another user's secret is not trusted: `load`
+//! says why, the build warns and runs the example again. Nothing of an
+//! entry is parsed before its signature holds.
+//!
+//! For the same reason the folders are not trusted to be folders: the
+//! cache refuses a `.proofbook-cache`, `results`, `latest` or `python`
+//! (the virtual environment's) that is a symbolic link (its writes would land wherever the book points), and
+//! reads an entry without following a link or blocking on a FIFO, and never
+//! more than `ENTRY_MAX` bytes (a link to `/dev/zero` is a file too).
 
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::execute::RunRecord;
+use crate::execute::secret::{Secret, SecretError};
 
 /// Changes whenever the sandbox or the record format changes meaning, so
-/// older results are not reused.
-const RUNNER_VERSION: &str = concat!("proofbook-runner-1/", env!("CARGO_PKG_VERSION"));
+/// older results are not reused. (2: entries became signed; the keys of
+/// unsigned entries are never looked up, so an upgrade warns about none.)
+const RUNNER_VERSION: &str = concat!("proofbook-runner-2/", env!("CARGO_PKG_VERSION"));
 
-const FORMAT: u32 = 1;
+/// The first word of an entry: what follows is signed as described above.
+const MAGIC: &str = "proofbook-result/2";
+
+/// No entry proofbook writes is larger: a record holds at most the output
+/// limit of its run, a few MiB by default. A larger file is not read.
+const ENTRY_MAX: u64 = 256 << 20;
+
+/// A `latest/` pointer is a key and a signature.
+const POINTER_MAX: u64 = 1024;
+
+/// Why the cache cannot be used at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(
+        "{path} is a symbolic link or not a folder; proofbook writes its cache only into a real folder of the book"
+    )]
+    NotAFolder { path: PathBuf },
+}
+
+impl CacheError {
+    /// What the user can do about it.
+    pub fn help(&self) -> String {
+        match self {
+            CacheError::Secret(e) => e.help(),
+            CacheError::NotAFolder { path } => format!(
+                "remove {} (a book should not ship its cache); proofbook makes a new one",
+                path.display()
+            ),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ResultCache {
     dir: PathBuf,
+    secret: Secret,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
-    format: u32,
     key: String,
     /// When the run happened, in seconds since the Unix epoch.
     created_unix: u64,
     /// Where it ran (`Fingerprint::summary`).
     machine: String,
     record: RunRecord,
-    /// SHA-256 of the record's JSON.
-    checksum: String,
 }
 
 /// A record found in the cache, with when and where it was made.
@@ -55,14 +102,34 @@ pub struct Cached {
 pub enum Lookup {
     Hit(Box<Cached>),
     Miss,
-    /// An entry exists but cannot be trusted; the reason says why.
-    Corrupt(String),
+    /// An entry exists but cannot be trusted; the reason names the entry
+    /// and says why.
+    Untrusted(String),
 }
 
 impl ResultCache {
-    pub fn new(cache_dir: &Path) -> ResultCache {
+    /// The cache in `cache_dir`, signed with the user's own secret.
+    pub fn open(cache_dir: &Path) -> Result<ResultCache, CacheError> {
+        for dir in [
+            cache_dir.to_owned(),
+            cache_dir.join("results"),
+            cache_dir.join("latest"),
+            cache_dir.join("python"),
+        ] {
+            if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
+                return Err(CacheError::NotAFolder { path: dir });
+            }
+        }
+        Ok(ResultCache::with_secret(
+            cache_dir,
+            Secret::load_or_create()?,
+        ))
+    }
+
+    pub fn with_secret(cache_dir: &Path, secret: Secret) -> ResultCache {
         ResultCache {
             dir: cache_dir.join("results"),
+            secret,
         }
     }
 
@@ -76,31 +143,42 @@ impl ResultCache {
 
     pub fn load(&self, key: &str) -> Lookup {
         let path = self.path(key);
-        let bytes = match std::fs::read(&path) {
+        let shown = path.display();
+        let bytes = match read_capped(&path, ENTRY_MAX) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Miss,
-            Err(e) => return Lookup::Corrupt(format!("cannot read {}: {e}", path.display())),
+            Err(e) => return Lookup::Untrusted(format!("cannot read {shown}: {e}")),
         };
-        let entry: Entry = match serde_json::from_slice(&bytes) {
-            Ok(e) => e,
-            Err(e) => {
-                return Lookup::Corrupt(format!("{} is not a cache entry: {e}", path.display()));
-            }
-        };
-        if entry.format != FORMAT || entry.key != key {
-            return Lookup::Corrupt(format!(
-                "{} belongs to another key or format",
-                path.display()
+        let Some(body) = self.verified_body(key, &bytes) else {
+            return Lookup::Untrusted(format!(
+                "{shown} is not signed by proofbook for this user (edited, copied from \
+                 elsewhere, or damaged)"
             ));
-        }
-        if checksum(&entry.record) != entry.checksum {
-            return Lookup::Corrupt(format!("{} fails its checksum", path.display()));
+        };
+        let entry: Entry = match serde_json::from_slice(body) {
+            Ok(e) => e,
+            Err(e) => return Lookup::Untrusted(format!("{shown} is not a cache entry: {e}")),
+        };
+        if entry.key != key {
+            return Lookup::Untrusted(format!("{shown} belongs to another key"));
         }
         Lookup::Hit(Box::new(Cached {
             record: entry.record,
             created_unix: entry.created_unix,
             machine: entry.machine,
         }))
+    }
+
+    /// The signed part of an entry file, when its first line signs it for
+    /// `key`.
+    fn verified_body<'b>(&self, key: &str, bytes: &'b [u8]) -> Option<&'b [u8]> {
+        let newline = bytes.iter().position(|&b| b == b'\n')?;
+        let (header, body) = (&bytes[..newline], &bytes[newline + 1..]);
+        let header = std::str::from_utf8(header).ok()?;
+        let tag = unhex(header.strip_prefix(MAGIC)?.strip_prefix(' ')?)?;
+        self.secret
+            .verify(&[MAGIC.as_bytes(), key.as_bytes(), body], &tag)
+            .then_some(body)
     }
 
     /// Stores `record` under `key`, atomically.
@@ -113,15 +191,16 @@ impl ResultCache {
     ) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let entry = Entry {
-            format: FORMAT,
             key: key.to_owned(),
             created_unix,
             machine: machine.to_owned(),
             record: record.clone(),
-            checksum: checksum(record),
         };
+        let body = serde_json::to_vec(&entry)?;
+        let tag = self.secret.sign(&[MAGIC.as_bytes(), key.as_bytes(), &body]);
         let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
-        serde_json::to_writer(&mut file, &entry)?;
+        std::io::Write::write_all(&mut file, format!("{MAGIC} {}\n", hex(&tag)).as_bytes())?;
+        std::io::Write::write_all(&mut file, &body)?;
         file.as_file().sync_data()?;
         file.persist(self.path(key)).map_err(|e| e.error)?;
         Ok(())
@@ -140,30 +219,70 @@ impl ResultCache {
     /// stays when its program changes: its page and id or place).
     pub fn set_latest(&self, example: &str, key: &str) -> std::io::Result<()> {
         let path = self.latest_path(example);
-        if std::fs::read_to_string(&path).is_ok_and(|k| k == key) {
+        let line = format!("{key} {}", hex(&self.latest_tag(example, key)));
+        if std::fs::read_to_string(&path).is_ok_and(|k| k == line) {
             return Ok(());
         }
         let dir = path.parent().expect("the path has a folder");
         std::fs::create_dir_all(dir)?;
         let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut file, key.as_bytes())?;
+        std::io::Write::write_all(&mut file, line.as_bytes())?;
         file.persist(&path).map_err(|e| e.error)?;
         Ok(())
     }
 
     /// The newest result `example` had, whatever its program was then.
     pub fn latest(&self, example: &str) -> Option<RunRecord> {
-        let key = std::fs::read_to_string(self.latest_path(example)).ok()?;
-        match self.load(key.trim()) {
+        let line = read_capped(&self.latest_path(example), POINTER_MAX).ok()?;
+        let line = String::from_utf8(line).ok()?;
+        // Signed too, so a book cannot point one example at another's result.
+        let (key, tag) = line.trim().split_once(' ')?;
+        if !self.secret.verify(
+            &[b"latest", example.as_bytes(), key.as_bytes()],
+            &unhex(tag)?,
+        ) {
+            return None;
+        }
+        match self.load(key) {
             Lookup::Hit(c) => Some(c.record),
             _ => None,
         }
     }
 }
 
-fn checksum(record: &RunRecord) -> String {
-    let json = serde_json::to_vec(record).expect("records serialize");
-    hex(&Sha256::digest(&json))
+/// The bytes of the regular file `path`, read without following a link or
+/// blocking on a FIFO, when it holds at most `cap` bytes.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => Error::other("it is a symbolic link"),
+            _ => e,
+        })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::other("it is not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
+    // The size can grow after the check; the read stops past the cap anyway.
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("it is larger than any entry proofbook writes ({cap} bytes)"),
+        ));
+    }
+    Ok(bytes)
+}
+
+impl ResultCache {
+    fn latest_tag(&self, example: &str, key: &str) -> [u8; 32] {
+        self.secret
+            .sign(&[b"latest", example.as_bytes(), key.as_bytes()])
+    }
 }
 
 /// The cache key of one run. `policy` is the sandbox's own description
@@ -242,6 +361,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,10 +387,17 @@ mod tests {
         }
     }
 
+    fn untrusted(lookup: Lookup, why: &str) {
+        match lookup {
+            Lookup::Untrusted(m) => assert!(m.contains(why), "{m}"),
+            other => panic!("expected an untrusted entry, got {other:?}"),
+        }
+    }
+
     #[test]
     fn stored_records_come_back_and_damage_is_detected() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = ResultCache::new(dir.path());
+        let cache = ResultCache::with_secret(dir.path(), Secret::for_tests(1));
         assert!(matches!(cache.load("k"), Lookup::Miss));
         cache
             .store("k", &record(), 1_700_000_000, "test machine")
@@ -276,13 +412,78 @@ mod tests {
         }
         let path = cache.dir().join("k.json");
         let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("proofbook-result/2 "), "{text}");
+        // An edited figure, a cut entry, an entry without its signature line.
         std::fs::write(&path, text.replace("\"1\\n\"", "\"2\\n\"")).unwrap();
-        assert!(matches!(cache.load("k"), Lookup::Corrupt(m) if m.contains("checksum")));
+        untrusted(cache.load("k"), "k.json is not signed");
         std::fs::write(&path, &text[..text.len() / 2]).unwrap();
-        assert!(matches!(cache.load("k"), Lookup::Corrupt(m) if m.contains("not a cache entry")));
+        untrusted(cache.load("k"), "not signed");
+        let body = text.split_once('\n').unwrap().1;
+        std::fs::write(&path, body).unwrap();
+        untrusted(cache.load("k"), "not signed");
         // An entry renamed to another key is not trusted either.
         std::fs::write(cache.dir().join("other.json"), &text).unwrap();
-        assert!(matches!(cache.load("other"), Lookup::Corrupt(_)));
+        untrusted(cache.load("other"), "not signed");
+    }
+
+    #[test]
+    fn an_entry_that_is_a_link_a_fifo_or_endless_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::with_secret(dir.path(), Secret::for_tests(1));
+        cache.store("real", &record(), 1, "m").unwrap();
+        // A link to a real entry (of another key) is refused as a link.
+        std::os::unix::fs::symlink(cache.path("real"), cache.path("link")).unwrap();
+        untrusted(cache.load("link"), "symbolic link");
+        // /dev/zero would be read forever; a FIFO would block the build.
+        std::os::unix::fs::symlink("/dev/zero", cache.path("zero")).unwrap();
+        untrusted(cache.load("zero"), "symbolic link");
+        let fifo = cache.path("fifo");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        untrusted(cache.load("fifo"), "not a regular file");
+        // An endless file is read no further than the cap.
+        let big = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        big.as_file().set_len(ENTRY_MAX + 1).unwrap();
+        std::fs::rename(big.path(), cache.path("big")).unwrap();
+        untrusted(cache.load("big"), "larger than any entry");
+    }
+
+    #[test]
+    fn a_cache_folder_that_is_a_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let cache_dir = dir.path().join(".proofbook-cache");
+        std::fs::create_dir(&cache_dir).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), cache_dir.join("results")).unwrap();
+        match ResultCache::open(&cache_dir) {
+            Err(CacheError::NotAFolder { path }) => assert!(path.ends_with("results")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_entry_signed_with_another_users_secret_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let theirs = ResultCache::with_secret(dir.path(), Secret::for_tests(1));
+        theirs.store("k", &record(), 1, "m").unwrap();
+        theirs.set_latest("page#1", "k").unwrap();
+        assert!(theirs.latest("page#1").is_some());
+        let mine = ResultCache::with_secret(dir.path(), Secret::for_tests(2));
+        untrusted(mine.load("k"), "not signed");
+        assert!(mine.latest("page#1").is_none());
+    }
+
+    #[test]
+    fn a_latest_pointer_cannot_be_moved_to_another_examples_result() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::with_secret(dir.path(), Secret::for_tests(1));
+        cache.store("a", &record(), 1, "m").unwrap();
+        cache.store("b", &record(), 1, "m").unwrap();
+        cache.set_latest("one", "a").unwrap();
+        cache.set_latest("two", "b").unwrap();
+        // The pointer of `two`, copied over `one`'s: it signs `two` only.
+        std::fs::copy(cache.latest_path("two"), cache.latest_path("one")).unwrap();
+        assert!(cache.latest("one").is_none());
+        assert!(cache.latest("two").is_some());
     }
 
     #[test]

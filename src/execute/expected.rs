@@ -15,7 +15,8 @@
 //! | `{hex}` | a hexadecimal address: `0x7f3a9c` |
 //! | `{duration}` | a number and a unit of time: `0.43 s`, `12ms`, `3 µs` |
 //!
-//! Anything else is literal. A mismatch comes with a unified diff.
+//! Anything else is literal. A mismatch comes with a unified diff, capped
+//! and neutralised (`terminal_text`): it quotes what the example printed.
 
 use regex::Regex;
 
@@ -28,7 +29,7 @@ enum Pattern {
 }
 
 /// Compares `actual` with the `expected` block; `Err` holds a unified diff
-/// (expected → actual).
+/// (expected → actual), its first `SHOWN_LINES` lines, safe to print.
 pub fn compare(expected: &str, actual: &str) -> Result<(), String> {
     let patterns: Vec<Pattern> = lines(expected).into_iter().map(compile).collect();
     let got = lines(actual);
@@ -40,7 +41,10 @@ pub fn compare(expected: &str, actual: &str) -> Result<(), String> {
         .context_radius(3)
         .header("expected (the output block)", "actual (what it printed)")
         .to_string();
-    Err(diff)
+    Err(crate::terminal_text::head(
+        &diff,
+        crate::terminal_text::SHOWN_LINES,
+    ))
 }
 
 fn lines(text: &str) -> Vec<&str> {
@@ -157,5 +161,15 @@ mod tests {
         assert!(diff.contains("-two"), "{diff}");
         assert!(diff.contains("+2"), "{diff}");
         assert!(diff.contains("expected (the output block)"), "{diff}");
+    }
+
+    #[test]
+    fn a_long_or_hostile_diff_is_capped_and_inert() {
+        let printed: String = (0..100).map(|i| format!("\x1b[2J::error::{i}\n")).collect();
+        let diff = compare("one\n", &printed).unwrap_err();
+        assert!(diff.lines().count() <= 13, "{diff}");
+        assert!(diff.ends_with("more lines"), "{diff}");
+        assert!(!diff.contains('\x1b'), "{diff}");
+        assert!(diff.contains("+\\x1b[2J::error::0"), "{diff}");
     }
 }

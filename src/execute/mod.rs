@@ -24,6 +24,7 @@ pub mod machine;
 pub mod python;
 pub mod record;
 pub mod sandbox;
+pub mod secret;
 pub mod spec;
 pub mod traceback;
 pub mod zygote;
@@ -228,7 +229,7 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
                 // The error is reported at the line the traceback ended on
                 // (in the chapter or the `file=` program), each frame of the
                 // program annotated with its place in the book.
-                let (tail, failing) = traceback::stderr_tail(job, record, 12);
+                let (tail, failing) = traceback::stderr_tail(job, record, crate::terminal_text::SHOWN_LINES);
                 let span = failing.or(span);
                 let printed = if tail.is_empty() {
                     String::new()

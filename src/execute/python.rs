@@ -243,9 +243,10 @@ fn create_venv(python: &Path, requirements: &Path, dir: &Path) -> Result<(), Pyt
     }
 }
 
+/// The end of what pip or the interpreter printed, for an error: neutralised
+/// and capped, since a requirement's build scripts write what they like.
 fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
+    crate::terminal_text::tail(text, lines)
 }
 
 fn hex(bytes: &[u8]) -> String {

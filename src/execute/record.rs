@@ -192,11 +192,11 @@ impl RunRecord {
         utilisation(self.wall, self.user + self.sys)
     }
 
-    /// The last `lines` lines of stderr, for error messages.
+    /// The last `lines` lines of stderr, for error messages: neutralised
+    /// (the example wrote them; they must not act on a terminal or a CI
+    /// log) and capped, with how many lines came before.
     pub fn stderr_tail(&self, lines: usize) -> String {
-        let err = self.stderr();
-        let all: Vec<&str> = err.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        crate::terminal_text::tail(&self.stderr(), lines)
     }
 
     /// How the run ended, in words.

@@ -167,7 +167,7 @@ fn check_examples(
                     if record.outcome == Outcome::Exited(0) {
                         d.push_str(", but it is marked to fail");
                     }
-                    let (tail, failing) = execute::traceback::stderr_tail(job, record, 12);
+                    let (tail, failing) = execute::traceback::stderr_tail(job, record, crate::terminal_text::SHOWN_LINES);
                     failing_at = failing;
                     if !tail.is_empty() {
                         d.push_str(&format!("\nthe end of its stderr:\n{tail}"));

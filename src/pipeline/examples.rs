@@ -238,6 +238,21 @@ fn answer_jobs(
         ));
         return none;
     };
+    // The cache folder is part of the book, which may come from anyone:
+    // it must be a real folder (checked before the virtual environment
+    // goes into it), and only results signed with the user's own secret
+    // are trusted.
+    let cache = match ResultCache::open(&run.cache_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            let help = e.help();
+            diags.push(
+                Diagnostic::error(format!("the result cache cannot be used: {e}"), None)
+                    .with_help(help),
+            );
+            return none;
+        }
+    };
     let mut say = |line: &str| Progress::tell(options, ProgressEvent::Note(line));
     let python = match execute::python::provision(
         &run.interpreter,
@@ -299,7 +314,6 @@ fn answer_jobs(
     }
 
     // Answer what the cache can; run the rest.
-    let cache = ResultCache::new(&run.cache_dir);
     let policy = sandbox.policy_key();
     let mut keys = Vec::with_capacity(jobs.len());
     let mut answered: Vec<Option<RunResult>> = Vec::with_capacity(jobs.len());
@@ -358,9 +372,12 @@ fn answer_jobs(
                     Some(Ok(record))
                 }
                 Lookup::Miss => None,
-                Lookup::Corrupt(why) => {
+                Lookup::Untrusted(why) => {
                     diags.push(Diagnostic::warning(
-                        format!("a cached result was damaged and is run again: {why}"),
+                        format!(
+                            "the cached result of {} cannot be trusted, so it runs again: {why}",
+                            name_of(job)
+                        ),
                         job.block.span.clone(),
                     ));
                     None

@@ -12,6 +12,10 @@ pub mod http;
 
 pub struct BookTest {
     pub dir: tempfile::TempDir,
+    /// This book's own XDG_CACHE_HOME (where the key that signs cached
+    /// results lives), outside the book: tests never touch ~/.cache and
+    /// never share a key.
+    pub cache_home: tempfile::TempDir,
 }
 
 impl BookTest {
@@ -20,9 +24,9 @@ impl BookTest {
         let src = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/books")
             .join(name);
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&src, dir.path());
-        BookTest { dir }
+        let b = BookTest::empty();
+        copy_dir(&src, b.root());
+        b
     }
 
     /// A book of one chapter, `content/chapter.md`, holding `text`.
@@ -40,6 +44,7 @@ impl BookTest {
     pub fn empty() -> BookTest {
         BookTest {
             dir: tempfile::tempdir().unwrap(),
+            cache_home: tempfile::tempdir().unwrap(),
         }
     }
 
@@ -61,12 +66,19 @@ impl BookTest {
 
     /// Runs `proofbook ARGS...` in the book's folder.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// `run` with `env` added to proofbook's environment.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::cargo_bin("proofbook")
             .unwrap()
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(self.root())
             .env("NO_COLOR", "1")
             .env_remove("CLICOLOR_FORCE")
+            .env("XDG_CACHE_HOME", self.cache_home.path())
             .output()
             .unwrap();
         Run {
@@ -96,6 +108,21 @@ impl Run {
 
     pub fn code(&self) -> i32 {
         self.output.status.code().unwrap_or(-1)
+    }
+
+    /// `(ran, cached)` from the examples part of a build's summary line.
+    #[track_caller]
+    pub fn example_counts(&self) -> (usize, usize) {
+        let err = self.stderr();
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("built "))
+            .unwrap_or_else(|| panic!("no summary line:\n{err}"));
+        let num = |word: &str| -> usize {
+            let before = &line[..line.find(word).unwrap()];
+            before.rsplit(' ').next().unwrap().parse().unwrap()
+        };
+        (num(" ran"), num(" cached"))
     }
 
     #[track_caller]
