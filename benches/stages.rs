@@ -37,13 +37,14 @@ fn stages(c: &mut Criterion) {
         .into_iter()
         .map(|(a, b)| (PathBuf::from(a), PathBuf::from(b)))
         .collect();
+    let confine = proofbook::confine::Confined::new(Path::new("/nonexistent"), &[]).0;
     let ctx = ParseContext {
         options: MarkdownOptions {
             smart_punctuation: true,
             definition_lists: true,
             admonitions: true,
         },
-        root: Path::new("/nonexistent"),
+        confine: &confine,
         src: Path::new("/nonexistent/src"),
         pages: &pages,
         expand_includes: true,

@@ -5,6 +5,7 @@
 
 pub mod book;
 pub mod config;
+pub mod confine;
 pub mod diag;
 pub mod digest;
 pub mod execute;

@@ -166,7 +166,7 @@ fn order(specs: &[PreprocessorSpec], diags: &mut Vec<Diagnostic>) -> Option<Vec<
 
 fn expand_includes(config: &Config, book: &mut Book, diags: &mut Vec<Diagnostic>) {
     let ctx = IncludeContext {
-        root: &config.include_root,
+        confine: &config.confine,
     };
     book.for_each_chapter_mut(|ch| {
         if let Some(path) = &ch.path {

@@ -10,15 +10,26 @@ use std::path::Path;
 
 use crate::book::model::{Book, BookItem, Chapter};
 use crate::book::summary::{self, Link, Summary, SummaryItem};
+use crate::confine::Confined;
 use crate::diag::{Diagnostic, Span};
 use crate::fsutil;
 
 pub const SUMMARY_FILE: &str = "SUMMARY.md";
 
 /// Loads the book whose sources are in `src`. When the returned diagnostics
-/// hold an error, the book is incomplete and must not be rendered.
-pub fn load(src: &Path) -> (Book, Vec<Diagnostic>) {
+/// hold an error, the book is incomplete and must not be rendered. SUMMARY.md
+/// and every chapter must lead, links followed, inside the book (`confine`).
+pub fn load(src: &Path, confine: &Confined) -> (Book, Vec<Diagnostic>) {
     let summary_path = src.join(SUMMARY_FILE);
+    if let Err(e) = confine
+        .resolve(&summary_path, src)
+        .map_err(|e| (e.is_missing(), e))
+        && !e.0
+    {
+        let d =
+            Diagnostic::error(format!("no table of contents: {}", e.1), None).with_help(e.1.help());
+        return (Book::default(), vec![d]);
+    }
     let text = match fsutil::read_to_string(&summary_path) {
         Ok(text) => text,
         Err(e) => {
@@ -50,6 +61,7 @@ pub fn load(src: &Path) -> (Book, Vec<Diagnostic>) {
     };
     let mut loader = Loader {
         src,
+        confine,
         summary_path: &summary_path,
         diagnostics: Vec::new(),
     };
@@ -59,6 +71,7 @@ pub fn load(src: &Path) -> (Book, Vec<Diagnostic>) {
 
 struct Loader<'a> {
     src: &'a Path,
+    confine: &'a Confined,
     summary_path: &'a Path,
     diagnostics: Vec<Diagnostic>,
 }
@@ -108,7 +121,21 @@ impl Loader<'_> {
     }
 
     fn read(&mut self, location: &Path, link: &Link) -> String {
-        let path = self.src.join(location);
+        let width = link.name.chars().count() as u32 + 2;
+        let path = match self.confine.resolve(location, self.src) {
+            Ok(path) => path,
+            Err(e) if e.is_missing() => self.src.join(location),
+            Err(e) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!("chapter {e}"),
+                        Some(Span::new(self.summary_path, link.line, 1, width)),
+                    )
+                    .with_help(e.help()),
+                );
+                return String::new();
+            }
+        };
         match fsutil::read_to_string(&path) {
             // mdBook drops a byte-order mark too; left in, it would turn the
             // first heading into a paragraph.
@@ -128,7 +155,6 @@ impl Loader<'_> {
                 } else {
                     "a chapter must be a regular file of UTF-8 text"
                 };
-                let width = link.name.chars().count() as u32 + 2;
                 self.diagnostics.push(
                     Diagnostic::error(
                         format!(
@@ -155,7 +181,7 @@ mod tests {
     #[test]
     fn missing_summary_is_an_error_that_says_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, diags) = load(dir.path());
+        let (_, diags) = load(dir.path(), &Confined::new(dir.path(), &[]).0);
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.starts_with("no table of contents"));
         assert!(diags[0].help.as_ref().unwrap().contains("SUMMARY.md"));
@@ -186,7 +212,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("SUMMARY.md"), "# Summary\n\n- [One](one.md)\n- [Two](two.md)\n    - [Three](sub/three.md)\n- [Draft]()\n").unwrap();
         fs::write(dir.path().join("two.md"), "# Two\n").unwrap();
-        let (book, diags) = load(dir.path());
+        let (book, diags) = load(dir.path(), &Confined::new(dir.path(), &[]).0);
         let lines: Vec<u32> = diags
             .iter()
             .map(|d| d.span.as_ref().unwrap().line)

@@ -103,7 +103,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let sandbox = Sandbox::new(
         launcher,
         env,
-        execute::examples_dir(&config.root).as_deref(),
+        execute::examples_dir(&config.confine).as_deref(),
         run.limits,
         &probe,
         &allow,

@@ -14,6 +14,7 @@ pub mod raw;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::confine::Confined;
 use crate::diag::{Diagnostic, Severity, Span};
 use crate::fsutil;
 pub use raw::TextDirection;
@@ -35,9 +36,9 @@ pub struct Config {
     pub book: BookMeta,
     /// Folder with SUMMARY.md and the chapters.
     pub src: PathBuf,
-    /// Includes read files under this folder silently: the git repository
-    /// that holds the book, or the book's root when there is none.
-    pub include_root: PathBuf,
+    /// What the book may read: its own folder, links resolved, and the
+    /// outside files `[proofbook] allow-outside` lists (see `confine`).
+    pub confine: Confined,
     /// Where `build` writes: the site itself, or its parent when
     /// `html_in_subfolder` is set.
     pub build_dir: PathBuf,
@@ -262,7 +263,16 @@ impl Config {
             keys::key_span(doc, text, file, path).unwrap_or_else(|| Span::file(file))
         })?;
         let mut warnings = keys::unused_key_warnings(doc, text, file);
-        let mut config = resolve(raw, root, &mut warnings, &|path| {
+        let (confine, missing) = Confined::new(root, &raw.proofbook.allow_outside);
+        if let Some((entry, e)) = missing.first() {
+            return Err(ConfigError::Invalid {
+                message: format!("`allow-outside` names {}, which cannot be found: {e}", entry.display()),
+                span: keys::key_span(doc, text, file, &["proofbook", "allow-outside"])
+                    .unwrap_or_else(|| Span::file(file)),
+                help: Some("paths in allow-outside are relative to the folder of book.toml; fix or remove the entry".into()),
+            });
+        }
+        let mut config = resolve(raw, root, confine, &mut warnings, &|path| {
             keys::key_span(doc, text, file, path)
         });
         let table: toml::Table = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
@@ -283,6 +293,20 @@ fn check_places(config: &Config, span_of: &dyn Fn(&[&str]) -> Span) -> Result<()
         span: span_of(key),
         help: Some(help.to_owned()),
     };
+    // Every file or folder book.toml names is read as the user: each must
+    // lead, links followed, into the book (or be allowed by allow-outside).
+    // One that does not exist is left to the checks that say so.
+    let confined = |path: &Path, key: &[&str]| -> Result<(), ConfigError> {
+        match config.confine.resolve(path, &config.root) {
+            Err(e) if !e.is_missing() => Err(ConfigError::Invalid {
+                message: format!("`{}`: {e}", key.join(".")),
+                span: span_of(key),
+                help: Some(e.help()),
+            }),
+            _ => Ok(()),
+        }
+    };
+    confined(&config.src, &["book", "src"])?;
     if let Some(theme) = &config.html.theme_dir {
         let theme = crate::fsutil::normalize(theme);
         if config.src.starts_with(&theme) || config.root.starts_with(&theme) {
@@ -292,17 +316,27 @@ fn check_places(config: &Config, span_of: &dyn Fn(&[&str]) -> Span) -> Result<()
                 "point `theme` at a folder of theme files (templates/, static/, CSS, fonts), such as `theme`",
             ));
         }
-        if !theme.starts_with(&config.include_root) {
+        if !theme.starts_with(&config.root) && !config.confine.contains(&theme) {
             return Err(invalid(
                 format!("the theme folder {} is outside the book", theme.display()),
                 &["output", "html", "theme"],
-                "its files are published with the site; keep the theme inside the book's folder or repository",
+                "its files are published with the site; keep the theme inside the book's folder",
             ));
         }
+        confined(&theme, &["output", "html", "theme"])?;
+    }
+    for css in &config.html.additional_css {
+        confined(css, &["output", "html", "additional-css"])?;
+    }
+    for js in &config.html.additional_js {
+        confined(js, &["output", "html", "additional-js"])?;
+    }
+    if let Some(file) = &config.run.requirements {
+        confined(file, &["proofbook", "python", "requirements"])?;
     }
     if let Some(input) = &config.html.input_404 {
         let file = crate::fsutil::normalize(&config.src.join(input));
-        if !file.starts_with(&config.include_root) {
+        if !file.starts_with(&config.root) && !config.confine.contains(&file) {
             return Err(invalid(
                 format!("`input-404 = {input:?}` is outside the book"),
                 &["output", "html", "input-404"],
@@ -316,6 +350,7 @@ fn check_places(config: &Config, span_of: &dyn Fn(&[&str]) -> Span) -> Result<()
                 "create it, fix the name, or remove the key to use the built-in page",
             ));
         }
+        confined(&file, &["output", "html", "input-404"])?;
     }
     if let Some(cname) = &config.html.cname {
         let host = !cname.is_empty()
@@ -355,6 +390,7 @@ fn invalid(file: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
 fn resolve(
     raw: RawConfig,
     root: &Path,
+    confine: Confined,
     warnings: &mut Vec<Diagnostic>,
     span_of: &dyn Fn(&[&str]) -> Option<Span>,
 ) -> Config {
@@ -419,11 +455,7 @@ fn resolve(
             language: raw.book.language.unwrap_or_else(|| "en".to_owned()),
             text_direction: raw.book.text_direction.unwrap_or_default(),
         },
-        include_root: root
-            .ancestors()
-            .find(|d| d.join(".git").exists())
-            .unwrap_or(root)
-            .to_owned(),
+        confine,
         src,
         build_dir,
         html_in_subfolder,

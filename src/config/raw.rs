@@ -49,6 +49,8 @@ pub struct RawProofbook {
     pub run: RawRun,
     /// `[proofbook.sandbox]`: protections the book may run without.
     pub sandbox: RawSandbox,
+    /// Files (or folders) outside the book it may read, relative to its root.
+    pub allow_outside: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]

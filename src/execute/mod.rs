@@ -179,9 +179,12 @@ pub fn usable_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The `examples/` folder beside the book's root, if there is one.
-pub fn examples_dir(root: &Path) -> Option<std::path::PathBuf> {
-    let dir = root.join(crate::config::EXAMPLES_DIR);
+/// The `examples/` folder beside the book's root, if there is one and it
+/// leads (links followed) inside the book: it is mounted into the sandbox.
+pub fn examples_dir(confine: &crate::confine::Confined) -> Option<std::path::PathBuf> {
+    let dir = confine
+        .resolve(Path::new(crate::config::EXAMPLES_DIR), confine.root())
+        .ok()?;
     dir.is_dir().then_some(dir)
 }
 

@@ -15,6 +15,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
+use crate::confine::Confined;
 use crate::diag::{Diagnostic, LineIndex, Span};
 use crate::fsutil;
 
@@ -125,10 +126,9 @@ const MAX_EXPANDED: usize = 16 * 1024 * 1024;
 
 /// Where directives read from.
 pub struct IncludeContext<'a> {
-    /// Files under this folder are included silently; others with a
-    /// warning. It is the repository that holds the book, or the book's
-    /// folder when there is none (`Config::include_root`).
-    pub root: &'a Path,
+    /// What may be included: files inside the book, links followed, and
+    /// those book.toml allows (`confine`); anything else is an error.
+    pub confine: &'a Confined,
 }
 
 /// `text` as it is, mapped to `file`: for content whose includes were
@@ -214,18 +214,19 @@ fn include_file(
     }
     let (path_arg, selector) = split_selector(directive.arg.trim());
     let base = source.path.parent().unwrap_or(Path::new(""));
-    let target = fsutil::normalize(&base.join(path_arg));
-    if !target.starts_with(ctx.root) {
-        // mdBook reads such files, and real books include code from the
-        // repository around them, so this is worth a look, not a failure.
-        out.diagnostics.push(
-            Diagnostic::warning(
-                format!("`{path_arg}` is outside the book's folder and its repository"),
-                Some(span.clone()),
-            )
-            .with_help("its text is published with the book; make sure that is meant"),
-        );
-    }
+    // Where the path really leads (links followed) decides: a file outside
+    // the book is refused unless book.toml allows it, as its text would be
+    // published with the book.
+    let target = match ctx.confine.resolve(Path::new(path_arg), base) {
+        Ok(target) => target,
+        Err(e) if e.is_missing() => fsutil::normalize(&base.join(path_arg)),
+        Err(e) => {
+            out.diagnostics.push(
+                Diagnostic::error(format!("cannot include: {e}"), Some(span)).with_help(e.help()),
+            );
+            return;
+        }
+    };
     // Compared by canonical path, so a cycle through a symlink (`l -> .`)
     // is caught like any other.
     let key = target.canonicalize().unwrap_or_else(|_| target.clone());
@@ -345,20 +346,31 @@ fn include_file(
 /// For `file=PATH[:ANCHOR]` of an example in `chapter`: the file's path and
 /// the text to show (the whole file, or the anchored part).
 pub fn read_part(
+    confine: &Confined,
     chapter: &Path,
     path: &Path,
     anchor: Option<&str>,
-) -> Result<(PathBuf, String), String> {
-    let target = fsutil::normalize(&chapter.parent().unwrap_or(Path::new("")).join(path));
+) -> Result<(PathBuf, String), (String, String)> {
+    let base = chapter.parent().unwrap_or(Path::new(""));
+    let help = "the path is relative to the chapter, as for {{#include}}";
+    let target = match confine.resolve(path, base) {
+        Ok(target) => target,
+        // The read below says it is missing, in the words it always used.
+        Err(e) if e.is_missing() => fsutil::normalize(&base.join(path)),
+        Err(e) => return Err((format!("cannot read the example file: {e}"), e.help())),
+    };
     let content = fsutil::read_to_string(&target).map_err(|e| {
-        format!(
-            "cannot read the example file `{}`: {}",
-            path.display(),
-            e.source
+        (
+            format!(
+                "cannot read the example file `{}`: {}",
+                path.display(),
+                e.source
+            ),
+            help.to_owned(),
         )
     })?;
-    let shown = select(&content, anchor, false)?.text;
-    Ok((target, shown))
+    let shown = select(&content, anchor, false).map_err(|m| (m, help.to_owned()))?;
+    Ok((target, shown.text))
 }
 
 /// `path:selector` → (path, selector). The selector is whatever follows the

@@ -17,7 +17,8 @@ fn root_with(files: &[(&str, &str)]) -> tempfile::TempDir {
 fn expand_in(dir: &Path, chapter: &str) -> Expanded {
     let file = dir.join(chapter);
     let text = fs::read_to_string(&file).unwrap();
-    expand(&IncludeContext { root: dir }, &file, &text)
+    let confine = crate::confine::Confined::new(dir, &[]).0;
+    expand(&IncludeContext { confine: &confine }, &file, &text)
 }
 
 const CODE: &str = "one\n# ANCHOR: mid\ntwo\n# ANCHOR: inner\nthree\n# ANCHOR_END: inner\n# ANCHOR_END: mid\nfour\n";
@@ -107,25 +108,28 @@ fn include_cycle_is_reported_with_its_chain() {
 }
 
 #[test]
-fn files_outside_the_include_root_are_included_with_a_warning() {
+fn files_outside_the_book_are_refused_unless_allowed() {
     let dir = root_with(&[
         ("book/src/a.md", "{{#include ../../shared.txt}}"),
         ("shared.txt", "s"),
     ]);
     let root = dir.path().join("book");
     let file = root.join("src/a.md");
-    let out = expand(
-        &IncludeContext { root: &root },
-        &file,
-        &fs::read_to_string(&file).unwrap(),
-    );
-    assert_eq!(out.text, "s");
-    assert!(!out.diagnostics[0].is_error());
+    let text = fs::read_to_string(&file).unwrap();
+    let confine = crate::confine::Confined::new(&root, &[]).0;
+    let out = expand(&IncludeContext { confine: &confine }, &file, &text);
+    assert_eq!(out.text, "");
+    assert!(out.diagnostics[0].is_error());
     assert!(
-        out.diagnostics[0]
-            .message
-            .contains("outside the book's folder")
+        out.diagnostics[0].message.contains("outside the book"),
+        "{}",
+        out.diagnostics[0].message
     );
+    let allowed = crate::confine::Confined::new(&root, &["../shared.txt".into()]).0;
+    let out = expand(&IncludeContext { confine: &allowed }, &file, &text);
+    assert_eq!(out.text, "s");
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(allowed.taken().len(), 1);
 }
 
 #[test]

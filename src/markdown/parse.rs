@@ -28,8 +28,9 @@ pub struct MarkdownOptions {
 /// What the parser needs to know about the book.
 pub struct ParseContext<'a> {
     pub options: MarkdownOptions,
-    /// The book's root (book.toml's folder): includes may not leave it.
-    pub root: &'a Path,
+    /// What the book may read (its root, links followed, and what
+    /// book.toml allows): includes and `file=` may not leave it.
+    pub confine: &'a crate::confine::Confined,
     /// The source folder (SUMMARY.md's folder).
     pub src: &'a Path,
     /// Chapter source path (relative to `src`) → output page path (relative
@@ -48,7 +49,13 @@ pub fn parse_chapter(
 ) -> (Document, Vec<Diagnostic>) {
     let file = ctx.src.join(path);
     let expanded = if ctx.expand_includes {
-        include::expand(&IncludeContext { root: ctx.root }, &file, text)
+        include::expand(
+            &IncludeContext {
+                confine: ctx.confine,
+            },
+            &file,
+            text,
+        )
     } else {
         include::verbatim(&file, text)
     };
@@ -373,16 +380,15 @@ fn code_block(
             );
         }
         let chapter = ctx.src.join(page);
-        match include::read_part(&chapter, &file.path, file.anchor.as_deref()) {
+        match include::read_part(ctx.confine, &chapter, &file.path, file.anchor.as_deref()) {
             Ok((path, shown)) => {
                 block.code = shown;
                 block.download = download_url(ctx, page, &path);
                 block.program_file = Some(path);
             }
-            Err(message) => diags.push(
-                Diagnostic::error(message, block.span.clone())
-                    .with_help("the path is relative to the chapter, as for {{#include}}"),
-            ),
+            Err((message, help)) => {
+                diags.push(Diagnostic::error(message, block.span.clone()).with_help(help))
+            }
         }
     }
     block.example = Some(spec);
@@ -392,7 +398,7 @@ fn code_block(
 /// Where a program from the book's `examples/` folder is published
 /// (`output::assets` copies the folder), relative to `page`'s output.
 fn download_url(ctx: &ParseContext<'_>, page: &Path, program: &Path) -> Option<String> {
-    let examples = crate::fsutil::normalize(&ctx.root.join(crate::config::EXAMPLES_DIR));
+    let examples = crate::fsutil::normalize(&ctx.confine.root().join(crate::config::EXAMPLES_DIR));
     let rel = crate::fsutil::normalize(program)
         .strip_prefix(&examples)
         .ok()?

@@ -22,9 +22,10 @@ fn check(text: &str) -> String {
     .into_iter()
     .map(|(a, b)| (PathBuf::from(a), PathBuf::from(b)))
     .collect();
+    let confine = crate::confine::Confined::new(Path::new("/b"), &[]).0;
     let ctx = ParseContext {
         options: OPTIONS,
-        root: Path::new("/b"),
+        confine: &confine,
         src: Path::new("/b/src"),
         pages: &pages,
         expand_includes: true,
@@ -130,9 +131,10 @@ fn a_file_example_shows_the_anchored_part_and_keeps_the_whole_program() {
     )
     .unwrap();
     let pages = HashMap::new();
+    let confine = crate::confine::Confined::new(dir.path(), &[]).0;
     let ctx = ParseContext {
         options: OPTIONS,
-        root: dir.path(),
+        confine: &confine,
         src: &dir.path().join("src"),
         pages: &pages,
         expand_includes: true,

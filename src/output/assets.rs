@@ -31,13 +31,20 @@ pub fn static_files(config: &Config, theme: &Theme, diags: &mut Vec<Diagnostic>)
     }
     // The standalone programs, for readers to download and run by hand,
     // without caches or hidden files.
+    // A folder that leads out of the book, or holds a link out of it or a
+    // special file, is refused whole (`Confined::tree_problems`).
     let examples = config.root.join(crate::config::EXAMPLES_DIR);
+    let refused = config.confine.tree_problems(&examples);
+    let examples_ok = refused.is_empty();
+    diags.extend(refused);
     let published = |e: &walkdir::DirEntry| {
         let name = e.file_name().to_string_lossy();
         e.depth() == 0 || !(name.starts_with('.') || name == "__pycache__")
     };
-    for f in copies_under(&examples, &config.root, published) {
-        add(f, &mut files);
+    if examples_ok {
+        for f in copies_under(&examples, &config.root, published) {
+            add(f, &mut files);
+        }
     }
     for extra in config
         .html
@@ -45,7 +52,22 @@ pub fn static_files(config: &Config, theme: &Theme, diags: &mut Vec<Diagnostic>)
         .iter()
         .chain(&config.html.additional_js)
     {
-        let from = config.root.join(extra);
+        // book.toml's checks refused a path out of the book; resolving again
+        // copies exactly the file that was judged.
+        let from = match config.confine.resolve(extra, &config.root) {
+            Ok(from) => from,
+            Err(e) if e.is_missing() => config.root.join(extra),
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(
+                        e.to_string(),
+                        Some(Span::file(config.root.join("book.toml"))),
+                    )
+                    .with_help(e.help()),
+                );
+                continue;
+            }
+        };
         if from.is_file() {
             add(
                 SiteFile {

@@ -281,8 +281,16 @@ fn answer_jobs(
             return none;
         }
     };
+    // Nothing runs while the examples folder holds what must not be mounted.
+    let refused = config
+        .confine
+        .tree_problems(&config.root.join(crate::config::EXAMPLES_DIR));
+    if !refused.is_empty() {
+        diags.extend(refused);
+        return none;
+    }
     let probe = execute::Probe::detect();
-    let examples_dir = execute::examples_dir(&config.root);
+    let examples_dir = execute::examples_dir(&config.confine);
     let sandbox = match execute::Sandbox::new(
         launcher.clone(),
         python,

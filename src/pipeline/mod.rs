@@ -405,6 +405,15 @@ pub fn render_site(
     }
     files.par_iter().try_for_each(|(f, _)| staging.write(f))?;
     timings.lap("other files", &mut clock);
+    // Whatever came from outside the book is said, every build: the
+    // reader sees what book.toml's allow-outside let in.
+    for file in config.confine.taken() {
+        let line = format!(
+            "read {} from outside the book (allowed by `allow-outside` in book.toml)",
+            file.display()
+        );
+        Progress::tell(options, ProgressEvent::Note(&line));
+    }
     let rendered = Rendered {
         pages: chapters.len(),
         reused: reuse.reused(),
@@ -423,7 +432,7 @@ pub fn render_site(
 /// (the reasons are in `diags`). The flag says whether a preprocessor
 /// already expanded the include directives.
 pub(crate) fn load_book(config: &Config, diags: &mut Vec<Diagnostic>) -> Option<(Book, bool)> {
-    let (book, book_diags) = book::load(&config.src);
+    let (book, book_diags) = book::load(&config.src, &config.confine);
     diags.extend(book_diags);
     if has_errors(diags) {
         return None;
@@ -467,7 +476,7 @@ pub(crate) fn parse_context<'a>(
             definition_lists: config.html.definition_lists,
             admonitions: config.html.admonitions,
         },
-        root: &config.include_root,
+        confine: &config.confine,
         src: &config.src,
         pages,
         expand_includes: !includes_expanded,

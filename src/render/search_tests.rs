@@ -13,13 +13,14 @@ fn doc(text: &str) -> Document {
         [(PathBuf::from("dir/page.md"), PathBuf::from("dir/page.html"))]
             .into_iter()
             .collect();
+    let confine = crate::confine::Confined::new(Path::new("/b"), &[]).0;
     let ctx = ParseContext {
         options: MarkdownOptions {
             smart_punctuation: true,
             definition_lists: true,
             admonitions: true,
         },
-        root: Path::new("/b"),
+        confine: &confine,
         src: Path::new("/b/src"),
         pages: &pages,
         expand_includes: false,

@@ -132,6 +132,7 @@ pub fn load(book_theme: Option<&Path>) -> Result<(Theme, Vec<Diagnostic>), Vec<D
     // but makes every URL in a page unreadable; these five are what HTML
     // text and quoted attributes need.
     tera.set_escape_fn(super::escape_html_text);
+    seal(&mut tera);
     let sources: Vec<(&str, &str)> = templates
         .values()
         .map(|t| (t.name.as_str(), t.text.as_str()))
@@ -151,6 +152,27 @@ pub fn load(book_theme: Option<&Path>) -> Result<(Theme, Vec<Diagnostic>), Vec<D
         warnings,
     ))
 }
+
+/// Templates see the data proofbook hands them and nothing of the host.
+/// Tera registers `get_env` whatever its features, and it cannot be
+/// removed, so it is replaced by a function that fails with a message
+/// (a book's template that reads `HOME` or a CI token is an error, not a
+/// leak). The other host-reading built-ins (`now`, `get_random`, the `date`
+/// filter) exist only with tera's `builtins` feature, which is off; and
+/// `{% include %}` only names templates loaded here, never a file.
+fn seal(tera: &mut Tera) {
+    for name in HOST_FUNCTIONS {
+        tera.register_function(name, move |_: &std::collections::HashMap<String, tera::Value>| {
+            Err(tera::Error::msg(format!(
+                "`{name}` is disabled: templates cannot read the environment, the clock or the host; \
+                 put the value in book.toml or the page instead"
+            )))
+        });
+    }
+}
+
+/// Functions tera has, or had, that read the host.
+const HOST_FUNCTIONS: [&str; 3] = ["get_env", "now", "get_random"];
 
 fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<'static>> {
     let mut out: Vec<_> = dir.files().collect();
