@@ -427,7 +427,8 @@ impl CgroupRoot {
         CgroupRoot::locate(&mine, &mounts)
     }
 
-    fn bases(&self) -> Vec<&Path> {
+    /// The folders run cgroups are made in (one per v1 controller).
+    pub fn bases(&self) -> Vec<&Path> {
         match self {
             CgroupRoot::V1 {
                 memory,
