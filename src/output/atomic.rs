@@ -162,9 +162,15 @@ pub fn replaced_path(dest: &Path) -> PathBuf {
 
 /// Moves what is at `dest` to a free `DIR.replaced-TIME` beside it.
 pub fn move_aside(dest: &Path) -> Result<PathBuf, OutputError> {
+    Ok(keep_aside(dest, dest)?)
+}
+
+/// Moves the folder `what` (the site at `dest`, or one that was there) to
+/// a free `DEST.replaced-TIME`.
+pub(crate) fn keep_aside(what: &Path, dest: &Path) -> Result<PathBuf, FsError> {
     let aside = replaced_path(dest);
-    std::fs::rename(dest, &aside)
-        .map_err(|e| FsError::new("cannot move the folder aside:", dest, e))?;
+    std::fs::rename(what, &aside)
+        .map_err(|e| FsError::new("cannot move the folder aside:", what, e))?;
     Ok(aside)
 }
 
@@ -321,9 +327,7 @@ fn swap_in(
     // Checked once more where it now lies, out of anyone's way: a file
     // added in the moment between the check and the move is kept.
     if let Ownership::Foreign(_) = manifest::ownership(&old_path) {
-        let aside = replaced_path(dest);
-        std::fs::rename(&old_path, &aside)
-            .map_err(|e| FsError::new("cannot keep the old folder at", &aside, e))?;
+        let aside = keep_aside(&old_path, dest)?;
         drop(old);
         return Ok(Swapped {
             moved_aside: Some(aside),

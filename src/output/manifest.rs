@@ -121,9 +121,10 @@ fn describe_foreign(dir: &Path) -> String {
 }
 
 /// The first way `dir` differs from `manifest`, if any: a file or link
-/// that is not listed, a listed file missing or changed.
+/// that is not listed, or a listed file changed. A listed file that is
+/// missing is no difference that matters: replacing the folder loses
+/// nothing more for it.
 fn differences(dir: &Path, manifest: &Manifest) -> Option<String> {
-    let mut seen = 0usize;
     for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
         let entry = match entry {
             Ok(e) => e,
@@ -149,14 +150,12 @@ fn differences(dir: &Path, manifest: &Manifest) -> Option<String> {
             ));
         }
         match entry_of(entry.path(), Some(listed)) {
-            Ok(now) if now.sha256 == listed.sha256 && now.size == listed.size => seen += 1,
+            Ok(now) if now.sha256 == listed.sha256 && now.size == listed.size => {}
             Ok(_) => return Some(format!("{name} was changed since proofbook wrote it")),
             Err(e) => return Some(format!("{name} cannot be read ({e})")),
         }
     }
-    (seen != manifest.files.len()).then(|| {
-        "files proofbook wrote are missing from it (it was edited since the last build)".into()
-    })
+    None
 }
 
 /// A site path as the manifest writes it.
@@ -270,7 +269,10 @@ mod tests {
         assert!(foreign(ownership(&site)).contains("index.html was changed"));
         write_marker(&site, None).unwrap();
         fs::remove_file(site.join("a/b.html")).unwrap();
-        assert!(foreign(ownership(&site)).contains("missing"));
+        assert!(
+            matches!(ownership(&site), Ownership::Ours(_)),
+            "a removed file loses nothing"
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! removes those whose process is gone, and only those: a concurrent
 //! build's folders are alive, and a folder of another name is not ours.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::output::atomic::keep_aside;
 
 use crate::output::manifest::{self, Ownership};
 
@@ -68,19 +70,19 @@ fn leftover_of(name: &str, file_name: &str) -> Option<(Kind, i32)> {
     Some((kind, pid.parse().ok()?))
 }
 
-fn remove_leftover(path: &Path, kind: Kind, dest: &Path) -> std::io::Result<String> {
+fn remove_leftover(path: &Path, kind: Kind, dest: &Path) -> Result<String, String> {
     if kind == Kind::Old {
         let site = path.join("site");
         if let Ownership::Foreign(_) = manifest::ownership(&site) {
-            let kept = move_aside_beside(&site, dest)?;
-            std::fs::remove_dir(path)?;
+            let kept = keep_aside(&site, dest).map_err(|e| e.to_string())?;
+            std::fs::remove_dir(path).map_err(|e| e.to_string())?;
             return Ok(format!(
                 "kept a replaced folder that was not proofbook's as {}",
                 kept.display()
             ));
         }
     }
-    std::fs::remove_dir_all(path)?;
+    std::fs::remove_dir_all(path).map_err(|e| e.to_string())?;
     Ok(format!(
         "removed {}, an unfinished {}",
         path.display(),
@@ -89,13 +91,6 @@ fn remove_leftover(path: &Path, kind: Kind, dest: &Path) -> std::io::Result<Stri
             Kind::Old => "swap",
         }
     ))
-}
-
-/// Moves `site` to `DEST.replaced-TIME`.
-fn move_aside_beside(site: &Path, dest: &Path) -> std::io::Result<PathBuf> {
-    let target = crate::output::atomic::replaced_path(dest);
-    std::fs::rename(site, &target)?;
-    Ok(target)
 }
 
 #[cfg(test)]
