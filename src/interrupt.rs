@@ -1,33 +1,28 @@
 //! Ctrl-C and SIGTERM: an orderly stop that leaves nothing behind.
 //!
-//! `install` (called by `build`, `check` and `serve`) replaces the default
-//! action of SIGINT and SIGTERM, which would end proofbook at once and
-//! leave the running sandboxes' cgroups and the half-written staging folder
-//! behind. Instead a thread notes the signal; the build sees it
-//! (`requested`), stops its examples (each running sandbox is killed and
-//! waited for) and unwinds, and every temporary thing it made removes
+//! The binary (`src/stop.rs`, for `build`, `check` and `serve`) replaces
+//! the default action of SIGINT and SIGTERM, which would end proofbook at
+//! once and leave the running sandboxes' cgroups and the half-written
+//! staging folder behind. Instead its thread calls `request`; the build
+//! sees it (`check`), stops its examples (each running sandbox is killed
+//! and waited for) and unwinds, and every temporary thing it made removes
 //! itself on the way out. Those things are registered here (`track`)
-//! while they exist, so the thread knows when the unwinding is done: it
-//! then ends the process with 128 + the signal (130, 143), like a shell.
-//!
-//! If the build does not unwind in time (a preprocessor or pip that
-//! ignores the signal), or a second signal comes, the thread removes what
-//! is still registered itself (killing what is left in each cgroup first)
-//! and exits. A SIGKILL cannot be caught: `output::stale` and
+//! while they exist, so the thread knows when the unwinding is done
+//! (`unwinding`): it then ends the process with 128 + the signal (130,
+//! 143), like a shell. If the build does not unwind in time (a
+//! preprocessor or pip that ignores the signal), or a second signal
+//! comes, it calls `remove_registered` (killing what is left in each
+//! cgroup first) and exits. A SIGKILL cannot be caught: `output::stale` and
 //! `execute::cgroup::remove_stale` clear what it leaves at the next run.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 
 /// The signal that asked proofbook to stop, or 0.
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
-
-/// How long the build has to unwind before the rest is removed for it.
-const GRACE: Duration = Duration::from_secs(5);
 
 /// What a build made that must go if it is interrupted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,62 +94,39 @@ pub fn signal_name(signal: &i32) -> &'static str {
     }
 }
 
-/// Takes over SIGINT and SIGTERM for the rest of the process.
-pub fn install() -> std::io::Result<()> {
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-    let (tx, rx) = std::sync::mpsc::channel::<i32>();
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            for signal in signals.forever() {
-                if tx.send(signal).is_err() {
-                    return;
-                }
-            }
-        })?;
-    std::thread::Builder::new()
-        .name("interrupt".into())
-        .spawn(move || {
-            let Ok(signal) = rx.recv() else { return };
-            {
-                let _registry = lock();
-                SIGNAL.store(signal, Ordering::SeqCst);
-            }
-            eprintln!(
-                "proofbook: {}: stopping the running examples and removing the unfinished site",
-                signal_name(&signal)
-            );
-            // Wait for the build to unwind; a second signal means "now".
-            let deadline = Instant::now() + GRACE;
-            while !lock().is_empty() && Instant::now() < deadline {
-                if rx.recv_timeout(Duration::from_millis(20)).is_ok() {
-                    break;
-                }
-            }
-            remove_registered();
-            std::process::exit(i32::from(exit_code(signal)));
-        })?;
-    Ok(())
+/// Records that `signal` asked for a stop: from now on `check` fails and
+/// nothing new can be tracked (the flag is set under the registry's lock).
+pub fn request(signal: i32) {
+    let _registry = lock();
+    SIGNAL.store(signal, Ordering::SeqCst);
+}
+
+/// Whether temporary things are still registered (the build is still
+/// unwinding).
+pub fn unwinding() -> bool {
+    !lock().is_empty()
 }
 
 /// Removes what the build did not get to remove: cgroups first (their
-/// processes killed), then folders.
-fn remove_registered() {
+/// processes killed), then folders; one line per thing that could not be.
+pub fn remove_registered() -> Vec<String> {
     let left: Vec<Temporary> = lock().iter().map(|(_, t)| t.clone()).collect();
+    let mut problems = Vec::new();
     for t in &left {
         if let Temporary::Cgroup(dir) = t
             && let Err(e) = crate::execute::cgroup::kill_and_remove(dir)
         {
-            eprintln!("proofbook: cannot remove the cgroup {}: {e}", dir.display());
+            problems.push(format!("cannot remove the cgroup {}: {e}", dir.display()));
         }
     }
     for t in &left {
         if let Temporary::Folder(dir) = t
             && let Err(e) = remove_folder(dir)
         {
-            eprintln!("proofbook: cannot remove {}: {e}", dir.display());
+            problems.push(format!("cannot remove {}: {e}", dir.display()));
         }
     }
+    problems
 }
 
 /// Whether the process `pid` exists: leftovers named after a pid are

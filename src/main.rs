@@ -4,6 +4,7 @@
 
 mod cmd;
 mod report;
+mod stop;
 
 use std::process::ExitCode;
 
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
     }
     let cli = cmd::Cli::parse();
     if cli.stops_cleanly()
-        && let Err(e) = proofbook::interrupt::install()
+        && let Err(e) = stop::install()
     {
         eprintln!("warning: Ctrl-C will not stop cleanly: {e}");
     }

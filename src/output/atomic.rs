@@ -70,6 +70,9 @@ impl Staging {
 
     /// Writes one file of the site. Its path must stay inside the site.
     pub fn write(&self, file: &SiteFile) -> Result<(), OutputError> {
+        // An interrupted build stops writing at once: its folder is about
+        // to be removed.
+        crate::interrupt::check()?;
         check_path(&file.path)?;
         Ok(write_one(self.dir.path(), file)?)
     }
@@ -77,6 +80,7 @@ impl Staging {
     /// Puts the file `from` (a file of the previous site, on the same file
     /// system) at `path` as a hard link: its data is shared, not copied.
     pub fn link(&self, from: &Path, path: &Path) -> Result<(), OutputError> {
+        crate::interrupt::check()?;
         check_path(path)?;
         let to = self.dir.path().join(path);
         if let Some(dir) = to.parent() {
@@ -89,6 +93,7 @@ impl Staging {
     /// big to hold, such as print.html in a large book).
     pub fn create(&self, path: impl Into<PathBuf>) -> Result<StagedFile, OutputError> {
         let site_path = path.into();
+        crate::interrupt::check()?;
         check_path(&site_path)?;
         let path = self.dir.path().join(&site_path);
         if let Some(dir) = path.parent() {
