@@ -25,6 +25,7 @@ pub mod python;
 pub mod record;
 pub mod sandbox;
 pub mod spec;
+mod wait;
 pub mod zygote;
 
 use std::path::Path;

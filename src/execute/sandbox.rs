@@ -378,7 +378,8 @@ impl Sandbox {
 
         // The status pipe closes when the launcher, init and the program
         // have all exited: that is the end of the run.
-        let (reports, timed_out) = wait_for_end(&done_rx, &pids, started + program.timeout);
+        let (reports, timed_out) =
+            super::wait::wait_for_end(&done_rx, &pids, started + program.timeout);
         let elapsed = started.elapsed();
         for r in readers {
             let _ = r.join();
@@ -518,40 +519,6 @@ impl Pids {
             let _ = kill(Pid::from_raw(target), Signal::SIGKILL);
         }
         target > 0
-    }
-}
-
-/// Waits for the status pipe to close (the end of the run); stops the
-/// sandbox at `deadline` (then the run timed out) or as soon as proofbook
-/// is asked to stop, and waits for it to be gone either way.
-fn wait_for_end(
-    done: &mpsc::Receiver<Vec<Report>>,
-    pids: &Pids,
-    deadline: Instant,
-) -> (Vec<Report>, bool) {
-    // Polled in short slices: a signal handler cannot safely kill here.
-    const SLICE: Duration = Duration::from_millis(50);
-    loop {
-        let now = Instant::now();
-        let slice = deadline.saturating_duration_since(now).min(SLICE);
-        match done.recv_timeout(slice) {
-            Ok(reports) => return (reports, false),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return (Vec::new(), false),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-        }
-        let interrupted = crate::interrupt::requested().is_some();
-        if interrupted || Instant::now() >= deadline {
-            // Before the launcher has said its pid there is nothing to
-            // kill yet; try again each slice until there is.
-            while !pids.stop() {
-                match done.recv_timeout(SLICE) {
-                    Ok(reports) => return (reports, !interrupted),
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return (Vec::new(), !interrupted),
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                }
-            }
-            return (done.recv().unwrap_or_default(), !interrupted);
-        }
     }
 }
 
