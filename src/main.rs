@@ -4,6 +4,7 @@
 
 mod cmd;
 mod report;
+mod stop;
 
 use std::process::ExitCode;
 
@@ -19,7 +20,17 @@ fn main() -> ExitCode {
         std::process::exit(proofbook::execute::zygote::main(&rest));
     }
     let cli = cmd::Cli::parse();
-    match cmd::run(cli) {
+    if cli.stops_cleanly()
+        && let Err(e) = stop::install()
+    {
+        eprintln!("warning: Ctrl-C will not stop cleanly: {e}");
+    }
+    let result = cmd::run(cli);
+    // Whatever the command made of it, a stop by a signal ends as one.
+    if let Some(signal) = proofbook::interrupt::requested() {
+        return ExitCode::from(proofbook::interrupt::exit_code(signal));
+    }
+    match result {
         Ok(code) => code,
         Err(err) => {
             // Errors name files of the book, which may hold anything.

@@ -23,6 +23,17 @@ pub fn failed(diags: &[Diagnostic]) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// The end of a run stopped by Ctrl-C or SIGTERM: 128 + the signal, as a
+/// shell reports it (130, 143).
+pub fn interrupted(signal: Option<i32>) -> ExitCode {
+    let signal = signal.unwrap_or(signal_hook::consts::SIGINT);
+    eprintln!(
+        "stopped: {}; no site was written and the previous one is as it was",
+        proofbook::interrupt::Interrupted(signal)
+    );
+    ExitCode::from(proofbook::interrupt::exit_code(signal))
+}
+
 pub fn print_all(diags: &[Diagnostic]) {
     let theme = if std::env::var_os("NO_COLOR").is_some()
         || !std::io::IsTerminal::is_terminal(&std::io::stderr())

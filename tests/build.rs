@@ -20,7 +20,7 @@ fn builds_the_fixture_into_a_complete_site() {
         "book/static/css/main.css",
         "book/static/css/syntax.css",
         "book/static/js/main.js",
-        "book/.proofbook-output",
+        "book/.proofbook-site.json",
     ] {
         assert!(t.root().join(file).is_file(), "missing {file}");
     }
@@ -203,7 +203,7 @@ fn dangerous_destinations_are_refused() {
     t.write("notes/thesis.tex", "precious");
     let run = t.run(&["build", "--dest-dir", "notes"]);
     run.failure();
-    assert!(run.stderr().contains("not empty"), "{}", run.stderr());
+    assert!(run.stderr().contains("thesis.tex"), "{}", run.stderr());
     assert_eq!(t.read("notes/thesis.tex"), "precious");
 }
 

@@ -91,19 +91,26 @@ fn a_renamed_chapter_changes_its_neighbours_and_a_template_change_every_page() {
 }
 
 #[test]
-fn a_damaged_manifest_or_an_edited_output_folder_is_rebuilt_not_trusted() {
+fn an_edited_output_folder_is_refused_and_never_reused_when_forced() {
     let t = BookTest::from_fixture("basic");
     t.build().success();
     t.write("book/.proofbook-pages.json", "{ not json");
-    let run = t.build();
+    t.build().failure();
+    let run = t.run(&["build", "--force"]);
     run.success();
     assert_eq!(unchanged(&run), 0, "{}", run.stderr());
 
-    // A page removed from the old site is rendered again, not lost.
+    // A page removed from the old site is rendered again, not lost; the
+    // others are still proofbook's and reused.
     std::fs::remove_file(t.root().join("book/start.html")).expect("remove");
     let run = t.build();
     run.success();
     assert_eq!(unchanged(&run), 6, "{}", run.stderr());
+    assert!(t.read("book/start.html").contains("Getting started"));
+
+    // A page edited by hand is not linked into the new site.
+    t.write("book/start.html", "<p>edited by hand</p>");
+    t.run(&["build", "--force"]).success();
     assert!(t.read("book/start.html").contains("Getting started"));
 
     // A page replaced by a symbolic link is not followed.
@@ -111,7 +118,8 @@ fn a_damaged_manifest_or_an_edited_output_folder_is_rebuilt_not_trusted() {
     std::fs::write(&secret, "private").expect("write");
     std::fs::remove_file(t.root().join("book/start.html")).expect("remove");
     std::os::unix::fs::symlink(&secret, t.root().join("book/start.html")).expect("symlink");
-    t.build().success();
+    t.build().failure();
+    t.run(&["build", "--force"]).success();
     assert!(!t.read("book/start.html").contains("private"));
     assert!(
         !std::fs::symlink_metadata(t.root().join("book/start.html"))
@@ -119,4 +127,5 @@ fn a_damaged_manifest_or_an_edited_output_folder_is_rebuilt_not_trusted() {
             .file_type()
             .is_symlink()
     );
+    assert_eq!(std::fs::read_to_string(&secret).expect("read"), "private");
 }

@@ -195,7 +195,7 @@ mod tests {
             b"# Summary\n\n- [\xc3A](a.md)\n",
         )
         .unwrap();
-        let (_, diags) = load(dir.path());
+        let (_, diags) = load(dir.path(), &Confined::new(dir.path(), &[]).0);
         assert_eq!(diags.len(), 1);
         let d = &diags[0];
         assert!(

@@ -34,6 +34,10 @@ pub struct Args {
     /// Use cached results only; an example without one is an error.
     #[arg(long, conflicts_with = "rerun")]
     offline_results: bool,
+    /// Replace a destination proofbook did not write (or that was changed
+    /// since): it is moved aside to DIR.replaced-TIME, never deleted.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -59,10 +63,21 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         offline_results: args.offline_results,
         filter: None,
         pending: false,
+        force: args.force,
     };
     match proofbook::build(&config, &options) {
         Ok(r) => {
+            for line in &r.leftovers {
+                eprintln!("note: {line}");
+            }
             report::print_all(&r.warnings);
+            if let Some(aside) = &r.moved_aside {
+                eprintln!(
+                    "note: the folder that was at {} was not proofbook's; it was moved to {} (nothing was deleted)",
+                    r.dest.display(),
+                    aside.display()
+                );
+            }
             eprintln!(
                 "built {} pages ({} files, {} unchanged since the last build; examples: {}) into {} in {:.2} s",
                 r.pages,
@@ -88,11 +103,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Err(e) if e.interrupted().is_some() => Ok(report::interrupted(e.interrupted())),
         Err(BuildError::Book(diags)) => Ok(report::failed(&diags)),
         Err(BuildError::Output(e)) => Ok(report::failed(&[proofbook::diag::Diagnostic::error(
             e.to_string(),
             None,
         )])),
+        Err(BuildError::Interrupted(i)) => Ok(report::interrupted(Some(i.0))),
     }
 }
 

@@ -3,10 +3,17 @@ use std::process::ExitCode;
 
 use proofbook::config::Config;
 use proofbook::diag::Diagnostic;
+use proofbook::output::manifest::{Ownership, ownership};
 
 use crate::report;
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_long_help = "The site folder is removed only if proofbook wrote it and nothing in it \
+changed since (its .proofbook-site.json lists every file); any other folder is left alone, or with \
+--force moved aside to DIR.replaced-TIME. Temp folders and cgroups left by a killed build are \
+removed too."
+)]
 pub struct Args {
     /// The book's root folder (the one holding book.toml).
     #[arg(default_value = ".")]
@@ -18,6 +25,10 @@ pub struct Args {
     /// (.proofbook-cache/).
     #[arg(long)]
     cache: bool,
+    /// A folder proofbook did not write (or that changed since) is moved
+    /// aside to DIR.replaced-TIME instead of refused; nothing is deleted.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -32,22 +43,49 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("removed {}", cache.display());
         }
     }
-    let dest = args.dest_dir.unwrap_or_else(|| config.build_dir.clone());
-    if !dest.exists() {
+    let dest = match args.dest_dir {
+        Some(d) => std::path::absolute(&d).unwrap_or(d),
+        None => config.build_dir.clone(),
+    };
+    for line in proofbook::pipeline::remove_leftovers(&dest) {
+        eprintln!("{line}");
+    }
+    if dest.symlink_metadata().is_err() {
         eprintln!("nothing to clean: {} does not exist", dest.display());
         return Ok(ExitCode::SUCCESS);
     }
-    // Only a folder proofbook made (or an empty one) is removed: the same
-    // rule that decides what a build may replace.
-    if !dest.join(proofbook::output::MARKER_FILE).is_file() {
-        let d = Diagnostic::error(
-            format!("not removing {}: proofbook did not make it", dest.display()),
-            None,
-        )
-        .with_help("remove it yourself if it is really meant to go");
-        return Ok(report::failed(&[d]));
+    // The root, the home folder, the book and its sources: never, forced
+    // or not.
+    if let Err(e) = proofbook::output::check_destination(&dest, &config.root, &[&config.src], true)
+    {
+        return Ok(report::failed(&[Diagnostic::error(e.to_string(), None)]));
     }
-    std::fs::remove_dir_all(&dest)?;
-    eprintln!("removed {}", dest.display());
+    // The same rule that decides what a build may replace: only what
+    // proofbook wrote, as it wrote it, is deleted.
+    match ownership(&dest) {
+        Ownership::Free | Ownership::Ours(_) => {
+            std::fs::remove_dir_all(&dest)?;
+            eprintln!("removed {}", dest.display());
+        }
+        Ownership::Foreign(_) if args.force => {
+            let aside = proofbook::output::move_aside(&dest)?;
+            eprintln!(
+                "moved {} to {} (it was not proofbook's as written; nothing was deleted)",
+                dest.display(),
+                aside.display()
+            );
+        }
+        Ownership::Foreign(found) => {
+            let d = Diagnostic::error(
+                format!("not removing {}: {found}", dest.display()),
+                None,
+            )
+            .with_help(
+                "proofbook removes only a folder it wrote, as it wrote it; remove it yourself, \
+                 or run again with --force to move it aside to DIR.replaced-TIME (nothing is deleted)",
+            );
+            return Ok(report::failed(&[d]));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -53,6 +53,17 @@ enum Command {
     Doctor(doctor::Args),
 }
 
+impl Cli {
+    /// Commands that run examples or write a site: Ctrl-C and SIGTERM
+    /// stop them in order (`proofbook::interrupt`) instead of at once.
+    pub fn stops_cleanly(&self) -> bool {
+        matches!(
+            self.command,
+            Command::Build(_) | Command::Serve(_) | Command::Check(_)
+        )
+    }
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Build(args) => build::execute(args),

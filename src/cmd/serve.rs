@@ -197,6 +197,15 @@ fn tell(outcome: Outcome, started: Instant) {
             changed,
         } => {
             report::print_all(&report.warnings);
+            for line in &report.leftovers {
+                eprintln!("note: {line}");
+            }
+            if let Some(aside) = &report.moved_aside {
+                eprintln!(
+                    "note: the preview folder was not as proofbook left it; it was moved to {}",
+                    aside.display()
+                );
+            }
             let pages = match changed.len() {
                 _ if everything => "every page".to_owned(),
                 0 => "no page (none changed)".to_owned(),

@@ -7,6 +7,7 @@
 //! Runtime choices (destination override, serve mode) are not config: they
 //! travel in `BuildOptions`.
 
+mod build_dir;
 mod collect;
 mod keys;
 pub mod raw;
@@ -263,6 +264,7 @@ impl Config {
             keys::key_span(doc, text, file, path).unwrap_or_else(|| Span::file(file))
         })?;
         let mut warnings = keys::unused_key_warnings(doc, text, file);
+        let build_dir_outside = raw.proofbook.allow_build_dir_outside;
         let (confine, missing) = Confined::new(root, &raw.proofbook.allow_outside);
         if let Some((entry, e)) = missing.first() {
             return Err(ConfigError::Invalid {
@@ -277,9 +279,11 @@ impl Config {
         });
         let table: toml::Table = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
         config.as_json = serde_json::to_value(&table).unwrap_or_default();
-        check_places(&config, &|path| {
+        let span_of = |path: &[&str]| {
             keys::key_span(doc, text, file, path).unwrap_or_else(|| Span::file(file))
-        })?;
+        };
+        check_places(&config, &span_of)?;
+        build_dir::check(&config, build_dir_outside, &span_of)?;
         Ok((config, warnings))
     }
 }

@@ -39,6 +39,8 @@ pub struct RawPreprocessor {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct RawProofbook {
+    /// `[build] build-dir` may lie outside the book's root.
+    pub allow_build_dir_outside: bool,
     /// How a link to a missing page or anchor is reported.
     pub broken_links: Option<LinkSeverity>,
     /// Seconds an external preprocessor may run before it is stopped.

@@ -333,3 +333,39 @@ fn a_syntax_error_is_reported_alone() {
     assert!(message.contains("invalid book.toml"), "{message}");
     assert_eq!(line, 2);
 }
+
+#[test]
+fn a_build_dir_outside_the_book_is_refused_at_its_line() {
+    let (message, line, _, help) =
+        error_of("[book]\ntitle = \"x\"\n[build]\nbuild-dir = \"../../home/me\"\n");
+    assert!(message.contains("outside the book"), "{message}");
+    assert_eq!(line, 4);
+    assert!(help.unwrap().contains("allow-build-dir-outside"));
+    error_of("[build]\nbuild-dir = \"/tmp/site\"\n");
+    error_of("[build]\nbuild-dir = \"out/../../b2\"\n");
+    let (config, _) =
+        load("[build]\nbuild-dir = \"../docs\"\n[proofbook]\nallow-build-dir-outside = true\n")
+            .unwrap();
+    assert_eq!(config.build_dir, Path::new("/books/b/../docs"));
+    load("[build]\nbuild-dir = \"out/../site\"\n").unwrap();
+}
+
+#[test]
+fn a_build_dir_that_leaves_the_book_through_a_link_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("book");
+    let elsewhere = dir.path().join("Documents");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    // The default `book/` too: a book can ship it as a link.
+    std::os::unix::fs::symlink(&elsewhere, root.join("book")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, root.join("link")).unwrap();
+    for text in ["", "[build]\nbuild-dir = \"link/site\"\n"] {
+        match Config::from_str(text, &root, &root.join("book.toml")) {
+            Err(ConfigError::Invalid { message, .. }) => {
+                assert!(message.contains("symbolic link"), "{message}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}

@@ -158,6 +158,9 @@ pub struct SlotCgroup {
     v2: bool,
     dirs: Vec<PathBuf>,
     cpu: Option<PathBuf>,
+    /// Each dir, registered so an interrupted build removes it (see
+    /// `crate::interrupt`); in the order of `dirs`.
+    tracked: Vec<Option<crate::interrupt::Tracked>>,
 }
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -180,16 +183,23 @@ impl SlotCgroup {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let make = |parent: &Path| -> Result<PathBuf, String> {
-            let dir = parent.join(&name);
-            fs::create_dir(&dir)
-                .map_err(|e| format!("cannot create the cgroup {}: {e}", dir.display()))?;
-            Ok(dir)
-        };
         let mut group = SlotCgroup {
             v2: matches!(root, CgroupRoot::V2 { .. }),
             dirs: Vec::new(),
             cpu: None,
+            tracked: Vec::new(),
+        };
+        let mut make = |parent: &Path| -> Result<PathBuf, String> {
+            let dir = parent.join(&name);
+            // Registered before it exists, so no moment has it unknown to
+            // the interrupt handler; refused once a stop was asked for.
+            let tracked = crate::interrupt::track(crate::interrupt::Temporary::Cgroup(dir.clone()))
+                .map_err(|e| e.to_string())?;
+            fs::create_dir(&dir)
+                .map_err(|e| format!("cannot create the cgroup {}: {e}", dir.display()))?;
+            group.dirs.push(dir.clone());
+            group.tracked.push(Some(tracked));
+            Ok(dir)
         };
         match root {
             CgroupRoot::V1 {
@@ -198,14 +208,9 @@ impl SlotCgroup {
                 cpuacct,
             } => {
                 let mem = make(memory)?;
-                group.dirs.push(mem.clone());
                 let pid = make(pids)?;
-                group.dirs.push(pid.clone());
-                if let Some(cpu) = cpuacct {
-                    let cpu = make(cpu)?;
-                    group.dirs.push(cpu.clone());
-                    group.cpu = Some(cpu);
-                }
+                let cpu = cpuacct.as_deref().map(&mut make).transpose()?;
+                group.cpu = cpu;
                 set(&mem, "memory.limit_in_bytes", limits.memory_bytes)?;
                 // With swap accounting, swap counts towards the limit too,
                 // so a memory bomb cannot hide in swap.
@@ -216,7 +221,6 @@ impl SlotCgroup {
             }
             CgroupRoot::V2 { base } => {
                 let dir = make(base)?;
-                group.dirs.push(dir.clone());
                 group.cpu = Some(dir.clone());
                 for file in ["memory.max", "pids.max"] {
                     if !dir.join(file).exists() {
@@ -345,16 +349,131 @@ impl Drop for SlotCgroup {
     fn drop(&mut self) {
         // The zygote and the sandboxes are gone by now, but the kernel may
         // need a moment to release them from the group.
-        for dir in &self.dirs {
-            for attempt in 0..200 {
-                match fs::remove_dir(dir) {
-                    Ok(()) => break,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
-                    Err(_) if attempt < 199 => std::thread::sleep(Duration::from_millis(1)),
-                    Err(_) => {}
-                }
+        for (dir, tracked) in self.dirs.iter().zip(&mut self.tracked) {
+            if remove_dir_patiently(dir, 200) {
+                tracked.take();
+            } else if let Some(t) = tracked.take() {
+                // Still busy: it stays registered, so an interrupt handler
+                // kills what is in it and removes it before exiting.
+                std::mem::forget(t);
             }
         }
+    }
+}
+
+/// Removes a cgroup folder, waiting up to `attempts` ms for the kernel to
+/// release processes that just died; whether it is gone.
+fn remove_dir_patiently(dir: &Path, attempts: u32) -> bool {
+    for _ in 0..attempts {
+        match fs::remove_dir(dir) {
+            Ok(()) => return true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+            Err(_) => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+    false
+}
+
+/// Kills every process in the cgroup `dir` and removes it: for an
+/// interrupted build's slots, and for those a killed one left. Only
+/// proofbook's own run cgroups are passed here, whose processes are
+/// sandboxed examples and their zygote.
+pub fn kill_and_remove(dir: &Path) -> Result<(), String> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    // cgroup v2 (Linux 5.14+) kills the whole group at once, forks
+    // included; elsewhere the listed processes are killed until none is
+    // left (the task limit bounds how many a fork bomb can add meanwhile).
+    let _ = fs::write(dir.join("cgroup.kill"), "1");
+    for _ in 0..2000 {
+        let procs = fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
+        let pids: Vec<i32> = procs
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        if pids.is_empty() {
+            break;
+        }
+        for pid in pids {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    if remove_dir_patiently(dir, 2000) {
+        Ok(())
+    } else {
+        Err("it still holds processes".into())
+    }
+}
+
+/// The pid in a run cgroup's name (`proofbook-PID-N`), if it is one.
+fn owner_of(name: &str) -> Option<i32> {
+    let rest = name.strip_prefix("proofbook-")?;
+    let (pid, n) = rest.split_once('-')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+impl CgroupRoot {
+    /// Where run cgroups are made, without the probe `detect` does (for
+    /// `remove_stale` and `proofbook clean`, which make none).
+    pub fn find() -> Option<CgroupRoot> {
+        let mine = fs::read_to_string("/proc/self/cgroup").ok()?;
+        let mounts = fs::read_to_string("/proc/self/mountinfo").ok()?;
+        CgroupRoot::locate(&mine, &mounts)
+    }
+
+    /// The folders run cgroups are made in (one per v1 controller).
+    pub fn bases(&self) -> Vec<&Path> {
+        match self {
+            CgroupRoot::V1 {
+                memory,
+                pids,
+                cpuacct,
+            } => [Some(memory), Some(pids), cpuacct.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(PathBuf::as_path)
+                .collect(),
+            CgroupRoot::V2 { base } => vec![base.as_path()],
+        }
+    }
+
+    /// Removes the run cgroups of proofbook processes that are gone (a
+    /// build killed with SIGKILL cannot remove its own), with their
+    /// processes; one line per cgroup removed or that could not be.
+    pub fn remove_stale(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for base in self.bases() {
+            let Ok(entries) = fs::read_dir(base) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let Some(owner) = owner_of(&name.to_string_lossy()) else {
+                    continue;
+                };
+                if crate::interrupt::process_alive(owner) || !entry.path().is_dir() {
+                    continue;
+                }
+                let dir = entry.path();
+                lines.push(match kill_and_remove(&dir) {
+                    Ok(()) => format!(
+                        "removed the cgroup {} left by proofbook process {owner}, which is gone",
+                        dir.display()
+                    ),
+                    Err(e) => format!(
+                        "cannot remove the cgroup {} left by proofbook process {owner}: {e}",
+                        dir.display()
+                    ),
+                });
+            }
+        }
+        lines
     }
 }
 

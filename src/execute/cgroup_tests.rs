@@ -86,6 +86,7 @@ fn v2_accounting_is_the_counters_growth_over_the_run() {
         v2: true,
         dirs: vec![slot.clone()],
         cpu: Some(slot.clone()),
+        tracked: Vec::new(),
     };
     write(
         "cpu.stat",
@@ -129,4 +130,18 @@ fn a_v2_cgroup_without_delegated_controllers_is_refused_with_the_reason() {
         0,
         "the half-made cgroup is removed"
     );
+}
+
+#[test]
+fn a_run_cgroup_names_its_owner() {
+    assert_eq!(owner_of("proofbook-4242-0"), Some(4242));
+    assert_eq!(owner_of("proofbook-4242-17"), Some(4242));
+    for other in [
+        "proofbook-x-1",
+        "proofbook-4242",
+        "user.slice",
+        "proofbook-1-a",
+    ] {
+        assert_eq!(owner_of(other), None, "{other}");
+    }
 }

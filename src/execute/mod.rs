@@ -27,6 +27,7 @@ pub mod sandbox;
 pub mod secret;
 pub mod spec;
 pub mod traceback;
+mod wait;
 pub mod zygote;
 
 use std::path::Path;
@@ -232,7 +233,8 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
                 // The error is reported at the line the traceback ended on
                 // (in the chapter or the `file=` program), each frame of the
                 // program annotated with its place in the book.
-                let (tail, failing) = traceback::stderr_tail(job, record, crate::terminal_text::SHOWN_LINES);
+                let (tail, failing) =
+                    traceback::stderr_tail(job, record, crate::terminal_text::SHOWN_LINES);
                 let span = failing.or(span);
                 let printed = if tail.is_empty() {
                     String::new()

@@ -147,6 +147,9 @@ pub enum SandboxError {
     Cgroup(String),
     #[error("the sandbox ended without saying how the program ended ({0})")]
     Lost(String),
+    /// proofbook was asked to stop; the run (if it started) was killed.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
 }
 
 /// Runs programs, each in a sandbox of its own.
@@ -303,6 +306,7 @@ impl Sandbox {
 
     /// Runs `program` to its end, its time limit, or its output limit.
     pub fn run(&self, program: &Program<'_>) -> Result<RunRecord, SandboxError> {
+        crate::interrupt::check()?;
         let spec = LaunchSpec {
             program: program.code.to_owned(),
             interpreter: self.python.interpreter.clone(),
@@ -374,14 +378,8 @@ impl Sandbox {
 
         // The status pipe closes when the launcher, init and the program
         // have all exited: that is the end of the run.
-        let remaining = program.timeout.saturating_sub(started.elapsed());
-        let (reports, timed_out) = match done_rx.recv_timeout(remaining) {
-            Ok(reports) => (reports, false),
-            Err(_) => {
-                pids.stop();
-                (done_rx.recv().unwrap_or_default(), true)
-            }
-        };
+        let (reports, timed_out) =
+            super::wait::wait_for_end(&done_rx, &pids, started + program.timeout);
         let elapsed = started.elapsed();
         for r in readers {
             let _ = r.join();
@@ -397,6 +395,9 @@ impl Sandbox {
             _ => Default::default(),
         };
         self.slots.lock().expect("slot lock").push(slot);
+        // A run cut short by Ctrl-C or SIGTERM says nothing about the
+        // example; it must not be shown or cached as its result.
+        crate::interrupt::check()?;
 
         let mut finished: Option<Finished> = None;
         let mut protections = vec![
@@ -506,7 +507,8 @@ impl Pids {
     /// The launcher is spared once init exists: it exits only after init
     /// has fully gone, and init goes only once every process of its
     /// namespace has, so the end of the status pipe still means "all gone".
-    pub(super) fn stop(&self) {
+    /// Says whether it had a process to kill.
+    pub(super) fn stop(&self) -> bool {
         let init = self.init.load(Ordering::SeqCst);
         let target = if init > 0 {
             init
@@ -516,6 +518,7 @@ impl Pids {
         if target > 0 {
             let _ = kill(Pid::from_raw(target), Signal::SIGKILL);
         }
+        target > 0
     }
 }
 

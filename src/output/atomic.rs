@@ -4,13 +4,22 @@
 //! system, so the final `rename` is atomic); only when every file is written
 //! does the old site move aside and the new one take its place. If anything
 //! fails before that, the temp folder is removed and the old site is intact.
+//!
+//! The old site is deleted only if it is still exactly what proofbook
+//! wrote (`manifest::ownership`, checked again at the swap, as the build
+//! may have taken minutes); a folder that is not is refused, or with
+//! `force` moved aside to `DIR.replaced-TIME`, never deleted. Temp folders
+//! carry proofbook's pid in their name (`.book.new-PID-XXXXXX`), so the
+//! ones a killed build left are recognised and removed (`stale`).
 
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::fsutil::{self, FsError};
-use crate::output::{Content, MARKER_FILE, OutputError, SiteFile};
+use crate::interrupt::{Temporary, Tracked};
+use crate::output::manifest::{self, Ownership};
+use crate::output::{Content, OutputError, SiteFile};
 
 /// A site being written: a temp folder beside the destination that files
 /// go into as they are made (from any thread), swapped in by `finish`.
@@ -21,6 +30,17 @@ pub struct Staging {
     dest: PathBuf,
     parent: PathBuf,
     name: String,
+    /// Registered with the interrupt handler until the folder is gone
+    /// (declared after `dir`, so it is dropped after the folder is).
+    _tracked: Tracked,
+}
+
+/// How a site was swapped in.
+#[derive(Debug, Default)]
+pub struct Swapped {
+    /// Where the folder that was at the destination went, when it was not
+    /// proofbook's and was kept (`--force`, or edited during the build).
+    pub moved_aside: Option<PathBuf>,
 }
 
 impl Staging {
@@ -33,20 +53,26 @@ impl Staging {
         let name = dest
             .file_name()
             .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        crate::interrupt::check()?;
         let dir = tempfile::Builder::new()
-            .prefix(&format!(".{name}.new-"))
+            .prefix(&temp_prefix(&name, "new"))
             .tempdir_in(parent)
             .map_err(|e| FsError::new("cannot create a temp folder in", parent, e))?;
+        let _tracked = crate::interrupt::track(Temporary::Folder(dir.path().to_owned()))?;
         Ok(Staging {
             dir,
             dest: dest.to_owned(),
             parent: parent.to_owned(),
             name,
+            _tracked,
         })
     }
 
     /// Writes one file of the site. Its path must stay inside the site.
     pub fn write(&self, file: &SiteFile) -> Result<(), OutputError> {
+        // An interrupted build stops writing at once: its folder is about
+        // to be removed.
+        crate::interrupt::check()?;
         check_path(&file.path)?;
         Ok(write_one(self.dir.path(), file)?)
     }
@@ -54,6 +80,7 @@ impl Staging {
     /// Puts the file `from` (a file of the previous site, on the same file
     /// system) at `path` as a hard link: its data is shared, not copied.
     pub fn link(&self, from: &Path, path: &Path) -> Result<(), OutputError> {
+        crate::interrupt::check()?;
         check_path(path)?;
         let to = self.dir.path().join(path);
         if let Some(dir) = to.parent() {
@@ -66,6 +93,7 @@ impl Staging {
     /// big to hold, such as print.html in a large book).
     pub fn create(&self, path: impl Into<PathBuf>) -> Result<StagedFile, OutputError> {
         let site_path = path.into();
+        crate::interrupt::check()?;
         check_path(&site_path)?;
         let path = self.dir.path().join(&site_path);
         if let Some(dir) = path.parent() {
@@ -79,16 +107,76 @@ impl Staging {
         })
     }
 
-    /// Marks the folder as proofbook's and puts it in the destination's place.
-    pub fn finish(self) -> Result<(), OutputError> {
-        let marker = self.dir.path().join(MARKER_FILE);
-        std::fs::write(
-            &marker,
-            "This folder is proofbook's output; `proofbook build` replaces it whole.\n",
-        )
-        .map_err(|e| FsError::new("cannot write", &marker, e))?;
-        swap_in(self.dir, &self.dest, &self.parent, &self.name)
+    /// Marks the folder as proofbook's (its marker lists every file) and
+    /// puts it in the destination's place. What is at the destination is
+    /// deleted only if proofbook wrote it; otherwise the swap is refused,
+    /// or with `force` that folder is moved aside and kept.
+    pub fn finish(self, force: bool) -> Result<Swapped, OutputError> {
+        crate::interrupt::check()?;
+        let mut keep_old = false;
+        let previous = match manifest::ownership(&self.dest) {
+            Ownership::Free => None,
+            Ownership::Ours(m) => Some(m),
+            Ownership::Foreign(_) if force => {
+                keep_old = true;
+                None
+            }
+            Ownership::Foreign(found) => {
+                return Err(OutputError::NotOurs {
+                    dest: self.dest.clone(),
+                    found,
+                });
+            }
+        };
+        manifest::write_marker(self.dir.path(), previous.as_ref())?;
+        let Staging {
+            dir,
+            dest,
+            parent,
+            name,
+            _tracked,
+        } = self;
+        let swapped = swap_in(dir, &dest, &parent, &name, keep_old)?;
+        drop(_tracked);
+        Ok(swapped)
     }
+}
+
+/// The start of a temp folder's name beside the site `name`: `kind` is
+/// `new` (being written) or `old` (the site it replaces, being deleted).
+pub(crate) fn temp_prefix(name: &str, kind: &str) -> String {
+    format!(".{name}.{kind}-{}-", std::process::id())
+}
+
+/// A free name beside `dest` for a folder moved aside: `DIR.replaced-TIME`.
+pub fn replaced_path(dest: &Path) -> PathBuf {
+    let stamp: String = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect();
+    let base = dest.as_os_str().to_string_lossy();
+    let mut path = PathBuf::from(format!("{base}.replaced-{stamp}"));
+    let mut n = 2;
+    while path.symlink_metadata().is_ok() {
+        path = PathBuf::from(format!("{base}.replaced-{stamp}-{n}"));
+        n += 1;
+    }
+    path
+}
+
+/// Moves what is at `dest` to a free `DIR.replaced-TIME` beside it.
+pub fn move_aside(dest: &Path) -> Result<PathBuf, OutputError> {
+    Ok(keep_aside(dest, dest)?)
+}
+
+/// Moves the folder `what` (the site at `dest`, or one that was there) to
+/// a free `DEST.replaced-TIME`.
+pub(crate) fn keep_aside(what: &Path, dest: &Path) -> Result<PathBuf, FsError> {
+    let aside = replaced_path(dest);
+    std::fs::rename(what, &aside)
+        .map_err(|e| FsError::new("cannot move the folder aside:", what, e))?;
+    Ok(aside)
 }
 
 /// A file of the staging folder being written in pieces; it is part of the
@@ -158,7 +246,7 @@ pub fn write_site(dest: &Path, files: &[SiteFile]) -> Result<(), OutputError> {
     files.iter().try_for_each(|f| check_path(&f.path))?;
     let staging = Staging::new(dest)?;
     files.par_iter().try_for_each(|f| staging.write(f))?;
-    staging.finish()
+    staging.finish(false).map(drop)
 }
 
 /// A site path must be relative and free of `..`: it names a file inside
@@ -198,18 +286,38 @@ fn swap_in(
     dest: &Path,
     parent: &Path,
     name: &str,
-) -> Result<(), OutputError> {
-    if !dest.exists() {
+    keep_old: bool,
+) -> Result<Swapped, OutputError> {
+    if keep_old {
+        // Straight to its final name: it never passes through a temp
+        // folder that a later build could take for its own leftovers.
+        let aside = move_aside(dest)?;
+        return match std::fs::rename(staging.path(), dest) {
+            Ok(()) => {
+                let _ = staging.keep();
+                Ok(Swapped {
+                    moved_aside: Some(aside),
+                })
+            }
+            Err(e) => {
+                let _ = std::fs::rename(&aside, dest);
+                Err(FsError::new("cannot move the new site to", dest, e).into())
+            }
+        };
+    }
+    if dest.symlink_metadata().is_err() {
         let staged = staging.keep();
-        return std::fs::rename(&staged, dest).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&staged);
-            FsError::new("cannot move the new site to", dest, e).into()
-        });
+        return std::fs::rename(&staged, dest)
+            .map(|()| Swapped::default())
+            .map_err(|e| {
+                let _ = std::fs::remove_dir_all(&staged);
+                FsError::new("cannot move the new site to", dest, e).into()
+            });
     }
     // Move the old site aside under a unique name, put the new one in
     // place, then delete the old one. A failure in between puts it back.
     let old = tempfile::Builder::new()
-        .prefix(&format!(".{name}.old-"))
+        .prefix(&temp_prefix(name, "old"))
         .tempdir_in(parent)
         .map_err(|e| FsError::new("cannot create a temp folder in", parent, e))?;
     let old_path = old.path().join("site");
@@ -221,8 +329,17 @@ fn swap_in(
     }
     // `staging` was renamed away; forget it so its drop does not try again.
     let _ = staging.keep();
+    // Checked once more where it now lies, out of anyone's way: a file
+    // added in the moment between the check and the move is kept.
+    if let Ownership::Foreign(_) = manifest::ownership(&old_path) {
+        let aside = keep_aside(&old_path, dest)?;
+        drop(old);
+        return Ok(Swapped {
+            moved_aside: Some(aside),
+        });
+    }
     drop(old); // removes the old site
-    Ok(())
+    Ok(Swapped::default())
 }
 
 #[cfg(test)]
@@ -231,6 +348,7 @@ mod tests {
     use std::fs;
 
     use super::*;
+    use crate::output::MARKER_FILE;
 
     #[test]
     fn a_second_build_into_one_folder_waits_for_the_first() {

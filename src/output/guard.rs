@@ -1,17 +1,16 @@
 //! Which destinations a build may replace.
 //!
 //! Replacing a folder deletes what was in it, so proofbook only replaces a
-//! folder that is empty, that it made itself (it holds `MARKER_FILE`), or
-//! that mdBook made (its tell-tale files are there). The root of the file
-//! system, the home folder, the book itself and its source folder are
-//! refused whatever they hold.
+//! folder that is empty or that it wrote itself, unchanged since
+//! (`manifest::ownership`); any other is refused, or with `force` moved
+//! aside when the site is swapped in. The root of the file system, the
+//! home folder, the book itself and its source folder are refused
+//! whatever they hold, `force` or not.
 
 use std::path::Path;
 
-use crate::output::{MARKER_FILE, OutputError};
-
-/// Files that mark a folder as mdBook's output (0.4 and 0.5).
-const MDBOOK_OUTPUT_SIGNS: &[&str] = &["toc.js", "searchindex.js", "book.js", ".nojekyll"];
+use crate::output::OutputError;
+use crate::output::manifest::{self, Ownership};
 
 /// `inputs` are the folders and files the book reads (its source folder
 /// first, then its theme folder and additional files): the destination may
@@ -21,6 +20,7 @@ pub fn check_destination(
     dest: &Path,
     book_root: &Path,
     inputs: &[&Path],
+    force: bool,
 ) -> Result<(), OutputError> {
     let refuse = |reason: &str| {
         Err(OutputError::UnsafeDestination {
@@ -62,26 +62,14 @@ pub fn check_destination(
             ));
         }
     }
-    if !canon.exists() {
-        return Ok(());
+    match manifest::ownership(&canon) {
+        Ownership::Free | Ownership::Ours(_) => Ok(()),
+        Ownership::Foreign(_) if force => Ok(()),
+        Ownership::Foreign(found) => Err(OutputError::NotOurs {
+            dest: dest.clone(),
+            found,
+        }),
     }
-    if !canon.is_dir() {
-        return refuse("it is a file, not a folder");
-    }
-    let mut entries = match std::fs::read_dir(&canon) {
-        Ok(e) => e,
-        Err(e) => return refuse(&format!("it cannot be read ({e})")),
-    };
-    if entries.next().is_none()
-        || canon.join(MARKER_FILE).is_file()
-        || (canon.join("index.html").is_file()
-            && MDBOOK_OUTPUT_SIGNS.iter().any(|f| canon.join(f).exists()))
-    {
-        return Ok(());
-    }
-    refuse(
-        "it is not empty and was not made by proofbook or mdBook; empty it or choose another folder with --dest-dir",
-    )
 }
 
 #[cfg(test)]
@@ -104,53 +92,66 @@ mod tests {
         let src = root.join("content");
         fs::create_dir_all(&src).unwrap();
         assert!(
-            reason(check_destination(Path::new("/"), &root, &[&src]))
+            reason(check_destination(Path::new("/"), &root, &[&src], true))
                 .contains("root of the file system")
         );
-        assert!(reason(check_destination(&root, &root, &[&src])).contains("the book itself"));
-        assert!(reason(check_destination(dir.path(), &root, &[&src])).contains("the book itself"));
+        assert!(reason(check_destination(&root, &root, &[&src], true)).contains("the book itself"));
         assert!(
-            reason(check_destination(&src.join("out"), &root, &[&src]))
+            reason(check_destination(dir.path(), &root, &[&src], true)).contains("the book itself")
+        );
+        assert!(
+            reason(check_destination(&src.join("out"), &root, &[&src], true))
                 .contains("which the book reads")
         );
         // A site folder that holds the source (docs/ for GitHub Pages with
         // src = "docs/src") would take the source with it when replaced.
         let shared = dir.path().join("shared");
         std::fs::create_dir_all(shared.join("src")).unwrap();
-        std::fs::write(shared.join(MARKER_FILE), "").unwrap();
         assert!(
-            reason(check_destination(&shared, &root, &[&shared.join("src")]))
-                .contains("replacing the site would delete it")
+            reason(check_destination(
+                &shared,
+                &root,
+                &[&shared.join("src")],
+                true
+            ))
+            .contains("replacing the site would delete it")
         );
         if let Some(home) = std::env::home_dir() {
-            assert!(reason(check_destination(&home, &root, &[&src])).contains("home folder"));
+            assert!(reason(check_destination(&home, &root, &[&src], true)).contains("home folder"));
         }
     }
 
     #[test]
-    fn foreign_non_empty_folder_is_refused_but_ours_and_mdbooks_are_not() {
+    fn a_foreign_folder_is_refused_unless_forced_and_ours_is_not() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("bookroot");
         let src = root.join("content");
         fs::create_dir_all(&src).unwrap();
         let out = root.join("book");
-        assert!(
-            check_destination(&out, &root, &[&src]).is_ok(),
-            "missing is fine"
-        );
+        let check = |force| check_destination(&out, &root, &[&src], force);
+        assert!(check(false).is_ok(), "missing is fine");
         fs::create_dir_all(&out).unwrap();
-        assert!(
-            check_destination(&out, &root, &[&src]).is_ok(),
-            "empty is fine"
-        );
+        assert!(check(false).is_ok(), "empty is fine");
         fs::write(out.join("thesis.tex"), "precious").unwrap();
-        assert!(reason(check_destination(&out, &root, &[&src])).contains("not empty"));
-        fs::write(out.join(MARKER_FILE), "").unwrap();
-        assert!(check_destination(&out, &root, &[&src]).is_ok());
+        match check(false) {
+            Err(e @ OutputError::NotOurs { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains("thesis.tex"), "{text}");
+                assert!(text.contains("--force"), "{text}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(check(true).is_ok(), "--force moves it aside later");
+        fs::remove_file(out.join("thesis.tex")).unwrap();
+        fs::write(out.join("index.html"), "").unwrap();
+        manifest::write_marker(&out, None).unwrap();
+        assert!(check(false).is_ok());
+        // mdBook's output is another tool's: refused like any other.
         let mdbook_out = root.join("mdbook-out");
         fs::create_dir_all(&mdbook_out).unwrap();
         fs::write(mdbook_out.join("index.html"), "").unwrap();
         fs::write(mdbook_out.join("toc.js"), "").unwrap();
-        assert!(check_destination(&mdbook_out, &root, &[&src]).is_ok());
+        let e = check_destination(&mdbook_out, &root, &[&src], false).unwrap_err();
+        assert!(e.to_string().contains("mdBook"), "{e}");
     }
 }

@@ -8,15 +8,18 @@
 pub mod assets;
 pub mod atomic;
 pub mod guard;
+pub mod manifest;
+pub mod stale;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-pub use atomic::{DestinationLock, StagedFile, Staging, write_site};
+pub use atomic::{DestinationLock, StagedFile, Staging, Swapped, move_aside, write_site};
 pub use guard::check_destination;
 
-/// Marks a folder as proofbook's output, so a later build may replace it.
-pub const MARKER_FILE: &str = ".proofbook-output";
+/// Marks a folder as proofbook's output and lists the files it wrote
+/// (`manifest`), so a later build may replace it while it is unchanged.
+pub const MARKER_FILE: &str = ".proofbook-site.json";
 
 /// One file of the site, by path relative to the site root.
 #[derive(Debug)]
@@ -47,6 +50,16 @@ pub enum OutputError {
     UnsafeDestination { dest: PathBuf, reason: String },
     #[error("refusing to write `{}`: site paths must stay inside the output folder", .path.display())]
     UnsafePath { path: PathBuf },
+    #[error(
+        "refusing to replace {}: {found}. proofbook replaces only a folder it wrote, as it wrote it; \
+         run again with --force to move this one aside to {}.replaced-TIME (nothing is deleted), \
+         or choose another folder with --dest-dir",
+        .dest.display(),
+        .dest.display()
+    )]
+    NotOurs { dest: PathBuf, found: String },
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     #[error(transparent)]
     Io(#[from] crate::fsutil::FsError),
 }

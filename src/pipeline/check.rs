@@ -52,6 +52,12 @@ impl CheckReport {
 pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
     let mut report = CheckReport::default();
     let mut diags = Vec::new();
+    // A killed check leaves its cgroups as a killed build does.
+    if let Some(root) = crate::execute::cgroup::CgroupRoot::find() {
+        for line in root.remove_stale() {
+            super::Progress::tell(options, super::ProgressEvent::Note(&line));
+        }
+    }
     let loaded = load_book(config, &mut diags);
     let docs = loaded.as_ref().map(|(book, includes_expanded)| {
         let chapters = page_chapters(book);
@@ -167,7 +173,11 @@ fn check_examples(
                     if record.outcome == Outcome::Exited(0) {
                         d.push_str(", but it is marked to fail");
                     }
-                    let (tail, failing) = execute::traceback::stderr_tail(job, record, crate::terminal_text::SHOWN_LINES);
+                    let (tail, failing) = execute::traceback::stderr_tail(
+                        job,
+                        record,
+                        crate::terminal_text::SHOWN_LINES,
+                    );
                     failing_at = failing;
                     if !tail.is_empty() {
                         d.push_str(&format!("\nthe end of its stderr:\n{tail}"));

@@ -54,6 +54,9 @@ pub struct BuildOptions {
     /// result, marked as re-running (`serve`'s first pass; the next build
     /// runs them).
     pub pending: bool,
+    /// Replace a destination proofbook did not write (or that changed
+    /// since) by moving it aside to `DIR.replaced-TIME`; never deletes it.
+    pub force: bool,
 }
 
 /// `--rerun`: none (use the cache), all, or the examples with these ids.
@@ -127,6 +130,11 @@ pub struct BuildReport {
     pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
+    /// Where the folder that was at the destination went, when it was not
+    /// proofbook's and `force` kept it.
+    pub moved_aside: Option<PathBuf>,
+    /// Temp folders and cgroups that killed builds left, now removed.
+    pub leftovers: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +144,22 @@ pub enum BuildError {
     Book(Vec<Diagnostic>),
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// Ctrl-C or SIGTERM: the examples were stopped and the staging
+    /// folder removed; the previous site is as it was.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
+}
+
+impl BuildError {
+    /// The signal, when the build stopped because it was interrupted.
+    pub fn interrupted(&self) -> Option<i32> {
+        match self {
+            BuildError::Interrupted(i) | BuildError::Output(OutputError::Interrupted(i)) => {
+                Some(i.0)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Builds the site into the destination, replacing the previous one whole.
@@ -173,15 +197,16 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         .map(|p| config.root.join(p))
         .collect();
     inputs.extend(extra.iter().map(PathBuf::as_path));
-    output::check_destination(&dest, &config.root, &inputs)?;
+    output::check_destination(&dest, &config.root, &inputs, options.force)?;
     let _lock = output::DestinationLock::acquire(&dest, || {
         let line = format!("waiting for another build of {} to finish", dest.display());
         Progress::tell(options, ProgressEvent::Note(&line));
     })?;
+    let leftovers = remove_leftovers(&dest);
     let (rendered, staging) = render_site(config, options, &dest)?;
     let mut timings = rendered.timings;
     let mut clock = Instant::now();
-    staging.finish()?;
+    let swapped = staging.finish(options.force)?;
     timings.lap("swap", &mut clock);
     Ok(BuildReport {
         dest,
@@ -191,7 +216,19 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         examples: rendered.examples,
         warnings: rendered.warnings,
         timings,
+        moved_aside: swapped.moved_aside,
+        leftovers,
     })
+}
+
+/// Removes what builds killed with SIGKILL left (their staging folders
+/// beside `dest`, their cgroups); a line for each.
+pub fn remove_leftovers(dest: &Path) -> Vec<String> {
+    let mut lines = output::stale::remove_stale(dest);
+    if let Some(root) = crate::execute::cgroup::CgroupRoot::find() {
+        lines.extend(root.remove_stale());
+    }
+    lines
 }
 
 /// What `render_site` made.
@@ -239,8 +276,10 @@ pub fn render_site(
     diags.extend(theme_warnings);
 
     let Some((book, includes_expanded)) = load_book(config, &mut diags) else {
+        crate::interrupt::check()?;
         return stop(diags);
     };
+    crate::interrupt::check()?;
     timings.lap("load", &mut clock);
 
     let chapters = page_chapters(&book);
@@ -302,6 +341,9 @@ pub fn render_site(
         };
         (not_run::pages(&docs), counts, None)
     };
+    // Examples stopped by Ctrl-C failed for no fault of theirs: the
+    // interruption is the one thing to report.
+    crate::interrupt::check()?;
     if has_errors(&diags) {
         return stop(diags);
     }

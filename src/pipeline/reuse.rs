@@ -16,7 +16,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::digest::Key;
-use crate::output::{MARKER_FILE, SiteFile, Staging};
+use crate::output::manifest::{Ownership, ownership};
+use crate::output::{SiteFile, Staging};
 
 /// The manifest's name in the site folder.
 pub(crate) const MANIFEST: &str = ".proofbook-pages.json";
@@ -36,10 +37,13 @@ pub(crate) struct Reuse {
 }
 
 impl Reuse {
-    /// The keys of the site at `dest`, if proofbook made it; a missing or
+    /// The keys of the site at `dest`, if proofbook made it and nothing in
+    /// it changed since (a page edited by hand must not be linked into the
+    /// new site, as `--force` builds over such a folder); a missing or
     /// unreadable manifest means nothing is reused, never an error.
     pub fn open(dest: &Path) -> Reuse {
-        let previous = if dest.join(MARKER_FILE).is_file() {
+        let ours = matches!(ownership(dest), Ownership::Ours(_));
+        let previous = if ours {
             page_keys(dest)
                 .into_iter()
                 .filter_map(|(path, key)| Some((path, Key::parse(&key)?)))

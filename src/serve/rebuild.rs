@@ -96,10 +96,21 @@ impl Preview {
         // edit would make a big book's preview wait for the whole book.
         config.html.print_enable = false;
         let dest = config.root.join(PREVIEW_DIR);
+        if let Err(d) = preview_is_inside(&config.root, &dest) {
+            let diags = vec![d];
+            self.fail(&diags, changes);
+            self.config = Some(config);
+            return (Outcome::Failed(diags), warnings);
+        }
         let options = BuildOptions {
             dest: Some(dest.clone()),
             live_reload_script: Some(LIVE_RELOAD_JS.to_owned()),
             pending,
+            // The preview folder is proofbook's own, inside its cache (just
+            // checked, links and all): one that is not as proofbook left
+            // it (an older proofbook's) is moved aside, not refused, so
+            // `serve` keeps working; nothing in it is deleted.
+            force: true,
             ..self.base.clone()
         };
         let result = build(&config, &options);
@@ -140,6 +151,10 @@ impl Preview {
             }
             Err(BuildError::Book(diags)) => {
                 self.fail(&diags, changes);
+                (Outcome::Failed(diags), warnings)
+            }
+            Err(e @ BuildError::Interrupted(_)) => {
+                let diags = vec![Diagnostic::error(e.to_string(), None)];
                 (Outcome::Failed(diags), warnings)
             }
             Err(BuildError::Output(e)) => {
@@ -203,6 +218,28 @@ pub fn watch_set(config: &Config) -> WatchSet {
             config.root.join(".proofbook-cache"),
         ],
     }
+}
+
+/// The preview folder must be where it says, inside the book: a book
+/// that ships `.proofbook-cache` (or `serve` in it) as a symbolic link
+/// would otherwise have the preview replace a folder elsewhere.
+fn preview_is_inside(root: &Path, dest: &Path) -> Result<(), Diagnostic> {
+    let mut at = root.to_owned();
+    let rel = dest.strip_prefix(root).unwrap_or(dest);
+    for part in rel.components() {
+        at.push(part);
+        if at.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+            return Err(Diagnostic::error(
+                format!(
+                    "the preview folder {} is not a folder of the book (a symbolic link or a file is in its place)",
+                    at.display()
+                ),
+                None,
+            )
+            .with_help("remove it; `proofbook serve` makes the folder it builds the preview in"));
+        }
+    }
+    Ok(())
 }
 
 /// A chapter or an example changes the pages whose keys changed; anything
