@@ -6,6 +6,11 @@
 //!     cargo bench --bench sandbox_overhead [-- PAIRS]
 //!
 //! Both times are taken from the parent's side: spawn to exit, output read.
+//!
+//! With `BASELINE_LAUNCHER=PATH` (another build of the proofbook binary,
+//! such as the previous commit's), the baseline is that binary's sandbox
+//! instead of bare Python, and the paired difference is what a change to
+//! the launcher costs per example.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -41,16 +46,18 @@ fn main() {
         &allow,
     )
     .expect("the sandbox has every protection here");
-    let bare = || {
-        let t = Instant::now();
-        let out = Command::new(&env.interpreter)
-            .args(["-c", "print(1)"])
-            .output()
-            .unwrap();
-        assert_eq!(out.stdout, b"1\n");
-        t.elapsed()
-    };
-    let boxed = || {
+    let baseline = std::env::var_os("BASELINE_LAUNCHER").map(|launcher| {
+        Sandbox::new(
+            PathBuf::from(launcher),
+            env.clone(),
+            None,
+            Limits::default(),
+            &probe,
+            &allow,
+        )
+        .expect("the baseline sandbox starts")
+    });
+    let run = |sandbox: &Sandbox| {
         let t = Instant::now();
         let r = sandbox
             .run(&Program {
@@ -61,6 +68,19 @@ fn main() {
         assert_eq!(r.stdout(), "1\n");
         t.elapsed()
     };
+    let bare = || {
+        if let Some(sandbox) = &baseline {
+            return run(sandbox);
+        }
+        let t = Instant::now();
+        let out = Command::new(&env.interpreter)
+            .args(["-c", "print(1)"])
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"1\n");
+        t.elapsed()
+    };
+    let boxed = || run(&sandbox);
     for _ in 0..5 {
         bare();
         boxed();
@@ -85,7 +105,14 @@ fn main() {
     );
     println!("{pairs} interleaved pairs, milliseconds (median [p25, p75]):");
     for (name, v) in [
-        ("bare python -c", &mut a),
+        (
+            if baseline.is_some() {
+                "baseline launcher"
+            } else {
+                "bare python -c"
+            },
+            &mut a,
+        ),
         ("sandboxed", &mut b),
         ("overhead (paired)", &mut diff),
     ] {

@@ -246,15 +246,41 @@ fn doctor_reports_every_protection_and_runs_a_probe() {
     let run = b.run(&["doctor"]);
     let out = String::from_utf8_lossy(&run.output.stdout).into_owned();
     assert_eq!(run.code(), 0, "{out}\n{}", run.stderr());
-    for line in [
-        "ok       cgroups",
-        "ok       landlock",
-        "ok       python",
-        "ok       namespaces",
+    // One row per protection, in force or (for what is not built yet)
+    // said to be missing.
+    let state = |name: &str| -> String {
+        let row = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name}  ")))
+            .unwrap_or_else(|| panic!("no row {name}:\n{out}"));
+        row.trim_start()[name.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
+    for name in [
+        "namespaces",
+        "cgroups",
+        "landlock",
+        "seccomp",
+        "socket-memory",
     ] {
-        assert!(out.contains(line), "{line}: {out}");
+        assert_eq!(state(name), "ok", "{name}:\n{out}");
     }
+    for name in ["per-slot uid", "host-wide caps"] {
+        assert!(
+            ["ok", "not"].contains(&state(name).as_str()),
+            "{name}:\n{out}"
+        );
+    }
+    assert!(out.contains("calls refused"), "{out}");
+    assert!(out.contains("cpython"), "{out}");
     assert!(out.contains("outside network: blocked"), "{out}");
+    assert!(
+        out.contains("nested user namespace: blocked (Operation not permitted)"),
+        "{out}"
+    );
     assert!(out.contains("Examples can run here."), "{out}");
 }
 

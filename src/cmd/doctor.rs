@@ -3,15 +3,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use proofbook::config::Config;
-use proofbook::execute::{self, Probe, Program, Protection, Sandbox, python};
+use proofbook::execute::{self, Limits, Probe, Program, Protection, RunRecord, Sandbox, python};
 
 use crate::report;
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Checks each protection of the example sandbox on this machine \
-(namespaces, cgroups, Landlock) and the key that signs cached results, sets up the book's Python environment, and runs a \
-probe program inside the sandbox that tries to reach the network and the host.\n\n\
+    after_long_help = "Lists each protection of the example sandbox on this machine as a table \
+(namespaces, cgroup controllers, Landlock, seccomp, socket-memory accounting, per-slot uid, \
+host-wide caps, the key that signs cached results): in force, missing, or not yet built. It sets up the book's Python environment \
+and runs a probe program inside the sandbox that tries to reach the network, the host and the \
+kernel calls the sandbox refuses.\n\n\
 The exit status is 0 when examples can run as the book asks, 1 when they would be refused."
 )]
 pub struct Args {
@@ -22,7 +24,8 @@ pub struct Args {
 
 /// A program that reports, from inside, what the sandbox lets it do.
 const PROBE: &str = r#"
-import json, os, socket
+import ctypes, json, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
 def tries(f):
     try:
         f()
@@ -31,6 +34,10 @@ def tries(f):
         return "blocked (" + (e.strerror or type(e).__name__) + ")"
 def serve():
     s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); s.close()
+def nested_user_namespace():
+    if libc.unshare(0x10000000) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
 print(json.dumps({
     "uid": os.getuid(),
     "pid": os.getpid(),
@@ -39,8 +46,187 @@ print(json.dumps({
     "outside network": tries(lambda: socket.create_connection(("1.1.1.1", 80), timeout=1)),
     "read /root": tries(lambda: os.listdir("/root")),
     "write /usr": tries(lambda: open("/usr/proofbook-probe", "w")),
+    "nested user namespace": tries(nested_user_namespace),
 }))
 "#;
+
+/// The state of one protection on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// In force.
+    Ok,
+    /// Missing, and the book does not allow running without it.
+    Missing,
+    /// Missing, and book.toml's `allow-missing` lets examples run anyway.
+    Allowed,
+    /// Not built into proofbook yet: shown so the table says what is not
+    /// protected, never a reason to refuse.
+    NotYet,
+}
+
+impl State {
+    fn label(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::Missing => "MISSING",
+            State::Allowed => "allowed",
+            State::NotYet => "not yet",
+        }
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: &'static str,
+    pub state: State,
+    pub detail: String,
+}
+
+/// What the rows are judged from.
+pub struct Facts<'a> {
+    pub probe: &'a Probe,
+    pub allow_missing: &'a [Protection],
+    pub limits: &'a Limits,
+    /// The probe program's run, or why the sandbox could not run it.
+    pub run: &'a Result<RunRecord, String>,
+}
+
+/// Every protection, one row each, in the order the table shows them.
+/// A new protection is one more row here.
+pub fn checks(f: &Facts<'_>) -> Vec<Row> {
+    let protection = |p: Protection, state: Result<String, String>| {
+        let allowed = f.allow_missing.contains(&p);
+        match state {
+            Ok(detail) => Row {
+                name: p.name(),
+                state: State::Ok,
+                detail,
+            },
+            Err(why) => Row {
+                name: p.name(),
+                state: if allowed {
+                    State::Allowed
+                } else {
+                    State::Missing
+                },
+                detail: if allowed {
+                    format!("{why} (allowed by book.toml)")
+                } else {
+                    why
+                },
+            },
+        }
+    };
+    let namespaces = match f.run {
+        Ok(record) if record.outcome.success() => Row {
+            name: "namespaces",
+            state: State::Ok,
+            detail: format!(
+                "user, PID, network, mount, IPC, UTS and cgroup; the probe ran in {:.1} ms",
+                record.wall.as_secs_f64() * 1e3
+            ),
+        },
+        Ok(record) => Row {
+            name: "namespaces",
+            state: State::Missing,
+            detail: format!(
+                "the probe {}: {}",
+                record.describe_outcome(),
+                record.stderr_tail(15)
+            ),
+        },
+        Err(e) => Row {
+            name: "namespaces",
+            state: State::Missing,
+            detail: e.clone(),
+        },
+    };
+    let cgroups = f.probe.cgroups.as_ref().map(|c| {
+        format!(
+            "{}; controllers: {}",
+            c.describe(),
+            c.controllers().join(", ")
+        )
+    });
+    // Without cgroups, socket accounting goes with them (and is allowed
+    // with them).
+    let socket_memory = match (&f.probe.cgroups, &f.probe.socket_memory) {
+        (Err(_), _) => Err("no cgroups, so socket buffers are not counted".into()),
+        (Ok(_), s) => s.clone(),
+    };
+    let socket_protection = if f.probe.cgroups.is_err() {
+        Protection::Cgroups
+    } else {
+        Protection::SocketMemory
+    };
+    let mut socket_row = protection(socket_protection, socket_memory);
+    socket_row.name = Protection::SocketMemory.name();
+    vec![
+        namespaces,
+        protection(Protection::Cgroups, cgroups.map_err(Clone::clone)),
+        protection(
+            Protection::Landlock,
+            f.probe
+                .landlock
+                .as_ref()
+                .map(|v| format!("ABI {v}"))
+                .map_err(Clone::clone),
+        ),
+        protection(Protection::Seccomp, f.probe.seccomp.clone()),
+        socket_row,
+        Row {
+            name: "per-slot uid",
+            state: State::NotYet,
+            detail: "every example runs as host uid 65534, so concurrent examples share its \
+                     per-uid budgets and keyring"
+                .into(),
+        },
+        Row {
+            name: "host-wide caps",
+            state: State::NotYet,
+            detail: format!(
+                "tasks are limited per job slot ({}) and open files per process ({}), not \
+                 summed over the build's slots",
+                f.limits.processes, f.limits.open_files
+            ),
+        },
+    ]
+}
+
+/// Cached results are trusted only when signed with this user's key;
+/// without a usable one, builds that run examples are refused.
+fn result_cache_key() -> Row {
+    let key =
+        execute::secret::Secret::load_or_create().and_then(|_| execute::secret::Secret::key_path());
+    match key {
+        Ok(path) => Row {
+            name: "result-cache key",
+            state: State::Ok,
+            detail: format!("cached results are signed with {}", path.display()),
+        },
+        Err(e) => Row {
+            name: "result-cache key",
+            state: State::Missing,
+            detail: format!("{e} ({})", e.help()),
+        },
+    }
+}
+
+/// The rows as an aligned table.
+pub fn table(rows: &[Row]) -> String {
+    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let mut out = format!("  {:<width$}  {:<8} detail\n", "protection", "state");
+    for r in rows {
+        out.push_str(&format!(
+            "  {:<width$}  {:<8} {}\n",
+            r.name,
+            r.state.label(),
+            r.detail
+        ));
+    }
+    out
+}
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let (config, warnings) = match Config::load(&args.book_dir) {
@@ -50,32 +236,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     report::print_all(&warnings);
     let run = &config.run;
     let probe = Probe::detect();
-    let mut refused = false;
     println!("proofbook doctor: the example sandbox on this machine\n");
-    let line = |name: &str, state: Result<String, String>, allowed: bool| match state {
-        Ok(s) => println!("  ok       {name}: {s}"),
-        Err(e) if allowed => println!("  MISSING  {name}: {e} (allowed by book.toml)"),
-        Err(e) => println!("  MISSING  {name}: {e}"),
-    };
-    for p in Protection::ALL {
-        let allowed = run.allow_missing.contains(&p);
-        let state = match p {
-            Protection::Cgroups => probe.cgroups.as_ref().map(|c| c.describe()),
-            Protection::Landlock => probe.landlock.as_ref().map(|v| format!("ABI {v}")),
-        }
-        .map_err(Clone::clone);
-        refused |= state.is_err() && !allowed;
-        line(p.name(), state, allowed);
-    }
-    // Cached results are trusted only when signed with this user's key;
-    // without a usable one, builds that run examples are refused.
-    let key = execute::secret::Secret::load_or_create()
-        .and_then(|_| execute::secret::Secret::key_path())
-        .map(|p| format!("cached results are signed with {}", p.display()))
-        .map_err(|e| format!("{e} ({})", e.help()));
-    refused |= key.is_err();
-    line("result-cache key", key, false);
-    let mut say = |s: &str| println!("  ..       {s}");
+    let mut say = |s: &str| println!("  ..  {s}");
     let env = match python::provision(
         &run.interpreter,
         run.requirements.as_deref(),
@@ -84,71 +246,119 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     ) {
         Ok(env) => env,
         Err(e) => {
-            println!("  FAILED   python: {e}");
+            println!("  FAILED  python: {e}");
             return Ok(ExitCode::FAILURE);
         }
     };
     println!(
-        "  ok       python: {} {} ({})",
+        "  python: {} {} ({})\n",
         env.implementation,
         env.version,
         env.interpreter.display()
     );
-    let launcher = std::env::current_exe()?;
-    let allow: Vec<Protection> = if refused {
-        Protection::ALL.to_vec() // run the probe anyway, to show the rest
-    } else {
-        run.allow_missing.clone()
-    };
-    let sandbox = Sandbox::new(
-        launcher,
+    // The probe runs with whatever is there, to show the rest even when
+    // the book's examples would be refused.
+    let record = Sandbox::new(
+        std::env::current_exe()?,
         env,
         execute::examples_dir(&config.confine).as_deref(),
         run.limits,
         &probe,
-        &allow,
-    )?;
-    match sandbox.run(&Program {
-        code: PROBE,
-        timeout: Duration::from_secs(20),
-    }) {
-        Ok(record) if record.outcome.success() => {
-            println!(
-                "  ok       namespaces: the probe ran in {:.1} ms; from inside it saw:",
-                record.wall.as_secs_f64() * 1e3
-            );
-            let seen: serde_json::Value =
-                serde_json::from_str(record.stdout().trim()).unwrap_or_default();
-            if let Some(map) = seen.as_object() {
-                for (k, v) in map {
-                    println!(
-                        "             {k}: {}",
-                        v.as_str().map_or(v.to_string(), str::to_owned)
-                    );
-                }
+        &Protection::ALL,
+    )
+    .map_err(|e| e.to_string())
+    .and_then(|sandbox| {
+        sandbox
+            .run(&Program {
+                code: PROBE,
+                timeout: Duration::from_secs(20),
+            })
+            .map_err(|e| e.to_string())
+    });
+    let mut rows = checks(&Facts {
+        probe: &probe,
+        allow_missing: &run.allow_missing,
+        limits: &run.limits,
+        run: &record,
+    });
+    rows.push(result_cache_key());
+    print!("{}", table(&rows));
+    if let Ok(record) = &record
+        && record.outcome.success()
+    {
+        println!("\nFrom inside, the probe saw:");
+        let seen: serde_json::Value =
+            serde_json::from_str(record.stdout().trim()).unwrap_or_default();
+        if let Some(map) = seen.as_object() {
+            for (k, v) in map {
+                println!("  {k}: {}", v.as_str().map_or(v.to_string(), str::to_owned));
             }
-            println!("           protections: {}", record.protections.join(", "));
         }
-        Ok(record) => {
-            println!(
-                "  FAILED   the probe {}:\n{}",
-                record.describe_outcome(),
-                record.stderr_tail(15)
-            );
-            refused = true;
-        }
-        Err(e) => {
-            println!("  FAILED   namespaces: {e}");
-            refused = true;
-        }
+        println!("  protections: {}", record.protections.join(", "));
     }
-    if refused {
+    if rows.iter().any(|r| r.state == State::Missing) {
+        let names: Vec<String> = Protection::ALL
+            .iter()
+            .map(|p| format!("\"{}\"", p.name()))
+            .collect();
         println!(
             "\nExamples would be refused on this machine. Fix what is MISSING, or let the book \
-             run without it:\n\n  [proofbook.sandbox]\n  allow-missing = [\"cgroups\", \"landlock\"]\n"
+             run without it (any of these):\n\n  [proofbook.sandbox]\n  allow-missing = [{}]\n",
+            names.join(", ")
         );
         return Ok(ExitCode::FAILURE);
     }
     println!("\nExamples can run here.");
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(seccomp: Result<String, String>) -> Probe {
+        Probe {
+            cgroups: Err("no cgroups here".into()),
+            landlock: Ok(6),
+            seccomp,
+            socket_memory: Err("unused".into()),
+        }
+    }
+
+    fn rows(probe: &Probe, allow: &[Protection]) -> Vec<Row> {
+        checks(&Facts {
+            probe,
+            allow_missing: allow,
+            limits: &Limits::default(),
+            run: &Err("not run".into()),
+        })
+    }
+
+    fn state(rows: &[Row], name: &str) -> State {
+        rows.iter().find(|r| r.name == name).unwrap().state
+    }
+
+    #[test]
+    fn a_missing_protection_is_missing_unless_the_book_allows_it() {
+        let p = probe(Err("no seccomp".into()));
+        let r = rows(&p, &[]);
+        assert_eq!(state(&r, "seccomp"), State::Missing);
+        assert_eq!(state(&r, "cgroups"), State::Missing);
+        // Socket accounting goes with cgroups, and is allowed with them.
+        assert_eq!(state(&r, "socket-memory"), State::Missing);
+        let r = rows(&p, &[Protection::Seccomp, Protection::Cgroups]);
+        assert_eq!(state(&r, "seccomp"), State::Allowed);
+        assert_eq!(state(&r, "socket-memory"), State::Allowed);
+        assert_eq!(state(&r, "landlock"), State::Ok);
+        assert_eq!(state(&r, "per-slot uid"), State::NotYet);
+    }
+
+    #[test]
+    fn the_table_aligns_its_columns() {
+        let text = table(&rows(&probe(Ok("filter mode".into())), &[]));
+        let column = |line: &str| line.find("  ok ").or(line.find("  MISSING "));
+        let starts: Vec<_> = text.lines().skip(1).filter_map(column).collect();
+        assert!(starts.len() >= 3, "{text}");
+        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{text}");
+    }
 }

@@ -507,6 +507,8 @@ fn resolve_run(raw: &raw::RawProofbook, root: &Path, examples: Examples) -> RunC
             .map(|p| match p {
                 raw::RawProtection::Cgroups => Protection::Cgroups,
                 raw::RawProtection::Landlock => Protection::Landlock,
+                raw::RawProtection::Seccomp => Protection::Seccomp,
+                raw::RawProtection::SocketMemory => Protection::SocketMemory,
             })
             .collect(),
         cache_dir: root.join(".proofbook-cache"),

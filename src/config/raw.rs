@@ -93,6 +93,8 @@ pub struct RawSandbox {
 pub enum RawProtection {
     Cgroups,
     Landlock,
+    Seccomp,
+    SocketMemory,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -19,8 +19,9 @@
 //!    When init dies the kernel kills every process of the namespace, which
 //!    is how a timeout stops everything at once.
 //! 3. **program**: drops to an unprivileged uid in a user namespace of its
-//!    own, sets no-new-privileges, applies Landlock and the rlimits, and
-//!    execs the interpreter with the spec's environment and nothing else.
+//!    own, sets no-new-privileges, applies Landlock and the rlimits, installs
+//!    the seccomp filter (`seccomp`), and execs the interpreter with the
+//!    spec's environment and nothing else.
 //!
 //! Every failure before the exec is reported as `Report::SetupFailed` with
 //! the step that failed: the sandbox never quietly runs with less.
@@ -519,6 +520,12 @@ fn start_program(
         .iter()
         .map(|(k, v)| cstr(&format!("{k}={v}")))
         .collect::<Result<Vec<_>, _>>()?;
+    // Last, so every step above may still use what it refuses.
+    if spec.seccomp {
+        let filters =
+            crate::execute::seccomp::compile().map_err(step("compile the seccomp filter"))?;
+        crate::execute::seccomp::install(&filters).map_err(step("install the seccomp filter"))?;
+    }
     execve(&program, &argv, &envp).map_err(step(format!("start {}", spec.interpreter.display())))
 }
 

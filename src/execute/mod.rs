@@ -7,6 +7,7 @@
 //! - `zygote`: one process per job slot, in the slot's cgroups, that forks
 //!   a launcher for each run (so no run pays for a cgroup move).
 //! - `cgroup`: the per-slot cgroups (limits and accounting of the tree).
+//! - `seccomp`: the system calls an example may not make.
 //! - `spec`: the messages between the two sides.
 //! - `record`: `RunRecord`, what a run did.
 //! - `cache`: records stored by a key of everything that can change them.
@@ -24,6 +25,7 @@ pub mod machine;
 pub mod python;
 pub mod record;
 pub mod sandbox;
+pub mod seccomp;
 pub mod secret;
 pub mod spec;
 pub mod traceback;

@@ -61,15 +61,27 @@ pub enum Protection {
     Cgroups,
     /// Landlock file-system rules below the mount namespace.
     Landlock,
+    /// The seccomp filter of refused system calls (`seccomp`).
+    Seccomp,
+    /// Socket buffers counted and limited with the memory (a part of
+    /// cgroups: missing only when cgroups are there without it).
+    SocketMemory,
 }
 
 impl Protection {
-    pub const ALL: [Protection; 2] = [Protection::Cgroups, Protection::Landlock];
+    pub const ALL: [Protection; 4] = [
+        Protection::Cgroups,
+        Protection::Landlock,
+        Protection::Seccomp,
+        Protection::SocketMemory,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Protection::Cgroups => "cgroups",
             Protection::Landlock => "landlock",
+            Protection::Seccomp => "seccomp",
+            Protection::SocketMemory => "socket-memory",
         }
     }
 
@@ -84,13 +96,24 @@ pub struct Probe {
     pub cgroups: Result<CgroupRoot, String>,
     /// The Landlock ABI version, or why there is none.
     pub landlock: Result<u32, String>,
+    /// What the seccomp filter can do here, or why it cannot be applied.
+    pub seccomp: Result<String, String>,
+    /// How socket buffers are limited and counted, or why they are not.
+    pub socket_memory: Result<String, String>,
 }
 
 impl Probe {
     pub fn detect() -> Probe {
+        let cgroups = CgroupRoot::detect();
+        let socket_memory = match &cgroups {
+            Ok(root) => root.socket_memory(),
+            Err(_) => Err("there are no cgroups to count them".into()),
+        };
         Probe {
-            cgroups: CgroupRoot::detect(),
+            cgroups,
             landlock: landlock_abi(),
+            seccomp: crate::execute::seccomp::probe(),
+            socket_memory,
         }
     }
 
@@ -101,6 +124,14 @@ impl Probe {
         }
         if let Err(e) = &self.landlock {
             out.push((Protection::Landlock, e.clone()));
+        }
+        if let Err(e) = &self.seccomp {
+            out.push((Protection::Seccomp, e.clone()));
+        }
+        // Without cgroups this follows from their absence: allowing
+        // `cgroups` allows it too.
+        if let (Ok(_), Err(e)) = (&self.cgroups, &self.socket_memory) {
+            out.push((Protection::SocketMemory, e.clone()));
         }
         out
     }
@@ -160,6 +191,8 @@ pub struct Sandbox {
     limits: Limits,
     cgroups: Option<CgroupRoot>,
     landlock: bool,
+    seccomp: bool,
+    socket_memory: bool,
     read_only: Vec<PathBuf>,
     env: Vec<(String, String)>,
     missing: Vec<String>,
@@ -242,6 +275,8 @@ impl Sandbox {
             limits,
             cgroups: probe.cgroups.as_ref().ok().cloned(),
             landlock: probe.landlock.is_ok(),
+            seccomp: probe.seccomp.is_ok(),
+            socket_memory: probe.cgroups.is_ok() && probe.socket_memory.is_ok(),
             read_only,
             env,
             missing: probe
@@ -265,7 +300,7 @@ impl Sandbox {
     /// the result cache's key.
     pub fn policy_key(&self) -> String {
         format!(
-            "{:?}|{}|{}|{:?}|{:?}|{:?}|{}|{}|{:?}",
+            "{:?}|{}|{}|{:?}|{:?}|{:?}|{}|{}|{}|{}|{:?}",
             self.python.interpreter,
             self.python.version,
             self.python.key,
@@ -273,6 +308,8 @@ impl Sandbox {
             self.env,
             self.read_only,
             self.landlock,
+            self.seccomp,
+            self.socket_memory,
             self.cgroups.is_some(),
             self.missing,
         )
@@ -315,6 +352,7 @@ impl Sandbox {
             read_only: self.read_only.clone(),
             etc_files: etc_files(),
             landlock: self.landlock,
+            seccomp: self.seccomp,
             host_id: 65534,
             rlimits: Rlimits {
                 cpu_seconds: self.limits.cpu_seconds,
@@ -407,6 +445,15 @@ impl Sandbox {
         ];
         if self.cgroups.is_some() {
             protections.push("cgroup memory and process limits".into());
+        }
+        if self.socket_memory {
+            protections.push("socket buffers within the memory limit".into());
+        }
+        if self.seccomp {
+            protections.push(format!(
+                "seccomp ({} system calls refused)",
+                crate::execute::seccomp::refused_count()
+            ));
         }
         for report in reports {
             match report {

@@ -48,6 +48,8 @@ pub struct LaunchSpec {
     pub etc_files: Vec<(String, String)>,
     /// Apply Landlock (as a second layer below the mount namespace).
     pub landlock: bool,
+    /// Install the seccomp filter (`seccomp`) just before the exec.
+    pub seccomp: bool,
     /// The host uid and gid the program runs as (mapped to `INNER_ID`).
     pub host_id: u32,
     pub rlimits: Rlimits,
