@@ -6,6 +6,9 @@
 //!     cargo bench --bench sandbox_overhead [-- PAIRS]
 //!
 //! Both times are taken from the parent's side: spawn to exit, output read.
+//! `PROOFBOOK_LAUNCHER=PATH` runs another build's launcher (the binary
+//! must come from the same commit as this bench), so a copy of an older
+//! build can be measured interleaved with this one.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,8 +35,12 @@ fn main() {
         probe.cgroups = Err("off".into());
         allow.push(proofbook::execute::Protection::Cgroups);
     }
+    let launcher = std::env::var_os("PROOFBOOK_LAUNCHER").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_proofbook")),
+        PathBuf::from,
+    );
     let sandbox = Sandbox::new(
-        PathBuf::from(env!("CARGO_BIN_EXE_proofbook")),
+        launcher,
         env.clone(),
         None,
         Limits::default(),
