@@ -123,14 +123,10 @@ pub fn plan(limits: &Limits, slots: usize, host: HostTables) -> Budget {
             Some(p) if p < host.pid_max => format!("the pids.max of {p} above proofbook's cgroup"),
             _ => format!("the host's PID space (kernel.pid_max = {})", host.pid_max),
         };
-        lowered.push(Lowered {
-            limit: Limit::Processes,
-            from: processes,
-            to,
-            because: format!(
-                "{n} parallel examples × {processes} tasks would take more than half of {table}"
-            ),
-        });
+        let because = format!(
+            "{n} parallel examples × {processes} tasks would take more than half of {table}"
+        );
+        lower(&mut lowered, Limit::Processes, processes, to, because);
         processes = to;
     }
 
@@ -144,22 +140,25 @@ pub fn plan(limits: &Limits, slots: usize, host: HostTables) -> Budget {
         };
         let fewer = (files / open_files).max(MIN_PROCESSES.min(processes));
         if fewer < processes {
-            lowered.push(Lowered {
-                limit: Limit::Processes,
-                from: processes,
-                to: fewer.max(FLOOR_PROCESSES),
-                because: why(processes, open_files),
-            });
-            processes = fewer.max(FLOOR_PROCESSES);
+            let to = fewer.max(FLOOR_PROCESSES);
+            lower(
+                &mut lowered,
+                Limit::Processes,
+                processes,
+                to,
+                why(processes, open_files),
+            );
+            processes = to;
         }
         if processes.saturating_mul(open_files) > files {
             let to = (files / processes).max(FLOOR_OPEN_FILES);
-            lowered.push(Lowered {
-                limit: Limit::OpenFiles,
-                from: open_files,
+            lower(
+                &mut lowered,
+                Limit::OpenFiles,
+                open_files,
                 to,
-                because: why(processes, open_files),
-            });
+                why(processes, open_files),
+            );
             open_files = to;
         }
     }
@@ -169,6 +168,23 @@ pub fn plan(limits: &Limits, slots: usize, host: HostTables) -> Budget {
         open_files,
         host,
         lowered,
+    }
+}
+
+/// Records a cut; a limit cut twice (tasks, then files) is one entry,
+/// from the value asked for to the last, with both reasons.
+fn lower(lowered: &mut Vec<Lowered>, limit: Limit, from: u64, to: u64, because: String) {
+    match lowered.iter_mut().find(|l| l.limit == limit) {
+        Some(l) => {
+            l.to = to;
+            l.because = format!("{}; then {because}", l.because);
+        }
+        None => lowered.push(Lowered {
+            limit,
+            from,
+            to,
+            because,
+        }),
     }
 }
 
@@ -238,6 +254,20 @@ mod tests {
             b.lowered.iter().map(|l| l.limit).collect::<Vec<_>>(),
             [Limit::Processes, Limit::OpenFiles]
         );
+        fits(&b);
+    }
+
+    #[test]
+    fn a_limit_cut_twice_is_one_entry_from_what_was_asked() {
+        let limits = Limits {
+            processes: 1 << 20,
+            ..Limits::default()
+        };
+        let b = plan(&limits, 2, host(32768, None, 2_466_093));
+        assert_eq!(b.lowered.len(), 1, "{:?}", b.lowered);
+        let cut = &b.lowered[0];
+        assert_eq!((cut.from, cut.to), (1 << 20, 602));
+        assert!(cut.because.contains("PID space") && cut.because.contains("open-file table"));
         fits(&b);
     }
 
