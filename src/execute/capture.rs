@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::execute::readers::Recall;
 use crate::execute::record::{Chunk, Stream};
-use crate::execute::sandbox::Pids;
+use crate::execute::status::Pids;
 
 /// Both output streams, in arrival order, up to the output limit.
 pub(super) struct Capture {

@@ -12,7 +12,8 @@
 //! - `metrics_channel`: figures from the program, read by init through a
 //!   descriptor made before the program starts; `readers`: the pipes'
 //!   reader threads, joined with a deadline.
-//! - `spec`: the messages between the two sides.
+//! - `spec`: the messages between the two sides; `status`: the status
+//!   pipe read on the parent's side (reports, the pids a timeout kills).
 //! - `record`: `RunRecord`, what a run did.
 //! - `cache`: records stored by a key of everything that can change them.
 //!
@@ -35,6 +36,7 @@ pub mod sandbox;
 pub mod slot_ids;
 pub mod slots;
 pub mod spec;
+pub mod status;
 pub mod zygote;
 
 use std::path::Path;

@@ -6,14 +6,9 @@
 //! book opted out of that one in book.toml; runs then carry the list of
 //! what was missing, and the page says so.
 
-use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
-
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 
 use crate::execute::budget::{Budget, HostTables, Lowered};
 use crate::execute::capture::Capture;
@@ -25,6 +20,7 @@ use crate::execute::slots::{Slot, SlotPool};
 use crate::execute::spec::{
     Finished, LandlockState, LaunchSpec, PROGRAM_FILE, Report, Rlimits, WORK_DIR,
 };
+use crate::execute::status::{Pids, read_reports};
 use crate::execute::zygote::Zygote;
 
 /// Limits of one run; defaults in `Limits::default`, overridden in
@@ -551,54 +547,6 @@ impl Sandbox {
             samples: Vec::new(),
         })
     }
-}
-
-/// The host pids of a run's launcher and init, once reported.
-#[derive(Debug, Default)]
-pub(super) struct Pids {
-    launcher: AtomicI32,
-    init: AtomicI32,
-}
-
-impl Pids {
-    /// Kills the sandbox's init, which ends every process in it; or, before
-    /// init exists, the launcher (whose death kills init as it starts).
-    /// The launcher is spared once init exists: it exits only after init
-    /// has fully gone, and init goes only once every process of its
-    /// namespace has, so the end of the status pipe still means "all gone".
-    pub(super) fn stop(&self) {
-        let init = self.init.load(Ordering::SeqCst);
-        let target = if init > 0 {
-            init
-        } else {
-            self.launcher.load(Ordering::SeqCst)
-        };
-        if target > 0 {
-            let _ = kill(Pid::from_raw(target), Signal::SIGKILL);
-        }
-    }
-}
-
-fn read_reports(pipe: OwnedFd, pids: &Pids) -> Vec<Report> {
-    let mut reader = std::io::BufReader::new(std::fs::File::from(pipe));
-    let mut out = Vec::new();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match std::io::BufRead::read_line(&mut reader, &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        if let Ok(report) = serde_json::from_str::<Report>(&line) {
-            match report {
-                Report::Init { pid } => pids.init.store(pid, Ordering::SeqCst),
-                Report::Launched { pid } => pids.launcher.store(pid, Ordering::SeqCst),
-                _ => {}
-            }
-            out.push(report);
-        }
-    }
-    out
 }
 
 /// The sandbox's `/etc`: names resolve locally, and the program's user
