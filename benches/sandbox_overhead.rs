@@ -7,6 +7,9 @@
 //!
 //! Both times are taken from the parent's side: spawn to exit, output read.
 //!
+//! `PROOFBOOK_LAUNCHER=PATH` runs another build's launcher as the measured
+//! side (the binary must come from the same commit as this bench).
+//!
 //! With `BASELINE_LAUNCHER=PATH` (another build of the proofbook binary,
 //! such as the previous commit's), the baseline is that binary's sandbox
 //! instead of bare Python, and the paired difference is what a change to
@@ -37,8 +40,12 @@ fn main() {
         probe.cgroups = Err("off".into());
         allow.push(proofbook::execute::Protection::Cgroups);
     }
+    let launcher = std::env::var_os("PROOFBOOK_LAUNCHER").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_proofbook")),
+        PathBuf::from,
+    );
     let sandbox = Sandbox::new(
-        PathBuf::from(env!("CARGO_BIN_EXE_proofbook")),
+        launcher,
         env.clone(),
         None,
         Limits::default(),

@@ -69,6 +69,9 @@ pub struct RunConfig {
     /// The pip requirements file (absolute), if any.
     pub requirements: Option<PathBuf>,
     pub limits: crate::execute::Limits,
+    /// The `[proofbook.run]` limits the book set itself (keys as written):
+    /// a build that must cut one of these to fit the host says so.
+    pub limits_set: Vec<&'static str>,
     /// Protections the book lets examples run without.
     pub allow_missing: Vec<crate::execute::Protection>,
     /// The book's cache folder (virtual environments, results).
@@ -500,6 +503,13 @@ fn resolve_run(raw: &raw::RawProofbook, root: &Path, examples: Examples) -> RunC
             output_bytes: r.output_kib.map_or(d.output_bytes, |k| k << 10),
             tmpfs_bytes: mib(r.tmpfs_mib, d.tmpfs_bytes),
         },
+        limits_set: [
+            ("processes", r.processes.is_some()),
+            ("open-files", r.open_files.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(key, set)| set.then_some(key))
+        .collect(),
         allow_missing: raw
             .sandbox
             .allow_missing

@@ -2,12 +2,12 @@
 //! log in arrival order, lines kept whole, cut at the output limit (which
 //! stops the sandbox, so a flood cannot run on).
 
-use std::io::Read;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::execute::readers::Recall;
 use crate::execute::record::{Chunk, Stream};
-use crate::execute::sandbox::Pids;
+use crate::execute::status::Pids;
 
 /// Both output streams, in arrival order, up to the output limit.
 pub(super) struct Capture {
@@ -25,11 +25,18 @@ impl Capture {
         }
     }
 
-    pub(super) fn drain(&self, mut pipe: std::fs::File, stream: Stream, pids: &Pids) {
+    /// Reads `pipe` to its end, or until `recall` fires.
+    pub(super) fn drain(
+        &self,
+        mut pipe: std::fs::File,
+        stream: Stream,
+        pids: &Pids,
+        recall: &Recall,
+    ) {
         let mut buf = vec![0u8; 64 * 1024];
         let mut pending: Vec<u8> = Vec::new();
         loop {
-            let n = match pipe.read(&mut buf) {
+            let n = match recall.read(&mut pipe, &mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };

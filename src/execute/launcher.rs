@@ -42,9 +42,10 @@ use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::{ForkResult, Gid, Pid, Uid, chdir, execve, fork, pivot_root, sethostname};
 
+use crate::execute::metrics_channel::MetricsFile;
 use crate::execute::spec::{
-    Finished, INNER_ID, LandlockState, LaunchSpec, METRICS_FD, METRICS_FILE, METRICS_LIMIT,
-    PROGRAM_FILE, Report, WORK_DIR,
+    Finished, INNER_ID, LandlockState, LaunchSpec, METRICS_FD, METRICS_FILE, PROGRAM_FILE, Report,
+    WORK_DIR,
 };
 
 /// A failed step: what was being done, and why it failed.
@@ -167,6 +168,16 @@ fn init(spec: &LaunchSpec, status: &mut Status, privileged: bool) -> i32 {
         status.send(&Report::SetupFailed { step: what, error });
         return 125;
     }
+    // Made before the program exists, and read later only through this
+    // descriptor (see `metrics_channel`).
+    let metrics =
+        match MetricsFile::create(Path::new(METRICS_FILE), privileged.then_some(spec.host_id)) {
+            Ok(m) => m,
+            Err(e) => {
+                status.send(&failed("create the metrics file", e));
+                return 125;
+            }
+        };
     let started = Instant::now();
     // SAFETY: init is single-threaded.
     let child = match unsafe { fork() } {
@@ -205,7 +216,9 @@ fn init(spec: &LaunchSpec, status: &mut Status, privileged: bool) -> i32 {
         leftover = living_processes();
         let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
     }
-    hand_over_metrics();
+    if let Err(tampered) = hand_over_metrics(metrics) {
+        status.send(&Report::MetricsTampered { found: tampered.0 });
+    }
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).ok();
     let micros = |t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1_000_000 + t.tv_usec() as u64;
     let (code, signal) = ended.unwrap_or((None, None));
@@ -221,19 +234,15 @@ fn init(spec: &LaunchSpec, status: &mut Status, privileged: bool) -> i32 {
     0
 }
 
-/// Copies what the program's processes appended to `METRICS_FILE` (every
-/// one of them has ended) into the metrics pipe, one byte past the limit
-/// at most, so the parent can tell an overflow; then closes the pipe.
-fn hand_over_metrics() {
-    use std::io::Read;
+/// Copies what the program's processes appended to their metrics file
+/// (every one of them has ended) into the metrics pipe, then closes it.
+fn hand_over_metrics(
+    metrics: MetricsFile,
+) -> Result<(), crate::execute::metrics_channel::Tampered> {
     // SAFETY: fd 4 is the metrics pipe the zygote placed there; this
     // process owns it and nothing else refers to it.
     let mut pipe = unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(METRICS_FD) };
-    if let Ok(file) = File::open(METRICS_FILE) {
-        let mut bytes = Vec::new();
-        let _ = file.take(METRICS_LIMIT as u64 + 1).read_to_end(&mut bytes);
-        let _ = pipe.write_all(&bytes);
-    }
+    metrics.hand_over(Path::new(METRICS_FILE), &mut pipe)
 }
 
 /// Processes of the namespace other than init that have not exited.

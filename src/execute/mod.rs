@@ -8,7 +8,13 @@
 //!   a launcher for each run (so no run pays for a cgroup move).
 //! - `cgroup`: the per-slot cgroups (limits and accounting of the tree).
 //! - `seccomp`: the system calls an example may not make.
-//! - `spec`: the messages between the two sides.
+//! - `slots`, `slot_ids`, `budget`: job slots, each with a host uid of its
+//!   own, and per-slot limits cut to fit the host's PID and file tables.
+//! - `metrics_channel`: figures from the program, read by init through a
+//!   descriptor made before the program starts; `readers`: the pipes'
+//!   reader threads, joined with a deadline.
+//! - `spec`: the messages between the two sides; `status`: the status
+//!   pipe read on the parent's side (reports, the pids a timeout kills).
 //! - `record`: `RunRecord`, what a run did.
 //! - `cache`: records stored by a key of everything that can change them.
 //!
@@ -16,18 +22,24 @@
 //! writes into the book or the output folder (a venv goes to the cache).
 
 pub mod bench;
+pub mod budget;
 pub mod cache;
 pub mod capture;
 pub mod cgroup;
 pub mod expected;
 pub mod launcher;
 pub mod machine;
+pub mod metrics_channel;
 pub mod python;
+pub mod readers;
 pub mod record;
 pub mod sandbox;
 pub mod seccomp;
 pub mod secret;
+pub mod slot_ids;
+pub mod slots;
 pub mod spec;
+pub mod status;
 pub mod traceback;
 mod wait;
 pub mod zygote;
@@ -41,7 +53,7 @@ use crate::markdown::code::lines;
 use crate::markdown::example::{ExampleSpec, Expectation};
 use crate::markdown::{CodeBlock, Document};
 pub use record::{Outcome, RunRecord, Stream};
-pub use sandbox::{Limits, Probe, Program, Protection, Sandbox, SandboxError};
+pub use sandbox::{Limits, Probe, Program, Protection, Sandbox, SandboxError, SlotPolicy};
 
 /// Where an example is: its document and its place among that document's
 /// code blocks.

@@ -44,6 +44,11 @@ pub struct RunRecord {
     pub output: Vec<Chunk>,
     /// Output past the limit was dropped.
     pub truncated: bool,
+    /// Its stdout or stderr was still held open (by something outside the
+    /// sandbox) when every process of the sandbox had ended, so reading
+    /// stopped after a grace period: the output may be cut short.
+    #[serde(default)]
+    pub output_cut: bool,
     pub wall: Duration,
     pub user: Duration,
     pub sys: Duration,
@@ -226,6 +231,7 @@ pub(crate) fn test_record() -> RunRecord {
         outcome: Outcome::Exited(0),
         output: vec![],
         truncated: false,
+        output_cut: false,
         wall: Duration::from_millis(12),
         user: Duration::from_millis(10),
         sys: Duration::from_millis(1),

@@ -6,23 +6,21 @@
 //! book opted out of that one in book.toml; runs then carry the list of
 //! what was missing, and the page says so.
 
-use std::io::Read;
-use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
-
+use crate::execute::budget::{Budget, HostTables, Lowered};
 use crate::execute::capture::Capture;
 use crate::execute::cgroup::{CgroupLimits, CgroupRoot, SlotCgroup};
 use crate::execute::python::PythonEnv;
+use crate::execute::readers::{GRACE, Readers, Recall};
 use crate::execute::record::{Outcome, RunRecord, Stream};
+use crate::execute::slots::{Slot, SlotPool};
 use crate::execute::spec::{
     Finished, LandlockState, LaunchSpec, PROGRAM_FILE, Report, Rlimits, WORK_DIR,
 };
+use crate::execute::status::{Pids, read_reports};
 use crate::execute::zygote::Zygote;
 
 /// Limits of one run; defaults in `Limits::default`, overridden in
@@ -176,6 +174,8 @@ pub enum SandboxError {
     },
     #[error("{0}")]
     Cgroup(String),
+    #[error("cannot give a job slot a host uid of its own: {0}")]
+    SlotUid(String),
     #[error("the sandbox ended without saying how the program ended ({0})")]
     Lost(String),
     /// proofbook was asked to stop; the run (if it started) was killed.
@@ -196,8 +196,23 @@ pub struct Sandbox {
     read_only: Vec<PathBuf>,
     env: Vec<(String, String)>,
     missing: Vec<String>,
-    /// Idle job slots, reused run after run.
-    slots: Mutex<Vec<Slot>>,
+    /// The per-slot limits in force for the planned number of slots.
+    budget: Budget,
+    /// Job slots, reused run after run, at most `budget.slots` of them.
+    pool: SlotPool,
+}
+
+/// What keeps examples that run at once apart, for `doctor`.
+#[derive(Debug, Clone)]
+pub struct SlotPolicy {
+    /// The range each slot takes a host uid of its own from, or why slots
+    /// share the user's uid (and so its per-user budgets).
+    pub uids: Result<std::ops::Range<u32>, String>,
+    /// Whether uid claims are shared with other builds on this machine.
+    pub uids_shared_between_builds: bool,
+    /// The slots, the per-slot task and open-file limits, the host tables
+    /// they were planned against and which limits were cut.
+    pub budget: Budget,
 }
 
 /// One program to run.
@@ -269,11 +284,16 @@ impl Sandbox {
             env.push(("PYTHONPATH".into(), dir.display().to_string()));
             read_only.push(dir);
         }
+        let cgroups = probe.cgroups.as_ref().ok().cloned();
+        // Until told otherwise, as many slots as the default `-j`.
+        let slots = crate::execute::usable_cores();
+        let budget =
+            crate::execute::budget::plan(&limits, slots, HostTables::detect(cgroups.as_ref()));
         Ok(Sandbox {
             launcher,
             python,
             limits,
-            cgroups: probe.cgroups.as_ref().ok().cloned(),
+            cgroups,
             landlock: probe.landlock.is_ok(),
             seccomp: probe.seccomp.is_ok(),
             socket_memory: probe.cgroups.is_ok() && probe.socket_memory.is_ok(),
@@ -284,8 +304,38 @@ impl Sandbox {
                 .into_iter()
                 .map(|(p, _)| p.name().to_owned())
                 .collect(),
-            slots: Mutex::new(Vec::new()),
+            pool: SlotPool::new(budget.slots),
+            budget,
         })
+    }
+
+    /// Plans for `slots` examples at once (the build's `-j`): the
+    /// per-slot task and open-file limits are cut so that all slots
+    /// together stay under half of the host's tables (see `budget`).
+    /// Returns the limits that were cut; the caller warns about those the
+    /// book set itself. Call before the first run.
+    pub fn plan_slots(&mut self, slots: usize) -> &[Lowered] {
+        self.budget = crate::execute::budget::plan(
+            &self.limits,
+            slots,
+            HostTables::detect(self.cgroups.as_ref()),
+        );
+        self.pool.set_max(self.budget.slots);
+        &self.budget.lowered
+    }
+
+    /// The per-slot uids and budgets in force, for `doctor`.
+    pub fn slot_policy(&self) -> SlotPolicy {
+        let uids = if nix::unistd::Uid::effective().is_root() {
+            Ok(crate::execute::slot_ids::range())
+        } else {
+            Err("proofbook is not running as root, so examples run as your own uid (in a user namespace) and examples running at once share its per-user budgets".into())
+        };
+        SlotPolicy {
+            uids,
+            uids_shared_between_builds: crate::execute::slot_ids::shared(),
+            budget: self.budget.clone(),
+        }
     }
 
     pub fn limits(&self) -> &Limits {
@@ -315,18 +365,21 @@ impl Sandbox {
         )
     }
 
-    /// A free slot, or a new one (a zygote in fresh cgroups).
-    fn take_slot(&self) -> Result<Slot, SandboxError> {
-        if let Some(slot) = self.slots.lock().expect("slot lock").pop() {
-            return Ok(slot);
-        }
+    /// A new slot: a zygote in fresh cgroups, with a host uid of its own
+    /// when proofbook runs as root.
+    fn make_slot(&self) -> Result<Slot, SandboxError> {
+        let uid = if nix::unistd::Uid::effective().is_root() {
+            Some(crate::execute::slot_ids::claim().map_err(SandboxError::SlotUid)?)
+        } else {
+            None
+        };
         let cgroup = match &self.cgroups {
             Some(root) => Some(
                 SlotCgroup::create(
                     root,
                     CgroupLimits {
                         memory_bytes: self.limits.memory_bytes,
-                        processes: self.limits.processes,
+                        processes: self.budget.processes,
                     },
                 )
                 .map_err(SandboxError::Cgroup)?,
@@ -338,13 +391,21 @@ impl Sandbox {
             launcher: self.launcher.clone(),
             source,
         })?;
-        Ok(Slot { zygote, cgroup })
+        Ok(Slot {
+            zygote,
+            cgroup,
+            uid,
+        })
+    }
+
+    fn take_slot(&self) -> Result<Slot, SandboxError> {
+        self.pool.take(|| self.make_slot())
     }
 
     /// Runs `program` to its end, its time limit, or its output limit.
     pub fn run(&self, program: &Program<'_>) -> Result<RunRecord, SandboxError> {
         crate::interrupt::check()?;
-        let spec = LaunchSpec {
+        let spec = |slot: &Slot| LaunchSpec {
             program: program.code.to_owned(),
             interpreter: self.python.interpreter.clone(),
             args: vec!["-s".into(), PROGRAM_FILE.into()],
@@ -353,11 +414,11 @@ impl Sandbox {
             etc_files: etc_files(),
             landlock: self.landlock,
             seccomp: self.seccomp,
-            host_id: 65534,
+            host_id: slot.host_id(),
             rlimits: Rlimits {
                 cpu_seconds: self.limits.cpu_seconds,
                 file_size_bytes: self.limits.file_size_bytes,
-                open_files: self.limits.open_files,
+                open_files: self.budget.open_files,
             },
             tmpfs_bytes: self.limits.tmpfs_bytes,
         };
@@ -371,6 +432,7 @@ impl Sandbox {
         let (err_read, err_write) = pipe()?;
         let (status_read, status_write) = pipe()?;
         let (metrics_read, metrics_write) = pipe()?;
+        let recall = Arc::new(Recall::new().map_err(spawn_error)?);
 
         let mut slot = self.take_slot()?;
         let started_unix = std::time::SystemTime::now()
@@ -379,23 +441,22 @@ impl Sandbox {
         let mut base = slot.cgroup.as_ref().map(SlotCgroup::begin);
         let started = Instant::now();
         let pipes = [&out_write, &err_write, &status_write, &metrics_write];
-        if slot.zygote.launch(&spec, pipes).is_err() {
+        if slot.zygote.launch(&spec(&slot), pipes).is_err() {
             // A zygote that died (killed from outside): one new slot, once.
-            drop(slot);
+            self.pool.discard(slot);
             slot = self.take_slot()?;
             base = slot.cgroup.as_ref().map(SlotCgroup::begin);
-            slot.zygote.launch(&spec, pipes).map_err(spawn_error)?;
+            slot.zygote
+                .launch(&spec(&slot), pipes)
+                .map_err(spawn_error)?;
         }
         drop((out_write, err_write, status_write, metrics_write));
-        let metrics_thread = std::thread::spawn(move || {
-            // Init sends at most one byte past the limit.
-            let mut kept = Vec::new();
-            let mut pipe = std::fs::File::from(metrics_read);
-            let limit = crate::execute::spec::METRICS_LIMIT as u64 + 1;
-            let _ = (&mut pipe).take(limit).read_to_end(&mut kept);
-            let _ = std::io::copy(&mut pipe, &mut std::io::sink());
-            kept
-        });
+        let mut metrics_reader = Readers::new();
+        {
+            let recall = recall.clone();
+            metrics_reader
+                .spawn(move || crate::execute::metrics_channel::receive(metrics_read, &recall));
+        }
 
         let pids = Arc::new(Pids::default());
         let (done_tx, done_rx) = mpsc::channel();
@@ -406,38 +467,35 @@ impl Sandbox {
             });
         }
         let capture = Arc::new(Capture::new(self.limits.output_bytes));
-        let readers: Vec<_> = [(out_read, Stream::Stdout), (err_read, Stream::Stderr)]
-            .into_iter()
-            .map(|(fd, stream)| {
-                let (capture, pids) = (capture.clone(), pids.clone());
-                std::thread::spawn(move || capture.drain(std::fs::File::from(fd), stream, &pids))
-            })
-            .collect();
+        let mut readers = Readers::new();
+        for (fd, stream) in [(out_read, Stream::Stdout), (err_read, Stream::Stderr)] {
+            let (capture, pids, recall) = (capture.clone(), pids.clone(), recall.clone());
+            readers.spawn(move || capture.drain(std::fs::File::from(fd), stream, &pids, &recall));
+        }
 
         // The status pipe closes when the launcher, init and the program
         // have all exited: that is the end of the run.
         let (reports, timed_out) =
             super::wait::wait_for_end(&done_rx, &pids, started + program.timeout);
         let elapsed = started.elapsed();
-        for r in readers {
-            let _ = r.join();
-        }
-        let (metrics, metrics_error) =
-            match crate::execute::record::parse_metrics(&metrics_thread.join().unwrap_or_default())
-            {
-                Ok(m) => (m, None),
-                Err(e) => (Default::default(), Some(e)),
-            };
+        // Every process of the sandbox is gone; a pipe still open is held
+        // from outside it (see `readers`).
+        let deadline = Instant::now() + GRACE;
+        let (_, output_cut) = readers.join_by(deadline, &recall);
+        let (metrics_bytes, _) = metrics_reader.join_by(deadline, &recall);
+        let metrics_bytes = metrics_bytes.into_iter().next().unwrap_or_default();
         let stats = match (&slot.cgroup, base) {
             (Some(c), Some(b)) => c.finish(b),
             _ => Default::default(),
         };
-        self.slots.lock().expect("slot lock").push(slot);
+        let own_uid = slot.uid.is_some();
+        self.pool.put(slot);
         // A run cut short by Ctrl-C or SIGTERM says nothing about the
         // example; it must not be shown or cached as its result.
         crate::interrupt::check()?;
 
         let mut finished: Option<Finished> = None;
+        let mut tampered: Option<String> = None;
         let mut protections = vec![
             "user, PID, network, mount, IPC, UTS and cgroup namespaces".to_owned(),
             "unprivileged uid, no new privileges".to_owned(),
@@ -455,12 +513,16 @@ impl Sandbox {
                 crate::execute::seccomp::refused_count()
             ));
         }
+        if own_uid {
+            protections.push("a host uid of its own per job slot".into());
+        }
         for report in reports {
             match report {
                 Report::SetupFailed { step, error } => {
                     return Err(SandboxError::Setup { step, error });
                 }
                 Report::Finished(f) => finished = Some(f),
+                Report::MetricsTampered { found } => tampered = Some(found),
                 Report::Applied { landlock } => match landlock {
                     LandlockState::Full => protections.push("Landlock".into()),
                     LandlockState::Partial => protections.push("Landlock (partial)".into()),
@@ -469,6 +531,8 @@ impl Sandbox {
                 Report::Init { .. } | Report::Launched { .. } => {}
             }
         }
+        let (metrics, metrics_error) =
+            crate::execute::metrics_channel::figures(&metrics_bytes, tampered.as_deref());
         let (output, truncated) = capture.take();
         let outcome = if timed_out {
             Outcome::TimedOut
@@ -513,6 +577,7 @@ impl Sandbox {
             outcome,
             output,
             truncated,
+            output_cut,
             wall: Duration::from_nanos(f.wall_ns),
             user,
             sys,
@@ -530,65 +595,6 @@ impl Sandbox {
             samples: Vec::new(),
         })
     }
-}
-
-/// A job slot: a zygote and the cgroups it sits in. Runs of one slot
-/// follow each other. The zygote is dropped first, so the cgroups are
-/// empty when they are removed.
-#[derive(Debug)]
-struct Slot {
-    zygote: Zygote,
-    cgroup: Option<SlotCgroup>,
-}
-
-/// The host pids of a run's launcher and init, once reported.
-#[derive(Debug, Default)]
-pub(super) struct Pids {
-    launcher: AtomicI32,
-    init: AtomicI32,
-}
-
-impl Pids {
-    /// Kills the sandbox's init, which ends every process in it; or, before
-    /// init exists, the launcher (whose death kills init as it starts).
-    /// The launcher is spared once init exists: it exits only after init
-    /// has fully gone, and init goes only once every process of its
-    /// namespace has, so the end of the status pipe still means "all gone".
-    /// Says whether it had a process to kill.
-    pub(super) fn stop(&self) -> bool {
-        let init = self.init.load(Ordering::SeqCst);
-        let target = if init > 0 {
-            init
-        } else {
-            self.launcher.load(Ordering::SeqCst)
-        };
-        if target > 0 {
-            let _ = kill(Pid::from_raw(target), Signal::SIGKILL);
-        }
-        target > 0
-    }
-}
-
-fn read_reports(pipe: OwnedFd, pids: &Pids) -> Vec<Report> {
-    let mut reader = std::io::BufReader::new(std::fs::File::from(pipe));
-    let mut out = Vec::new();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        match std::io::BufRead::read_line(&mut reader, &mut line) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        if let Ok(report) = serde_json::from_str::<Report>(&line) {
-            match report {
-                Report::Init { pid } => pids.init.store(pid, Ordering::SeqCst),
-                Report::Launched { pid } => pids.launcher.store(pid, Ordering::SeqCst),
-                _ => {}
-            }
-            out.push(report);
-        }
-    }
-    out
 }
 
 /// The sandbox's `/etc`: names resolve locally, and the program's user

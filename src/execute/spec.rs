@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 /// The descriptor on which the launcher writes its reports.
 pub const STATUS_FD: i32 = 3;
 /// The launcher's end of the metrics pipe: when the program and all its
-/// processes have ended, init copies `METRICS_FILE` into it.
+/// processes have ended, init copies what they wrote to `METRICS_FILE`
+/// into it (see `metrics_channel`).
 pub const METRICS_FD: i32 = 4;
 /// The environment variable that names `METRICS_FILE` to the program.
 pub const METRICS_ENV: &str = "PROOFBOOK_METRICS";
@@ -76,6 +77,9 @@ pub enum Report {
     Init { pid: i32 },
     /// Which protections the launcher applied.
     Applied { landlock: LandlockState },
+    /// The program replaced its metrics file with `found` (such as "a
+    /// FIFO"); init did not read it.
+    MetricsTampered { found: String },
     /// Setting up the sandbox failed at `step`; the program did not run.
     SetupFailed { step: String, error: String },
     /// The program ended.

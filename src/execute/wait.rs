@@ -6,8 +6,8 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::execute::sandbox::Pids;
 use crate::execute::spec::Report;
+use crate::execute::status::Pids;
 
 /// Waits for the status pipe to close (the end of the run); stops the
 /// sandbox at `deadline` (then the run timed out) or as soon as proofbook

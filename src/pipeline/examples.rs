@@ -291,7 +291,7 @@ fn answer_jobs(
     }
     let probe = execute::Probe::detect();
     let examples_dir = execute::examples_dir(&config.confine);
-    let sandbox = match execute::Sandbox::new(
+    let mut sandbox = match execute::Sandbox::new(
         launcher.clone(),
         python,
         examples_dir.as_deref(),
@@ -423,6 +423,29 @@ fn answer_jobs(
     let plain: Vec<&Job<'_>> = plain_idx.iter().map(|&i| &jobs[i]).collect();
     let benches: Vec<&Job<'_>> = bench_idx.iter().map(|&i| &jobs[i]).collect();
     let threads = options.jobs.unwrap_or_else(execute::usable_cores);
+    // Limits the book left at their defaults are cut quietly; one it set
+    // itself is worth a word.
+    // No more slots than examples to run at once: fewer slots leave each
+    // a larger share of the host's tables.
+    for cut in sandbox.plan_slots(threads.min(plain.len()).max(1)) {
+        if run.limits_set.contains(&cut.limit.key()) {
+            diags.push(
+                Diagnostic::warning(
+                    format!(
+                        "`{} = {}` under [proofbook.run] is lowered to {} for this build: {}",
+                        cut.limit.key(),
+                        cut.from,
+                        cut.to,
+                        cut.because
+                    ),
+                    book_toml.clone(),
+                )
+                .with_help(
+                    "run fewer examples at once (`-j N`), or set a lower limit in book.toml",
+                ),
+            );
+        }
+    }
     let started = |job: &Job<'_>| {
         Progress::tell(
             options,

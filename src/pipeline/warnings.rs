@@ -33,6 +33,22 @@ pub(super) fn after_runs(
                 .with_help("more runs (`repeat=N`), a longer workload, or a quieter machine make it steadier; `--rerun` measures again"),
             );
         }
+        if let Ok(record) = result
+            && !record.stale
+            && record.output_cut
+        {
+            out.push(
+                Diagnostic::warning(
+                    format!(
+                        "{}'s output may be cut short: its stdout or stderr was still held open {} s after every process of its sandbox had ended, so proofbook stopped reading",
+                        name_of(job),
+                        crate::execute::readers::GRACE.as_secs()
+                    ),
+                    job.block.span.clone(),
+                )
+                .with_help("something outside the sandbox holds the example's output (it handed its stdout or stderr to another process); let the program's output end with the program"),
+            );
+        }
         // A program can end well while a thread or a worker process died:
         // its traceback is the only sign, so the author is told.
         if let Ok(record) = result

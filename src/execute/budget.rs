@@ -1,0 +1,295 @@
+//! Host-wide tables shared by every example of a build: the PID space and
+//! the system's open-file table. A per-example limit is not enough when
+//! several examples run at once: with the default `-j` on an 8-core
+//! machine, 8 × 4096 tasks is the whole of a 32768-PID space, and a fork
+//! bomb in each slot would leave the host unable to start a process.
+//!
+//! So the per-slot limits are cut until all slots together stay under
+//! half of each table:
+//! - tasks: slots × `processes` ≤ ½ of `kernel/pid_max`, or of the
+//!   smallest `pids.max` above proofbook's own cgroup when that is lower;
+//! - open files: an example can hold `processes` × `open_files` (the
+//!   rlimit is per process), and slots × that ≤ ½ of `fs/file-max`. The
+//!   process count gives way first (down to `MIN_PROCESSES`), since one
+//!   server process with many connections is a common example and
+//!   hundreds of processes are not.
+//!
+//! `plan` is pure arithmetic; `HostTables::detect` reads the machine.
+
+use std::path::Path;
+
+use crate::execute::cgroup::CgroupRoot;
+use crate::execute::sandbox::Limits;
+
+/// How far the open-file budget lowers `processes` before it cuts
+/// `open_files` instead.
+pub const MIN_PROCESSES: u64 = 256;
+/// Nothing is cut below what book.toml itself accepts.
+const FLOOR_PROCESSES: u64 = 2;
+const FLOOR_OPEN_FILES: u64 = 16;
+
+/// The sizes of the host's shared tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostTables {
+    /// `/proc/sys/kernel/pid_max`.
+    pub pid_max: u64,
+    /// The lowest `pids.max` of proofbook's cgroup and its ancestors.
+    pub parent_pids_max: Option<u64>,
+    /// `/proc/sys/fs/file-max`.
+    pub file_max: u64,
+}
+
+impl HostTables {
+    /// Reads the tables; a value that cannot be read counts as the
+    /// kernel's smallest default, so the cut errs on the safe side.
+    pub fn detect(cgroups: Option<&CgroupRoot>) -> HostTables {
+        let number =
+            |p: &Path| -> Option<u64> { std::fs::read_to_string(p).ok()?.trim().parse().ok() };
+        let pids_dir = cgroups.map(|root| match root {
+            CgroupRoot::V1 { pids, .. } => pids.as_path(),
+            CgroupRoot::V2 { base } => base.as_path(),
+        });
+        HostTables {
+            pid_max: number(Path::new("/proc/sys/kernel/pid_max")).unwrap_or(32768),
+            // Every ancestor that has the file limits the tree; the root
+            // cgroup has none, and "max" does not parse.
+            parent_pids_max: pids_dir.and_then(|dir| {
+                dir.ancestors()
+                    .take_while(|d| d.join("pids.max").exists())
+                    .filter_map(|d| number(&d.join("pids.max")))
+                    .min()
+            }),
+            file_max: number(Path::new("/proc/sys/fs/file-max")).unwrap_or(8192),
+        }
+    }
+
+    /// The task table the slots share: the PID space, or the cgroup limit
+    /// above proofbook when that is smaller.
+    pub fn tasks(&self) -> u64 {
+        self.parent_pids_max
+            .map_or(self.pid_max, |p| p.min(self.pid_max))
+    }
+}
+
+/// Which per-slot limit was cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Processes,
+    OpenFiles,
+}
+
+impl Limit {
+    /// Its key under `[proofbook.run]`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Limit::Processes => "processes",
+            Limit::OpenFiles => "open-files",
+        }
+    }
+}
+
+/// One limit cut to fit the host's tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lowered {
+    pub limit: Limit,
+    pub from: u64,
+    pub to: u64,
+    /// Why, in words ("2 slots × 4096 tasks would take more than half ...").
+    pub because: String,
+}
+
+/// The per-slot limits in force for a number of parallel slots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    pub slots: usize,
+    pub processes: u64,
+    pub open_files: u64,
+    pub host: HostTables,
+    pub lowered: Vec<Lowered>,
+}
+
+/// Cuts `limits` so that `slots` examples at once stay under half of each
+/// of `host`'s tables.
+pub fn plan(limits: &Limits, slots: usize, host: HostTables) -> Budget {
+    let n = slots.max(1) as u64;
+    let mut lowered = Vec::new();
+    let mut processes = limits.processes;
+    let mut open_files = limits.open_files;
+
+    let tasks = host.tasks() / 2 / n;
+    if processes > tasks {
+        let to = tasks.max(FLOOR_PROCESSES);
+        let table = match host.parent_pids_max {
+            Some(p) if p < host.pid_max => format!("the pids.max of {p} above proofbook's cgroup"),
+            _ => format!("the host's PID space (kernel.pid_max = {})", host.pid_max),
+        };
+        let because = format!(
+            "{n} parallel examples × {processes} tasks would take more than half of {table}"
+        );
+        lower(&mut lowered, Limit::Processes, processes, to, because);
+        processes = to;
+    }
+
+    let files = host.file_max / 2 / n;
+    if processes.saturating_mul(open_files) > files {
+        let why = |p: u64, f: u64| {
+            format!(
+                "{n} parallel examples × {p} processes × {f} open files would take more than half of the host's open-file table (fs.file-max = {})",
+                host.file_max
+            )
+        };
+        let fewer = (files / open_files).max(MIN_PROCESSES.min(processes));
+        if fewer < processes {
+            let to = fewer.max(FLOOR_PROCESSES);
+            lower(
+                &mut lowered,
+                Limit::Processes,
+                processes,
+                to,
+                why(processes, open_files),
+            );
+            processes = to;
+        }
+        if processes.saturating_mul(open_files) > files {
+            let to = (files / processes).max(FLOOR_OPEN_FILES);
+            lower(
+                &mut lowered,
+                Limit::OpenFiles,
+                open_files,
+                to,
+                why(processes, open_files),
+            );
+            open_files = to;
+        }
+    }
+    Budget {
+        slots: slots.max(1),
+        processes,
+        open_files,
+        host,
+        lowered,
+    }
+}
+
+/// Records a cut; a limit cut twice (tasks, then files) is one entry,
+/// from the value asked for to the last, with both reasons.
+fn lower(lowered: &mut Vec<Lowered>, limit: Limit, from: u64, to: u64, because: String) {
+    match lowered.iter_mut().find(|l| l.limit == limit) {
+        Some(l) => {
+            l.to = to;
+            l.because = format!("{}; then {because}", l.because);
+        }
+        None => lowered.push(Lowered {
+            limit,
+            from,
+            to,
+            because,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(pid_max: u64, parent: Option<u64>, file_max: u64) -> HostTables {
+        HostTables {
+            pid_max,
+            parent_pids_max: parent,
+            file_max,
+        }
+    }
+
+    fn fits(b: &Budget) {
+        let n = b.slots as u64;
+        assert!(n * b.processes <= b.host.tasks() / 2, "{b:?}");
+        assert!(
+            n * b.processes * b.open_files <= b.host.file_max / 2,
+            "{b:?}"
+        );
+    }
+
+    #[test]
+    fn eight_slots_of_4096_tasks_are_cut_to_half_the_pid_space() {
+        let b = plan(&Limits::default(), 8, host(32768, None, u64::MAX / 4));
+        assert_eq!(b.processes, 2048);
+        assert_eq!(b.open_files, 1024);
+        assert_eq!(b.lowered.len(), 1);
+        assert_eq!(b.lowered[0].limit, Limit::Processes);
+        assert!(
+            b.lowered[0].because.contains("pid_max = 32768"),
+            "{:?}",
+            b.lowered
+        );
+        fits(&b);
+    }
+
+    #[test]
+    fn a_large_host_keeps_the_limits() {
+        let b = plan(&Limits::default(), 2, host(4_194_304, None, 1 << 60));
+        assert_eq!((b.processes, b.open_files), (4096, 1024));
+        assert!(b.lowered.is_empty());
+    }
+
+    #[test]
+    fn the_cgroup_above_counts_when_it_is_smaller() {
+        let b = plan(&Limits::default(), 2, host(4_194_304, Some(1000), 1 << 60));
+        assert_eq!(b.processes, 250);
+        assert!(b.lowered[0].because.contains("pids.max of 1000"));
+        fits(&b);
+    }
+
+    #[test]
+    fn open_files_cut_processes_first_then_files() {
+        // This project's 2-core machine: 2 466 093 files.
+        let b = plan(&Limits::default(), 2, host(32768, None, 2_466_093));
+        assert_eq!(b.open_files, 1024);
+        assert_eq!(b.processes, 2_466_093 / 2 / 2 / 1024);
+        fits(&b);
+        // A small table: processes stop at MIN_PROCESSES, files give way.
+        let b = plan(&Limits::default(), 4, host(32768, None, 400_000));
+        assert_eq!(b.processes, MIN_PROCESSES);
+        assert_eq!(b.open_files, 400_000 / 2 / 4 / MIN_PROCESSES);
+        assert_eq!(
+            b.lowered.iter().map(|l| l.limit).collect::<Vec<_>>(),
+            [Limit::Processes, Limit::OpenFiles]
+        );
+        fits(&b);
+    }
+
+    #[test]
+    fn a_limit_cut_twice_is_one_entry_from_what_was_asked() {
+        let limits = Limits {
+            processes: 1 << 20,
+            ..Limits::default()
+        };
+        let b = plan(&limits, 2, host(32768, None, 2_466_093));
+        assert_eq!(b.lowered.len(), 1, "{:?}", b.lowered);
+        let cut = &b.lowered[0];
+        assert_eq!((cut.from, cut.to), (1 << 20, 602));
+        assert!(cut.because.contains("PID space") && cut.because.contains("open-file table"));
+        fits(&b);
+    }
+
+    #[test]
+    fn few_processes_are_not_raised_to_the_minimum() {
+        let limits = Limits {
+            processes: 64,
+            open_files: 1 << 20,
+            ..Limits::default()
+        };
+        let b = plan(&limits, 2, host(32768, None, 1_000_000));
+        assert_eq!(b.processes, 64);
+        assert_eq!(b.open_files, 1_000_000 / 2 / 2 / 64);
+        fits(&b);
+    }
+
+    #[test]
+    fn zero_slots_count_as_one_and_tiny_tables_keep_the_floors() {
+        let b = plan(&Limits::default(), 0, host(10, None, 10));
+        assert_eq!(b.slots, 1);
+        assert_eq!((b.processes, b.open_files), (5, 16));
+        let b = plan(&Limits::default(), 3, host(4, None, 4));
+        assert_eq!((b.processes, b.open_files), (2, 16));
+    }
+}

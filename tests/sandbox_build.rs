@@ -1,0 +1,88 @@
+//! The build's side of the sandbox's host-wide bounds: what `proofbook
+//! build` says when it cuts a limit to fit the host's tables, and that an
+//! example holding its output open from outside cannot stall it.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixListener;
+
+use support::BookTest;
+
+/// A book of `n` trivial examples, so `-j n` really runs `n` at once.
+fn book_of(n: usize, book_toml: &str) -> BookTest {
+    let mut chapter = String::from("# Many\n\n");
+    for i in 0..n {
+        chapter.push_str(&format!("```python\nprint({i})\n```\n\n"));
+    }
+    let b = BookTest::one_chapter(&chapter);
+    b.write("book.toml", book_toml);
+    b
+}
+
+#[test]
+fn a_task_limit_the_book_set_is_lowered_with_a_warning() {
+    // 8 slots × 2^20 tasks is more than half of any PID space Linux allows
+    // (pid_max is at most 2^22).
+    let b = book_of(8, "[proofbook.run]\nprocesses = 1048576\n");
+    let run = b.run(&["build", "-j", "8"]);
+    run.success();
+    let err = run.stderr();
+    assert!(
+        err.contains("`processes = 1048576` under [proofbook.run] is lowered to"),
+        "{err}"
+    );
+    assert!(err.contains("8 parallel examples"), "{err}");
+    assert_eq!(
+        err.matches("`processes = ").count(),
+        1,
+        "one warning per limit: {err}"
+    );
+}
+
+#[test]
+fn limits_left_at_their_defaults_are_cut_quietly() {
+    let b = book_of(8, "[proofbook.run]\ntimeout = 30\n");
+    let run = b.run(&["build", "-j", "8"]);
+    run.success();
+    let err = run.stderr();
+    assert!(!err.contains("is lowered"), "{err}");
+}
+
+#[test]
+fn an_example_that_hands_its_stdout_outside_ends_and_is_reported() {
+    let b = BookTest::empty();
+    let root = b.root().canonicalize().unwrap();
+    // Examples run as a uid of their own, which must reach the socket.
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir(root.join("examples")).unwrap();
+    let socket = root.join("examples/.service.sock");
+    // A host service the example can reach, which never reads what it is
+    // sent (and so keeps the descriptors in it open).
+    let _service = UnixListener::bind(&socket).unwrap();
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777)).unwrap();
+    b.write(
+        "content/SUMMARY.md",
+        "# Summary\n\n- [Chapter](chapter.md)\n",
+    )
+    .write(
+        "content/chapter.md",
+        &format!(
+            "# Held\n\n```python id=held\n#! import os, socket\n#! s = socket.socket(socket.AF_UNIX)\n#! s.connect({path:?})\n#! socket.send_fds(s, [b'x'], [1, 2])\nprint('shown')\n```\n",
+            path = socket.display().to_string()
+        ),
+    );
+    let run = b.build();
+    run.success();
+    let err = run.stderr();
+    assert!(
+        err.contains("example `held`'s output may be cut short"),
+        "{err}"
+    );
+    let page = b.read("book/chapter.html");
+    assert!(
+        page.contains("shown"),
+        "the output read before the cut is kept"
+    );
+    assert!(!root.join("book/examples/.service.sock").exists());
+}
