@@ -13,15 +13,8 @@ fn init_then_build_then_check_is_green() {
     b.run(&["init", "my-book"]).success();
     let book = b.root().join("my-book");
 
-    let build = assert_cmd::Command::cargo_bin("proofbook")
-        .unwrap()
-        .arg("build")
-        .current_dir(&book)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&build.stderr);
-    assert!(build.status.success(), "build failed:\n{stderr}");
+    let build = b.run(&["build", "my-book"]);
+    build.success();
     let page = std::fs::read_to_string(book.join("book/waiting.html")).unwrap();
     assert!(
         page.contains("Hello from Python 3."),
@@ -34,18 +27,7 @@ fn init_then_build_then_check_is_green() {
         "claim not verified:\n{page}"
     );
 
-    let check = assert_cmd::Command::cargo_bin("proofbook")
-        .unwrap()
-        .arg("check")
-        .current_dir(&book)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "check failed:\n{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    b.run(&["check", "my-book"]).success();
 }
 
 #[test]

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use proofbook::config::Config;
+use proofbook::execute::sandbox::SlotPolicy;
 use proofbook::execute::{self, Limits, Probe, Program, Protection, RunRecord, Sandbox, python};
 
 use crate::report;
@@ -11,7 +12,7 @@ use crate::report;
 #[command(
     after_long_help = "Lists each protection of the example sandbox on this machine as a table \
 (namespaces, cgroup controllers, Landlock, seccomp, socket-memory accounting, per-slot uid, \
-host-wide caps, the key that signs cached results): in force, missing, or not yet built. It sets up the book's Python environment \
+host-wide caps, the key that signs cached results): in force, missing, or in force only in part. It sets up the book's Python environment \
 and runs a probe program inside the sandbox that tries to reach the network, the host and the \
 kernel calls the sandbox refuses.\n\n\
 The exit status is 0 when examples can run as the book asks, 1 when they would be refused."
@@ -59,9 +60,9 @@ pub enum State {
     Missing,
     /// Missing, and book.toml's `allow-missing` lets examples run anyway.
     Allowed,
-    /// Not built into proofbook yet: shown so the table says what is not
-    /// protected, never a reason to refuse.
-    NotYet,
+    /// In force only in part (e.g. no per-slot uid without root): shown so
+    /// the table says what is weaker, never a reason to refuse.
+    Partial,
 }
 
 impl State {
@@ -70,7 +71,7 @@ impl State {
             State::Ok => "ok",
             State::Missing => "MISSING",
             State::Allowed => "allowed",
-            State::NotYet => "not yet",
+            State::Partial => "partial",
         }
     }
 }
@@ -90,6 +91,8 @@ pub struct Facts<'a> {
     pub limits: &'a Limits,
     /// The probe program's run, or why the sandbox could not run it.
     pub run: &'a Result<RunRecord, String>,
+    /// The job slots' uids and budgets, when the sandbox could start.
+    pub slots: Option<&'a SlotPolicy>,
 }
 
 /// Every protection, one row each, in the order the table shows them.
@@ -175,22 +178,8 @@ pub fn checks(f: &Facts<'_>) -> Vec<Row> {
         ),
         protection(Protection::Seccomp, f.probe.seccomp.clone()),
         socket_row,
-        Row {
-            name: "per-slot uid",
-            state: State::NotYet,
-            detail: "every example runs as host uid 65534, so concurrent examples share its \
-                     per-uid budgets and keyring"
-                .into(),
-        },
-        Row {
-            name: "host-wide caps",
-            state: State::NotYet,
-            detail: format!(
-                "tasks are limited per job slot ({}) and open files per process ({}), not \
-                 summed over the build's slots",
-                f.limits.processes, f.limits.open_files
-            ),
-        },
+        slot_uid_row(f.slots),
+        host_caps_row(f.slots),
     ]
 }
 
@@ -210,6 +199,64 @@ fn result_cache_key() -> Row {
             state: State::Missing,
             detail: format!("{e} ({})", e.help()),
         },
+    }
+}
+
+/// Whether concurrent examples run as different host uids (so they share
+/// no per-user budget or keyring). Without root they share the user's: a
+/// weaker sandbox, never a reason to refuse.
+fn slot_uid_row(policy: Option<&SlotPolicy>) -> Row {
+    let (state, detail) = match policy.map(|p| (&p.uids, p.uids_shared_between_builds)) {
+        Some((Ok(range), shared)) => (
+            State::Ok,
+            format!(
+                "each job slot runs as a host uid of its own, from {} to {}{}",
+                range.start,
+                range.end - 1,
+                if shared {
+                    ", claimed across every build on this machine"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Some((Err(why), _)) => (State::Partial, why.clone()),
+        None => (State::Partial, "the sandbox could not start".into()),
+    };
+    Row {
+        name: "per-slot uid",
+        state,
+        detail,
+    }
+}
+
+/// The per-slot limits as planned against the host's PID and file tables.
+fn host_caps_row(policy: Option<&SlotPolicy>) -> Row {
+    let Some(budget) = policy.map(|p| &p.budget) else {
+        return Row {
+            name: "host-wide caps",
+            state: State::Partial,
+            detail: "the sandbox could not start".into(),
+        };
+    };
+    let host = &budget.host;
+    let mut detail = format!(
+        "{} slots × {} tasks and {} open files per process, within half of pid_max {}{} and of          file-max {}",
+        budget.slots,
+        budget.processes,
+        budget.open_files,
+        host.pid_max,
+        host.parent_pids_max
+            .map_or_else(String::new, |m| format!(" (pids.max above us {m})")),
+        host.file_max
+    );
+    for cut in &budget.lowered {
+        detail.push_str(&format!("; cut {} → {}: {}", cut.from, cut.to, cut.because));
+    }
+    Row {
+        name: "host-wide caps",
+        state: State::Ok,
+        detail,
     }
 }
 
@@ -258,7 +305,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     );
     // The probe runs with whatever is there, to show the rest even when
     // the book's examples would be refused.
-    let record = Sandbox::new(
+    let sandbox = Sandbox::new(
         std::env::current_exe()?,
         env,
         execute::examples_dir(&config.confine).as_deref(),
@@ -266,8 +313,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         &probe,
         &Protection::ALL,
     )
-    .map_err(|e| e.to_string())
-    .and_then(|sandbox| {
+    .map_err(|e| e.to_string());
+    let record = sandbox.as_ref().map_err(Clone::clone).and_then(|sandbox| {
         sandbox
             .run(&Program {
                 code: PROBE,
@@ -275,11 +322,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             })
             .map_err(|e| e.to_string())
     });
+    let policy = sandbox.as_ref().ok().map(Sandbox::slot_policy);
     let mut rows = checks(&Facts {
         probe: &probe,
         allow_missing: &run.allow_missing,
         limits: &run.limits,
         run: &record,
+        slots: policy.as_ref(),
     });
     rows.push(result_cache_key());
     print!("{}", table(&rows));
@@ -331,6 +380,7 @@ mod tests {
             allow_missing: allow,
             limits: &Limits::default(),
             run: &Err("not run".into()),
+            slots: None,
         })
     }
 
@@ -350,7 +400,7 @@ mod tests {
         assert_eq!(state(&r, "seccomp"), State::Allowed);
         assert_eq!(state(&r, "socket-memory"), State::Allowed);
         assert_eq!(state(&r, "landlock"), State::Ok);
-        assert_eq!(state(&r, "per-slot uid"), State::NotYet);
+        assert_eq!(state(&r, "per-slot uid"), State::Partial);
     }
 
     #[test]
