@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use proofbook::config::Config;
 use proofbook::execute::sandbox::SlotPolicy;
-use proofbook::execute::{self, Limits, Probe, Program, Protection, RunRecord, Sandbox, python};
+use proofbook::execute::{self, Probe, Program, Protection, RunRecord, Sandbox, python};
 
 use crate::report;
 
@@ -88,7 +88,6 @@ pub struct Row {
 pub struct Facts<'a> {
     pub probe: &'a Probe,
     pub allow_missing: &'a [Protection],
-    pub limits: &'a Limits,
     /// The probe program's run, or why the sandbox could not run it.
     pub run: &'a Result<RunRecord, String>,
     /// The job slots' uids and budgets, when the sandbox could start.
@@ -326,7 +325,6 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let mut rows = checks(&Facts {
         probe: &probe,
         allow_missing: &run.allow_missing,
-        limits: &run.limits,
         run: &record,
         slots: policy.as_ref(),
     });
@@ -378,7 +376,6 @@ mod tests {
         checks(&Facts {
             probe,
             allow_missing: allow,
-            limits: &Limits::default(),
             run: &Err("not run".into()),
             slots: None,
         })
