@@ -10,9 +10,10 @@
 //!   smallest `pids.max` above proofbook's own cgroup when that is lower;
 //! - open files: an example can hold `processes` × `open_files` (the
 //!   rlimit is per process), and slots × that ≤ ½ of `fs/file-max`. The
-//!   process count gives way first (down to `MIN_PROCESSES`), since one
-//!   server process with many connections is a common example and
-//!   hundreds of processes are not.
+//!   open-file limit gives way first (down to `MIN_OPEN_FILES`), since
+//!   tasks count threads, which share one descriptor table, and an example
+//!   with a thousand threads is common while one holding a thousand files
+//!   per process is not.
 //!
 //! `plan` is pure arithmetic; `HostTables::detect` reads the machine.
 
@@ -21,9 +22,9 @@ use std::path::Path;
 use crate::execute::cgroup::CgroupRoot;
 use crate::execute::sandbox::Limits;
 
-/// How far the open-file budget lowers `processes` before it cuts
-/// `open_files` instead.
-pub const MIN_PROCESSES: u64 = 256;
+/// How far the open-file budget lowers `open_files` before it cuts
+/// `processes` instead.
+pub const MIN_OPEN_FILES: u64 = 256;
 /// Nothing is cut below what book.toml itself accepts.
 const FLOOR_PROCESSES: u64 = 2;
 const FLOOR_OPEN_FILES: u64 = 16;
@@ -138,9 +139,24 @@ pub fn plan(limits: &Limits, slots: usize, host: HostTables) -> Budget {
                 host.file_max
             )
         };
-        let fewer = (files / open_files).max(MIN_PROCESSES.min(processes));
-        if fewer < processes {
-            let to = fewer.max(FLOOR_PROCESSES);
+        // Open files give way first: the task limit counts threads, which
+        // share one descriptor table, so `processes × open_files` already
+        // overstates what threads can hold, and real programs need threads
+        // (the guide starts a thousand) far more than a thousand files each.
+        let fewer = (files / processes).max(MIN_OPEN_FILES.min(open_files));
+        if fewer < open_files {
+            let to = fewer.max(FLOOR_OPEN_FILES);
+            lower(
+                &mut lowered,
+                Limit::OpenFiles,
+                open_files,
+                to,
+                why(processes, open_files),
+            );
+            open_files = to;
+        }
+        let to = (files / open_files).max(FLOOR_PROCESSES);
+        if to < processes {
             lower(
                 &mut lowered,
                 Limit::Processes,
@@ -150,8 +166,10 @@ pub fn plan(limits: &Limits, slots: usize, host: HostTables) -> Budget {
             );
             processes = to;
         }
-        if processes.saturating_mul(open_files) > files {
-            let to = (files / processes).max(FLOOR_OPEN_FILES);
+        // A tiny table: with processes at their floor, files go below
+        // MIN_OPEN_FILES too.
+        let to = (files / processes).max(FLOOR_OPEN_FILES);
+        if to < open_files {
             lower(
                 &mut lowered,
                 Limit::OpenFiles,
@@ -240,20 +258,23 @@ mod tests {
     }
 
     #[test]
-    fn open_files_cut_processes_first_then_files() {
-        // This project's 2-core machine: 2 466 093 files.
+    fn open_files_give_way_before_processes() {
+        // This project's 2-core machine: 2 466 093 files. Open files stop at
+        // MIN_OPEN_FILES, then processes give way, still room for the
+        // guide's thousand threads.
         let b = plan(&Limits::default(), 2, host(32768, None, 2_466_093));
-        assert_eq!(b.open_files, 1024);
-        assert_eq!(b.processes, 2_466_093 / 2 / 2 / 1024);
-        fits(&b);
-        // A small table: processes stop at MIN_PROCESSES, files give way.
-        let b = plan(&Limits::default(), 4, host(32768, None, 400_000));
-        assert_eq!(b.processes, MIN_PROCESSES);
-        assert_eq!(b.open_files, 400_000 / 2 / 4 / MIN_PROCESSES);
+        assert_eq!(b.open_files, MIN_OPEN_FILES);
+        assert_eq!(b.processes, 2_466_093 / 2 / 2 / MIN_OPEN_FILES);
+        assert!(b.processes >= 1000, "{b:?}");
         assert_eq!(
             b.lowered.iter().map(|l| l.limit).collect::<Vec<_>>(),
-            [Limit::Processes, Limit::OpenFiles]
+            [Limit::OpenFiles, Limit::Processes]
         );
+        fits(&b);
+        // A large table: only open files are cut.
+        let b = plan(&Limits::default(), 2, host(32768, None, 10_000_000));
+        assert_eq!(b.processes, 4096);
+        assert_eq!(b.open_files, 10_000_000 / 2 / 2 / 4096);
         fits(&b);
     }
 
@@ -264,23 +285,38 @@ mod tests {
             ..Limits::default()
         };
         let b = plan(&limits, 2, host(32768, None, 2_466_093));
-        assert_eq!(b.lowered.len(), 1, "{:?}", b.lowered);
-        let cut = &b.lowered[0];
-        assert_eq!((cut.from, cut.to), (1 << 20, 602));
+        let cut = b
+            .lowered
+            .iter()
+            .find(|l| l.limit == Limit::Processes)
+            .expect("processes cut");
+        assert_eq!(
+            b.lowered
+                .iter()
+                .filter(|l| l.limit == Limit::Processes)
+                .count(),
+            1,
+            "{:?}",
+            b.lowered
+        );
+        assert_eq!(
+            (cut.from, cut.to),
+            (1 << 20, 2_466_093 / 2 / 2 / MIN_OPEN_FILES)
+        );
         assert!(cut.because.contains("PID space") && cut.because.contains("open-file table"));
         fits(&b);
     }
 
     #[test]
-    fn few_processes_are_not_raised_to_the_minimum() {
+    fn few_open_files_are_not_raised_to_the_minimum() {
         let limits = Limits {
-            processes: 64,
-            open_files: 1 << 20,
+            processes: 1 << 16,
+            open_files: 64,
             ..Limits::default()
         };
-        let b = plan(&limits, 2, host(32768, None, 1_000_000));
-        assert_eq!(b.processes, 64);
-        assert_eq!(b.open_files, 1_000_000 / 2 / 2 / 64);
+        let b = plan(&limits, 2, host(1 << 22, None, 1_000_000));
+        assert_eq!(b.open_files, 64);
+        assert_eq!(b.processes, 1_000_000 / 2 / 2 / 64);
         fits(&b);
     }
 
@@ -288,7 +324,7 @@ mod tests {
     fn zero_slots_count_as_one_and_tiny_tables_keep_the_floors() {
         let b = plan(&Limits::default(), 0, host(10, None, 10));
         assert_eq!(b.slots, 1);
-        assert_eq!((b.processes, b.open_files), (5, 16));
+        assert_eq!((b.processes, b.open_files), (2, 16));
         let b = plan(&Limits::default(), 3, host(4, None, 4));
         assert_eq!((b.processes, b.open_files), (2, 16));
     }
