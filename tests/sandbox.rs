@@ -5,12 +5,14 @@
 //! library's `Sandbox`. They run one at a time, so the host checks after
 //! each run (no process left, no file written) see only that run.
 
+mod support;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use proofbook::execute::{Limits, Outcome, Probe, Program, RunRecord, Sandbox, python};
+use proofbook::execute::{Limits, Outcome, Probe, Program, RunRecord, Sandbox};
 
 /// Whether `uid` is one sandboxed programs have on the host (each job
 /// slot has its own, from this range).
@@ -27,15 +29,7 @@ struct Env {
 fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        // The guide's environment (aiohttp, uvloop), shared with its build.
-        let python = python::provision(
-            "python3",
-            Some(&root.join("requirements.txt")),
-            &root.join(".proofbook-cache"),
-            &mut |line| eprintln!("{line}"),
-        )
-        .expect("the Python environment sets up");
+        let python = support::guide_python();
         let examples = tempfile::tempdir().unwrap();
         std::fs::write(examples.path().join("helper.py"), "VALUE = 42\n").unwrap();
         std::os::unix::fs::symlink(secret_file(), examples.path().join("escape")).unwrap();

@@ -6,10 +6,12 @@
 //! Each attack runs against the real launcher and CPython; the asserts are
 //! on what the example could observe and on what proofbook reports.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -29,14 +31,7 @@ struct Env {
 fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let python = python::provision(
-            "python3",
-            Some(&root.join("requirements.txt")),
-            &root.join(".proofbook-cache"),
-            &mut |line| eprintln!("{line}"),
-        )
-        .expect("the Python environment sets up");
+        let python = support::guide_python();
         let examples = tempfile::tempdir().unwrap();
         // Examples run as another uid: the folder must be open to it.
         std::fs::set_permissions(examples.path(), std::fs::Permissions::from_mode(0o755)).unwrap();

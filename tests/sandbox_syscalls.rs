@@ -11,12 +11,14 @@
 
 #![cfg(target_arch = "x86_64")]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use proofbook::execute::{Limits, Outcome, Probe, Program, RunRecord, Sandbox, python, seccomp};
+use proofbook::execute::{Limits, Outcome, Probe, Program, RunRecord, Sandbox, seccomp};
 
 struct Env {
     sandbox: Sandbox,
@@ -29,14 +31,7 @@ const SMALL_MEMORY: u64 = 256 << 20;
 fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let python = python::provision(
-            "python3",
-            Some(&root.join("requirements.txt")),
-            &root.join(".proofbook-cache"),
-            &mut |line| eprintln!("{line}"),
-        )
-        .expect("the Python environment sets up");
+        let python = support::guide_python();
         let probe = Probe::detect();
         let make = |limits| {
             Sandbox::new(

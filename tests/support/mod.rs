@@ -258,3 +258,17 @@ fn attr_values(html: &str, attr: &str) -> Vec<String> {
     }
     out
 }
+
+/// The guide's Python environment (its requirements.txt), set up once in
+/// the repository's cache and shared with the guide's build: for tests
+/// that drive `Sandbox` directly.
+pub fn guide_python() -> proofbook::execute::python::PythonEnv {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    proofbook::execute::python::provision(
+        "python3",
+        Some(&root.join("requirements.txt")),
+        &root.join(".proofbook-cache"),
+        &mut |line| eprintln!("{line}"),
+    )
+    .expect("the Python environment sets up")
+}
