@@ -113,7 +113,7 @@ fn check_examples(
         });
         return;
     }
-    let answered = examples::answer_examples(config, options, docs, diags);
+    let answered = super::answer::answer_examples(config, options, docs, diags);
     if let Some(pattern) = &options.filter
         && answered.jobs.is_empty()
     {

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use super::answer::Answered;
 use super::claims::{Checked, check_claims};
-use super::examples::Answered;
 use super::measures::{self, Figures};
 use crate::config::Config;
 use crate::diag::Diagnostic;

@@ -17,6 +17,7 @@ use crate::markdown::{Document, MarkdownOptions, ParseContext, example, links, p
 use crate::output::{self, Content, OutputError, SiteFile, Staging, assets, page_path};
 use crate::preprocess;
 
+mod answer;
 pub mod check;
 mod claims;
 mod examples;

@@ -3,7 +3,8 @@
 //! a traceback behind a clean exit, output that differs from its
 //! ```` ```output ```` block. All are warnings (`check` fails on the last).
 
-use super::examples::{expected_output, name_of};
+use super::answer::name_of;
+use super::examples::expected_output;
 use crate::diag::Diagnostic;
 use crate::execute::{Job, RunResult};
 use crate::markdown::Document;
