@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::diag::Diagnostic;
+use crate::html::escape;
 use crate::markdown::checklist_page;
 use crate::markdown::code::CodeInfo;
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
@@ -193,19 +194,19 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                 });
                 let mut extra = String::new();
                 if !classes.is_empty() {
-                    extra.push_str(&format!(" class=\"{}\"", escape_attr(&classes.join(" "))));
+                    extra.push_str(&format!(" class=\"{}\"", escape(&classes.join(" "))));
                 }
                 for (k, v) in &attrs {
                     extra.push_str(&format!(
                         " {}=\"{}\"",
-                        escape_attr(k),
-                        escape_attr(v.as_deref().unwrap_or(""))
+                        escape(k),
+                        escape(v.as_deref().unwrap_or(""))
                     ));
                 }
                 let mut html = format!(
                     "<h{level} id=\"{}\"{extra}><a class=\"header\" href=\"#{}\">",
-                    escape_attr(&id),
-                    escape_attr(&id)
+                    escape(&id),
+                    escape(&id)
                 );
                 pulldown_cmark::html::push_html(&mut html, inner.into_iter());
                 html.push_str(&format!("</a></h{level}>\n"));
@@ -227,8 +228,8 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                 st.doc.ids.push(id.clone());
                 let mut html = format!(
                     "<dt id=\"{}\"><a class=\"header\" href=\"#{}\">",
-                    escape_attr(&id),
-                    escape_attr(&id)
+                    escape(&id),
+                    escape(&id)
                 );
                 pulldown_cmark::html::push_html(&mut html, inner.into_iter());
                 html.push_str("</a></dt>\n");
@@ -567,12 +568,6 @@ fn split_at_markers(html: String, codes: Vec<CodeBlock>, fence: char) -> Vec<Blo
     // Unreachable unless a marker went missing; keep the code anyway.
     blocks.extend(codes.map(|c| Block::Code(Box::new(c))));
     blocks
-}
-
-pub(crate) fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).expect("writing to a String cannot fail");
-    out
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::markdown::Document;
 use crate::measure::Unit;
 use crate::measure::claim::{self, Machine, Side};
 use crate::render::claim::{ClaimView, Verdict};
-use crate::render::run::format_value;
+use crate::render::format::format_value;
 
 use super::measures::Figures;
 
@@ -68,7 +68,7 @@ pub(super) fn check_claims(
             }
             let mut side = |s: &Side| -> Option<(f64, String, Option<Unit>)> {
                 match s {
-                    Side::Number(x) => Some((*x, crate::render::run::number(*x), None)),
+                    Side::Number(x) => Some((*x, crate::render::format::number(*x), None)),
                     Side::Figure { factor, args } => match figures.quote(args) {
                         Ok(q) => {
                             let shown = if *factor == 1.0 {
@@ -76,9 +76,9 @@ pub(super) fn check_claims(
                             } else {
                                 format!(
                                     "{} × {} = {} × {}",
-                                    crate::render::run::number(*factor),
+                                    crate::render::format::number(*factor),
                                     args.join(" "),
-                                    crate::render::run::number(*factor),
+                                    crate::render::format::number(*factor),
                                     q.text
                                 )
                             };

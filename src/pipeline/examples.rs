@@ -116,7 +116,7 @@ pub(super) fn run_examples(
             };
             page.footer = Some(format!(
                 "<p class=\"measured-on\">{what} {}. <a href=\"{}results.html\">Every measurement of the book</a>.</p>\n",
-                crate::render::escape_html(&machine.summary()),
+                crate::html::escape(&machine.summary()),
                 crate::markdown::links::path_to_root(&page_paths[d])
             ));
         }

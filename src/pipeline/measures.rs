@@ -9,13 +9,13 @@ use std::path::PathBuf;
 
 use crate::diag::Diagnostic;
 use crate::execute::{Job, RunResult};
+use crate::html::escape;
 use crate::markdown::Document;
 use crate::markdown::links::relative_url;
 use crate::measure::compare::Member;
 use crate::measure::stats::Stats;
 use crate::measure::{Unit, figures_or_single};
-use crate::render::escape_html;
-use crate::render::run::format_value;
+use crate::render::format::format_value;
 
 const STATS: &[&str] = &["median", "min", "max", "mean", "stdev", "cv", "n"];
 
@@ -33,7 +33,7 @@ fn formatted(x: f64, name: &str) -> Option<String> {
         "MiB" => format!("{:.1} MiB", x / (1u64 << 20) as f64),
         "x" => format!("{x:.2}×"),
         "int" => format!("{x:.0}"),
-        "num" => crate::render::run::number(x),
+        "num" => crate::render::format::number(x),
         _ => return None,
     })
 }
@@ -69,9 +69,9 @@ pub(super) fn resolve(
                         n,
                         format!(
                             "<a class=\"{class}\" href=\"{}\" title=\"{}\">{}</a>",
-                            escape_html(&href),
-                            escape_html(&title),
-                            escape_html(&q.text)
+                            escape(&href),
+                            escape(&title),
+                            escape(&q.text)
                         ),
                     );
                 }
@@ -272,7 +272,7 @@ fn value<'a>(
         None => match (stat, unit) {
             ("cv", _) => format!("{:.1}%", x * 100.0),
             ("n", _) => format!("{x:.0}"),
-            (_, None) => format!("{}×", crate::render::run::ratio_digits(x)),
+            (_, None) => format!("{}×", crate::render::format::ratio_digits(x)),
             (_, Some(u)) => format_value(x, u),
         },
     };

@@ -5,10 +5,10 @@
 //! and the build's summary counts the blocks and names the key that runs them.
 
 use crate::config::{Config, Examples};
+use crate::html::escape;
 use crate::markdown::Document;
 use crate::markdown::example::Expectation;
 use crate::render::body::PageRuns;
-use crate::render::escape_html;
 
 /// The book.toml line that turns examples on, as every message words it.
 pub const EXAMPLES_ON_KEY: &str = "`examples = true` under `[proofbook.run]` in book.toml";
@@ -55,7 +55,7 @@ pub fn runnable_blocks(docs: &[Document]) -> usize {
 pub fn pages(docs: &[Document]) -> Vec<PageRuns> {
     let note = format!(
         "<p class=\"run-off\">Not run: this book's examples are off ({}).</p>\n",
-        escape_html(EXAMPLES_ON_KEY)
+        escape(EXAMPLES_ON_KEY)
     );
     docs.iter()
         .map(|doc| {
@@ -66,7 +66,7 @@ pub fn pages(docs: &[Document]) -> Vec<PageRuns> {
                         .ok()
                         .and_then(|c| c.says)
                         .map_or_else(String::new, |s| {
-                            format!("<p class=\"claim-says\">{}</p>\n", escape_html(&s))
+                            format!("<p class=\"claim-says\">{}</p>\n", escape(&s))
                         });
                     runs.claims.insert(
                         index,
@@ -83,7 +83,7 @@ pub fn pages(docs: &[Document]) -> Vec<PageRuns> {
                     n,
                     format!(
                         "<span class=\"measured not-measured\" title=\"{}: not measured, this book's examples are off\">not measured</span>",
-                        escape_html(&reference.args.join(" "))
+                        escape(&reference.args.join(" "))
                     ),
                 );
             }

@@ -25,7 +25,7 @@ pub(super) fn after_runs(
                     format!(
                         "{} is noisy: its {} varied {:.0}% (CV) over {} runs",
                         name_of(job),
-                        crate::render::run::figure_label(judged(docs, job)),
+                        crate::render::format::figure_label(judged(docs, job)),
                         cv * 100.0,
                         record.samples.len()
                     ),

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::execute::RunResult;
+use crate::html::escape;
 use crate::markdown::code::lines;
 use crate::markdown::{Block, CodeBlock, Document};
-use crate::render::escape_html;
 use crate::render::highlight::Highlighter;
 
 /// What one page shows of its examples, by the index of their code block
@@ -73,7 +73,7 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
             // is an error), a reference shows as written.
             Block::Measure(n) => match runs.measures.get(n) {
                 Some(html) => out.push_str(html),
-                None => out.push_str(&escape_html(
+                None => out.push_str(&escape(
                     doc.measures.get(*n).map_or("", |m| m.written.as_str()),
                 )),
             },
@@ -94,7 +94,7 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                     (Some(result), Some(spec)) => {
                         out.push_str("<figure class=\"run\"");
                         if let Some(id) = &spec.id {
-                            out.push_str(&format!(" id=\"example-{}\"", escape_html(id)));
+                            out.push_str(&format!(" id=\"example-{}\"", escape(id)));
                         }
                         out.push_str(">\n");
                         // The line a traceback ended on is marked in the
@@ -135,7 +135,7 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, fail
     // classes (`language-rust ignore`), so themes and scripts can use them.
     let mut classes = Vec::new();
     if let Some(lang) = lang {
-        classes.push(format!("language-{}", escape_html(lang)));
+        classes.push(format!("language-{}", escape(lang)));
     }
     classes.extend(
         code.info
@@ -145,7 +145,7 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, fail
                 a.chars()
                     .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
             })
-            .map(|a| escape_html(a)),
+            .map(|a| escape(a)),
     );
     let inner = highlighter.highlight_marked(lang, &lines(lang, &code.code), failing);
     out.push_str("<pre class=\"code hl-code\"><code");
@@ -163,8 +163,8 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, fail
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         out.push_str(&format!(
             "<p class=\"code-download\"><a href=\"{}\" download>Download {}</a></p>\n",
-            escape_html(url),
-            escape_html(&name)
+            escape(url),
+            escape(&name)
         ));
     }
 }

@@ -3,7 +3,7 @@
 //! the verdict, the claim in words, the comparison with this build's
 //! numbers, and where it applies.
 
-use crate::render::escape_html;
+use crate::html::escape;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -45,13 +45,13 @@ pub fn verdict_html(c: &ClaimView, href: &str) -> String {
     let says = c
         .says
         .as_ref()
-        .map_or_else(String::new, |s| format!(": {}", escape_html(s)));
+        .map_or_else(String::new, |s| format!(": {}", escape(s)));
     // The comparison, with its raw figure names, folds away: the evidence
     // around it already quotes the numbers in words.
     format!(
         "<span class=\"verdict {class}\"><a href=\"{}\">{status}</a>{says}</span> <details class=\"verdict-check\"><summary>How it was checked</summary><code>{}</code></details>",
-        escape_html(href),
-        escape_html(&c.comparison)
+        escape(href),
+        escape(&c.comparison)
     )
 }
 
@@ -59,27 +59,24 @@ pub fn verdict_html(c: &ClaimView, href: &str) -> String {
 pub fn unchecked_html(id: &str) -> String {
     format!(
         "<span class=\"verdict unchecked\">Claim <code>{}</code>: not checked in this build</span>",
-        escape_html(id)
+        escape(id)
     )
 }
 
 pub fn claim_html(c: &ClaimView) -> String {
     let (class, status) = c.verdict.shown();
-    let id = c.id.as_ref().map_or_else(String::new, |id| {
-        format!(" id=\"claim-{}\"", escape_html(id))
-    });
+    let id =
+        c.id.as_ref()
+            .map_or_else(String::new, |id| format!(" id=\"claim-{}\"", escape(id)));
     let mut out = format!(
         "<div class=\"claim {class}\" role=\"note\"{id}>\n<p class=\"claim-status\">{status}</p>\n"
     );
     if let Some(says) = &c.says {
-        out.push_str(&format!(
-            "<p class=\"claim-says\">{}</p>\n",
-            escape_html(says)
-        ));
+        out.push_str(&format!("<p class=\"claim-says\">{}</p>\n", escape(says)));
     }
     out.push_str(&format!(
         "<p class=\"claim-check\"><code>{}</code></p>\n",
-        escape_html(&c.comparison)
+        escape(&c.comparison)
     ));
     if !c.when.is_empty() {
         let unmet = if c.unmet.is_empty() {
@@ -89,9 +86,9 @@ pub fn claim_html(c: &ClaimView) -> String {
         };
         out.push_str(&format!(
             "<p class=\"claim-when\">Applies when {} (this machine: {}{})</p>\n",
-            escape_html(&c.when.join(" and ")),
-            escape_html(&c.machine),
-            escape_html(&unmet)
+            escape(&c.when.join(" and ")),
+            escape(&c.machine),
+            escape(&unmet)
         ));
     }
     out.push_str("</div>\n");

@@ -4,8 +4,11 @@
 //! The markup is the theme's "program runs" contract (themes/default/README).
 
 use crate::execute::{Outcome, RunRecord, RunResult, Stream};
+use crate::html::escape;
 use crate::markdown::example::Expectation;
-use crate::render::escape_html;
+use crate::render::format::{
+    builtin_label, date_time, figure_label, format_value, mebibytes, seconds,
+};
 
 /// Appends the output panel of one example to `out`. `judged` is the figure
 /// whose spread makes a benchmark noisy: wall time, or the one its group
@@ -15,7 +18,7 @@ pub fn output_html(out: &mut String, result: &RunResult, expect: Expectation, ju
     match result {
         Err(message) => {
             out.push_str("<p class=\"run-status error\">could not run: ");
-            out.push_str(&escape_html(message));
+            out.push_str(&escape(message));
             out.push_str("</p>\n");
         }
         Ok(record) => record_html(out, record, expect, judged),
@@ -36,7 +39,7 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation, judged
         out.push_str(&format!(
             "<div class=\"stream {name}\"><span class=\"stream-label\">{name}</span><pre>"
         ));
-        out.push_str(&escape_html(
+        out.push_str(&escape(
             chunk.text.strip_suffix('\n').unwrap_or(&chunk.text),
         ));
         if record.truncated && i == last {
@@ -58,25 +61,25 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation, judged
     if let Some((class, text)) = status {
         out.push_str(&format!(
             "<p class=\"run-status {class}\">{}</p>\n",
-            escape_html(&text)
+            escape(&text)
         ));
     }
     if !record.missing.is_empty() {
         out.push_str(&format!(
             "<p class=\"run-status unsandboxed\">ran without {} (book.toml allows it)</p>\n",
-            escape_html(&record.missing.join(" and "))
+            escape(&record.missing.join(" and "))
         ));
     }
     if let Some(cv) = crate::measure::noisy(record, judged) {
         out.push_str(&format!(
             "<p class=\"run-status noisy\">noisy: {} varied {:.0}% ({CV}) over {} runs</p>\n",
-            escape_html(&figure_label(judged)),
+            escape(&figure_label(judged)),
             cv * 100.0,
             record.samples.len()
         ));
     }
     out.push_str("<p class=\"resources\">");
-    out.push_str(&escape_html(&resources(record)));
+    out.push_str(&escape(&resources(record)));
     out.push_str("</p>\n");
     if !record.samples.is_empty() {
         bench_table(out, record, judged);
@@ -102,10 +105,10 @@ fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
         let value = format_value(f.stats.median, f.unit);
         let name = figure_label(&f.name);
         match n {
-            1 => format!(": {} {value}", escape_html(&name)),
+            1 => format!(": {} {value}", escape(&name)),
             _ => format!(
                 ": median {} {value}, {CV} {:.1}%",
-                escape_html(&name),
+                escape(&name),
                 f.stats.cv * 100.0
             ),
         }
@@ -127,7 +130,7 @@ fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
         ));
     }
     for f in figures {
-        let v = |x: f64| escape_html(&format_value(x, f.unit));
+        let v = |x: f64| escape(&format_value(x, f.unit));
         out.push_str(&format!(
             "<tr>{}<td>{}</td>",
             figure_header(&f.name),
@@ -146,45 +149,6 @@ fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
     out.push_str("</tbody>\n</table>\n</details>\n");
 }
 
-/// The words for a built-in figure.
-fn builtin_label(name: &str) -> Option<&'static str> {
-    match name {
-        "wall" => Some("wall time"),
-        "cpu" => Some("CPU time"),
-        "cpu_util" => Some("CPU use"),
-        "peak_memory" => Some("peak memory"),
-        _ => None,
-    }
-}
-
-/// A figure in words: a built-in one's name, a reported one's with its
-/// underscores read as spaces and units and acronyms in their usual case
-/// (`rss_kib_per_worker` → "RSS KiB per worker").
-pub fn figure_label(name: &str) -> String {
-    if let Some(label) = builtin_label(name) {
-        return label.to_owned();
-    }
-    name.split('_')
-        .map(|word| match word {
-            "kib" => "KiB",
-            "mib" => "MiB",
-            "gib" => "GiB",
-            "kb" => "kB",
-            "mb" => "MB",
-            "gb" => "GB",
-            "rss" => "RSS",
-            "pss" => "PSS",
-            "uss" => "USS",
-            "cpu" => "CPU",
-            "ipc" => "IPC",
-            "gil" => "GIL",
-            "io" => "I/O",
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// A figure's row header: the built-in figures by name, a reported one with
 /// its underscores read as spaces (`thread_speedup` → "thread speedup") and
 /// its exact name, the one `{{#measure}}` and claims use, on hover.
@@ -193,48 +157,9 @@ fn figure_header(name: &str) -> String {
         Some(label) => format!("<th scope=\"row\">{label}</th>"),
         None => format!(
             "<th scope=\"row\" title=\"{}\">{}</th>",
-            escape_html(name),
-            escape_html(&figure_label(name))
+            escape(name),
+            escape(&figure_label(name))
         ),
-    }
-}
-
-/// A figure in its unit: `0.84 s`, `197%`, `38 MiB`, `1843.5`.
-pub fn format_value(x: f64, unit: crate::measure::Unit) -> String {
-    use crate::measure::Unit;
-    match unit {
-        Unit::Seconds => seconds(x),
-        Unit::Percent => format!("{:.0}%", x * 100.0),
-        Unit::Bytes => mebibytes(x as u64),
-        Unit::Number => number(x),
-    }
-}
-
-/// A ratio's digits: two decimals, but one far from 1 keeps three
-/// significant digits instead (`0.012`, `184`), so a small one does not
-/// read as zero and a large one carries no false precision.
-pub fn ratio_digits(x: f64) -> String {
-    if (0.1..100.0).contains(&x.abs()) {
-        format!("{x:.2}")
-    } else {
-        number(x)
-    }
-}
-
-/// Three significant digits, no exponent for everyday sizes.
-pub fn number(x: f64) -> String {
-    let a = x.abs();
-    if (x == x.trunc() && a < 1e15) || a >= 100.0 {
-        format!("{x:.0}")
-    } else if a >= 10.0 {
-        format!("{x:.1}")
-    } else if a >= 0.01 {
-        format!("{x:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_owned()
-    } else {
-        format!("{x:.3e}")
     }
 }
 
@@ -268,34 +193,6 @@ pub fn resources(record: &RunRecord) -> String {
         parts.push(format!("cached from {}", date_time(record.started_unix)));
     }
     parts.join(" · ")
-}
-
-/// `2026-12-01 18:40 UTC`.
-pub fn date_time(unix: u64) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix);
-    let iso = humantime::format_rfc3339_seconds(t).to_string();
-    format!("{} {} UTC", &iso[..10], &iso[11..16])
-}
-
-pub fn seconds(s: f64) -> String {
-    if s < 0.001 {
-        format!("{:.0} µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.0} ms", s * 1e3)
-    } else if s < 10.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{s:.1} s")
-    }
-}
-
-pub fn mebibytes(bytes: u64) -> String {
-    let mib = bytes as f64 / (1u64 << 20) as f64;
-    if mib < 10.0 {
-        format!("{mib:.1} MiB")
-    } else {
-        format!("{mib:.0} MiB")
-    }
 }
 
 #[cfg(test)]
@@ -437,10 +334,6 @@ mod bench_tests {
             page.contains("<th scope=\"col\"><abbr title=\"coefficient"),
             "{page}"
         );
-        assert_eq!(number(1843.25), "1843");
-        assert_eq!(number(12.345), "12.3");
-        assert_eq!(number(0.5), "0.5");
-        assert_eq!(number(3.0), "3");
     }
 
     #[test]

@@ -478,7 +478,7 @@ fn redirect_html(to: &str) -> String {
     let js = serde_json::to_string(to)
         .unwrap_or_default()
         .replace('<', "\\u003c");
-    let to = render::escape_html(to);
+    let to = crate::html::escape(to);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting…</title>\n\
          <meta http-equiv=\"refresh\" content=\"0; URL={to}\">\n<link rel=\"canonical\" href=\"{to}\">\n\
