@@ -4,44 +4,24 @@
 //! numbers, and where it applies.
 
 use crate::html::escape;
+use crate::measure::evidence::Cited;
+use crate::measure::verdict::{CheckedClaim, Verdict};
+use crate::render::format::{claim_comparison, claim_machine};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Holds,
-    Fails,
-    /// Its `when` does not hold on this machine.
-    Skipped,
-}
-
-impl Verdict {
-    /// Its CSS class and its words on the page.
-    fn shown(self) -> (&'static str, &'static str) {
-        match self {
-            Verdict::Holds => ("verified", "✓ Verified in this build"),
-            Verdict::Fails => ("failed", "✗ Does not hold in this build"),
-            Verdict::Skipped => ("skipped", "– Not checked on this machine"),
-        }
+/// A verdict's CSS class and its words on the page.
+fn shown(verdict: Verdict) -> (&'static str, &'static str) {
+    match verdict {
+        Verdict::Holds => ("verified", "✓ Verified in this build"),
+        Verdict::Fails => ("failed", "✗ Does not hold in this build"),
+        Verdict::Skipped => ("skipped", "– Not checked on this machine"),
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimView {
-    pub id: Option<String>,
-    pub says: Option<String>,
-    /// `cpu-procs speedup = 1.83× ≥ 1.5 × cpu-threads speedup = 1.5 × 0.92×`
-    pub comparison: String,
-    pub when: Vec<String>,
-    /// The conditions this machine does not meet.
-    pub unmet: Vec<String>,
-    /// `2 usable cores, Python 3.11.7`
-    pub machine: String,
-    pub verdict: Verdict,
 }
 
 /// A claim cited elsewhere (a checklist's evidence): its verdict, what it
 /// says and its numbers in one line, linked to the claim at `href`.
-pub fn verdict_html(c: &ClaimView, href: &str) -> String {
-    let (class, status) = c.verdict.shown();
+pub fn verdict_html(cited: &Cited) -> String {
+    let (c, href) = (&cited.claim, cited.href.as_str());
+    let (class, status) = shown(c.verdict);
     let says = c
         .says
         .as_ref()
@@ -51,7 +31,7 @@ pub fn verdict_html(c: &ClaimView, href: &str) -> String {
     format!(
         "<span class=\"verdict {class}\"><a href=\"{}\">{status}</a>{says}</span> <details class=\"verdict-check\"><summary>How it was checked</summary><code>{}</code></details>",
         escape(href),
-        escape(&c.comparison)
+        escape(&claim_comparison(c))
     )
 }
 
@@ -63,8 +43,8 @@ pub fn unchecked_html(id: &str) -> String {
     )
 }
 
-pub fn claim_html(c: &ClaimView) -> String {
-    let (class, status) = c.verdict.shown();
+pub fn claim_html(c: &CheckedClaim) -> String {
+    let (class, status) = shown(c.verdict);
     let id =
         c.id.as_ref()
             .map_or_else(String::new, |id| format!(" id=\"claim-{}\"", escape(id)));
@@ -76,7 +56,7 @@ pub fn claim_html(c: &ClaimView) -> String {
     }
     out.push_str(&format!(
         "<p class=\"claim-check\"><code>{}</code></p>\n",
-        escape(&c.comparison)
+        escape(&claim_comparison(c))
     ));
     if !c.when.is_empty() {
         let unmet = if c.unmet.is_empty() {
@@ -87,10 +67,20 @@ pub fn claim_html(c: &ClaimView) -> String {
         out.push_str(&format!(
             "<p class=\"claim-when\">Applies when {} (this machine: {}{})</p>\n",
             escape(&c.when.join(" and ")),
-            escape(&c.machine),
+            escape(&claim_machine(c)),
             escape(&unmet)
         ));
     }
     out.push_str("</div>\n");
     out
+}
+
+/// A claim in a book whose examples are off: what it says, not checked.
+pub fn off_html(says: Option<&str>) -> String {
+    let says = says.map_or_else(String::new, |s| {
+        format!("<p class=\"claim-says\">{}</p>\n", escape(s))
+    });
+    format!(
+        "<div class=\"claim skipped\" role=\"note\">\n<p class=\"claim-status\">– Not checked: this book's examples are off</p>\n{says}</div>\n"
+    )
 }

@@ -4,6 +4,9 @@
 //! callers escape it where it lands, and `check` and the build summary use
 //! it for the terminal too.
 
+use crate::measure::quote::{Format, Quote, Written};
+use crate::measure::verdict::{CheckedClaim, Shown};
+
 /// The words for a built-in figure.
 pub(crate) fn builtin_label(name: &str) -> Option<&'static str> {
     match name {
@@ -108,4 +111,79 @@ pub fn mebibytes(bytes: u64) -> String {
     } else {
         format!("{mib:.0} MiB")
     }
+}
+
+/// `x` (seconds, a ratio, bytes or a plain number, as the figure is) in
+/// the format the prose named.
+pub fn in_format(x: f64, format: Format) -> String {
+    match format {
+        Format::S => format!("{x:.2} s"),
+        Format::Ms => format!("{:.1} ms", x * 1e3),
+        Format::Us => format!("{:.0} µs", x * 1e6),
+        Format::Percent => format!("{:.0}%", x * 100.0),
+        Format::MiB => format!("{:.1} MiB", x / (1u64 << 20) as f64),
+        Format::X => format!("{x:.2}×"),
+        Format::Int => format!("{x:.0}"),
+        Format::Num => number(x),
+    }
+}
+
+/// A quoted figure as the prose reads it: `0.84 s`, `1.83×`, `4.2%`.
+pub fn quoted(q: &Quote) -> String {
+    let x = q.x;
+    match q.written {
+        Written::Format(f) => in_format(x, f),
+        Written::Cv => format!("{:.1}%", x * 100.0),
+        Written::Count => format!("{x:.0}"),
+        Written::Ratio => format!("{}×", ratio_digits(x)),
+        Written::Unit(u) => format_value(x, u),
+    }
+}
+
+/// What a quoted figure is, for its hover text: `median wall of 5 runs of
+/// example cpu-bench`.
+pub fn quote_title(q: &Quote) -> String {
+    let n = q.stats.n;
+    format!(
+        "{} {} of {n} run{} of example {}",
+        q.stat,
+        q.figure,
+        if n == 1 { "" } else { "s" },
+        q.id
+    )
+}
+
+/// A claim's comparison with this build's numbers, as `check` prints it
+/// and the page shows it: `cpu-procs speedup = 1.83× ≥ 1.5 × cpu-threads
+/// speedup = 1.5 × 0.92×`.
+pub fn claim_comparison(c: &CheckedClaim) -> String {
+    format!("{} {} {}", side(&c.left), c.op, side(&c.right))
+}
+
+fn side(s: &Shown) -> String {
+    match s {
+        Shown::Number { x, unit: Some(u) } => format_value(*x, *u),
+        Shown::Number { x, unit: None } => number(*x),
+        Shown::Figure {
+            factor,
+            written,
+            quote,
+        } if *factor == 1.0 => format!("{written} = {}", quoted(quote)),
+        Shown::Figure {
+            factor,
+            written,
+            quote,
+        } => {
+            let f = number(*factor);
+            format!("{f} × {written} = {f} × {}", quoted(quote))
+        }
+    }
+}
+
+/// The machine a claim was judged on: `2 usable cores, Python 3.11.7`.
+pub fn claim_machine(c: &CheckedClaim) -> String {
+    format!(
+        "{} usable cores, Python {}",
+        c.usable_cores, c.python_version
+    )
 }

@@ -1,37 +1,69 @@
 //! Claims (```` ```claim ```` blocks) checked against this build's figures:
 //! each holds, fails, or is skipped where its `when` does not apply. The
-//! page shows the verdict with its numbers; `check` fails on a failed one,
-//! and `build` warns.
+//! result is a `CheckedClaim` of plain data; `render::claim` draws it where
+//! the block was, `check` fails on a failed one, and `build` warns.
 
 use crate::diag::{Diagnostic, Span};
 use crate::execute::machine::Fingerprint;
 use crate::markdown::Document;
 use crate::measure::Unit;
 use crate::measure::claim::{self, Machine, Side};
-use crate::render::claim::{ClaimView, Verdict};
-use crate::render::format::format_value;
+use crate::measure::quote::{Figures, Quote};
 
-use super::measures::Figures;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Holds,
+    Fails,
+    /// Its `when` does not hold on this machine.
+    Skipped,
+}
+
+/// One side of a claim's comparison, with this build's numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    /// A number the claim writes, in the unit of the figure it is compared
+    /// with (`cpu_util = 96% < 115%`, not `< 1.15`), if that has one.
+    Number { x: f64, unit: Option<Unit> },
+    /// `FACTOR × ID FIGURE…`: the reference as written and its value.
+    Figure {
+        factor: f64,
+        written: String,
+        quote: Quote,
+    },
+}
 
 /// One claim block, checked.
-pub(super) struct Checked {
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedClaim {
     pub doc: usize,
     /// Its index among the page's code blocks.
     pub block: usize,
     pub span: Option<Span>,
-    pub view: ClaimView,
+    pub id: Option<String>,
+    pub says: Option<String>,
+    pub left: Shown,
+    /// The comparison's symbol (`≥`).
+    pub op: &'static str,
+    pub right: Shown,
+    pub when: Vec<String>,
+    /// The conditions this machine does not meet.
+    pub unmet: Vec<String>,
+    /// The machine it was judged on.
+    pub usable_cores: usize,
+    pub python_version: String,
+    pub verdict: Verdict,
 }
 
 /// With `selection` (`check --filter`), only the claims whose every figure
 /// comes from a selected example are checked; the rest are left out, not
 /// failed, since their examples did not run.
-pub(super) fn check_claims(
+pub(crate) fn check_claims(
     docs: &[Document],
     figures: &Figures<'_>,
     machine: &Fingerprint,
     selection: bool,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<Checked> {
+) -> Vec<CheckedClaim> {
     let (major, minor) = python_version(&machine.python_version);
     let here = Machine {
         cores: machine.usable_cores,
@@ -66,24 +98,19 @@ pub(super) fn check_claims(
             if selection && !claim_is_selected(&parsed, figures, docs) {
                 continue;
             }
-            let mut side = |s: &Side| -> Option<(f64, String, Option<Unit>)> {
+            let mut side = |s: &Side| -> Option<(f64, Shown, Option<Unit>)> {
                 match s {
-                    Side::Number(x) => Some((*x, crate::render::format::number(*x), None)),
+                    Side::Number(x) => Some((*x, Shown::Number { x: *x, unit: None }, None)),
                     Side::Figure { factor, args } => match figures.quote(args) {
-                        Ok(q) => {
-                            let shown = if *factor == 1.0 {
-                                format!("{} = {}", args.join(" "), q.text)
-                            } else {
-                                format!(
-                                    "{} × {} = {} × {}",
-                                    crate::render::format::number(*factor),
-                                    args.join(" "),
-                                    crate::render::format::number(*factor),
-                                    q.text
-                                )
-                            };
-                            Some((factor * q.x, shown, q.unit))
-                        }
+                        Ok(q) => Some((
+                            factor * q.quote.x,
+                            Shown::Figure {
+                                factor: *factor,
+                                written: args.join(" "),
+                                quote: q.quote,
+                            },
+                            q.unit,
+                        )),
                         Err((message, help)) => {
                             diags.push(
                                 Diagnostic::error(
@@ -97,18 +124,20 @@ pub(super) fn check_claims(
                     },
                 }
             };
-            let (Some((left, mut left_text, left_unit)), Some((right, mut right_text, right_unit))) =
-                (side(&parsed.left), side(&parsed.right))
+            let (
+                Some((left, mut left_shown, left_unit)),
+                Some((right, mut right_shown, right_unit)),
+            ) = (side(&parsed.left), side(&parsed.right))
             else {
                 continue;
             };
             // A number is written in the unit of the figure it is compared
-            // with (`cpu_util = 96% < 115%`, not `< 1.15`).
-            if let (Side::Number(x), Some(unit)) = (&parsed.left, right_unit) {
-                left_text = format_value(*x, unit);
+            // with.
+            if let Shown::Number { unit, .. } = &mut left_shown {
+                *unit = right_unit;
             }
-            if let (Side::Number(x), Some(unit)) = (&parsed.right, left_unit) {
-                right_text = format_value(*x, unit);
+            if let Shown::Number { unit, .. } = &mut right_shown {
+                *unit = left_unit;
             }
             let unmet: Vec<&claim::Condition> =
                 parsed.when.iter().filter(|c| !c.holds(&here)).collect();
@@ -125,22 +154,20 @@ pub(super) fn check_claims(
                 .iter()
                 .find_map(|a| a.strip_prefix("id="))
                 .map(str::to_owned);
-            out.push(Checked {
+            out.push(CheckedClaim {
                 doc: d,
                 block: b,
                 span: block.span.clone(),
-                view: ClaimView {
-                    id,
-                    says: parsed.says.clone(),
-                    comparison: format!("{left_text} {} {right_text}", parsed.op.symbol()),
-                    when: parsed.when.iter().map(|c| c.text.clone()).collect(),
-                    unmet: unmet.iter().map(|c| c.text.clone()).collect(),
-                    machine: format!(
-                        "{} usable cores, Python {}",
-                        machine.usable_cores, machine.python_version
-                    ),
-                    verdict,
-                },
+                id,
+                says: parsed.says.clone(),
+                left: left_shown,
+                op: parsed.op.symbol(),
+                right: right_shown,
+                when: parsed.when.iter().map(|c| c.text.clone()).collect(),
+                unmet: unmet.iter().map(|c| c.text.clone()).collect(),
+                usable_cores: machine.usable_cores,
+                python_version: machine.python_version.clone(),
+                verdict,
             });
         }
     }
@@ -155,9 +182,9 @@ fn claim_is_selected(parsed: &claim::Claim, figures: &Figures<'_>, docs: &[Docum
         .into_iter()
         .all(|side| match side {
             Side::Number(_) => true,
-            Side::Figure { args, .. } => args
-                .first()
-                .is_none_or(|id| figures.has(id) || !super::measures::is_example_id(docs, id)),
+            Side::Figure { args, .. } => args.first().is_none_or(|id| {
+                figures.has(id) || !crate::measure::quote::is_example_id(docs, id)
+            }),
         })
 }
 
