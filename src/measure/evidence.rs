@@ -249,3 +249,7 @@ fn compared_figure<'a>(
     }
     Some(figure)
 }
+
+#[cfg(test)]
+#[path = "evidence_tests.rs"]
+mod tests;
