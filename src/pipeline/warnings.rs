@@ -22,10 +22,10 @@ pub(super) fn after_runs(
             out.push(
                 Diagnostic::warning(
                     format!(
-                        "{} is noisy: its {} varied {:.0}% (CV) over {} runs",
+                        "{} is noisy: its {} varied {} (CV) over {} runs",
                         name_of(job),
                         crate::render::format::figure_label(judged(docs, job)),
-                        cv * 100.0,
+                        crate::render::format::percent(cv),
                         record.samples.len()
                     ),
                     job.block.span.clone(),

@@ -57,7 +57,7 @@ impl PageRuns {
 }
 
 /// For page keys (`SiteRenderer::page_key`): a run's record counts as its
-/// JSON, the same text the result cache stores, and where it came from;
+/// JSON, the same text the result cache stores, and whether it is stale;
 /// the evidence as its `Debug` text, which writes every field and each
 /// number exactly.
 impl std::hash::Hash for PageRuns {
@@ -71,8 +71,8 @@ impl std::hash::Hash for PageRuns {
                     serde_json::to_string(record)
                         .expect("a run record serializes")
                         .hash(state);
-                    // Not serialized (the cache sets it on reading), but shown.
-                    record.from_cache.hash(state);
+                    // Not serialized, but shown. (Whether it came from the
+                    // cache is not shown, so a page is reused across it.)
                     record.stale.hash(state);
                 }
                 Err(message) => {

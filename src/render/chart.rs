@@ -12,7 +12,7 @@
 
 use crate::html::escape;
 use crate::measure::compare::{Comparison, Member};
-use crate::render::format::{figure_label, format_value, number, ratio_digits};
+use crate::render::format::{figure_label, format_value, number, ratio};
 
 /// One member's row: its label and value on a line, the bar under them.
 const ROW_H: f64 = 40.0;
@@ -127,14 +127,9 @@ fn ratio_text(c: &Comparison, m: &Member) -> String {
         m.ratio
     };
     if m.baseline {
-        "1.00× (baseline)".to_owned()
+        format!("{}× (baseline)", ratio(1.0))
     } else {
-        format!(
-            "{}× ({}–{})",
-            ratio_digits(r.median),
-            ratio_digits(r.min),
-            ratio_digits(r.max)
-        )
+        format!("{}× ({}–{})", ratio(r.median), ratio(r.min), ratio(r.max))
     }
 }
 
@@ -148,7 +143,7 @@ fn ratio_short(c: &Comparison, m: &Member) -> String {
     } else {
         m.ratio
     };
-    format!("{}×", ratio_digits(r.median))
+    format!("{}×", ratio(r.median))
 }
 
 /// A log axis's label for the power of ten `v`: counts of a thousand and
@@ -381,7 +376,7 @@ mod tests {
             html.contains("<th scope=\"col\">× threads</th>"),
             "a ratio to the baseline, not a speed-up"
         );
-        assert!(html.contains("0.10× (0.10–0.10)"));
+        assert!(html.contains("0.1× (0.1–0.1)"));
         assert!(
             html.contains("· 255×</text>"),
             "a large ratio keeps its digits"

@@ -46,43 +46,87 @@ pub fn figure_label(name: &str) -> String {
         .join(" ")
 }
 
-/// A figure in its unit: `0.84 s`, `197%`, `38 MiB`, `1843.5`.
+/// The one rounding rule for every number the site shows: three
+/// significant digits, the whole part never cut (`1843.25` → `1843`), and
+/// trailing zeros dropped (`1.50` → `1.5`, `3.00` → `3`), so a number a
+/// book writes (`1.3` in a claim) reads as written. Below 0.001, where the
+/// digits would hide behind zeros, an exponent (`1.23e-4`). Every unit's
+/// writer below scales first, then rounds here.
+pub fn significant(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{}", if x == 0.0 { 0.0 } else { x });
+    }
+    let a = x.abs();
+    if a < 1e-3 {
+        return format!("{x:.2e}");
+    }
+    let magnitude = a.log10().floor() as i32;
+    let decimals = (2 - magnitude).max(0) as usize;
+    let mut text = format!("{x:.decimals$}");
+    // Rounding can carry into a new digit (9.996 → 10.00): one decimal
+    // fewer keeps three significant digits.
+    if decimals > 0
+        && text
+            .trim_start_matches('-')
+            .parse::<f64>()
+            .is_ok_and(|r| r >= 10f64.powi(magnitude + 1))
+    {
+        text = format!("{x:.prec$}", prec = decimals - 1);
+    }
+    if text.contains('.') {
+        text.truncate(text.trim_end_matches('0').trim_end_matches('.').len());
+    }
+    text
+}
+
+/// `x` rounded by `significant`, as a number again: which unit a value is
+/// written in is chosen on what it will read as (0.9996 s is `1 s`, not
+/// `1000 ms`).
+fn rounded(x: f64) -> f64 {
+    significant(x).parse().unwrap_or(x)
+}
+
+/// A figure in its unit: `840 ms`, `197%`, `38.2 MiB`, `1843`.
 pub fn format_value(x: f64, unit: crate::measure::Unit) -> String {
     use crate::measure::Unit;
     match unit {
         Unit::Seconds => seconds(x),
-        Unit::Percent => format!("{:.0}%", x * 100.0),
-        Unit::Bytes => mebibytes(x as u64),
+        Unit::Percent => percent(x),
+        Unit::Bytes => mebibytes(x),
         Unit::Number => number(x),
     }
 }
 
-/// A ratio's digits: two decimals, but one far from 1 keeps three
-/// significant digits instead (`0.012`, `184`), so a small one does not
-/// read as zero and a large one carries no false precision.
-pub fn ratio_digits(x: f64) -> String {
-    if (0.1..100.0).contains(&x.abs()) {
-        format!("{x:.2}")
+/// A ratio or speed-up, without its `×`.
+pub fn ratio(x: f64) -> String {
+    significant(x)
+}
+
+/// A plain number.
+pub fn number(x: f64) -> String {
+    significant(x)
+}
+
+/// A ratio of 1 = 100 % as a percentage: `197%`, `4.2%`.
+pub fn percent(x: f64) -> String {
+    format!("{}%", significant(x * 100.0))
+}
+
+/// A time in the unit that keeps it short: `840 µs`, `12.3 ms`, `1.1 s`.
+pub fn seconds(s: f64) -> String {
+    let r = rounded(s);
+    if r < 1e-3 {
+        format!("{} µs", significant(s * 1e6))
+    } else if r < 1.0 {
+        format!("{} ms", significant(s * 1e3))
     } else {
-        number(x)
+        format!("{} s", significant(s))
     }
 }
 
-/// Three significant digits, no exponent for everyday sizes.
-pub fn number(x: f64) -> String {
-    let a = x.abs();
-    if (x == x.trunc() && a < 1e15) || a >= 100.0 {
-        format!("{x:.0}")
-    } else if a >= 10.0 {
-        format!("{x:.1}")
-    } else if a >= 0.01 {
-        format!("{x:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_owned()
-    } else {
-        format!("{x:.3e}")
-    }
+/// Bytes in mebibytes: `38.2 MiB`.
+pub fn mebibytes(bytes: f64) -> String {
+    format!("{} MiB", significant(bytes / (1u64 << 20) as f64))
 }
 
 /// `2026-12-01 18:40 UTC`.
@@ -92,37 +136,18 @@ pub fn date_time(unix: u64) -> String {
     format!("{} {} UTC", &iso[..10], &iso[11..16])
 }
 
-pub fn seconds(s: f64) -> String {
-    if s < 0.001 {
-        format!("{:.0} µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.0} ms", s * 1e3)
-    } else if s < 10.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{s:.1} s")
-    }
-}
-
-pub fn mebibytes(bytes: u64) -> String {
-    let mib = bytes as f64 / (1u64 << 20) as f64;
-    if mib < 10.0 {
-        format!("{mib:.1} MiB")
-    } else {
-        format!("{mib:.0} MiB")
-    }
-}
-
 /// `x` (seconds, a ratio, bytes or a plain number, as the figure is) in
-/// the format the prose named.
+/// the format the prose named: the format picks the unit, `significant`
+/// the digits.
 pub fn in_format(x: f64, format: Format) -> String {
     match format {
-        Format::S => format!("{x:.2} s"),
-        Format::Ms => format!("{:.1} ms", x * 1e3),
-        Format::Us => format!("{:.0} µs", x * 1e6),
-        Format::Percent => format!("{:.0}%", x * 100.0),
-        Format::MiB => format!("{:.1} MiB", x / (1u64 << 20) as f64),
-        Format::X => format!("{x:.2}×"),
+        Format::S => format!("{} s", significant(x)),
+        Format::Ms => format!("{} ms", significant(x * 1e3)),
+        Format::Us => format!("{} µs", significant(x * 1e6)),
+        Format::Percent => percent(x),
+        Format::MiB => mebibytes(x),
+        Format::X => format!("{}×", ratio(x)),
+        // The one format that asks for a rounding of its own.
         Format::Int => format!("{x:.0}"),
         Format::Num => number(x),
     }
@@ -133,9 +158,9 @@ pub fn quoted(q: &Quote) -> String {
     let x = q.x;
     match q.written {
         Written::Format(f) => in_format(x, f),
-        Written::Cv => format!("{:.1}%", x * 100.0),
+        Written::Cv => percent(x),
         Written::Count => format!("{x:.0}"),
-        Written::Ratio => format!("{}×", ratio_digits(x)),
+        Written::Ratio => format!("{}×", ratio(x)),
         Written::Unit(u) => format_value(x, u),
     }
 }
@@ -186,4 +211,55 @@ pub fn claim_machine(c: &CheckedClaim) -> String {
         "{} usable cores, Python {}",
         c.usable_cores, c.python_version
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_significant_digits_at_every_boundary() {
+        assert_eq!(significant(0.0), "0");
+        assert_eq!(significant(1843.25), "1843");
+        assert_eq!(significant(123.45), "123");
+        assert_eq!(significant(12.345), "12.3");
+        assert_eq!(significant(1.2345), "1.23");
+        assert_eq!(significant(0.012345), "0.0123");
+        assert_eq!(significant(0.001), "0.001");
+        assert_eq!(significant(0.000_123_4), "1.23e-4");
+        assert_eq!(significant(-1.2345), "-1.23");
+        // Trailing zeros go: a number written `1.3` reads `1.3`.
+        assert_eq!(significant(1.3), "1.3");
+        assert_eq!(significant(3.0), "3");
+        assert_eq!(significant(100.0), "100");
+        // A carry into a new digit keeps three digits, not four.
+        assert_eq!(significant(9.996), "10");
+        assert_eq!(significant(9.9951), "10");
+        assert_eq!(significant(99.96), "100");
+        assert_eq!(significant(0.09996), "0.1");
+        assert_eq!(significant(0.12345), "0.123");
+    }
+
+    #[test]
+    fn each_unit_scales_then_rounds_the_same_way() {
+        assert_eq!(seconds(0.000_512), "512 µs");
+        assert_eq!(seconds(0.012_34), "12.3 ms");
+        assert_eq!(seconds(0.84), "840 ms");
+        assert_eq!(seconds(1.234), "1.23 s");
+        assert_eq!(seconds(123.4), "123 s");
+        // The unit is picked on the rounded value: never `1000 ms`.
+        assert_eq!(seconds(0.999_6), "1 s");
+        assert_eq!(seconds(0.000_999_6), "1 ms");
+        assert_eq!(percent(1.974), "197%");
+        assert_eq!(percent(0.0425), "4.25%");
+        assert_eq!(mebibytes(38.0 * 1048576.0), "38 MiB");
+        assert_eq!(mebibytes(1.5 * 1048576.0), "1.5 MiB");
+        assert_eq!(ratio(1.0), "1");
+        assert_eq!(ratio(0.012_34), "0.0123");
+        // An explicit format picks the unit; the digits are the same rule.
+        assert_eq!(in_format(0.000_33, Format::Ms), "0.33 ms");
+        assert_eq!(in_format(0.000_33, Format::Us), "330 µs");
+        assert_eq!(in_format(1.834, Format::X), "1.83×");
+        assert_eq!(in_format(96.6, Format::Int), "97");
+    }
 }

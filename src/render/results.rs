@@ -3,7 +3,7 @@
 
 use crate::html::escape;
 use crate::measure::results::BookResults;
-use crate::render::format::{date_time, format_value};
+use crate::render::format::{date_time, format_value, percent};
 
 pub fn results_html(r: &BookResults) -> String {
     let mut out = String::from(
@@ -36,7 +36,7 @@ pub fn results_html(r: &BookResults) -> String {
                 )
             };
             out.push_str(&format!(
-                "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td>{}{}{}<td data-sort=\"{}\">{:.1}%</td><td data-sort=\"{}\">{}</td><td data-sort=\"{}\">{}{}</td></tr>\n",
+                "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td>{}{}{}<td data-sort=\"{}\">{}</td><td data-sort=\"{}\">{}</td><td data-sort=\"{}\">{}{}</td></tr>\n",
                 escape(&href),
                 escape(&name),
                 escape(&e.page),
@@ -45,7 +45,7 @@ pub fn results_html(r: &BookResults) -> String {
                 cell(f.stats.min),
                 cell(f.stats.max),
                 f.stats.cv,
-                f.stats.cv * 100.0,
+                percent(f.stats.cv),
                 f.stats.n,
                 f.stats.n,
                 e.measured_unix,

@@ -7,7 +7,7 @@ use crate::execute::{Outcome, RunRecord, RunResult, Stream};
 use crate::html::escape;
 use crate::markdown::example::Expectation;
 use crate::render::format::{
-    builtin_label, date_time, figure_label, format_value, mebibytes, seconds,
+    builtin_label, date_time, figure_label, format_value, mebibytes, percent, seconds,
 };
 
 /// Appends the output panel of one example to `out`. `judged` is the figure
@@ -72,9 +72,9 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation, judged
     }
     if let Some(cv) = crate::measure::noisy(record, judged) {
         out.push_str(&format!(
-            "<p class=\"run-status noisy\">noisy: {} varied {:.0}% ({CV}) over {} runs</p>\n",
+            "<p class=\"run-status noisy\">noisy: {} varied {} ({CV}) over {} runs</p>\n",
             escape(&figure_label(judged)),
-            cv * 100.0,
+            percent(cv),
             record.samples.len()
         ));
     }
@@ -107,9 +107,9 @@ fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
         match n {
             1 => format!(": {} {value}", escape(&name)),
             _ => format!(
-                ": median {} {value}, {CV} {:.1}%",
+                ": median {} {value}, {CV} {}",
                 escape(&name),
-                f.stats.cv * 100.0
+                percent(f.stats.cv)
             ),
         }
     });
@@ -138,10 +138,10 @@ fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
         ));
         if n > 1 {
             out.push_str(&format!(
-                "<td>{}</td><td>{}</td><td>{:.1}%</td>",
+                "<td>{}</td><td>{}</td><td>{}</td>",
                 v(f.stats.min),
                 v(f.stats.max),
-                f.stats.cv * 100.0
+                percent(f.stats.cv)
             ));
         }
         out.push_str("</tr>\n");
@@ -175,22 +175,45 @@ fn short(record: &RunRecord) -> String {
     }
 }
 
-/// `0.84 s · 197% CPU · 38 MiB peak`.
+/// `840 ms · 197% CPU · 38 MiB peak · measured 2026-12-01 18:40 UTC`. A
+/// benchmark's line gives the median of its counted runs, as its table's
+/// headline does, never its last run alone. When it was measured is said
+/// the same way for every example, run in this build or taken from the
+/// cache (the results page says which).
 pub fn resources(record: &RunRecord) -> String {
-    let mut parts = vec![
-        seconds(record.wall.as_secs_f64()),
-        format!("{:.0}% CPU", record.cpu_utilisation() * 100.0),
-    ];
-    if let Some(bytes) = record.peak_memory_bytes {
+    let counted = record.samples.len();
+    let (wall, cpu, peak) = if counted > 1 {
+        let median = |name: &str| {
+            crate::measure::per_run(&record.samples, name)
+                .and_then(|runs| crate::measure::stats::Stats::of(&runs))
+                .map(|s| s.median)
+        };
+        (
+            median("wall").unwrap_or_default(),
+            median("cpu_util").unwrap_or_default(),
+            median("peak_memory"),
+        )
+    } else {
+        (
+            record.wall.as_secs_f64(),
+            record.cpu_utilisation(),
+            record.peak_memory_bytes.map(|b| b as f64),
+        )
+    };
+    let mut parts = vec![seconds(wall), format!("{} CPU", percent(cpu))];
+    if let Some(bytes) = peak {
         parts.push(format!("{} peak", mebibytes(bytes)));
+    }
+    if counted > 1 {
+        parts[0] = format!("median of {counted} runs: {}", parts[0]);
     }
     if record.stale {
         parts.push(format!(
             "re-running…: this is the result from {}, before the last change",
             date_time(record.started_unix)
         ));
-    } else if record.from_cache {
-        parts.push(format!("cached from {}", date_time(record.started_unix)));
+    } else {
+        parts.push(format!("measured {}", date_time(record.started_unix)));
     }
     parts.join(" · ")
 }
@@ -240,16 +263,14 @@ mod tests {
     fn resources_line_reads_like_the_theme_promises() {
         assert_eq!(
             resources(&record(Outcome::Exited(0))),
-            "840 ms · 197% CPU · 38 MiB peak"
+            "840 ms · 197% CPU · 38 MiB peak · measured 2025-12-01 18:00 UTC"
         );
         assert_eq!(seconds(1.234), "1.23 s");
         let mut cached = record(Outcome::Exited(0));
         cached.from_cache = true;
-        assert_eq!(
-            resources(&cached),
-            "840 ms · 197% CPU · 38 MiB peak · cached from 2025-12-01 18:00 UTC"
-        );
-        assert_eq!(mebibytes(3 << 19), "1.5 MiB");
+        // Fresh or cached, an example says when it was measured the same way.
+        assert_eq!(resources(&cached), resources(&record(Outcome::Exited(0))));
+        assert_eq!(mebibytes((3 << 19) as f64), "1.5 MiB");
     }
 
     #[test]
@@ -323,7 +344,7 @@ mod bench_tests {
             "{page}"
         );
         assert!(
-            page.contains("<th scope=\"row\" title=\"rps\">rps</th><td>9.091</td>"),
+            page.contains("<th scope=\"row\" title=\"rps\">rps</th><td>9.09</td>"),
             "{page}"
         );
         assert!(
