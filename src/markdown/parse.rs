@@ -93,7 +93,7 @@ fn marker(fence: char, n: usize) -> String {
 }
 
 /// A marker for verdict reference `n` (a claim a checklist cites).
-pub(super) fn verdict_marker(fence: char, n: usize) -> String {
+fn verdict_marker(fence: char, n: usize) -> String {
     format!("{fence}pb-verdict-{n}{fence}")
 }
 
@@ -107,14 +107,29 @@ fn marker_fence(text: &str) -> char {
 
 /// What a page's rendering builds up, shared by the nested renders of a
 /// checklist's Markdown fields.
-pub(super) struct State<'c, 'p> {
+struct State<'c, 'p> {
     ctx: &'c ParseContext<'p>,
     page: &'c Path,
-    pub(super) doc: Document,
-    pub(super) diags: Vec<Diagnostic>,
+    doc: Document,
+    diags: Vec<Diagnostic>,
     codes: Vec<CodeBlock>,
-    pub(super) fence: char,
+    fence: char,
     used_ids: IdSet,
+}
+
+impl checklist_page::Page for State<'_, '_> {
+    fn render(&mut self, text: &str, map: &SourceMap) -> String {
+        render_html(self, text, map)
+    }
+    fn doc(&mut self) -> &mut Document {
+        &mut self.doc
+    }
+    fn diagnose(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+    fn verdict_marker(&self, n: usize) -> String {
+        verdict_marker(self.fence, n)
+    }
 }
 
 fn render(
@@ -155,7 +170,7 @@ fn render(
 
 /// `text` as HTML with markers for its code blocks, quoted figures and
 /// verdicts (see `split_at_markers`); what it finds goes into `st`.
-pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
+fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
     let (ctx, page, fence) = (st.ctx, st.page, st.fence);
     let mut events: Vec<Event<'_>> = Vec::new();
     let parser = Parser::new_ext(text, extensions(ctx.options)).into_offset_iter();
