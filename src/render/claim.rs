@@ -36,6 +36,20 @@ pub struct ClaimView {
     /// `2 usable cores, Python 3.11.7`
     pub machine: String,
     pub verdict: Verdict,
+    /// For a failed claim: when and where it was judged.
+    pub judged: Option<Judged>,
+}
+
+/// When and where a failed claim was judged, said in its box with what
+/// happens next, so a reader (and the author) can tell one unlucky round
+/// on one machine from the book's last word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    /// The UTC date and time of the runs (`2026-12-06 03:10 UTC`, or a
+    /// range).
+    pub runs: String,
+    /// The machine, as the page's "ran on" footer names it.
+    pub machine: String,
 }
 
 /// A claim cited elsewhere (a checklist's evidence): its verdict, what it
@@ -81,6 +95,13 @@ pub fn claim_html(c: &ClaimView) -> String {
         "<p class=\"claim-check\"><code>{}</code></p>\n",
         escape_html(&c.comparison)
     ));
+    if let Some(j) = &c.judged {
+        out.push_str(&format!(
+            "<p class=\"claim-judged\">Failed on the runs of {} on {}; the next build runs its examples again.</p>\n",
+            escape_html(&j.runs),
+            escape_html(&j.machine)
+        ));
+    }
     if !c.when.is_empty() {
         let unmet = if c.unmet.is_empty() {
             String::new()
