@@ -196,3 +196,40 @@ fn a_check_replaces_marked_results_with_fresh_ones() {
     // ...which failed again, so the next build runs it.
     assert_eq!(b.build().success().example_counts(), (1, 1));
 }
+
+/// A member of group `memory` that reports `kib` as its compared figure,
+/// so the ratios, and the claim on them, are exact.
+fn member(id: &str, options: &str, kib: &str) -> String {
+    format!(
+        "```python id={id} repeat=2 warmup=0 group=memory compare=kib {options}\n\
+         #! import json, os\n\
+         #! with open(os.environ[\"PROOFBOOK_METRICS\"], \"a\") as f:\n\
+         #!     print(json.dumps({{\"kib\": {kib}}}), file=f)\n\
+         ```\n\n"
+    )
+}
+
+#[test]
+fn a_claim_on_a_ratio_reruns_and_rechecks_its_whole_group() {
+    let b = BookTest::one_chapter(&format!(
+        "# Memory\n\n{}{}```python id=alone\nprint(1)\n```\n\n\
+         ```claim id=tasks-heavier\nm-tasks ratio > 5\n```\n",
+        member("m-threads", "baseline", "10.0"),
+        member("m-tasks", "", "1.0"),
+    ));
+    let first = b.build();
+    assert_eq!(first.success().example_counts(), (3, 0));
+    assert_eq!(
+        recheck_command(&first),
+        ["proofbook", "check", "--claim", "tasks-heavier"]
+    );
+    // The baseline, which the claim does not name, is half of the ratio.
+    assert_eq!(b.build().success().example_counts(), (2, 1));
+    let check = b.run(&["check", "--claim", "tasks-heavier"]);
+    let out = stdout(&check);
+    assert_eq!(check.code(), 1, "{out}");
+    assert!(out.contains("FAILED   claim tasks-heavier"), "{out}");
+    assert!(out.contains("ok       example m-threads"), "{out}");
+    assert!(out.contains("ok       example m-tasks"), "{out}");
+    assert!(!out.contains("example alone"), "{out}");
+}
