@@ -126,6 +126,7 @@ fn the_command_names_the_book_folder_and_the_claim_id_when_there_are_some() {
         out.contains("`--claim rusn` names no claim of the book; did you mean `runs`?"),
         "{out}"
     );
+    assert!(out.contains("give one of: runs"), "{out}");
 }
 
 #[test]

@@ -125,7 +125,7 @@ fn check_examples(
                     span: None,
                     verdict: Verdict::Failed,
                     duration: Duration::ZERO,
-                    details: format!("`--claim {wanted}` names no claim of the book; {why}"),
+                    details: why,
                     measured: None,
                 });
                 return;

@@ -223,7 +223,8 @@ fn runs_between(started: impl Iterator<Item = u64>) -> String {
 
 /// The claim at `wanted` (`file:line` relative to `root`, as the build's
 /// summary prints it, or its `id=`), found among the book's claim blocks,
-/// with the examples it is judged on; `Err` says what the book has.
+/// with the examples it is judged on; `Err` says why not (and what the
+/// book has).
 pub(super) fn find_claim(
     docs: &[Document],
     root: &std::path::Path,
@@ -245,9 +246,12 @@ pub(super) fn find_claim(
     }
     let hint = crate::suggest::did_you_mean(wanted, known.iter().map(String::as_str));
     Err(if known.is_empty() {
-        "the book has no claims".into()
+        format!("`--claim {wanted}` names no claim: the book has none")
     } else {
-        format!("{hint}the book's claims: {}", known.join(", "))
+        format!(
+            "`--claim {wanted}` names no claim of the book; {hint}give one of: {}",
+            known.join(", ")
+        )
     })
 }
 
