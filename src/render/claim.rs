@@ -118,3 +118,38 @@ pub fn claim_html(c: &ClaimView) -> String {
     out.push_str("</div>\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(verdict: Verdict, judged: Option<Judged>) -> ClaimView {
+        ClaimView {
+            id: None,
+            says: None,
+            comparison: "a wall n = 3 > 3".into(),
+            when: Vec::new(),
+            unmet: Vec::new(),
+            machine: "2 usable cores, Python 3.11.7".into(),
+            verdict,
+            judged,
+        }
+    }
+
+    #[test]
+    fn a_failed_claim_says_when_and_where_its_runs_were() {
+        let judged = Judged {
+            runs: "2026-12-06 03:10 UTC".into(),
+            machine: "CPU <X>, 2 usable of 2 logical cores".into(),
+        };
+        let html = claim_html(&view(Verdict::Fails, Some(judged)));
+        assert!(
+            html.contains(
+                "<p class=\"claim-judged\">Failed on the runs of 2026-12-06 03:10 UTC on \
+                 CPU &lt;X&gt;, 2 usable of 2 logical cores; the next build runs its examples again.</p>"
+            ),
+            "{html}"
+        );
+        assert!(!claim_html(&view(Verdict::Holds, None)).contains("claim-judged"));
+    }
+}
