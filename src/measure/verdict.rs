@@ -32,6 +32,18 @@ pub enum Shown {
     },
 }
 
+/// When and where a failed claim was judged, said in its box with what
+/// happens next, so a reader (and the author) can tell one unlucky round
+/// on one machine from the book's last word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    /// When the first and the last of its runs started (Unix seconds);
+    /// none when no run it names has a record.
+    pub runs: Option<(u64, u64)>,
+    /// The machine, as the page's "ran on" footer names it.
+    pub machine: String,
+}
+
 /// One claim block, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedClaim {
@@ -52,6 +64,10 @@ pub struct CheckedClaim {
     pub usable_cores: usize,
     pub python_version: String,
     pub verdict: Verdict,
+    /// For a failed claim: when and where it was judged.
+    pub judged: Option<Judged>,
+    /// The ids of the examples it is judged on (`judged_on`).
+    pub examples: Vec<String>,
 }
 
 /// With `selection` (`check --filter`), only the claims whose every figure
@@ -148,6 +164,23 @@ pub(crate) fn check_claims(
             } else {
                 Verdict::Fails
             };
+            let examples = judged_on(&parsed, docs);
+            // A failure says when and where: one unlucky round on a noisy
+            // machine must read as that, not as the book's last word.
+            let judged = (verdict == Verdict::Fails).then(|| {
+                let started: Vec<u64> = examples
+                    .iter()
+                    .filter_map(|id| figures.started_unix(id))
+                    .collect();
+                Judged {
+                    runs: started
+                        .iter()
+                        .min()
+                        .zip(started.iter().max())
+                        .map(|(a, b)| (*a, *b)),
+                    machine: machine.summary(),
+                }
+            });
             let id = block
                 .info
                 .attrs
@@ -168,6 +201,8 @@ pub(crate) fn check_claims(
                 usable_cores: machine.usable_cores,
                 python_version: machine.python_version.clone(),
                 verdict,
+                judged,
+                examples,
             });
         }
     }
@@ -186,6 +221,83 @@ fn claim_is_selected(parsed: &claim::Claim, figures: &Figures<'_>, docs: &[Docum
                 figures.has(id) || !crate::measure::quote::is_example_id(docs, id)
             }),
         })
+}
+
+/// The examples a claim is judged on: those its sides name, and the other
+/// members of their groups (a speed-up or ratio is taken against the
+/// baseline, in rounds run together), in book order.
+pub(crate) fn judged_on(parsed: &claim::Claim, docs: &[Document]) -> Vec<String> {
+    let named: Vec<&str> = [&parsed.left, &parsed.right]
+        .into_iter()
+        .filter_map(|side| match side {
+            Side::Figure { args, .. } => args.first().map(String::as_str),
+            Side::Number(_) => None,
+        })
+        .collect();
+    let specs: Vec<_> = docs
+        .iter()
+        .flat_map(|d| d.code_blocks())
+        .filter_map(|b| b.example.as_ref())
+        .collect();
+    let group =
+        |s: &&crate::markdown::example::ExampleSpec| s.group.as_ref().map(|g| g.name.clone());
+    let groups: Vec<String> = specs
+        .iter()
+        .filter(|s| s.id.as_deref().is_some_and(|id| named.contains(&id)))
+        .filter_map(group)
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for spec in &specs {
+        if let Some(id) = &spec.id
+            && (named.contains(&id.as_str()) || group(spec).is_some_and(|g| groups.contains(&g)))
+            && !out.contains(id)
+        {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
+/// The claim at `wanted` (`file:line` relative to `root`, as the build's
+/// summary prints it, or its `id=`), found among the book's claim blocks,
+/// with the examples it is judged on; `Err` says why not (and what the
+/// book has).
+pub(crate) fn find_claim(
+    docs: &[Document],
+    root: &std::path::Path,
+    wanted: &str,
+) -> Result<Vec<String>, String> {
+    let mut known = Vec::new();
+    for block in docs.iter().flat_map(|d| d.code_blocks()) {
+        if block.info.lang.as_deref() != Some("claim") {
+            continue;
+        }
+        let place = place(block.span.as_ref(), root);
+        let id = block.info.attrs.iter().find_map(|a| a.strip_prefix("id="));
+        if place == wanted || id == Some(wanted) {
+            return claim::parse(&block.code)
+                .map(|parsed| judged_on(&parsed, docs))
+                .map_err(|e| format!("the claim at {place} does not parse: {}", e.message));
+        }
+        known.push(id.map_or(place, str::to_owned));
+    }
+    let hint = crate::suggest::did_you_mean(wanted, known.iter().map(String::as_str));
+    Err(if known.is_empty() {
+        format!("`--claim {wanted}` names no claim: the book has none")
+    } else {
+        format!(
+            "`--claim {wanted}` names no claim of the book; {hint}give one of: {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// `content/x.md:12`: a claim's place, relative to the book's root.
+pub(crate) fn place(span: Option<&Span>, root: &std::path::Path) -> String {
+    span.map_or_else(String::new, |s| {
+        let file = s.file.strip_prefix(root).unwrap_or(&s.file);
+        format!("{}:{}", file.display(), s.line)
+    })
 }
 
 fn python_version(v: &str) -> (u32, u32) {

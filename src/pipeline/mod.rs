@@ -48,6 +48,16 @@ pub struct BuildOptions {
     pub offline_results: bool,
     /// Only the examples whose id or `file:line` contains this (`check`).
     pub filter: Option<String>,
+    /// Only the examples with exactly these ids (`check --claim`, which
+    /// sets it from `claim`).
+    pub only_ids: Option<Vec<String>>,
+    /// Only this claim, by `file:line` or id, with the examples it is
+    /// judged on (`check --claim`).
+    pub claim: Option<String>,
+    /// Answer from the cache the results a failed claim was judged on,
+    /// which a build otherwise runs again (`build --keep-failed`; `serve`,
+    /// so a preview does not repeat benchmarks on every save).
+    pub keep_failed: bool,
     /// Do not wait for changed examples: show each one's newest earlier
     /// result, marked as re-running (`serve`'s first pass; the next build
     /// runs them).
@@ -133,6 +143,20 @@ pub struct BuildReport {
     pub moved_aside: Option<PathBuf>,
     /// Temp folders and cgroups that killed builds left, now removed.
     pub leftovers: Vec<String>,
+    /// The claims that did not hold in this build (not in a `pending`
+    /// one, which weighs earlier results).
+    pub failed_claims: Vec<FailedClaim>,
+}
+
+/// A claim that did not hold, for the build's summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedClaim {
+    /// `content/x.md:12`, relative to the book's root.
+    pub place: String,
+    /// Its `id=`, when it has one.
+    pub id: Option<String>,
+    /// The comparison with this build's numbers.
+    pub comparison: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +240,7 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         timings,
         moved_aside: swapped.moved_aside,
         leftovers,
+        failed_claims: rendered.failed_claims,
     })
 }
 
@@ -238,6 +263,7 @@ pub struct Rendered {
     pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
+    pub failed_claims: Vec<FailedClaim>,
 }
 
 /// Wall time of each phase of a build, for the summary line and for
@@ -329,15 +355,15 @@ pub fn render_site(
         .iter()
         .map(|c| page_path(&chapter_path(c)))
         .collect();
-    let (runs, examples, results) = if not_run::examples_run(config, &docs) {
+    let (runs, examples, results, failed_claims) = if not_run::examples_run(config, &docs) {
         let out = examples::run_examples(config, options, &docs, &page_paths, &mut diags);
-        (out.pages, out.counts, out.results)
+        (out.pages, out.counts, out.results, out.failed_claims)
     } else {
         let counts = ExampleCounts {
             off: not_run::runnable_blocks(&docs),
             ..ExampleCounts::default()
         };
-        (not_run::pages(&docs), counts, None)
+        (not_run::pages(&docs), counts, None, Vec::new())
     };
     // Examples stopped by Ctrl-C failed for no fault of theirs: the
     // interruption is the one thing to report.
@@ -464,6 +490,7 @@ pub fn render_site(
         examples,
         warnings: diags,
         timings,
+        failed_claims,
     };
     Ok((rendered, staging))
 }

@@ -6,7 +6,7 @@
 use crate::html::escape;
 use crate::measure::evidence::Cited;
 use crate::measure::verdict::{CheckedClaim, Verdict};
-use crate::render::format::{claim_comparison, claim_machine};
+use crate::render::format::{claim_comparison, claim_machine, runs_between};
 
 /// A verdict's CSS class and its words on the page.
 fn shown(verdict: Verdict) -> (&'static str, &'static str) {
@@ -58,6 +58,13 @@ pub fn claim_html(c: &CheckedClaim) -> String {
         "<p class=\"claim-check\"><code>{}</code></p>\n",
         escape(&claim_comparison(c))
     ));
+    if let Some(j) = &c.judged {
+        out.push_str(&format!(
+            "<p class=\"claim-judged\">Failed on the runs of {} on {}; the next build runs its examples again.</p>\n",
+            escape(&runs_between(j.runs)),
+            escape(&j.machine)
+        ));
+    }
     if !c.when.is_empty() {
         let unmet = if c.unmet.is_empty() {
             String::new()
@@ -83,4 +90,47 @@ pub fn off_html(says: Option<&str>) -> String {
     format!(
         "<div class=\"claim skipped\" role=\"note\">\n<p class=\"claim-status\">– Not checked: this book's examples are off</p>\n{says}</div>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::verdict::{Judged, Shown};
+
+    fn claim(verdict: Verdict, judged: Option<Judged>) -> CheckedClaim {
+        CheckedClaim {
+            doc: 0,
+            block: 0,
+            span: None,
+            id: None,
+            says: None,
+            left: Shown::Number { x: 3.0, unit: None },
+            op: ">",
+            right: Shown::Number { x: 3.0, unit: None },
+            when: Vec::new(),
+            unmet: Vec::new(),
+            usable_cores: 2,
+            python_version: "3.11.7".into(),
+            verdict,
+            judged,
+            examples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_failed_claim_says_when_and_where_its_runs_were() {
+        let judged = Judged {
+            runs: Some((1_796_526_600, 1_796_526_600)),
+            machine: "CPU <X>, 2 usable of 2 logical cores".into(),
+        };
+        let html = claim_html(&claim(Verdict::Fails, Some(judged)));
+        assert!(
+            html.contains(
+                "<p class=\"claim-judged\">Failed on the runs of 2026-12-06 03:10 UTC on \
+                 CPU &lt;X&gt;, 2 usable of 2 logical cores; the next build runs its examples again.</p>"
+            ),
+            "{html}"
+        );
+        assert!(!claim_html(&claim(Verdict::Holds, None)).contains("claim-judged"));
+    }
 }

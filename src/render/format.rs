@@ -165,6 +165,20 @@ pub fn quoted(q: &Quote) -> String {
     }
 }
 
+/// When a claim's runs were: `2026-12-06 03:10 UTC`, or `from … to …` when
+/// their minutes differ.
+pub fn runs_between(runs: Option<(u64, u64)>) -> String {
+    let Some((first, last)) = runs else {
+        return "unknown times".into();
+    };
+    let (first, last) = (date_time(first), date_time(last));
+    if first == last {
+        first
+    } else {
+        format!("from {first} to {last}")
+    }
+}
+
 /// What a quoted figure is, for its hover text: `median wall of 5 runs of
 /// example cpu-bench`.
 pub fn quote_title(q: &Quote) -> String {
