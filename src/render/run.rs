@@ -330,6 +330,12 @@ mod bench_tests {
         let mut page = String::new();
         output_html(&mut page, &Ok(bench), Expectation::Success, "wall");
         assert!(page.contains("<caption>3 counted runs</caption>"), "{page}");
+        // The resources line gives the medians, as the table does, not
+        // the last run's 150 ms.
+        assert!(
+            page.contains("<p class=\"resources\">median of 3 runs: 110 ms · 100% CPU · 8 MiB peak · measured "),
+            "{page}"
+        );
         // Folded, the headline figure in the summary.
         assert!(
             page.contains(
