@@ -30,6 +30,7 @@ pub mod expected;
 pub mod launcher;
 pub mod machine;
 pub mod metrics_channel;
+pub mod probe;
 pub mod python;
 pub mod readers;
 pub mod record;
@@ -49,11 +50,13 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
+use crate::config::Limits;
 use crate::markdown::code::lines;
 use crate::markdown::example::{ExampleSpec, Expectation};
 use crate::markdown::{CodeBlock, Document};
+pub use probe::Probe;
 pub use record::{Outcome, RunRecord, Stream};
-pub use sandbox::{Limits, Probe, Program, Protection, Sandbox, SandboxError, SlotPolicy};
+pub use sandbox::{Program, Sandbox, SandboxError, SlotPolicy};
 
 /// Where an example is: its document and its place among that document's
 /// code blocks.

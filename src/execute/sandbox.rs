@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+use crate::config::{Limits, Protection};
 use crate::execute::budget::{Budget, HostTables, Lowered};
 use crate::execute::capture::Capture;
 use crate::execute::cgroup::{CgroupLimits, CgroupRoot, SlotCgroup};
+use crate::execute::probe::Probe;
 use crate::execute::python::PythonEnv;
 use crate::execute::readers::{GRACE, Readers, Recall};
 use crate::execute::record::{Outcome, RunRecord, Stream};
@@ -22,140 +24,6 @@ use crate::execute::spec::{
 };
 use crate::execute::status::{Pids, read_reports};
 use crate::execute::zygote::Zygote;
-
-/// Limits of one run; defaults in `Limits::default`, overridden in
-/// `[proofbook.run]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub timeout: Duration,
-    pub memory_bytes: u64,
-    pub processes: u64,
-    pub cpu_seconds: u64,
-    pub open_files: u64,
-    pub file_size_bytes: u64,
-    pub output_bytes: u64,
-    pub tmpfs_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            timeout: Duration::from_secs(60),
-            memory_bytes: 2 << 30,
-            processes: 4096,
-            cpu_seconds: 120,
-            open_files: 1024,
-            file_size_bytes: 64 << 20,
-            output_bytes: 1 << 20,
-            tmpfs_bytes: 256 << 20,
-        }
-    }
-}
-
-/// A protection layer, as `doctor` and book.toml name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Protection {
-    /// Memory and process limits, and accounting of the whole tree.
-    Cgroups,
-    /// Landlock file-system rules below the mount namespace.
-    Landlock,
-    /// The seccomp filter of refused system calls (`seccomp`).
-    Seccomp,
-    /// Socket buffers counted and limited with the memory (a part of
-    /// cgroups: missing only when cgroups are there without it).
-    SocketMemory,
-}
-
-impl Protection {
-    pub const ALL: [Protection; 4] = [
-        Protection::Cgroups,
-        Protection::Landlock,
-        Protection::Seccomp,
-        Protection::SocketMemory,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Protection::Cgroups => "cgroups",
-            Protection::Landlock => "landlock",
-            Protection::Seccomp => "seccomp",
-            Protection::SocketMemory => "socket-memory",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Protection> {
-        Protection::ALL.into_iter().find(|p| p.name() == name)
-    }
-}
-
-/// What this machine offers, found once.
-#[derive(Debug, Clone)]
-pub struct Probe {
-    pub cgroups: Result<CgroupRoot, String>,
-    /// The Landlock ABI version, or why there is none.
-    pub landlock: Result<u32, String>,
-    /// What the seccomp filter can do here, or why it cannot be applied.
-    pub seccomp: Result<String, String>,
-    /// How socket buffers are limited and counted, or why they are not.
-    pub socket_memory: Result<String, String>,
-}
-
-impl Probe {
-    pub fn detect() -> Probe {
-        let cgroups = CgroupRoot::detect();
-        let socket_memory = match &cgroups {
-            Ok(root) => root.socket_memory(),
-            Err(_) => Err("there are no cgroups to count them".into()),
-        };
-        Probe {
-            cgroups,
-            landlock: landlock_abi(),
-            seccomp: crate::execute::seccomp::probe(),
-            socket_memory,
-        }
-    }
-
-    pub fn missing(&self) -> Vec<(Protection, String)> {
-        let mut out = Vec::new();
-        if let Err(e) = &self.cgroups {
-            out.push((Protection::Cgroups, e.clone()));
-        }
-        if let Err(e) = &self.landlock {
-            out.push((Protection::Landlock, e.clone()));
-        }
-        if let Err(e) = &self.seccomp {
-            out.push((Protection::Seccomp, e.clone()));
-        }
-        // Without cgroups this follows from their absence: allowing
-        // `cgroups` allows it too.
-        if let (Ok(_), Err(e)) = (&self.cgroups, &self.socket_memory) {
-            out.push((Protection::SocketMemory, e.clone()));
-        }
-        out
-    }
-}
-
-fn landlock_abi() -> Result<u32, String> {
-    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
-    // SAFETY: with a null attribute and this flag the syscall only
-    // returns the ABI version.
-    let v = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<libc::c_void>(),
-            0usize,
-            LANDLOCK_CREATE_RULESET_VERSION,
-        )
-    };
-    if v > 0 {
-        Ok(v as u32)
-    } else {
-        Err(format!(
-            "the kernel has no Landlock ({}); it needs Linux 5.13+ with `landlock` in the boot's lsm= list",
-            std::io::Error::last_os_error()
-        ))
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
