@@ -16,7 +16,11 @@
 //! - `spec`: the messages between the two sides; `status`: the status
 //!   pipe read on the parent's side (reports, the pids a timeout kills).
 //! - `record`: `RunRecord`, what a run did.
-//! - `cache`: records stored by a key of everything that can change them.
+//! - `cache`: records stored by a key of everything that can change them;
+//!   `lookup`: each job's key, which jobs the cache answers, groups whole.
+//! - `setup`: the interpreter and the sandbox made ready for a book;
+//!   `probe`: which protections this machine offers.
+//! - `runner`: `Runner`, the sandbox or recorded runs standing in for it.
 //!
 //! **Invariant:** the only module that starts example processes; it never
 //! writes into the book or the output folder (a venv goes to the cache).
@@ -28,15 +32,18 @@ pub mod capture;
 pub mod cgroup;
 pub mod expected;
 pub mod launcher;
+pub mod lookup;
 pub mod machine;
 pub mod metrics_channel;
 pub mod probe;
 pub mod python;
 pub mod readers;
 pub mod record;
+pub mod runner;
 pub mod sandbox;
 pub mod seccomp;
 pub mod secret;
+pub mod setup;
 pub mod slot_ids;
 pub mod slots;
 pub mod spec;
@@ -80,6 +87,14 @@ pub struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// How messages name it: "example `ID`", or "the example".
+    pub fn name(&self) -> String {
+        self.spec
+            .id
+            .as_ref()
+            .map_or_else(|| "the example".into(), |id| format!("example `{id}`"))
+    }
+
     /// `file:line` of its fence, for progress lines and `--filter`.
     pub fn place(&self) -> String {
         self.block
@@ -218,10 +233,7 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
             continue;
         }
         let spec = job.spec;
-        let name = spec
-            .id
-            .as_ref()
-            .map_or_else(|| "the example".to_owned(), |id| format!("example `{id}`"));
+        let name = job.name();
         let span = job.block.span.clone();
         match result {
             Err(message) => out.push(
