@@ -3,7 +3,8 @@
 //!
 //! - `python`: the interpreter and the virtual environment, set up once.
 //! - `sandbox` (parent side) and `launcher` (the sandboxed process): one
-//!   fresh sandbox per run, limits, output capture, timeouts.
+//!   fresh sandbox per run, limits, output capture, timeouts; `inside`:
+//!   its read-only mounts, environment and `/etc`.
 //! - `zygote`: one process per job slot, in the slot's cgroups, that forks
 //!   a launcher for each run (so no run pays for a cgroup move).
 //! - `cgroup`: the per-slot cgroups (limits and accounting of the tree).
@@ -31,6 +32,7 @@ pub mod cache;
 pub mod capture;
 pub mod cgroup;
 pub mod expected;
+mod inside;
 pub mod launcher;
 pub mod lookup;
 pub mod machine;
