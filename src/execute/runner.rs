@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use crate::execute::budget::Lowered;
 use crate::execute::machine::Fingerprint;
+use crate::execute::secret::Secret;
 use crate::execute::{Job, RunRecord, RunResult, Sandbox, Watch, bench, run_all};
 
 /// The sandbox, or records standing in for it.
@@ -27,6 +28,9 @@ pub struct Recorded {
     pub policy: String,
     /// The machine the records were made on.
     pub machine: Fingerprint,
+    /// Signs the result cache in place of the user's secret, so a test
+    /// does not make or read one outside its own folders.
+    pub cache_secret: Option<Secret>,
 }
 
 impl Recorded {
@@ -35,6 +39,7 @@ impl Recorded {
             by_program: HashMap::new(),
             policy: policy.into(),
             machine,
+            cache_secret: None,
         }
     }
 

@@ -10,7 +10,7 @@ use crate::execute::budget::Lowered;
 use crate::execute::cache::ResultCache;
 use crate::execute::lookup;
 use crate::execute::machine::Fingerprint;
-use crate::execute::runner::Runner;
+use crate::execute::runner::{Recorded, Runner};
 use crate::execute::{self, Job, RunResult};
 use crate::markdown::Document;
 use crate::render;
@@ -81,6 +81,9 @@ fn answer_jobs(
     if jobs.is_empty() || !rerun_ids_known(options, jobs, diags) {
         return none;
     }
+    if let Some(recorded) = &options.recorded {
+        return answer_from_records(recorded, config, options, jobs, diags);
+    }
     let Some(launcher) = &options.launcher else {
         diags.push(Diagnostic::error(
             "examples cannot run: no sandbox launcher was given to the build",
@@ -107,6 +110,30 @@ fn answer_jobs(
             none
         }
     }
+}
+
+/// `BuildOptions::recorded`: the cache (signed with the records' own
+/// secret when they bring one), then the records, never the sandbox.
+fn answer_from_records(
+    recorded: &Recorded,
+    config: &Config,
+    options: &BuildOptions,
+    jobs: &[Job<'_>],
+    diags: &mut Vec<Diagnostic>,
+) -> Answers {
+    let cache = match &recorded.cache_secret {
+        Some(secret) => ResultCache::with_secret(&config.run.cache_dir, secret.clone()),
+        None => match open_cache(config, diags) {
+            Some(cache) => cache,
+            None => return (ExampleCounts::default(), Vec::new(), None),
+        },
+    };
+    let at = Answering {
+        config,
+        options,
+        cache: &cache,
+    };
+    answer_with(Runner::Recorded(recorded), &at, jobs, diags)
 }
 
 /// `--rerun ID…` names only examples that run; false (with an error for

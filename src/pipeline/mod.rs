@@ -58,6 +58,9 @@ pub struct BuildOptions {
     /// Replace a destination proofbook did not write (or that changed
     /// since) by moving it aside to `DIR.replaced-TIME`; never deletes it.
     pub force: bool,
+    /// Answer the examples from these records instead of the sandbox (the
+    /// cache still answers first): tests of everything around the runs.
+    pub recorded: Option<std::sync::Arc<crate::execute::runner::Recorded>>,
 }
 
 /// `--rerun`: none (use the cache), all, or the examples with these ids.

@@ -356,3 +356,7 @@ fn collision(path: &Path, first: &str, second: &str) -> Diagnostic {
     )
     .with_help("rename or remove one of them; the site can hold only one")
 }
+
+#[cfg(test)]
+#[path = "stages_tests.rs"]
+mod tests;
