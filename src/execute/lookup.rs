@@ -47,26 +47,38 @@ pub fn job_keys(jobs: &[Job<'_>], policy: &str, examples: Option<&Path>) -> Vec<
         .collect()
 }
 
+/// What a build asks of the cache.
+pub struct Ask<'a> {
+    /// Jobs that run again whatever the cache holds (`--rerun`).
+    pub fresh: &'a dyn Fn(&Job<'_>) -> bool,
+    /// A job without a result is an error (`--offline-results`).
+    pub offline: bool,
+    /// Results a failed claim was judged on answer too (`--keep-failed`);
+    /// otherwise they run again.
+    pub keep_failed: bool,
+    /// Hears why a result runs again although the cache has it.
+    pub note: &'a dyn Fn(&str),
+}
+
 /// Each job's result from the cache, `None` where it must run: asked to
-/// run again (`fresh`), not in the cache, or not to be trusted (a warning
-/// at its fence says why). With `offline`, a job without a result is an
-/// error at its fence.
+/// run again (`ask.fresh`), not in the cache, doubted by a failed claim,
+/// or not to be trusted (a warning at its fence says why). With
+/// `ask.offline`, a job without a result is an error at its fence.
 pub fn look_up(
     cache: &ResultCache,
     jobs: &[Job<'_>],
     keys: &[String],
-    fresh: impl Fn(&Job<'_>) -> bool,
-    offline: bool,
+    ask: &Ask<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Option<RunResult>> {
     let mut found = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
-        let answer = if fresh(job) {
+        let answer = if (ask.fresh)(job) {
             None
         } else {
-            look_up_one(cache, jobs, i, &keys[i], diags)
+            look_up_one(cache, jobs, i, &keys[i], ask, diags)
         };
-        if answer.is_none() && offline {
+        if answer.is_none() && ask.offline {
             diags.push(
                 Diagnostic::error(
                     format!("{} has no cached result", job.name()),
@@ -85,10 +97,11 @@ fn look_up_one(
     jobs: &[Job<'_>],
     i: usize,
     key: &str,
+    ask: &Ask<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<RunResult> {
     let job = &jobs[i];
-    match cache.load(key) {
+    match cache.load_for_build(key, ask.keep_failed) {
         Lookup::Hit(c) => {
             let mut record = c.record;
             record.from_cache = true;
@@ -98,6 +111,14 @@ fn look_up_one(
             Some(Ok(record))
         }
         Lookup::Miss => None,
+        Lookup::Doubted(claim) => {
+            let line = format!(
+                "{} runs again: the claim at {claim} failed on its last result",
+                job.place()
+            );
+            (ask.note)(&line);
+            None
+        }
         Lookup::Untrusted(why) => {
             diags.push(Diagnostic::warning(
                 format!(

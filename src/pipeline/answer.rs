@@ -24,6 +24,9 @@ pub(super) struct Answered<'a> {
     pub counts: ExampleCounts,
     /// Where the examples ran, when they did.
     pub machine: Option<Fingerprint>,
+    /// Each job's result cache key (empty when examples cannot run), so
+    /// a failed claim can mark the results it was judged on.
+    pub keys: Vec<String>,
 }
 
 /// Answers every example (that `options.filter` selects) from the cache or
@@ -42,6 +45,7 @@ pub(super) fn answer_examples<'a>(
         broken: Vec::new(),
         counts: ExampleCounts::default(),
         machine: None,
+        keys: Vec::new(),
     };
     for job in execute::jobs(docs, &run.limits) {
         match job {
@@ -50,14 +54,18 @@ pub(super) fn answer_examples<'a>(
             Err((at, message)) => answered.broken.push((at, message)),
         }
     }
-    let (counts, results, machine) = answer_jobs(config, options, &answered.jobs, diags);
-    answered.counts = counts;
-    answered.results = results;
-    answered.machine = machine;
+    let answers = answer_jobs(config, options, &answered.jobs, diags);
+    answered.counts = answers.counts;
+    answered.results = answers.results;
+    answered.machine = answers.machine;
+    answered.keys = answers.keys;
     answered
 }
 
 fn selected(options: &BuildOptions, job: &Job<'_>) -> bool {
+    if let Some(ids) = &options.only_ids {
+        return id_of(job).is_some_and(|id| ids.iter().any(|i| i == id));
+    }
     let Some(pattern) = &options.filter else {
         return true;
     };
@@ -65,9 +73,18 @@ fn selected(options: &BuildOptions, job: &Job<'_>) -> bool {
         || job.place().contains(pattern.as_str())
 }
 
-/// What answering the jobs gave: counts, a result per job (in order; empty
-/// when examples cannot run), and the machine they ran on.
-type Answers = (ExampleCounts, Vec<RunResult>, Option<Fingerprint>);
+/// What answering the jobs gave; all empty when examples cannot run.
+#[derive(Default)]
+pub(super) struct Answers {
+    pub counts: ExampleCounts,
+    /// A result per job, in order.
+    pub results: Vec<RunResult>,
+    /// Where the examples ran.
+    pub machine: Option<Fingerprint>,
+    /// Each job's cache key, so a failed claim can mark the results it
+    /// was judged on.
+    pub keys: Vec<String>,
+}
 
 /// The results of `jobs`, in their order, from the cache or the sandbox;
 /// empty when examples cannot run (the reasons are in `diags`).
@@ -77,7 +94,7 @@ fn answer_jobs(
     jobs: &[Job<'_>],
     diags: &mut Vec<Diagnostic>,
 ) -> Answers {
-    let none = (ExampleCounts::default(), Vec::new(), None);
+    let none = Answers::default();
     if jobs.is_empty() || !rerun_ids_known(options, jobs, diags) {
         return none;
     }
@@ -125,7 +142,7 @@ fn answer_from_records(
         Some(secret) => ResultCache::with_secret(&config.run.cache_dir, secret.clone()),
         None => match open_cache(config, diags) {
             Some(cache) => cache,
-            None => return (ExampleCounts::default(), Vec::new(), None),
+            None => return Answers::default(),
         },
     };
     let at = Answering {
@@ -192,7 +209,7 @@ pub(super) fn answer_with(
     let examples = execute::examples_dir(&at.config.confine);
     let keys = lookup::job_keys(jobs, &runner.policy_key(), examples.as_deref());
     let Some(mut answered) = from_cache(at, jobs, &keys, diags) else {
-        return (ExampleCounts::default(), Vec::new(), None);
+        return Answers::default();
     };
     let to_run: Vec<usize> = (0..jobs.len()).filter(|&i| answered[i].is_none()).collect();
     let pending = answered
@@ -224,7 +241,12 @@ pub(super) fn answer_with(
         .into_iter()
         .map(|r| r.expect("every job is answered"))
         .collect();
-    (counts, results, Some(machine))
+    Answers {
+        counts,
+        results,
+        machine: Some(machine),
+        keys,
+    }
 }
 
 /// Each job's answer from the cache (`None`: it runs), groups made whole;
@@ -241,8 +263,15 @@ fn from_cache(
         Rerun::All => true,
         Rerun::Ids(ids) => id_of(job).is_some_and(|id| ids.iter().any(|i| i == id)),
     };
-    let offline = options.offline_results;
-    let mut answered = lookup::look_up(at.cache, jobs, keys, fresh, offline, diags);
+    let note = |line: &str| Progress::tell(options, ProgressEvent::Note(line));
+    let ask = lookup::Ask {
+        fresh: &fresh,
+        offline: options.offline_results,
+        // Without the means to run, a doubted result is all there is.
+        keep_failed: options.keep_failed || options.offline_results,
+        note: &note,
+    };
+    let mut answered = lookup::look_up(at.cache, jobs, keys, &ask, diags);
     if has_errors_in(diags) {
         return None;
     }

@@ -100,12 +100,12 @@ fn answer(config: &Config, options: &BuildOptions, recorded: &Recorded) -> Answe
         cache: &cache,
     };
     let mut diags = Vec::new();
-    let (counts, results, machine) =
-        answer_with(Runner::Recorded(recorded), &at, &jobs, &mut diags);
-    assert_eq!(results.is_empty(), machine.is_none());
+    let answers = answer_with(Runner::Recorded(recorded), &at, &jobs, &mut diags);
+    assert_eq!(answers.results.is_empty(), answers.machine.is_none());
+    assert_eq!(answers.keys.len(), answers.results.len());
     Answer {
-        counts,
-        results,
+        counts: answers.counts,
+        results: answers.results,
         diags,
     }
 }

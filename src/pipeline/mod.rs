@@ -51,6 +51,16 @@ pub struct BuildOptions {
     pub offline_results: bool,
     /// Only the examples whose id or `file:line` contains this (`check`).
     pub filter: Option<String>,
+    /// Only the examples with exactly these ids (`check --claim`, which
+    /// sets it from `claim`).
+    pub only_ids: Option<Vec<String>>,
+    /// Only this claim, by `file:line` or id, with the examples it is
+    /// judged on (`check --claim`).
+    pub claim: Option<String>,
+    /// Answer from the cache the results a failed claim was judged on,
+    /// which a build otherwise runs again (`build --keep-failed`; `serve`,
+    /// so a preview does not repeat benchmarks on every save).
+    pub keep_failed: bool,
     /// Do not wait for changed examples: show each one's newest earlier
     /// result, marked as re-running (`serve`'s first pass; the next build
     /// runs them).
@@ -141,6 +151,20 @@ pub struct BuildReport {
     pub moved_aside: Option<PathBuf>,
     /// Temp folders and cgroups that killed builds left, now removed.
     pub leftovers: Vec<String>,
+    /// The claims that did not hold in this build (not in a `pending`
+    /// one, which weighs earlier results).
+    pub failed_claims: Vec<FailedClaim>,
+}
+
+/// A claim that did not hold, for the build's summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedClaim {
+    /// `content/x.md:12`, relative to the book's root.
+    pub place: String,
+    /// Its `id=`, when it has one.
+    pub id: Option<String>,
+    /// The comparison with this build's numbers.
+    pub comparison: String,
 }
 
 #[derive(Debug, thiserror::Error)]

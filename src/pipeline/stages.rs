@@ -10,8 +10,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::{
-    BuildError, BuildOptions, BuildReport, ExampleCounts, Progress, ProgressEvent, Timings,
-    examples, load_book, not_run, page_chapters, page_map, pages, parse_context, parse_docs, reuse,
+    BuildError, BuildOptions, BuildReport, ExampleCounts, FailedClaim, Progress, ProgressEvent,
+    Timings, examples, load_book, not_run, page_chapters, page_map, pages, parse_context,
+    parse_docs, reuse,
 };
 use crate::book::{self, Book, Chapter};
 use crate::config::Config;
@@ -82,10 +83,11 @@ pub fn render_site(
     tell_outside_reads(config, options);
 
     let n = parsed.chapters.len();
+    let reused = w.reuse.reused();
     let report = BuildReport {
         dest: dest.to_owned(),
         pages: n,
-        reused: w.reuse.reused(),
+        reused,
         files: n
             + other_files
             + usize::from(config.html.print_enable)
@@ -95,6 +97,7 @@ pub fn render_site(
         timings,
         moved_aside: None,
         leftovers: Vec::new(),
+        failed_claims: answered.failed_claims,
     };
     Ok((report, staging))
 }
@@ -179,6 +182,8 @@ struct Answered {
     counts: ExampleCounts,
     /// Every measurement, when examples ran.
     results: Option<BookResults>,
+    /// The claims that did not hold, for the build's summary.
+    failed_claims: Vec<FailedClaim>,
 }
 
 /// The examples run (or answered from the cache), or each page's "not run"
@@ -196,6 +201,7 @@ fn answer(
             runs: out.pages,
             counts: out.counts,
             results: out.results,
+            failed_claims: out.failed_claims,
         }
     } else {
         Answered {
@@ -205,6 +211,7 @@ fn answer(
                 ..ExampleCounts::default()
             },
             results: None,
+            failed_claims: Vec::new(),
         }
     }
 }
