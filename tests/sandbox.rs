@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use proofbook::execute::{Limits, Outcome, Probe, Program, RunRecord, Sandbox};
+use proofbook::config::Limits;
+use proofbook::execute::{Outcome, Probe, Program, RunRecord, Sandbox};
 
 /// Whether `uid` is one sandboxed programs have on the host (each job
 /// slot has its own, from this range).
@@ -669,7 +670,7 @@ fn a_missing_protection_refuses_unless_allowed() {
         None,
         Limits::default(),
         &probe,
-        &[proofbook::execute::Protection::Landlock],
+        &[proofbook::config::Protection::Landlock],
     )
     .unwrap();
     let r = run_in(&allowed, "print('ran')", 30.0);

@@ -75,6 +75,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         claim: None,
         pending: false,
         force: args.force,
+        ..BuildOptions::default()
     };
     match proofbook::build(&config, &options) {
         Ok(r) => {
