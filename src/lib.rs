@@ -10,6 +10,7 @@ pub mod diag;
 pub mod digest;
 pub mod execute;
 pub mod fsutil;
+pub mod html;
 pub mod interrupt;
 pub mod markdown;
 pub mod measure;

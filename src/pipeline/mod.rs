@@ -19,10 +19,7 @@ use crate::preprocess;
 
 mod answer;
 pub mod check;
-mod claims;
 mod examples;
-mod figures;
-mod measures;
 pub mod not_run;
 mod pages;
 mod reuse;

@@ -435,12 +435,20 @@ impl<'a> SiteRenderer<'a> {
         runs: &[body::PageRuns],
     ) -> Option<(SiteFile, Vec<Diagnostic>)> {
         let options = self.config.html.search.as_ref()?;
+        // A quoted figure reads as it does on the page.
+        let quotes: Vec<std::collections::BTreeMap<usize, String>> = (0..chapters.len())
+            .map(|i| {
+                (0..docs[i].measures.len())
+                    .filter_map(|n| Some((n, body::quote_html(&docs[i], &runs[i], n)?)))
+                    .collect()
+            })
+            .collect();
         let input: Vec<search::IndexedPage<'_>> = (0..chapters.len())
             .map(|i| search::IndexedPage {
                 name: &chapters[i].name,
                 page: &pages[i],
                 doc: &docs[i],
-                measures: &runs[i].measures,
+                measures: &quotes[i],
             })
             .collect();
         let sources: Vec<&Path> = chapters
@@ -478,7 +486,7 @@ fn redirect_html(to: &str) -> String {
     let js = serde_json::to_string(to)
         .unwrap_or_default()
         .replace('<', "\\u003c");
-    let to = render::escape_html(to);
+    let to = crate::html::escape(to);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting…</title>\n\
          <meta http-equiv=\"refresh\" content=\"0; URL={to}\">\n<link rel=\"canonical\" href=\"{to}\">\n\
