@@ -220,12 +220,12 @@ pub fn measured_settings() -> insta::Settings {
     // The CPU's name as `Fingerprint::detect` reads it: a literal, since
     // no pattern tells where a free-form name starts in a sentence.
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    if let Some(model) = cpuinfo
+    let model = cpuinfo
         .lines()
         .find_map(|l| l.strip_prefix("model name"))
         .map(|l| l.trim_start_matches([' ', '\t', ':']).trim())
-        .filter(|m| !m.is_empty())
-    {
+        .unwrap_or("unknown CPU");
+    if !model.is_empty() {
         let escaped: String = model
             .chars()
             .flat_map(|c| {
@@ -259,8 +259,9 @@ pub fn measured_settings() -> insta::Settings {
         ),
         // 12.3 MiB, 512 KiB
         (r"\b\d+(\.\d+)?\s?(B|KiB|MiB|GiB)\b", "[SIZE]"),
-        // 1.93×, 97%, ±4.1%
+        // 1.93× (1.81–2.04), 97%, ±4.1%
         (r"\d+(\.\d+)?×", "[N]×"),
+        (r"\(\d+(\.\d+)?–\d+(\.\d+)?\)", "([N]–[N])"),
         (r"±?\d+(\.\d+)?%", "[N]%"),
         // A chart's geometry follows the figures it draws.
         (
