@@ -1,7 +1,8 @@
 //! proofbook: a static-site generator for books whose examples are proven.
 //!
-//! The stages follow the data: `config` → `book` → `markdown` → `render` →
-//! `output`, wired together by `pipeline`. See ARCHITECTURE.md.
+//! The stages follow the data: `config` → `book` → `markdown` → `execute` →
+//! `measure` → `render` → `output`, wired together by `pipeline`; `serve`
+//! drives it for the preview. See ARCHITECTURE.md.
 
 pub mod book;
 pub mod config;
