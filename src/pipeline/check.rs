@@ -87,6 +87,10 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
     report
 }
 
+/// One item per example that could not become a job, per claim judged and
+/// per example answered, in that order; or one skipped item when the
+/// book's examples do not run, one failed item when `--claim` or
+/// `--filter` selects nothing.
 fn check_examples(
     config: &Config,
     options: &BuildOptions,
