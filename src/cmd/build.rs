@@ -64,6 +64,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         filter: None,
         pending: false,
         force: args.force,
+        defer_print: false,
     };
     match proofbook::build(&config, &options) {
         Ok(r) => {

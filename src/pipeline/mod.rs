@@ -25,10 +25,12 @@ mod figures;
 mod measures;
 pub mod not_run;
 mod pages;
+mod print_job;
 mod reuse;
 mod warnings;
 use crate::render;
 use crate::render::site::SiteRenderer;
+pub use print_job::PrintJob;
 pub use reuse::page_keys;
 
 /// Choices made for one run, not stored in book.toml.
@@ -58,6 +60,9 @@ pub struct BuildOptions {
     /// Replace a destination proofbook did not write (or that changed
     /// since) by moving it aside to `DIR.replaced-TIME`; never deletes it.
     pub force: bool,
+    /// Write no print.html but hand back what it is made of
+    /// (`BuildReport::print`), for `serve` to make it when it is asked for.
+    pub defer_print: bool,
 }
 
 /// `--rerun`: none (use the cache), all, or the examples with these ids.
@@ -136,6 +141,8 @@ pub struct BuildReport {
     pub moved_aside: Option<PathBuf>,
     /// Temp folders and cgroups that killed builds left, now removed.
     pub leftovers: Vec<String>,
+    /// With `defer_print`, when the book has a print page: its makings.
+    pub print: Option<Box<PrintJob>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -219,6 +226,7 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         timings,
         moved_aside: swapped.moved_aside,
         leftovers,
+        print: rendered.print,
     })
 }
 
@@ -241,6 +249,8 @@ pub struct Rendered {
     pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
+    /// With `defer_print`, when the book has a print page: its makings.
+    pub print: Option<Box<PrintJob>>,
 }
 
 /// Wall time of each phase of a build, for the summary line and for
@@ -380,7 +390,7 @@ pub fn render_site(
         pages: &page_paths,
         docs: &docs,
         runs: &runs,
-        print: config.html.print_enable,
+        print: config.html.print_enable && !options.defer_print,
         index_fallback,
     };
     let reuse = reuse::Reuse::open(dest);
@@ -457,17 +467,34 @@ pub fn render_site(
         );
         Progress::tell(options, ProgressEvent::Note(&line));
     }
+    let print_later = config.html.print_enable && options.defer_print;
     let rendered = Rendered {
         pages: chapters.len(),
         reused: reuse.reused(),
         files: chapters.len()
             + files.len()
-            + usize::from(config.html.print_enable)
+            + usize::from(config.html.print_enable && !print_later)
             + usize::from(index_fallback && !chapters.is_empty()),
         examples,
         warnings: diags,
         timings,
+        print: None,
     };
+    // What the pages were made of goes to the print job instead of being
+    // dropped; nothing above borrows it any more.
+    let print = print_later.then(|| {
+        Box::new(PrintJob {
+            config: config.clone(),
+            theme,
+            book,
+            pages,
+            page_paths,
+            docs,
+            runs,
+            live_reload_script: options.live_reload_script.clone(),
+        })
+    });
+    let rendered = Rendered { print, ..rendered };
     Ok((rendered, staging))
 }
 
