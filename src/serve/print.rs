@@ -38,10 +38,22 @@ pub struct PrintPage {
     waiting: AtomicUsize,
 }
 
+/// What print.html is made from: a build's `PrintJob` (tests use others).
+trait Source: Send + Sync {
+    /// The page, or `Ok(None)` once `superseded` says so.
+    fn make(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, String>;
+}
+
+impl Source for PrintJob {
+    fn make(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, String> {
+        self.render(superseded).map_err(|d| d.message)
+    }
+}
+
 #[derive(Default)]
 struct State {
     generation: u64,
-    job: Option<Arc<PrintJob>>,
+    job: Option<Arc<dyn Source>>,
     page: Option<Made>,
     /// A thread is rendering `generation`'s page.
     rendering: bool,
@@ -64,10 +76,14 @@ impl PrintPage {
     /// has no print page). The page made from the last job is dropped, and
     /// a render of it stops at its next chunk.
     pub fn set(&self, job: Option<Box<PrintJob>>) {
+        self.set_source(job.map(|j| Arc::<PrintJob>::from(j) as Arc<dyn Source>));
+    }
+
+    fn set_source(&self, job: Option<Arc<dyn Source>>) {
         let mut state = self.lock();
         state.generation += 1;
         self.generation.store(state.generation, Ordering::SeqCst);
-        state.job = job.map(Arc::from);
+        state.job = job;
         state.page = None;
         self.changed.notify_all();
     }
@@ -102,12 +118,9 @@ impl PrintPage {
             let superseded = || self.generation.load(Ordering::SeqCst) != generation;
             // A bug in rendering fails this page, not every later wait.
             let made =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.render(&superseded)))
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.make(&superseded)))
                     .unwrap_or_else(|_| {
-                        Err(crate::diag::Diagnostic::error(
-                            "internal error in proofbook while making print.html",
-                            None,
-                        ))
+                        Err("internal error in proofbook while making print.html".into())
                     });
             state = self.lock();
             if state.generation == generation {
@@ -116,7 +129,7 @@ impl PrintPage {
                     Ok(Some(html)) => Some(Made::Page(Arc::new(html.into_bytes()))),
                     // Not superseded after all: the check raced the set.
                     Ok(None) => None,
-                    Err(d) => Some(Made::Failed(d.message.into())),
+                    Err(m) => Some(Made::Failed(m.into())),
                 };
             } else {
                 // `set` already cleared the page; the newer job is free to
@@ -152,23 +165,27 @@ impl PrintPage {
         let page = Arc::clone(self);
         Some(Answer::Take(Box::new(move |mut socket: TcpStream| {
             let _ = socket.set_write_timeout(Some(stall));
-            // If no thread can start, the socket closes and the browser
-            // may ask again.
-            let _ = thread::Builder::new()
+            let slot = Arc::clone(&page);
+            let spawned = thread::Builder::new()
                 .name("proofbook-print".to_owned())
                 .spawn(move || {
-                    let made = match page.wait() {
-                        Some(Ok(p)) => Made::Page(p),
-                        Some(Err(m)) => Made::Failed(m),
-                        None => Made::Failed("the book has no print page any more".into()),
+                    let reply = match page.wait() {
+                        Some(Ok(p)) => reply(Made::Page(p)),
+                        Some(Err(m)) => reply(Made::Failed(m)),
+                        // The build that came meanwhile has no print page.
+                        None => Reply::text(404, "this book has no print page\n"),
                     };
                     page.waiting.fetch_sub(1, Ordering::SeqCst);
-                    let mut out = Outgoing::new(reply(made), send_body, false);
+                    let mut out = Outgoing::new(reply, send_body, false);
                     // The socket blocks (with a deadline): one call sends
                     // all, or fails because the browser left.
                     let _ = out.write_to(&mut socket);
                     let _ = socket.flush();
                 });
+            // No thread: the socket closes and the browser may ask again.
+            if spawned.is_err() {
+                slot.waiting.fetch_sub(1, Ordering::SeqCst);
+            }
         })))
     }
 
@@ -188,5 +205,92 @@ fn reply(made: Made) -> Reply {
                 crate::render::escape_html_text(&m)
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{Receiver, Sender, channel};
+
+    /// A page that says when it starts, waits to be let go, and then
+    /// reports whether it was superseded by then.
+    struct Held {
+        started: Mutex<Sender<()>>,
+        go: Mutex<Receiver<()>>,
+        saw_superseded: Mutex<Sender<bool>>,
+    }
+
+    impl Source for Held {
+        fn make(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, String> {
+            let _ = self.started.lock().unwrap().send(());
+            let _ = self.go.lock().unwrap().recv();
+            let gone = superseded();
+            let _ = self.saw_superseded.lock().unwrap().send(gone);
+            Ok((!gone).then(|| "held".to_owned()))
+        }
+    }
+
+    /// A page made at once, counting how often.
+    struct Quick(AtomicUsize, &'static str);
+
+    impl Source for Quick {
+        fn make(&self, _: &dyn Fn() -> bool) -> Result<Option<String>, String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(self.1.to_owned()))
+        }
+    }
+
+    struct Broken;
+
+    impl Source for Broken {
+        fn make(&self, _: &dyn Fn() -> bool) -> Result<Option<String>, String> {
+            Err("the print template failed".into())
+        }
+    }
+
+    fn text(made: Option<Result<Arc<Vec<u8>>, Arc<str>>>) -> String {
+        String::from_utf8(made.expect("a page").expect("made").to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_new_build_supersedes_a_render_and_the_waiter_gets_the_new_page() {
+        let page = Arc::new(PrintPage::new());
+        let (started, has_started) = channel();
+        let (let_go, go) = channel();
+        let (saw, superseded) = channel();
+        page.set_source(Some(Arc::new(Held {
+            started: Mutex::new(started),
+            go: Mutex::new(go),
+            saw_superseded: Mutex::new(saw),
+        })));
+        let waiter = {
+            let page = Arc::clone(&page);
+            thread::spawn(move || text(page.wait()))
+        };
+        has_started.recv().unwrap();
+        let newer = Arc::new(Quick(AtomicUsize::new(0), "newer"));
+        page.set_source(Some(newer.clone()));
+        let_go.send(()).unwrap();
+        assert!(superseded.recv().unwrap(), "the render saw the newer build");
+        assert_eq!(waiter.join().unwrap(), "newer");
+        assert_eq!(text(page.wait()), "newer", "kept until the next build");
+        assert_eq!(newer.0.load(Ordering::SeqCst), 1, "made once");
+    }
+
+    #[test]
+    fn no_job_means_no_page_and_a_failure_is_kept_until_the_next_build() {
+        let page = PrintPage::new();
+        assert!(page.wait().is_none());
+        assert!(!page.available());
+        page.set_source(Some(Arc::new(Broken)));
+        assert!(page.available());
+        let made = page.wait().expect("a job");
+        assert_eq!(&*made.unwrap_err(), "the print template failed");
+        page.set(None);
+        assert!(
+            page.wait().is_none(),
+            "a build without print drops the page"
+        );
     }
 }
