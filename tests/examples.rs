@@ -435,6 +435,14 @@ fn a_rerun_says_how_long_it_should_take_from_the_earlier_runs() {
     let b = book("# Runs\n\n```python id=nap\nimport time\ntime.sleep(0.3)\n```\n");
     let first = b.build();
     first.success();
+    // A first build says what it runs before the first run ends.
+    assert!(
+        first
+            .stderr()
+            .contains("running 1 example (0 from the cache): none ran before, so no estimate"),
+        "{}",
+        first.stderr()
+    );
     assert!(
         !first.stderr().contains("from their earlier runs"),
         "{}",
