@@ -55,7 +55,8 @@ struct State {
     generation: u64,
     job: Option<Arc<dyn Source>>,
     page: Option<Made>,
-    /// A thread is rendering `generation`'s page.
+    /// A thread is rendering: this generation's page, or an older one's
+    /// until it sees it was superseded (then it makes this one).
     rendering: bool,
 }
 
@@ -127,7 +128,8 @@ impl PrintPage {
                 state.rendering = false;
                 state.page = match made {
                     Ok(Some(html)) => Some(Made::Page(Arc::new(html.into_bytes()))),
-                    // Not superseded after all: the check raced the set.
+                    // Only a superseded render stops early, and this one
+                    // was not: nothing to keep, the next turn makes it.
                     Ok(None) => None,
                     Err(m) => Some(Made::Failed(m.into())),
                 };
