@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -16,7 +16,10 @@ Problems are reported with file, line and column, the source line, and what to d
 the exit status is 0 when the site was written and 1 when the book has errors.\n\n\
 Examples whose result is in the cache (.proofbook-cache/results/) are not run again: the\n\
 cache key covers the program, its options, the interpreter and its packages, the sandbox's\n\
-limits and the helper modules it imports. `--rerun` runs them anyway.")]
+limits and the helper modules it imports. `--rerun` runs them anyway.\n\n\
+A claim that does not hold is listed at the end with the command that re-checks it\n\
+(`proofbook check --claim FILE:LINE`), and the next build runs the examples it was judged\n\
+on again instead of taking them from the cache; `--keep-failed` keeps them for one build.")]
 pub struct Args {
     /// The book's root folder (the one holding book.toml).
     #[arg(default_value = ".")]
@@ -34,6 +37,10 @@ pub struct Args {
     /// Use cached results only; an example without one is an error.
     #[arg(long, conflicts_with = "rerun")]
     offline_results: bool,
+    /// Take from the cache the results a claim failed on in an earlier
+    /// build, which a build otherwise runs again.
+    #[arg(long)]
+    keep_failed: bool,
     /// Replace a destination proofbook did not write (or that was changed
     /// since): it is moved aside to DIR.replaced-TIME, never deleted.
     #[arg(long)]
@@ -61,7 +68,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             Rerun::Ids(args.rerun)
         },
         offline_results: args.offline_results,
+        keep_failed: args.keep_failed,
         filter: None,
+        only_ids: None,
+        claim: None,
         pending: false,
         force: args.force,
         defer_print: false,
@@ -102,6 +112,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             if let Some(off) = examples_off(&r.examples) {
                 eprintln!("{off}");
             }
+            for line in failed_claims(&r.failed_claims, &args.book_dir) {
+                eprintln!("{line}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) if e.interrupted().is_some() => Ok(report::interrupted(e.interrupted())),
@@ -135,6 +148,43 @@ pub(crate) fn examples_off(c: &proofbook::pipeline::ExampleCounts) -> Option<Str
             proofbook::pipeline::not_run::EXAMPLES_ON_KEY
         )
     })
+}
+
+/// The summary's word on claims that did not hold: each at its line with
+/// its numbers and the command that re-checks exactly it, then what the
+/// next build does about them. A red box must not go out unnoticed.
+fn failed_claims(claims: &[proofbook::pipeline::FailedClaim], book_dir: &Path) -> Vec<String> {
+    use proofbook::terminal_text::neutralise;
+    if claims.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![match claims.len() {
+        1 => "1 claim does not hold in this build:".to_owned(),
+        n => format!("{n} claims do not hold in this build:"),
+    }];
+    let dir = (book_dir != Path::new(".")).then(|| quoted(&book_dir.display().to_string()));
+    for c in claims {
+        let which = quoted(c.id.as_deref().unwrap_or(&c.place));
+        let command = match &dir {
+            Some(dir) => format!("proofbook check {dir} --claim {which}"),
+            None => format!("proofbook check --claim {which}"),
+        };
+        lines.push(neutralise(&format!("  {}: {}", c.place, c.comparison)));
+        lines.push(neutralise(&format!("    re-check: {command}")));
+    }
+    lines.push(
+        match claims.len() {
+            1 => "the next build runs its examples again; `--keep-failed` keeps this result",
+            _ => "the next build runs their examples again; `--keep-failed` keeps these results",
+        }
+        .to_owned(),
+    );
+    lines
+}
+
+/// `text` as one shell word.
+fn quoted(text: &str) -> String {
+    shlex::try_quote(text).map_or_else(|_| text.to_owned(), |q| q.into_owned())
 }
 
 fn blocks(n: usize) -> String {

@@ -30,8 +30,12 @@ pub struct Args {
     #[arg(long)]
     cached: bool,
     /// Only the examples whose id or file:line contains PATTERN.
-    #[arg(long, value_name = "PATTERN")]
+    #[arg(long, value_name = "PATTERN", conflicts_with = "claim")]
     filter: Option<String>,
+    /// Only this claim (FILE:LINE as the build prints it, or its id), with
+    /// the examples it is judged on.
+    #[arg(long, value_name = "FILE:LINE|ID")]
+    claim: Option<String>,
     /// Also write the results as JUnit XML to PATH.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
@@ -63,6 +67,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         jobs: args.jobs,
         rerun: if args.cached { Rerun::None } else { Rerun::All },
         filter: args.filter,
+        claim: args.claim,
         progress: Some(super::progress::display()),
         ..BuildOptions::default()
     };

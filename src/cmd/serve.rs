@@ -101,6 +101,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         launcher: Some(std::env::current_exe()?),
         jobs: args.jobs,
         progress: Some(super::progress::display()),
+        // A preview that re-ran a failed claim's benchmarks on every save
+        // would keep the author waiting; `build` runs them again.
+        keep_failed: true,
         ..BuildOptions::default()
     };
     let mut preview = Preview::new(&args.book_dir, site, hub, base);

@@ -87,6 +87,11 @@ struct Entry {
     /// Where it ran (`Fingerprint::summary`).
     machine: String,
     record: RunRecord,
+    /// The claim (`file:line`) that failed on this result: the next build
+    /// runs it again rather than let one unlucky round stand as the page's
+    /// verdict (`load_for_build`). Absent in entries written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    failed_claim: Option<String>,
 }
 
 /// A record found in the cache, with when and where it was made.
@@ -95,6 +100,8 @@ pub struct Cached {
     pub record: RunRecord,
     pub created_unix: u64,
     pub machine: String,
+    /// The claim that failed on it, when one did.
+    pub failed_claim: Option<String>,
 }
 
 /// What `load` found.
@@ -105,6 +112,9 @@ pub enum Lookup {
     /// An entry exists but cannot be trusted; the reason names the entry
     /// and says why.
     Untrusted(String),
+    /// An entry exists, but a claim (`file:line`) failed on it, so it runs
+    /// again (`load_for_build`).
+    Doubted(String),
 }
 
 impl ResultCache {
@@ -166,7 +176,39 @@ impl ResultCache {
             record: entry.record,
             created_unix: entry.created_unix,
             machine: entry.machine,
+            failed_claim: entry.failed_claim,
         }))
+    }
+
+    /// `load` for a build: an entry a claim failed on is `Doubted` (so it
+    /// runs again) unless `keep_failed`, the user's pin.
+    pub fn load_for_build(&self, key: &str, keep_failed: bool) -> Lookup {
+        match self.load(key) {
+            Lookup::Hit(c) if !keep_failed && c.failed_claim.is_some() => {
+                Lookup::Doubted(c.failed_claim.unwrap_or_default())
+            }
+            other => other,
+        }
+    }
+
+    /// Marks the entry of `key` as judged by the failed claim `claim`, or
+    /// clears the mark with `None`; rewritten (signed, atomically) only
+    /// when that changes it. A missing or untrusted entry is left alone:
+    /// it runs again anyway.
+    pub fn mark_failed_claim(&self, key: &str, claim: Option<&str>) -> std::io::Result<()> {
+        let Lookup::Hit(c) = self.load(key) else {
+            return Ok(());
+        };
+        if c.failed_claim.as_deref() == claim {
+            return Ok(());
+        }
+        self.write(&Entry {
+            key: key.to_owned(),
+            created_unix: c.created_unix,
+            machine: c.machine,
+            record: c.record,
+            failed_claim: claim.map(str::to_owned),
+        })
     }
 
     /// The signed part of an entry file, when its first line signs it for
@@ -181,7 +223,8 @@ impl ResultCache {
             .then_some(body)
     }
 
-    /// Stores `record` under `key`, atomically.
+    /// Stores `record` under `key`, atomically; a fresh result carries no
+    /// failed claim's mark.
     pub fn store(
         &self,
         key: &str,
@@ -189,14 +232,20 @@ impl ResultCache {
         created_unix: u64,
         machine: &str,
     ) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let entry = Entry {
+        self.write(&Entry {
             key: key.to_owned(),
             created_unix,
             machine: machine.to_owned(),
             record: record.clone(),
-        };
-        let body = serde_json::to_vec(&entry)?;
+            failed_claim: None,
+        })
+    }
+
+    /// Writes `entry`, signed, to a temporary file renamed over its name.
+    fn write(&self, entry: &Entry) -> std::io::Result<()> {
+        let key = entry.key.as_str();
+        std::fs::create_dir_all(&self.dir)?;
+        let body = serde_json::to_vec(entry)?;
         let tag = self.secret.sign(&[MAGIC.as_bytes(), key.as_bytes(), &body]);
         let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
         std::io::Write::write_all(&mut file, format!("{MAGIC} {}\n", hex(&tag)).as_bytes())?;
@@ -424,6 +473,42 @@ mod tests {
         // An entry renamed to another key is not trusted either.
         std::fs::write(cache.dir().join("other.json"), &text).unwrap();
         untrusted(cache.load("other"), "not signed");
+    }
+
+    #[test]
+    fn an_entry_a_claim_failed_on_is_doubted_until_cleared_or_pinned() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::with_secret(dir.path(), Secret::for_tests(1));
+        cache.store("k", &record(), 7, "m").unwrap();
+        assert!(matches!(cache.load_for_build("k", false), Lookup::Hit(_)));
+        cache.mark_failed_claim("k", Some("ch.md:3")).unwrap();
+        match cache.load_for_build("k", false) {
+            Lookup::Doubted(claim) => assert_eq!(claim, "ch.md:3"),
+            other => panic!("{other:?}"),
+        }
+        // Pinned, the entry answers as it was, mark and all.
+        match cache.load_for_build("k", true) {
+            Lookup::Hit(c) => {
+                assert_eq!((c.created_unix, c.record), (7, record()));
+                assert_eq!(c.failed_claim.as_deref(), Some("ch.md:3"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // The mark is signed with the entry: removing it by hand breaks it.
+        let path = cache.dir().join("k.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace(",\"failed_claim\":\"ch.md:3\"", "")).unwrap();
+        untrusted(cache.load_for_build("k", false), "not signed");
+        std::fs::write(&path, &text).unwrap();
+        cache.mark_failed_claim("k", None).unwrap();
+        assert!(matches!(cache.load_for_build("k", false), Lookup::Hit(_)));
+        // A fresh result replaces a marked one without its mark.
+        cache.mark_failed_claim("k", Some("ch.md:3")).unwrap();
+        cache.store("k", &record(), 8, "m").unwrap();
+        assert!(matches!(cache.load_for_build("k", false), Lookup::Hit(_)));
+        // No entry, nothing to mark.
+        cache.mark_failed_claim("none", Some("ch.md:3")).unwrap();
+        assert!(matches!(cache.load("none"), Lookup::Miss));
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub(super) struct Answered<'a> {
     pub counts: ExampleCounts,
     /// Where the examples ran, when they did.
     pub machine: Option<Fingerprint>,
+    /// Each job's result cache key (empty when examples cannot run), so
+    /// a failed claim can mark the results it was judged on.
+    pub keys: Vec<String>,
 }
 
 /// Answers every example (that `options.filter` selects) from the cache or
@@ -40,6 +43,7 @@ pub(super) fn answer_examples<'a>(
         broken: Vec::new(),
         counts: ExampleCounts::default(),
         machine: None,
+        keys: Vec::new(),
     };
     for job in execute::jobs(docs, &run.limits) {
         match job {
@@ -48,14 +52,18 @@ pub(super) fn answer_examples<'a>(
             Err((at, message)) => answered.broken.push((at, message)),
         }
     }
-    let (counts, results, machine) = answer_jobs(config, options, &answered.jobs, diags);
+    let (counts, results, machine, keys) = answer_jobs(config, options, &answered.jobs, diags);
     answered.counts = counts;
     answered.results = results;
     answered.machine = machine;
+    answered.keys = keys;
     answered
 }
 
 fn selected(options: &BuildOptions, job: &Job<'_>) -> bool {
+    if let Some(ids) = &options.only_ids {
+        return id_of(job).is_some_and(|id| ids.iter().any(|i| i == id));
+    }
     let Some(pattern) = &options.filter else {
         return true;
     };
@@ -69,10 +77,15 @@ fn answer_jobs(
     options: &BuildOptions,
     jobs: &[Job<'_>],
     diags: &mut Vec<Diagnostic>,
-) -> (ExampleCounts, Vec<RunResult>, Option<Fingerprint>) {
+) -> (
+    ExampleCounts,
+    Vec<RunResult>,
+    Option<Fingerprint>,
+    Vec<String>,
+) {
     let run = &config.run;
     let mut counts = ExampleCounts::default();
-    let none = (counts, Vec::new(), None);
+    let none = (counts, Vec::new(), None, Vec::new());
     if jobs.is_empty() {
         return none;
     }
@@ -228,7 +241,9 @@ fn answer_jobs(
         let found = if wanted_fresh {
             None
         } else {
-            match cache.load(&key) {
+            // Without the means to run, a doubted result is all there is.
+            let keep_failed = options.keep_failed || options.offline_results;
+            match cache.load_for_build(&key, keep_failed) {
                 Lookup::Hit(c) => {
                     let mut record = c.record;
                     record.from_cache = true;
@@ -238,6 +253,14 @@ fn answer_jobs(
                     Some(Ok(record))
                 }
                 Lookup::Miss => None,
+                Lookup::Doubted(claim) => {
+                    let line = format!(
+                        "{} runs again: the claim at {claim} failed on its last result",
+                        job.place()
+                    );
+                    Progress::tell(options, ProgressEvent::Note(&line));
+                    None
+                }
                 Lookup::Untrusted(why) => {
                     diags.push(Diagnostic::warning(
                         format!(
@@ -373,7 +396,7 @@ fn answer_jobs(
         .into_iter()
         .map(|r| r.expect("every job is answered"))
         .collect();
-    (counts, results, Some(fingerprint))
+    (counts, results, Some(fingerprint), keys)
 }
 
 /// `--pending` (serve's first pass): an example that would run shows its

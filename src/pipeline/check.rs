@@ -113,6 +113,26 @@ fn check_examples(
         });
         return;
     }
+    // `--claim`: exactly the examples that claim is judged on, then that
+    // claim's verdict alone.
+    let mut options = std::borrow::Cow::Borrowed(options);
+    if let Some(wanted) = &options.claim {
+        match super::claims::find_claim(docs, &config.root, wanted) {
+            Ok(ids) => options.to_mut().only_ids = Some(ids),
+            Err(why) => {
+                report.items.push(CheckItem {
+                    name: "claim".into(),
+                    span: None,
+                    verdict: Verdict::Failed,
+                    duration: Duration::ZERO,
+                    details: why,
+                    measured: None,
+                });
+                return;
+            }
+        }
+    }
+    let options = options.as_ref();
     let answered = super::answer::answer_examples(config, options, docs, diags);
     if let Some(pattern) = &options.filter
         && answered.jobs.is_empty()
@@ -145,11 +165,17 @@ fn check_examples(
     }
     // Groups that do not add up and figures quoted in prose that do not
     // resolve are failures (their diagnostics become items).
-    let evidence =
-        super::figures::weigh(docs, page_paths, &answered, options.filter.is_some(), diags);
+    let selection = options.filter.is_some() || options.only_ids.is_some();
+    let evidence = super::figures::weigh(docs, page_paths, &answered, selection, diags);
+    let wanted = |c: &super::claims::Checked| {
+        options.claim.as_deref().is_none_or(|w| {
+            c.view.id.as_deref() == Some(w)
+                || super::claims::place(c.span.as_ref(), &config.root) == w
+        })
+    };
     report
         .items
-        .extend(evidence.claims.into_iter().map(claim_item));
+        .extend(evidence.claims.into_iter().filter(wanted).map(claim_item));
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
         let spec = job.spec;
         let name = match &spec.id {

@@ -8,8 +8,8 @@ use crate::execute::machine::Fingerprint;
 use crate::markdown::Document;
 use crate::measure::Unit;
 use crate::measure::claim::{self, Machine, Side};
-use crate::render::claim::{ClaimView, Verdict};
-use crate::render::run::format_value;
+use crate::render::claim::{ClaimView, Judged, Verdict};
+use crate::render::run::{date_time, format_value};
 
 use super::measures::Figures;
 
@@ -20,6 +20,8 @@ pub(super) struct Checked {
     pub block: usize,
     pub span: Option<Span>,
     pub view: ClaimView,
+    /// The ids of the examples it is judged on (`judged_on`).
+    pub examples: Vec<String>,
 }
 
 /// With `selection` (`check --filter`), only the claims whose every figure
@@ -119,6 +121,13 @@ pub(super) fn check_claims(
             } else {
                 Verdict::Fails
             };
+            let examples = judged_on(&parsed, docs);
+            // A failure says when and where: one unlucky round on a noisy
+            // machine must read as that, not as the book's last word.
+            let judged = (verdict == Verdict::Fails).then(|| Judged {
+                runs: runs_between(examples.iter().filter_map(|id| figures.started_unix(id))),
+                machine: machine.summary(),
+            });
             let id = block
                 .info
                 .attrs
@@ -140,7 +149,9 @@ pub(super) fn check_claims(
                         machine.usable_cores, machine.python_version
                     ),
                     verdict,
+                    judged,
                 },
+                examples,
             });
         }
     }
@@ -159,6 +170,97 @@ fn claim_is_selected(parsed: &claim::Claim, figures: &Figures<'_>, docs: &[Docum
                 .first()
                 .is_none_or(|id| figures.has(id) || !super::measures::is_example_id(docs, id)),
         })
+}
+
+/// The examples a claim is judged on: those its sides name, and the other
+/// members of their groups (a speed-up or ratio is taken against the
+/// baseline, in rounds run together), in book order.
+pub(super) fn judged_on(parsed: &claim::Claim, docs: &[Document]) -> Vec<String> {
+    let named: Vec<&str> = [&parsed.left, &parsed.right]
+        .into_iter()
+        .filter_map(|side| match side {
+            Side::Figure { args, .. } => args.first().map(String::as_str),
+            Side::Number(_) => None,
+        })
+        .collect();
+    let specs: Vec<_> = docs
+        .iter()
+        .flat_map(|d| d.code_blocks())
+        .filter_map(|b| b.example.as_ref())
+        .collect();
+    let group =
+        |s: &&crate::markdown::example::ExampleSpec| s.group.as_ref().map(|g| g.name.clone());
+    let groups: Vec<String> = specs
+        .iter()
+        .filter(|s| s.id.as_deref().is_some_and(|id| named.contains(&id)))
+        .filter_map(group)
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for spec in &specs {
+        if let Some(id) = &spec.id
+            && (named.contains(&id.as_str()) || group(spec).is_some_and(|g| groups.contains(&g)))
+            && !out.contains(id)
+        {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
+/// `2026-12-06 03:10 UTC`, or `from … to …` when the runs' minutes differ.
+fn runs_between(started: impl Iterator<Item = u64>) -> String {
+    let started: Vec<u64> = started.collect();
+    let (Some(first), Some(last)) = (started.iter().min(), started.iter().max()) else {
+        return "unknown times".into();
+    };
+    let (first, last) = (date_time(*first), date_time(*last));
+    if first == last {
+        first
+    } else {
+        format!("from {first} to {last}")
+    }
+}
+
+/// The claim at `wanted` (`file:line` relative to `root`, as the build's
+/// summary prints it, or its `id=`), found among the book's claim blocks,
+/// with the examples it is judged on; `Err` says why not (and what the
+/// book has).
+pub(super) fn find_claim(
+    docs: &[Document],
+    root: &std::path::Path,
+    wanted: &str,
+) -> Result<Vec<String>, String> {
+    let mut known = Vec::new();
+    for block in docs.iter().flat_map(|d| d.code_blocks()) {
+        if block.info.lang.as_deref() != Some("claim") {
+            continue;
+        }
+        let place = place(block.span.as_ref(), root);
+        let id = block.info.attrs.iter().find_map(|a| a.strip_prefix("id="));
+        if place == wanted || id == Some(wanted) {
+            return claim::parse(&block.code)
+                .map(|parsed| judged_on(&parsed, docs))
+                .map_err(|e| format!("the claim at {place} does not parse: {}", e.message));
+        }
+        known.push(id.map_or(place, str::to_owned));
+    }
+    let hint = crate::suggest::did_you_mean(wanted, known.iter().map(String::as_str));
+    Err(if known.is_empty() {
+        format!("`--claim {wanted}` names no claim: the book has none")
+    } else {
+        format!(
+            "`--claim {wanted}` names no claim of the book; {hint}give one of: {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// `content/x.md:12`: a claim's place, relative to the book's root.
+pub(super) fn place(span: Option<&Span>, root: &std::path::Path) -> String {
+    span.map_or_else(String::new, |s| {
+        let file = s.file.strip_prefix(root).unwrap_or(&s.file);
+        format!("{}:{}", file.display(), s.line)
+    })
 }
 
 fn python_version(v: &str) -> (u32, u32) {

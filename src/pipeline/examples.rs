@@ -3,7 +3,7 @@
 //! results that do not match their example's expectation turned into
 //! diagnostics.
 
-use super::{BuildOptions, ExampleCounts, Progress, ProgressEvent};
+use super::{BuildOptions, ExampleCounts, FailedClaim, Progress, ProgressEvent};
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::execute::{self, Job, RunResult};
@@ -40,8 +40,13 @@ pub(super) fn run_examples(
         page.measures = q;
         page.verdicts = v;
     }
+    // A pending build weighs earlier results: no verdict to report yet.
+    let failed_claims = if options.pending {
+        Vec::new()
+    } else {
+        doubt_failed_results(config, &answered, &evidence.claims, diags)
+    };
     for c in evidence.claims {
-        // A pending build weighs earlier results: no verdict to report yet.
         if c.view.verdict == crate::render::claim::Verdict::Fails && !options.pending {
             diags.push(
                 Diagnostic::warning(
@@ -51,7 +56,7 @@ pub(super) fn run_examples(
                     ),
                     c.span.clone(),
                 )
-                .with_help("`proofbook check` fails on it; change the claim or what it measures"),
+                .with_help("`proofbook check` fails on it; the next build runs its examples again (`--keep-failed` keeps this result); or change the claim or what it measures"),
             );
         }
         pages[c.doc]
@@ -128,7 +133,71 @@ pub(super) fn run_examples(
         pages,
         counts: answered.counts,
         results,
+        failed_claims,
     }
+}
+
+/// Marks in the result cache the results each failed claim was judged on,
+/// so the next build runs them again (unless pinned), and clears the mark
+/// of results that every claim judged on them now holds on; returns the
+/// failed claims for the summary. A mark that cannot be written is a
+/// warning: the build's own result stands.
+fn doubt_failed_results(
+    config: &Config,
+    answered: &super::answer::Answered<'_>,
+    claims: &[super::claims::Checked],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<FailedClaim> {
+    use crate::render::claim::Verdict;
+    use std::collections::BTreeMap;
+    let key_of = |id: &str| {
+        let i = answered
+            .jobs
+            .iter()
+            .position(|j| j.spec.id.as_deref() == Some(id))?;
+        answered.keys.get(i).map(String::as_str)
+    };
+    // Key → the failed claim that marks it (the first), or None to clear.
+    let mut marks: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    let mut failed = Vec::new();
+    for c in claims.iter().filter(|c| c.view.verdict == Verdict::Fails) {
+        let place = super::claims::place(c.span.as_ref(), &config.root);
+        for key in c.examples.iter().filter_map(|id| key_of(id)) {
+            marks.entry(key).or_insert_with(|| Some(place.clone()));
+        }
+        failed.push(FailedClaim {
+            place,
+            id: c.view.id.clone(),
+            comparison: c.view.comparison.clone(),
+        });
+    }
+    for c in claims.iter().filter(|c| c.view.verdict == Verdict::Holds) {
+        for key in c.examples.iter().filter_map(|id| key_of(id)) {
+            marks.entry(key).or_insert(None);
+        }
+    }
+    if marks.is_empty() {
+        return failed;
+    }
+    let written = crate::execute::cache::ResultCache::open(&config.run.cache_dir)
+        .map_err(|e| e.to_string())
+        .and_then(|cache| {
+            marks.iter().try_for_each(|(key, claim)| {
+                cache
+                    .mark_failed_claim(key, claim.as_deref())
+                    .map_err(|e| e.to_string())
+            })
+        });
+    if let Err(e) = written {
+        diags.push(
+            Diagnostic::warning(
+                format!("cannot mark the results a failed claim was judged on: {e}"),
+                None,
+            )
+            .with_help("the next build may answer them from the cache; `proofbook build --rerun` runs them again"),
+        );
+    }
+    failed
 }
 
 /// What the execute step gives the rest of the build.
@@ -137,6 +206,7 @@ pub(super) struct ExampleOutput {
     pub counts: ExampleCounts,
     /// Every measurement, when examples ran.
     pub results: Option<BookResults>,
+    pub failed_claims: Vec<FailedClaim>,
 }
 
 /// Compares a run with its example's ```` ```output ```` block, if it has

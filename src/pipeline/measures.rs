@@ -140,6 +140,14 @@ impl<'a> Figures<'a> {
         self.by_id.contains_key(id)
     }
 
+    /// When example `id`'s result (its last counted run) was measured.
+    pub(super) fn started_unix(&self, id: &str) -> Option<u64> {
+        match self.by_id.get(id)?.1 {
+            Ok(record) => Some(record.started_unix),
+            Err(_) => None,
+        }
+    }
+
     /// `ID [FIGURE [STAT [FORMAT]]]`; the error is a message and a hint.
     pub(super) fn quote(&self, args: &[String]) -> Result<Quoted<'a>, (String, String)> {
         value(args, &self.by_id, self.members, self.docs)

@@ -26,11 +26,13 @@ mod measures;
 pub mod not_run;
 mod pages;
 mod print_job;
+mod progress;
 mod reuse;
 mod warnings;
 use crate::render;
 use crate::render::site::SiteRenderer;
 pub use print_job::PrintJob;
+pub use progress::{Progress, ProgressEvent};
 pub use reuse::page_keys;
 
 /// Choices made for one run, not stored in book.toml.
@@ -53,6 +55,16 @@ pub struct BuildOptions {
     pub offline_results: bool,
     /// Only the examples whose id or `file:line` contains this (`check`).
     pub filter: Option<String>,
+    /// Only the examples with exactly these ids (`check --claim`, which
+    /// sets it from `claim`).
+    pub only_ids: Option<Vec<String>>,
+    /// Only this claim, by `file:line` or id, with the examples it is
+    /// judged on (`check --claim`).
+    pub claim: Option<String>,
+    /// Answer from the cache the results a failed claim was judged on,
+    /// which a build otherwise runs again (`build --keep-failed`; `serve`,
+    /// so a preview does not repeat benchmarks on every save).
+    pub keep_failed: bool,
     /// Do not wait for changed examples: show each one's newest earlier
     /// result, marked as re-running (`serve`'s first pass; the next build
     /// runs them).
@@ -88,43 +100,6 @@ pub struct ExampleCounts {
     pub off: usize,
 }
 
-/// What a build reports while it works, for a progress display.
-#[derive(Debug, Clone, Copy)]
-pub enum ProgressEvent<'a> {
-    /// A slow step that is not an example (setting up Python).
-    Note(&'a str),
-    /// How many examples will run now, and how many came from the cache.
-    Plan {
-        run: usize,
-        cached: usize,
-        /// How long the runs should take, from the examples' earlier
-        /// durations (`None` when none of them ran before).
-        expected: Option<Duration>,
-    },
-    /// An example started; `place` is its `file:line`.
-    Started { place: &'a str },
-    /// It finished; `line` says how.
-    Finished { place: &'a str, line: &'a str },
-}
-
-/// A listener for progress events, called from any thread.
-#[derive(Clone)]
-pub struct Progress(pub std::sync::Arc<dyn Fn(&ProgressEvent<'_>) + Send + Sync>);
-
-impl std::fmt::Debug for Progress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Progress")
-    }
-}
-
-impl Progress {
-    pub(crate) fn tell(options: &BuildOptions, event: ProgressEvent<'_>) {
-        if let Some(p) = &options.progress {
-            (p.0)(&event);
-        }
-    }
-}
-
 #[derive(Debug)]
 pub struct BuildReport {
     pub dest: PathBuf,
@@ -141,8 +116,22 @@ pub struct BuildReport {
     pub moved_aside: Option<PathBuf>,
     /// Temp folders and cgroups that killed builds left, now removed.
     pub leftovers: Vec<String>,
+    /// The claims that did not hold in this build (not in a `pending`
+    /// one, which weighs earlier results).
+    pub failed_claims: Vec<FailedClaim>,
     /// With `defer_print`, when the book has a print page: its makings.
     pub print: Option<Box<PrintJob>>,
+}
+
+/// A claim that did not hold, for the build's summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedClaim {
+    /// `content/x.md:12`, relative to the book's root.
+    pub place: String,
+    /// Its `id=`, when it has one.
+    pub id: Option<String>,
+    /// The comparison with this build's numbers.
+    pub comparison: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -226,6 +215,7 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         timings,
         moved_aside: swapped.moved_aside,
         leftovers,
+        failed_claims: rendered.failed_claims,
         print: rendered.print,
     })
 }
@@ -249,6 +239,7 @@ pub struct Rendered {
     pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
     pub timings: Timings,
+    pub failed_claims: Vec<FailedClaim>,
     /// With `defer_print`, when the book has a print page: its makings.
     pub print: Option<Box<PrintJob>>,
 }
@@ -342,15 +333,15 @@ pub fn render_site(
         .iter()
         .map(|c| page_path(&chapter_path(c)))
         .collect();
-    let (runs, examples, results) = if not_run::examples_run(config, &docs) {
+    let (runs, examples, results, failed_claims) = if not_run::examples_run(config, &docs) {
         let out = examples::run_examples(config, options, &docs, &page_paths, &mut diags);
-        (out.pages, out.counts, out.results)
+        (out.pages, out.counts, out.results, out.failed_claims)
     } else {
         let counts = ExampleCounts {
             off: not_run::runnable_blocks(&docs),
             ..ExampleCounts::default()
         };
-        (not_run::pages(&docs), counts, None)
+        (not_run::pages(&docs), counts, None, Vec::new())
     };
     // Examples stopped by Ctrl-C failed for no fault of theirs: the
     // interruption is the one thing to report.
@@ -478,6 +469,7 @@ pub fn render_site(
         examples,
         warnings: diags,
         timings,
+        failed_claims,
         print: None,
     };
     // What the pages were made of goes to the print job instead of being

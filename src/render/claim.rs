@@ -36,6 +36,20 @@ pub struct ClaimView {
     /// `2 usable cores, Python 3.11.7`
     pub machine: String,
     pub verdict: Verdict,
+    /// For a failed claim: when and where it was judged.
+    pub judged: Option<Judged>,
+}
+
+/// When and where a failed claim was judged, said in its box with what
+/// happens next, so a reader (and the author) can tell one unlucky round
+/// on one machine from the book's last word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    /// The UTC date and time of the runs (`2026-12-06 03:10 UTC`, or a
+    /// range).
+    pub runs: String,
+    /// The machine, as the page's "ran on" footer names it.
+    pub machine: String,
 }
 
 /// A claim cited elsewhere (a checklist's evidence): its verdict, what it
@@ -81,6 +95,13 @@ pub fn claim_html(c: &ClaimView) -> String {
         "<p class=\"claim-check\"><code>{}</code></p>\n",
         escape_html(&c.comparison)
     ));
+    if let Some(j) = &c.judged {
+        out.push_str(&format!(
+            "<p class=\"claim-judged\">Failed on the runs of {} on {}; the next build runs its examples again.</p>\n",
+            escape_html(&j.runs),
+            escape_html(&j.machine)
+        ));
+    }
     if !c.when.is_empty() {
         let unmet = if c.unmet.is_empty() {
             String::new()
@@ -96,4 +117,39 @@ pub fn claim_html(c: &ClaimView) -> String {
     }
     out.push_str("</div>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(verdict: Verdict, judged: Option<Judged>) -> ClaimView {
+        ClaimView {
+            id: None,
+            says: None,
+            comparison: "a wall n = 3 > 3".into(),
+            when: Vec::new(),
+            unmet: Vec::new(),
+            machine: "2 usable cores, Python 3.11.7".into(),
+            verdict,
+            judged,
+        }
+    }
+
+    #[test]
+    fn a_failed_claim_says_when_and_where_its_runs_were() {
+        let judged = Judged {
+            runs: "2026-12-06 03:10 UTC".into(),
+            machine: "CPU <X>, 2 usable of 2 logical cores".into(),
+        };
+        let html = claim_html(&view(Verdict::Fails, Some(judged)));
+        assert!(
+            html.contains(
+                "<p class=\"claim-judged\">Failed on the runs of 2026-12-06 03:10 UTC on \
+                 CPU &lt;X&gt;, 2 usable of 2 logical cores; the next build runs its examples again.</p>"
+            ),
+            "{html}"
+        );
+        assert!(!claim_html(&view(Verdict::Holds, None)).contains("claim-judged"));
+    }
 }

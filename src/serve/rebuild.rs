@@ -34,7 +34,7 @@ pub const PREVIEW_DIR: &str = ".proofbook-cache/serve";
 /// What a rebuild did, for the terminal.
 pub enum Outcome {
     Built {
-        report: BuildReport,
+        report: Box<BuildReport>,
         /// Every page may have changed (settings, theme, SUMMARY.md).
         everything: bool,
         /// Otherwise, the pages that changed (site paths), maybe none.
@@ -151,7 +151,7 @@ impl Preview {
                 }
                 (
                     Outcome::Built {
-                        report,
+                        report: Box::new(report),
                         everything,
                         changed,
                     },
