@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use proofbook::execute::{Limits, Probe, Program, Sandbox, python};
+use proofbook::config::Limits;
+use proofbook::execute::{Probe, Program, Sandbox, python};
 
 fn main() {
     let pairs: usize = std::env::args()
@@ -38,7 +39,7 @@ fn main() {
     let mut allow = Vec::new();
     if std::env::var_os("NO_CGROUPS").is_some() {
         probe.cgroups = Err("off".into());
-        allow.push(proofbook::execute::Protection::Cgroups);
+        allow.push(proofbook::config::Protection::Cgroups);
     }
     let launcher = std::env::var_os("PROOFBOOK_LAUNCHER").map_or_else(
         || PathBuf::from(env!("CARGO_BIN_EXE_proofbook")),

@@ -25,12 +25,17 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 
 /// What a build made that must go if it is interrupted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Temporary {
     /// A folder of files proofbook wrote (a staging folder).
     Folder(PathBuf),
     /// A cgroup folder: its processes are killed before it is removed.
-    Cgroup(PathBuf),
+    /// `remove` does both; its owner (`execute::cgroup`) passes it in, so
+    /// this module, which `execute` uses, does not use `execute` back.
+    Cgroup {
+        dir: PathBuf,
+        remove: fn(&Path) -> Result<(), String>,
+    },
 }
 
 static REGISTRY: Mutex<Vec<(u64, Temporary)>> = Mutex::new(Vec::new());
@@ -113,8 +118,8 @@ pub fn remove_registered() -> Vec<String> {
     let left: Vec<Temporary> = lock().iter().map(|(_, t)| t.clone()).collect();
     let mut problems = Vec::new();
     for t in &left {
-        if let Temporary::Cgroup(dir) = t
-            && let Err(e) = crate::execute::cgroup::kill_and_remove(dir)
+        if let Temporary::Cgroup { dir, remove } = t
+            && let Err(e) = remove(dir)
         {
             problems.push(format!("cannot remove the cgroup {}: {e}", dir.display()));
         }
@@ -161,13 +166,13 @@ mod tests {
         assert!(
             lock()
                 .iter()
-                .any(|(_, t)| *t == Temporary::Folder(dir.clone()))
+                .any(|(_, t)| matches!(t, Temporary::Folder(d) if *d == dir))
         );
         drop(guard);
         assert!(
             !lock()
                 .iter()
-                .any(|(_, t)| *t == Temporary::Folder(dir.clone()))
+                .any(|(_, t)| matches!(t, Temporary::Folder(d) if *d == dir))
         );
     }
 

@@ -183,13 +183,7 @@ fn run_one(
     spec: &PreprocessorSpec,
     book: &Book,
 ) -> Result<Option<Book>, Diagnostic> {
-    let fail = |what: String, help: &str| {
-        Diagnostic::error(
-            format!("preprocessor `{}` ({}) {what}", spec.name, spec.command),
-            spec.span.clone(),
-        )
-        .with_help(help.to_owned())
-    };
+    let fail = |what: String, help: &str| failure(spec, what, help);
     let timed_out = |during: &str| {
         fail(
             format!(
@@ -202,23 +196,9 @@ fn run_one(
     let supported = match &spec.renderers {
         Some(renderers) => renderers.iter().any(|r| r == "html"),
         None => {
-            let mut probe = command(&spec.command, &config.root)
-                .map_err(|e| fail(e, "fix `command` in book.toml"))?;
-            probe
-                .args(["supports", "html"])
-                .current_dir(&config.root)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null());
-            let child = match probe.spawn() {
-                Ok(c) => c,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing(spec),
-                Err(e) => {
-                    return Err(fail(
-                        format!("cannot be started: {e}"),
-                        "check that the command is executable",
-                    ));
-                }
-            };
+            let child = spawn(config, spec, &["supports", "html"], |probe| {
+                probe.stdin(Stdio::null()).stdout(Stdio::null());
+            })?;
             // The probe gets the same time limit as the run: a preprocessor
             // that hangs on `supports` must not hang the build.
             match wait_bounded(child, config.preprocessor_timeout) {
@@ -230,22 +210,11 @@ fn run_one(
     if !supported {
         return Ok(None);
     }
-    let mut cmd =
-        command(&spec.command, &config.root).map_err(|e| fail(e, "fix `command` in book.toml"))?;
-    cmd.current_dir(&config.root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return missing(spec),
-        Err(e) => {
-            return Err(fail(
-                format!("cannot be started: {e}"),
-                "check that the command is executable",
-            ));
-        }
-    };
+    let mut child = spawn(config, spec, &[], |cmd| {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+    })?;
     let input = protocol_input(config, book);
     // Feed stdin and drain stdout on their own threads: a preprocessor that
     // writes before it has read everything must not deadlock the build.
@@ -327,7 +296,43 @@ fn parse_book(output: &[u8]) -> Result<Book, serde_json::Error> {
     })
 }
 
-fn missing(spec: &PreprocessorSpec) -> Result<Option<Book>, Diagnostic> {
+/// Starts the preprocessor with `args` after its own, in the book's root,
+/// `pipes` choosing its standard streams. A program that is not there is a
+/// `missing` one; one that cannot start is an error.
+fn spawn(
+    config: &Config,
+    spec: &PreprocessorSpec,
+    args: &[&str],
+    pipes: impl FnOnce(&mut Command),
+) -> Result<Child, Diagnostic> {
+    let mut cmd = command(&spec.command, &config.root)
+        .map_err(|e| failure(spec, e, "fix `command` in book.toml"))?;
+    cmd.args(args).current_dir(&config.root);
+    pipes(&mut cmd);
+    cmd.spawn().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            missing(spec)
+        } else {
+            failure(
+                spec,
+                format!("cannot be started: {e}"),
+                "check that the command is executable",
+            )
+        }
+    })
+}
+
+/// An error at the preprocessor's table in book.toml.
+fn failure(spec: &PreprocessorSpec, what: String, help: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!("preprocessor `{}` ({}) {what}", spec.name, spec.command),
+        spec.span.clone(),
+    )
+    .with_help(help.to_owned())
+}
+
+/// A preprocessor whose program is not installed.
+fn missing(spec: &PreprocessorSpec) -> Diagnostic {
     let message = format!(
         "preprocessor `{}` is not installed: `{}` was not found",
         spec.name, spec.command
@@ -335,12 +340,12 @@ fn missing(spec: &PreprocessorSpec) -> Result<Option<Book>, Diagnostic> {
     // mdBook's rule: an optional preprocessor may be absent. The warning
     // travels the error channel; the caller records it and goes on.
     if spec.optional {
-        Err(Diagnostic::warning(message, spec.span.clone())
-            .with_help("it is optional, so the build goes on without it"))
+        Diagnostic::warning(message, spec.span.clone())
+            .with_help("it is optional, so the build goes on without it")
     } else {
-        Err(Diagnostic::error(message, spec.span.clone()).with_help(
+        Diagnostic::error(message, spec.span.clone()).with_help(
             "install it (often `cargo install mdbook-NAME`), or mark it `optional = true`",
-        ))
+        )
     }
 }
 

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use proofbook::execute::{Limits, Outcome, Probe, Program, RunRecord, Sandbox, python};
+use proofbook::config::Limits;
+use proofbook::execute::{Outcome, Probe, Program, RunRecord, Sandbox, python};
 
 /// A root-only file inside the examples folder (so it is mounted in the
 /// sandbox), shaped like a metrics line: were init to read it as root,

@@ -18,7 +18,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use proofbook::execute::{Limits, Outcome, Probe, Program, RunRecord, Sandbox, seccomp};
+use proofbook::config::Limits;
+use proofbook::execute::{Outcome, Probe, Program, RunRecord, Sandbox, seccomp};
 
 struct Env {
     sandbox: Sandbox,
@@ -340,7 +341,7 @@ print(held)
 
 #[test]
 fn a_kernel_without_seccomp_or_socket_accounting_refuses_unless_allowed() {
-    use proofbook::execute::Protection;
+    use proofbook::config::Protection;
     let _s = serial();
     let python = env().sandbox.python().clone();
     let launcher = PathBuf::from(env!("CARGO_BIN_EXE_proofbook"));

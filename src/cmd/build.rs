@@ -74,7 +74,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         claim: None,
         pending: false,
         force: args.force,
-        defer_print: false,
+        ..BuildOptions::default()
     };
     match proofbook::build(&config, &options) {
         Ok(r) => {

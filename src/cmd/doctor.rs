@@ -3,8 +3,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use proofbook::config::Config;
+use proofbook::config::Protection;
 use proofbook::execute::sandbox::SlotPolicy;
-use proofbook::execute::{self, Probe, Program, Protection, RunRecord, Sandbox, python};
+use proofbook::execute::{self, Probe, Program, RunRecord, Sandbox, python};
 
 use crate::report;
 

@@ -240,11 +240,14 @@ fn start_watcher(
         // book.toml did not load: watch the folder for its fix.
         None => WatchSet {
             root: book_dir.to_owned(),
-            src: book_dir.join("content"),
+            src: book_dir.join(proofbook::config::DEFAULT_SRC),
             theme: None,
             examples: None,
             requirements: None,
-            ignore: vec![book_dir.join("book"), book_dir.join(".proofbook-cache")],
+            ignore: vec![
+                book_dir.join(proofbook::config::DEFAULT_BUILD_DIR),
+                book_dir.join(proofbook::config::CACHE_DIR),
+            ],
         },
     };
     match Watcher::start(set.clone(), DEBOUNCE) {

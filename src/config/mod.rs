@@ -11,6 +11,7 @@ mod build_dir;
 mod collect;
 mod keys;
 pub mod raw;
+mod run;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,8 @@ use crate::diag::{Diagnostic, Severity, Span};
 use crate::fsutil;
 pub use raw::TextDirection;
 use raw::{LinkSeverity, RawConfig, RawHtml};
+pub use run::{Examples, Limits, Protection, RunConfig};
+use run::{check_run, resolve_run};
 
 /// Name of the configuration file in a book's root.
 pub const CONFIG_FILE: &str = "book.toml";
@@ -28,6 +31,17 @@ pub const CONFIG_FILE: &str = "book.toml";
 /// the sandbox (importable), and published at the same path in the site for
 /// readers to download.
 pub const EXAMPLES_DIR: &str = "examples";
+
+/// The book's cache folder beside book.toml: virtual environments, run
+/// results, the preview site. Never published, never watched.
+pub const CACHE_DIR: &str = ".proofbook-cache";
+
+/// The source folder of a book in proofbook's layout when `[book] src` is
+/// not set (mdBook's layout keeps its `src/`).
+pub const DEFAULT_SRC: &str = "content";
+
+/// The build folder when `[build] build-dir` is not set (mdBook's too).
+pub const DEFAULT_BUILD_DIR: &str = "book";
 
 /// The checked configuration of one book. All paths are absolute.
 #[derive(Debug, Clone)]
@@ -57,39 +71,6 @@ pub struct Config {
     pub run: RunConfig,
     /// book.toml as JSON, for the context handed to preprocessors.
     pub as_json: serde_json::Value,
-}
-
-/// `[proofbook.python]`, `[proofbook.run]` and `[proofbook.sandbox]`.
-#[derive(Debug, Clone)]
-pub struct RunConfig {
-    /// Whether Python blocks run unless marked `norun`.
-    pub examples: Examples,
-    /// The interpreter command (default `python3`).
-    pub interpreter: String,
-    /// The pip requirements file (absolute), if any.
-    pub requirements: Option<PathBuf>,
-    pub limits: crate::execute::Limits,
-    /// The `[proofbook.run]` limits the book set itself (keys as written):
-    /// a build that must cut one of these to fit the host says so.
-    pub limits_set: Vec<&'static str>,
-    /// Protections the book lets examples run without.
-    pub allow_missing: Vec<crate::execute::Protection>,
-    /// The book's cache folder (virtual environments, results).
-    pub cache_dir: PathBuf,
-}
-
-/// Whether a book's Python examples run (`[proofbook.run] examples`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Examples {
-    /// Written `true`, or a book in proofbook's layout (`content/`), or an
-    /// mdBook-layout book with a `[proofbook]` table.
-    On,
-    /// Written `examples = false`.
-    Off,
-    /// An mdBook-layout book (source folder `src/`) that says nothing:
-    /// its Python blocks were written for reading, so they run only once
-    /// its pages show they are examples (`pipeline::wants_examples`).
-    Auto,
 }
 
 /// One `[preprocessor.NAME]` table that names an external program.
@@ -407,7 +388,7 @@ fn resolve(
     let src = match raw.book.src {
         Some(src) => root.join(src),
         None if mdbook_layout => root.join("src"),
-        None => root.join("content"),
+        None => root.join(DEFAULT_SRC),
     };
     // mdBook does not check links, so existing mdBook books often carry a
     // few dead anchors; they still build (with warnings) unless the book
@@ -441,7 +422,11 @@ fn resolve(
         None if span_of(&["proofbook"]).is_some() => Examples::On,
         None => Examples::Auto,
     };
-    let build_dir = root.join(raw.build.build_dir.unwrap_or_else(|| PathBuf::from("book")));
+    let build_dir = root.join(
+        raw.build
+            .build_dir
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_BUILD_DIR)),
+    );
     let html_in_subfolder = !raw.output.others.is_empty();
     let html = raw.output.html.unwrap_or_default();
     for name in raw.output.others.keys() {
@@ -475,96 +460,6 @@ fn resolve(
         run: resolve_run(&raw.proofbook, root, examples),
         as_json: serde_json::Value::Null,
     }
-}
-
-fn resolve_run(raw: &raw::RawProofbook, root: &Path, examples: Examples) -> RunConfig {
-    use crate::execute::{Limits, Protection};
-    let d = Limits::default();
-    let r = &raw.run;
-    let mib = |v: Option<u64>, default: u64| v.map_or(default, |m| m << 20);
-    RunConfig {
-        examples,
-        interpreter: raw
-            .python
-            .interpreter
-            .clone()
-            .unwrap_or_else(|| "python3".into()),
-        requirements: raw.python.requirements.as_ref().map(|p| root.join(p)),
-        limits: Limits {
-            timeout: r
-                .timeout
-                .filter(|t| t.is_finite() && *t > 0.0)
-                .map_or(d.timeout, std::time::Duration::from_secs_f64),
-            memory_bytes: mib(r.memory_mib, d.memory_bytes),
-            processes: r.processes.unwrap_or(d.processes),
-            cpu_seconds: r.cpu_seconds.unwrap_or(d.cpu_seconds),
-            open_files: r.open_files.unwrap_or(d.open_files),
-            file_size_bytes: mib(r.file_size_mib, d.file_size_bytes),
-            output_bytes: r.output_kib.map_or(d.output_bytes, |k| k << 10),
-            tmpfs_bytes: mib(r.tmpfs_mib, d.tmpfs_bytes),
-        },
-        limits_set: [
-            ("processes", r.processes.is_some()),
-            ("open-files", r.open_files.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(key, set)| set.then_some(key))
-        .collect(),
-        allow_missing: raw
-            .sandbox
-            .allow_missing
-            .iter()
-            .map(|p| match p {
-                raw::RawProtection::Cgroups => Protection::Cgroups,
-                raw::RawProtection::Landlock => Protection::Landlock,
-                raw::RawProtection::Seccomp => Protection::Seccomp,
-                raw::RawProtection::SocketMemory => Protection::SocketMemory,
-            })
-            .collect(),
-        cache_dir: root.join(".proofbook-cache"),
-    }
-}
-
-/// Limits must be numbers an example can live with: zero memory or zero
-/// processes would fail every run with a confusing message.
-fn check_run(
-    raw: &raw::RawProofbook,
-    span_of: &dyn Fn(&[&str]) -> Span,
-) -> Result<(), ConfigError> {
-    let r = &raw.run;
-    let bad = |key: &str, message: String, help: &str| ConfigError::Invalid {
-        message,
-        span: span_of(&["proofbook", "run", key]),
-        help: Some(help.to_owned()),
-    };
-    if let Some(t) = r.timeout
-        && !(t.is_finite() && t > 0.0 && t <= 3600.0)
-    {
-        return Err(bad(
-            "timeout",
-            format!("`timeout = {t}` is out of range"),
-            "use a number of seconds above 0 and at most 3600",
-        ));
-    }
-    let ranges: [(&str, Option<u64>, u64, u64); 7] = [
-        ("memory-mib", r.memory_mib, 16, 1 << 20),
-        ("processes", r.processes, 2, 1 << 20),
-        ("cpu-seconds", r.cpu_seconds, 1, 1 << 20),
-        ("open-files", r.open_files, 16, 1 << 20),
-        ("file-size-mib", r.file_size_mib, 1, 1 << 20),
-        ("output-kib", r.output_kib, 1, 1 << 20),
-        ("tmpfs-mib", r.tmpfs_mib, 1, 1 << 20),
-    ];
-    for (key, value, min, max) in ranges {
-        if let Some(v) = value.filter(|v| *v < min || *v > max) {
-            return Err(bad(
-                key,
-                format!("`{key} = {v}` is out of range"),
-                &format!("use a whole number from {min} to {max}"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {

@@ -19,8 +19,8 @@
 
 use std::path::Path;
 
+use crate::config::Limits;
 use crate::execute::cgroup::CgroupRoot;
-use crate::execute::sandbox::Limits;
 
 /// How far the open-file budget lowers `open_files` before it cuts
 /// `processes` instead.

@@ -536,7 +536,7 @@ mod tests {
     fn a_cache_folder_that_is_a_link_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let elsewhere = tempfile::tempdir().unwrap();
-        let cache_dir = dir.path().join(".proofbook-cache");
+        let cache_dir = dir.path().join(crate::config::CACHE_DIR);
         std::fs::create_dir(&cache_dir).unwrap();
         std::os::unix::fs::symlink(elsewhere.path(), cache_dir.join("results")).unwrap();
         match ResultCache::open(&cache_dir) {

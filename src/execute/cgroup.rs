@@ -259,8 +259,11 @@ impl SlotCgroup {
             let dir = parent.join(&name);
             // Registered before it exists, so no moment has it unknown to
             // the interrupt handler; refused once a stop was asked for.
-            let tracked = crate::interrupt::track(crate::interrupt::Temporary::Cgroup(dir.clone()))
-                .map_err(|e| e.to_string())?;
+            let tracked = crate::interrupt::track(crate::interrupt::Temporary::Cgroup {
+                dir: dir.clone(),
+                remove: kill_and_remove,
+            })
+            .map_err(|e| e.to_string())?;
             fs::create_dir(&dir)
                 .map_err(|e| format!("cannot create the cgroup {}: {e}", dir.display()))?;
             group.dirs.push(dir.clone());

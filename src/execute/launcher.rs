@@ -287,24 +287,7 @@ fn build_root(spec: &LaunchSpec, privileged: bool) -> Result<(), Step> {
     )
     .map_err(step("mount /proc"))?;
 
-    mkdir("/newroot/dev")?;
-    tmpfs("/newroot/dev", "mode=0755,size=64k")?;
-    for node in ["null", "zero", "full", "random", "urandom"] {
-        bind(
-            &Path::new("/oldroot/dev").join(node),
-            &Path::new("/newroot/dev").join(node),
-            false,
-        )?;
-    }
-    for (link, target) in [
-        ("fd", "/proc/self/fd"),
-        ("stdin", "/proc/self/fd/0"),
-        ("stdout", "/proc/self/fd/1"),
-        ("stderr", "/proc/self/fd/2"),
-    ] {
-        symlink(target, Path::new("/newroot/dev").join(link))
-            .map_err(step(format!("link /dev/{link}")))?;
-    }
+    make_dev()?;
     let size = spec.tmpfs_bytes;
     mkdir("/newroot/dev/shm")?;
     tmpfs("/newroot/dev/shm", &format!("mode=1777,size={size}"))?;
@@ -349,6 +332,30 @@ fn build_root(spec: &LaunchSpec, privileged: bool) -> Result<(), Step> {
     umount2(".", MntFlags::MNT_DETACH).map_err(step("detach the staging root"))?;
     chdir("/").map_err(step("enter the new root"))?;
     read_only(Path::new("/"))
+}
+
+/// The new root's `/dev`: a small tmpfs with the harmless device nodes
+/// bound from the host's and the standard links into `/proc/self/fd`.
+fn make_dev() -> Result<(), Step> {
+    mkdir("/newroot/dev")?;
+    tmpfs("/newroot/dev", "mode=0755,size=64k")?;
+    for node in ["null", "zero", "full", "random", "urandom"] {
+        bind(
+            &Path::new("/oldroot/dev").join(node),
+            &Path::new("/newroot/dev").join(node),
+            false,
+        )?;
+    }
+    for (link, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        symlink(target, Path::new("/newroot/dev").join(link))
+            .map_err(step(format!("link /dev/{link}")))?;
+    }
+    Ok(())
 }
 
 /// Makes the mount at `path` read-only (and without setuid or devices).

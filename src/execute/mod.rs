@@ -3,7 +3,8 @@
 //!
 //! - `python`: the interpreter and the virtual environment, set up once.
 //! - `sandbox` (parent side) and `launcher` (the sandboxed process): one
-//!   fresh sandbox per run, limits, output capture, timeouts.
+//!   fresh sandbox per run, limits, output capture, timeouts; `inside`:
+//!   its read-only mounts, environment and `/etc`.
 //! - `zygote`: one process per job slot, in the slot's cgroups, that forks
 //!   a launcher for each run (so no run pays for a cgroup move).
 //! - `cgroup`: the per-slot cgroups (limits and accounting of the tree).
@@ -16,7 +17,11 @@
 //! - `spec`: the messages between the two sides; `status`: the status
 //!   pipe read on the parent's side (reports, the pids a timeout kills).
 //! - `record`: `RunRecord`, what a run did.
-//! - `cache`: records stored by a key of everything that can change them.
+//! - `cache`: records stored by a key of everything that can change them;
+//!   `lookup`: each job's key, which jobs the cache answers, groups whole.
+//! - `setup`: the interpreter and the sandbox made ready for a book;
+//!   `probe`: which protections this machine offers.
+//! - `runner`: `Runner`, the sandbox or recorded runs standing in for it.
 //!
 //! **Invariant:** the only module that starts example processes; it never
 //! writes into the book or the output folder (a venv goes to the cache).
@@ -27,15 +32,20 @@ pub mod cache;
 pub mod capture;
 pub mod cgroup;
 pub mod expected;
+mod inside;
 pub mod launcher;
+pub mod lookup;
 pub mod machine;
 pub mod metrics_channel;
+pub mod probe;
 pub mod python;
 pub mod readers;
 pub mod record;
+pub mod runner;
 pub mod sandbox;
 pub mod seccomp;
 pub mod secret;
+pub mod setup;
 pub mod slot_ids;
 pub mod slots;
 pub mod spec;
@@ -49,11 +59,13 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
+use crate::config::Limits;
 use crate::markdown::code::lines;
 use crate::markdown::example::{ExampleSpec, Expectation};
 use crate::markdown::{CodeBlock, Document};
+pub use probe::Probe;
 pub use record::{Outcome, RunRecord, Stream};
-pub use sandbox::{Limits, Probe, Program, Protection, Sandbox, SandboxError, SlotPolicy};
+pub use sandbox::{Program, Sandbox, SandboxError, SlotPolicy};
 
 /// Where an example is: its document and its place among that document's
 /// code blocks.
@@ -77,6 +89,14 @@ pub struct Job<'a> {
 }
 
 impl Job<'_> {
+    /// How messages name it: "example `ID`", or "the example".
+    pub fn name(&self) -> String {
+        self.spec
+            .id
+            .as_ref()
+            .map_or_else(|| "the example".into(), |id| format!("example `{id}`"))
+    }
+
     /// `file:line` of its fence, for progress lines and `--filter`.
     pub fn place(&self) -> String {
         self.block
@@ -215,10 +235,7 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
             continue;
         }
         let spec = job.spec;
-        let name = spec
-            .id
-            .as_ref()
-            .map_or_else(|| "the example".to_owned(), |id| format!("example `{id}`"));
+        let name = job.name();
         let span = job.block.span.clone();
         match result {
             Err(message) => out.push(

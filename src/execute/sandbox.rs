@@ -6,156 +6,24 @@
 //! book opted out of that one in book.toml; runs then carry the list of
 //! what was missing, and the page says so.
 
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+use crate::config::{Limits, Protection};
 use crate::execute::budget::{Budget, HostTables, Lowered};
 use crate::execute::capture::Capture;
-use crate::execute::cgroup::{CgroupLimits, CgroupRoot, SlotCgroup};
+use crate::execute::cgroup::{Baseline, CgroupLimits, CgroupRoot, CgroupStats, SlotCgroup};
+use crate::execute::inside::{etc_files, mounts_and_env};
+use crate::execute::probe::Probe;
 use crate::execute::python::PythonEnv;
 use crate::execute::readers::{GRACE, Readers, Recall};
 use crate::execute::record::{Outcome, RunRecord, Stream};
 use crate::execute::slots::{Slot, SlotPool};
-use crate::execute::spec::{
-    Finished, LandlockState, LaunchSpec, PROGRAM_FILE, Report, Rlimits, WORK_DIR,
-};
+use crate::execute::spec::{Finished, LandlockState, LaunchSpec, PROGRAM_FILE, Report, Rlimits};
 use crate::execute::status::{Pids, read_reports};
 use crate::execute::zygote::Zygote;
-
-/// Limits of one run; defaults in `Limits::default`, overridden in
-/// `[proofbook.run]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub timeout: Duration,
-    pub memory_bytes: u64,
-    pub processes: u64,
-    pub cpu_seconds: u64,
-    pub open_files: u64,
-    pub file_size_bytes: u64,
-    pub output_bytes: u64,
-    pub tmpfs_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            timeout: Duration::from_secs(60),
-            memory_bytes: 2 << 30,
-            processes: 4096,
-            cpu_seconds: 120,
-            open_files: 1024,
-            file_size_bytes: 64 << 20,
-            output_bytes: 1 << 20,
-            tmpfs_bytes: 256 << 20,
-        }
-    }
-}
-
-/// A protection layer, as `doctor` and book.toml name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Protection {
-    /// Memory and process limits, and accounting of the whole tree.
-    Cgroups,
-    /// Landlock file-system rules below the mount namespace.
-    Landlock,
-    /// The seccomp filter of refused system calls (`seccomp`).
-    Seccomp,
-    /// Socket buffers counted and limited with the memory (a part of
-    /// cgroups: missing only when cgroups are there without it).
-    SocketMemory,
-}
-
-impl Protection {
-    pub const ALL: [Protection; 4] = [
-        Protection::Cgroups,
-        Protection::Landlock,
-        Protection::Seccomp,
-        Protection::SocketMemory,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Protection::Cgroups => "cgroups",
-            Protection::Landlock => "landlock",
-            Protection::Seccomp => "seccomp",
-            Protection::SocketMemory => "socket-memory",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Protection> {
-        Protection::ALL.into_iter().find(|p| p.name() == name)
-    }
-}
-
-/// What this machine offers, found once.
-#[derive(Debug, Clone)]
-pub struct Probe {
-    pub cgroups: Result<CgroupRoot, String>,
-    /// The Landlock ABI version, or why there is none.
-    pub landlock: Result<u32, String>,
-    /// What the seccomp filter can do here, or why it cannot be applied.
-    pub seccomp: Result<String, String>,
-    /// How socket buffers are limited and counted, or why they are not.
-    pub socket_memory: Result<String, String>,
-}
-
-impl Probe {
-    pub fn detect() -> Probe {
-        let cgroups = CgroupRoot::detect();
-        let socket_memory = match &cgroups {
-            Ok(root) => root.socket_memory(),
-            Err(_) => Err("there are no cgroups to count them".into()),
-        };
-        Probe {
-            cgroups,
-            landlock: landlock_abi(),
-            seccomp: crate::execute::seccomp::probe(),
-            socket_memory,
-        }
-    }
-
-    pub fn missing(&self) -> Vec<(Protection, String)> {
-        let mut out = Vec::new();
-        if let Err(e) = &self.cgroups {
-            out.push((Protection::Cgroups, e.clone()));
-        }
-        if let Err(e) = &self.landlock {
-            out.push((Protection::Landlock, e.clone()));
-        }
-        if let Err(e) = &self.seccomp {
-            out.push((Protection::Seccomp, e.clone()));
-        }
-        // Without cgroups this follows from their absence: allowing
-        // `cgroups` allows it too.
-        if let (Ok(_), Err(e)) = (&self.cgroups, &self.socket_memory) {
-            out.push((Protection::SocketMemory, e.clone()));
-        }
-        out
-    }
-}
-
-fn landlock_abi() -> Result<u32, String> {
-    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
-    // SAFETY: with a null attribute and this flag the syscall only
-    // returns the ABI version.
-    let v = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<libc::c_void>(),
-            0usize,
-            LANDLOCK_CREATE_RULESET_VERSION,
-        )
-    };
-    if v > 0 {
-        Ok(v as u32)
-    } else {
-        Err(format!(
-            "the kernel has no Landlock ({}); it needs Linux 5.13+ with `landlock` in the boot's lsm= list",
-            std::io::Error::last_os_error()
-        ))
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -243,47 +111,7 @@ impl Sandbox {
         if !refused.is_empty() {
             return Err(SandboxError::Missing { missing: refused });
         }
-        let mut read_only: Vec<PathBuf> = [
-            "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-        ]
-        .iter()
-        .chain(&[
-            "/etc/ld.so.cache",
-            "/etc/ld.so.conf",
-            "/etc/ld.so.conf.d",
-            "/etc/localtime",
-            "/etc/ssl",
-            "/etc/protocols",
-            "/etc/services",
-            "/etc/mime.types",
-        ])
-        .map(PathBuf::from)
-        .filter(|p| p.symlink_metadata().is_ok())
-        .collect();
-        read_only.extend(python.mounts.iter().cloned());
-        let mut env: Vec<(String, String)> = vec![
-            (
-                "PATH".into(),
-                format!(
-                    "{}:/usr/local/bin:/usr/bin:/bin",
-                    python.bin_dir().display()
-                ),
-            ),
-            ("HOME".into(), WORK_DIR.into()),
-            ("LANG".into(), "C.UTF-8".into()),
-            ("TMPDIR".into(), "/tmp".into()),
-            ("PYTHONUNBUFFERED".into(), "1".into()),
-            ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
-            ("PROOFBOOK".into(), "1".into()),
-            (
-                crate::execute::spec::METRICS_ENV.into(),
-                crate::execute::spec::METRICS_FILE.into(),
-            ),
-        ];
-        if let Some(dir) = examples.and_then(|d| d.canonicalize().ok()) {
-            env.push(("PYTHONPATH".into(), dir.display().to_string()));
-            read_only.push(dir);
-        }
+        let (read_only, env) = mounts_and_env(&python, examples);
         let cgroups = probe.cgroups.as_ref().ok().cloned();
         // Until told otherwise, as many slots as the default `-j`.
         let slots = crate::execute::usable_cores();
@@ -405,7 +233,16 @@ impl Sandbox {
     /// Runs `program` to its end, its time limit, or its output limit.
     pub fn run(&self, program: &Program<'_>) -> Result<RunRecord, SandboxError> {
         crate::interrupt::check()?;
-        let spec = |slot: &Slot| LaunchSpec {
+        let ended = self.run_to_end(program)?;
+        // A run cut short by Ctrl-C or SIGTERM says nothing about the
+        // example; it must not be shown or cached as its result.
+        crate::interrupt::check()?;
+        self.record(ended)
+    }
+
+    /// The message that starts `program` in `slot`.
+    fn launch_spec(&self, program: &Program<'_>, slot: &Slot) -> LaunchSpec {
+        LaunchSpec {
             program: program.code.to_owned(),
             interpreter: self.python.interpreter.clone(),
             args: vec!["-s".into(), PROGRAM_FILE.into()],
@@ -421,35 +258,65 @@ impl Sandbox {
                 open_files: self.budget.open_files,
             },
             tmpfs_bytes: self.limits.tmpfs_bytes,
-        };
-        let spawn_error = |source: std::io::Error| SandboxError::Spawn {
+        }
+    }
+
+    fn spawn_error(&self, source: std::io::Error) -> SandboxError {
+        SandboxError::Spawn {
             launcher: self.launcher.clone(),
             source,
-        };
-        let pipe =
-            || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| spawn_error(e.into()));
-        let (out_read, out_write) = pipe()?;
-        let (err_read, err_write) = pipe()?;
-        let (status_read, status_write) = pipe()?;
-        let (metrics_read, metrics_write) = pipe()?;
-        let recall = Arc::new(Recall::new().map_err(spawn_error)?);
+        }
+    }
 
+    /// Hands `program` to a slot's zygote with the write ends of the run's
+    /// pipes; the slot, its cgroup counters at the start, and when.
+    fn launch(
+        &self,
+        program: &Program<'_>,
+        pipes: [&OwnedFd; 4],
+    ) -> Result<Launched, SandboxError> {
         let mut slot = self.take_slot()?;
         let started_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let mut base = slot.cgroup.as_ref().map(SlotCgroup::begin);
         let started = Instant::now();
-        let pipes = [&out_write, &err_write, &status_write, &metrics_write];
-        if slot.zygote.launch(&spec(&slot), pipes).is_err() {
+        if slot
+            .zygote
+            .launch(&self.launch_spec(program, &slot), pipes)
+            .is_err()
+        {
             // A zygote that died (killed from outside): one new slot, once.
             self.pool.discard(slot);
             slot = self.take_slot()?;
             base = slot.cgroup.as_ref().map(SlotCgroup::begin);
             slot.zygote
-                .launch(&spec(&slot), pipes)
-                .map_err(spawn_error)?;
+                .launch(&self.launch_spec(program, &slot), pipes)
+                .map_err(|e| self.spawn_error(e))?;
         }
+        Ok(Launched {
+            slot,
+            base,
+            started,
+            started_unix,
+        })
+    }
+
+    /// Launches `program` and waits for the end of its run: the status
+    /// pipe closed (every process of the sandbox gone), its time limit, or
+    /// a stop request; then collects its output, figures and counters and
+    /// gives the slot back.
+    fn run_to_end(&self, program: &Program<'_>) -> Result<Ended, SandboxError> {
+        let pipe = || {
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| self.spawn_error(e.into()))
+        };
+        let (out_read, out_write) = pipe()?;
+        let (err_read, err_write) = pipe()?;
+        let (status_read, status_write) = pipe()?;
+        let (metrics_read, metrics_write) = pipe()?;
+        let recall = Arc::new(Recall::new().map_err(|e| self.spawn_error(e))?);
+        let pipes = [&out_write, &err_write, &status_write, &metrics_write];
+        let launched = self.launch(program, pipes)?;
         drop((out_write, err_write, status_write, metrics_write));
         let mut metrics_reader = Readers::new();
         {
@@ -475,6 +342,12 @@ impl Sandbox {
 
         // The status pipe closes when the launcher, init and the program
         // have all exited: that is the end of the run.
+        let Launched {
+            slot,
+            base,
+            started,
+            started_unix,
+        } = launched;
         let (reports, timed_out) =
             super::wait::wait_for_end(&done_rx, &pids, started + program.timeout);
         let elapsed = started.elapsed();
@@ -483,19 +356,28 @@ impl Sandbox {
         let deadline = Instant::now() + GRACE;
         let (_, output_cut) = readers.join_by(deadline, &recall);
         let (metrics_bytes, _) = metrics_reader.join_by(deadline, &recall);
-        let metrics_bytes = metrics_bytes.into_iter().next().unwrap_or_default();
         let stats = match (&slot.cgroup, base) {
             (Some(c), Some(b)) => c.finish(b),
             _ => Default::default(),
         };
         let own_uid = slot.uid.is_some();
         self.pool.put(slot);
-        // A run cut short by Ctrl-C or SIGTERM says nothing about the
-        // example; it must not be shown or cached as its result.
-        crate::interrupt::check()?;
+        Ok(Ended {
+            reports,
+            timed_out,
+            elapsed,
+            output_cut,
+            metrics_bytes: metrics_bytes.into_iter().next().unwrap_or_default(),
+            stats,
+            own_uid,
+            capture,
+            started_unix,
+        })
+    }
 
-        let mut finished: Option<Finished> = None;
-        let mut tampered: Option<String> = None;
+    /// What protected a run, as its record lists them (Landlock comes
+    /// from the launcher's report).
+    fn protections(&self, own_uid: bool) -> Vec<String> {
         let mut protections = vec![
             "user, PID, network, mount, IPC, UTS and cgroup namespaces".to_owned(),
             "unprivileged uid, no new privileges".to_owned(),
@@ -516,7 +398,16 @@ impl Sandbox {
         if own_uid {
             protections.push("a host uid of its own per job slot".into());
         }
-        for report in reports {
+        protections
+    }
+
+    /// The `RunRecord` of an ended run, from the launcher's reports, the
+    /// captured output and the cgroup's counters.
+    fn record(&self, ended: Ended) -> Result<RunRecord, SandboxError> {
+        let mut finished: Option<Finished> = None;
+        let mut tampered: Option<String> = None;
+        let mut protections = self.protections(ended.own_uid);
+        for report in ended.reports {
             match report {
                 Report::SetupFailed { step, error } => {
                     return Err(SandboxError::Setup { step, error });
@@ -532,31 +423,13 @@ impl Sandbox {
             }
         }
         let (metrics, metrics_error) =
-            crate::execute::metrics_channel::figures(&metrics_bytes, tampered.as_deref());
-        let (output, truncated) = capture.take();
-        let outcome = if timed_out {
-            Outcome::TimedOut
-        } else if truncated {
-            Outcome::OutputLimit
-        } else {
-            match &finished {
-                Some(Finished {
-                    code: Some(code), ..
-                }) => Outcome::Exited(*code),
-                Some(Finished {
-                    signal: Some(sig), ..
-                }) => Outcome::Signaled(*sig),
-                _ => {
-                    return Err(SandboxError::Lost(
-                        "its launcher exited without a report".into(),
-                    ));
-                }
-            }
-        };
+            crate::execute::metrics_channel::figures(&ended.metrics_bytes, tampered.as_deref());
+        let (output, truncated) = ended.capture.take();
+        let outcome = outcome(ended.timed_out, truncated, finished.as_ref())?;
         let f = finished.unwrap_or(Finished {
             code: None,
             signal: None,
-            wall_ns: elapsed.as_nanos() as u64,
+            wall_ns: ended.elapsed.as_nanos() as u64,
             user_us: 0,
             sys_us: 0,
             max_rss_kib: 0,
@@ -564,6 +437,7 @@ impl Sandbox {
         });
         // The cgroup counts processes that init never reaped (a timeout),
         // so it is preferred when there is one.
+        let stats = ended.stats;
         let user = stats
             .user_ns
             .map_or(Duration::from_micros(f.user_us), Duration::from_nanos);
@@ -577,7 +451,7 @@ impl Sandbox {
             outcome,
             output,
             truncated,
-            output_cut,
+            output_cut: ended.output_cut,
             wall: Duration::from_nanos(f.wall_ns),
             user,
             sys,
@@ -587,7 +461,7 @@ impl Sandbox {
             leftover_processes: f.leftover,
             protections,
             missing: self.missing.clone(),
-            started_unix,
+            started_unix: ended.started_unix,
             from_cache: false,
             stale: false,
             metrics,
@@ -597,27 +471,49 @@ impl Sandbox {
     }
 }
 
-/// The sandbox's `/etc`: names resolve locally, and the program's user
-/// has a name.
-fn etc_files() -> Vec<(String, String)> {
-    vec![
-        (
-            "hosts".into(),
-            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\tsandbox\n"
-                .into(),
-        ),
-        (
-            "passwd".into(),
-            "root:x:0:0:root:/:/usr/sbin/nologin\nsandbox:x:1000:1000:proofbook example:/sandbox:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n".into(),
-        ),
-        (
-            "group".into(),
-            "root:x:0:\nsandbox:x:1000:\nnogroup:x:65534:\n".into(),
-        ),
-        (
-            "nsswitch.conf".into(),
-            "passwd: files\ngroup: files\nhosts: files\n".into(),
-        ),
-        ("hostname".into(), "sandbox\n".into()),
-    ]
+/// A run handed to a zygote.
+struct Launched {
+    slot: Slot,
+    base: Option<Baseline>,
+    started: Instant,
+    started_unix: u64,
+}
+
+/// What a run left once every process of it ended.
+struct Ended {
+    reports: Vec<Report>,
+    timed_out: bool,
+    elapsed: Duration,
+    output_cut: bool,
+    metrics_bytes: Vec<u8>,
+    stats: CgroupStats,
+    own_uid: bool,
+    capture: Arc<Capture>,
+    started_unix: u64,
+}
+
+/// How a run ended: its time limit and its output limit come first, then
+/// what the launcher reported; a launcher that reported no end lost it.
+fn outcome(
+    timed_out: bool,
+    truncated: bool,
+    finished: Option<&Finished>,
+) -> Result<Outcome, SandboxError> {
+    if timed_out {
+        return Ok(Outcome::TimedOut);
+    }
+    if truncated {
+        return Ok(Outcome::OutputLimit);
+    }
+    match finished {
+        Some(Finished {
+            code: Some(code), ..
+        }) => Ok(Outcome::Exited(*code)),
+        Some(Finished {
+            signal: Some(sig), ..
+        }) => Ok(Outcome::Signaled(*sig)),
+        _ => Err(SandboxError::Lost(
+            "its launcher exited without a report".into(),
+        )),
+    }
 }

@@ -11,38 +11,17 @@ pub mod guard;
 pub mod manifest;
 pub mod stale;
 
-use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub use atomic::{DestinationLock, StagedFile, Staging, Swapped, move_aside, write_site};
 pub use guard::check_destination;
+// The files render makes, and the layout rule, are render's (the stage
+// before this one); they are named here too, where they are written.
+pub use crate::render::site_file::{Content, SiteFile, page_path, url_of};
 
 /// Marks a folder as proofbook's output and lists the files it wrote
 /// (`manifest`), so a later build may replace it while it is unchanged.
 pub const MARKER_FILE: &str = ".proofbook-site.json";
-
-/// One file of the site, by path relative to the site root.
-#[derive(Debug)]
-pub struct SiteFile {
-    pub path: PathBuf,
-    pub content: Content,
-}
-
-#[derive(Debug)]
-pub enum Content {
-    Bytes(Cow<'static, [u8]>),
-    /// A file of the book copied as is (images, downloads, …).
-    CopyOf(PathBuf),
-}
-
-impl SiteFile {
-    pub fn text(path: impl Into<PathBuf>, text: String) -> SiteFile {
-        SiteFile {
-            path: path.into(),
-            content: Content::Bytes(Cow::Owned(text.into_bytes())),
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -62,25 +41,4 @@ pub enum OutputError {
     Interrupted(#[from] crate::interrupt::Interrupted),
     #[error(transparent)]
     Io(#[from] crate::fsutil::FsError),
-}
-
-/// The page a chapter becomes: `dir/x.md` → `dir/x.html`; a `README.md`
-/// becomes its folder's `index.html`, as mdBook's index step does.
-pub fn page_path(chapter: &Path) -> PathBuf {
-    if chapter
-        .file_name()
-        .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
-    {
-        chapter.with_file_name("index.html")
-    } else {
-        chapter.with_extension("html")
-    }
-}
-
-/// A book-relative file path as a site URL path (forward slashes, no `./`).
-pub fn url_of(path: &Path) -> String {
-    path.to_string_lossy()
-        .replace('\\', "/")
-        .trim_start_matches("./")
-        .to_owned()
 }

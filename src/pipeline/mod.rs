@@ -14,7 +14,7 @@ use crate::book::{self, Book, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
 use crate::markdown::{Document, MarkdownOptions, ParseContext, example, links, parse_chapter};
-use crate::output::{self, Content, OutputError, SiteFile, Staging, assets, page_path};
+use crate::output::{self, OutputError, page_path};
 use crate::preprocess;
 
 mod answer;
@@ -26,14 +26,12 @@ mod measures;
 pub mod not_run;
 mod pages;
 mod print_job;
-mod progress;
 mod reuse;
+mod stages;
 mod warnings;
-use crate::render;
-use crate::render::site::SiteRenderer;
 pub use print_job::PrintJob;
-pub use progress::{Progress, ProgressEvent};
 pub use reuse::page_keys;
+pub use stages::render_site;
 
 /// Choices made for one run, not stored in book.toml.
 #[derive(Debug, Clone, Default)]
@@ -72,6 +70,9 @@ pub struct BuildOptions {
     /// Replace a destination proofbook did not write (or that changed
     /// since) by moving it aside to `DIR.replaced-TIME`; never deletes it.
     pub force: bool,
+    /// Answer the examples from these records instead of the sandbox (the
+    /// cache still answers first): tests of everything around the runs.
+    pub recorded: Option<std::sync::Arc<crate::execute::runner::Recorded>>,
     /// Write no print.html but hand back what it is made of
     /// (`BuildReport::print`), for `serve` to make it when it is asked for.
     pub defer_print: bool,
@@ -100,6 +101,45 @@ pub struct ExampleCounts {
     pub off: usize,
 }
 
+/// What a build reports while it works, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub enum ProgressEvent<'a> {
+    /// A slow step that is not an example (setting up Python).
+    Note(&'a str),
+    /// How many examples will run now, and how many came from the cache.
+    Plan {
+        run: usize,
+        cached: usize,
+        /// How long the runs should take, from the examples' earlier
+        /// durations (`None` when none of them ran before).
+        expected: Option<Duration>,
+    },
+    /// An example started; `place` is its `file:line`.
+    Started { place: &'a str },
+    /// It finished; `line` says how.
+    Finished { place: &'a str, line: &'a str },
+}
+
+/// A listener for progress events, called from any thread.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(&ProgressEvent<'_>) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+impl Progress {
+    pub(crate) fn tell(options: &BuildOptions, event: ProgressEvent<'_>) {
+        if let Some(p) = &options.progress {
+            (p.0)(&event);
+        }
+    }
+}
+
+/// What a build made. `render_site` fills all but what the swap decides
+/// (`moved_aside`) and what came before it (`leftovers`).
 #[derive(Debug)]
 pub struct BuildReport {
     pub dest: PathBuf,
@@ -200,24 +240,13 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         Progress::tell(options, ProgressEvent::Note(&line));
     })?;
     let leftovers = remove_leftovers(&dest);
-    let (rendered, staging) = render_site(config, options, &dest)?;
-    let mut timings = rendered.timings;
+    let (mut report, staging) = render_site(config, options, &dest)?;
     let mut clock = Instant::now();
     let swapped = staging.finish(options.force)?;
-    timings.lap("swap", &mut clock);
-    Ok(BuildReport {
-        dest,
-        pages: rendered.pages,
-        reused: rendered.reused,
-        files: rendered.files,
-        examples: rendered.examples,
-        warnings: rendered.warnings,
-        timings,
-        moved_aside: swapped.moved_aside,
-        leftovers,
-        failed_claims: rendered.failed_claims,
-        print: rendered.print,
-    })
+    report.timings.lap("swap", &mut clock);
+    report.moved_aside = swapped.moved_aside;
+    report.leftovers = leftovers;
+    Ok(report)
 }
 
 /// Removes what builds killed with SIGKILL left (their staging folders
@@ -228,20 +257,6 @@ pub fn remove_leftovers(dest: &Path) -> Vec<String> {
         lines.extend(root.remove_stale());
     }
     lines
-}
-
-/// What `render_site` made.
-pub struct Rendered {
-    pub pages: usize,
-    /// Pages (and print.html, index.html) linked from the previous site.
-    pub reused: usize,
-    pub files: usize,
-    pub examples: ExampleCounts,
-    pub warnings: Vec<Diagnostic>,
-    pub timings: Timings,
-    pub failed_claims: Vec<FailedClaim>,
-    /// With `defer_print`, when the book has a print page: its makings.
-    pub print: Option<Box<PrintJob>>,
 }
 
 /// Wall time of each phase of a build, for the summary line and for
@@ -257,237 +272,6 @@ impl Timings {
         self.phases.push((name, now - *since));
         *since = now;
     }
-}
-
-/// Runs every stage and writes each file of the site into a staging folder
-/// beside `dest`, opened only once the book has parsed cleanly (so a book
-/// with errors, or a build stopped while loading, leaves nothing behind).
-/// Problems in the book come back as `BuildError::Book` with every
-/// diagnostic found so far, warnings included.
-pub fn render_site(
-    config: &Config,
-    options: &BuildOptions,
-    dest: &Path,
-) -> Result<(Rendered, Staging), BuildError> {
-    let mut diags = Vec::new();
-    let mut timings = Timings::default();
-    let mut clock = Instant::now();
-    let stop = |diags: Vec<Diagnostic>| Err(BuildError::Book(diags));
-    let (theme, theme_warnings) =
-        render::theme::load(config.html.theme_dir.as_deref()).map_err(BuildError::Book)?;
-    diags.extend(theme_warnings);
-
-    let Some((book, includes_expanded)) = load_book(config, &mut diags) else {
-        crate::interrupt::check()?;
-        return stop(diags);
-    };
-    crate::interrupt::check()?;
-    timings.lap("load", &mut clock);
-
-    let chapters = page_chapters(&book);
-    if chapters.is_empty() {
-        let summary = config.src.join(book::SUMMARY_FILE);
-        diags.push(
-            Diagnostic::warning(
-                format!(
-                    "the book has no chapters with a page: {} lists none",
-                    summary.display()
-                ),
-                None,
-            )
-            .with_help("add a line such as `- [Introduction](intro.md)` to SUMMARY.md"),
-        );
-    }
-    let chapter_path = |c: &Chapter| c.path.clone().expect("drafts were filtered out");
-    let pages = page_map(&chapters);
-    // Two sources for one site path would overwrite each other (in a race,
-    // for pages written in parallel): every path has one owner.
-    let mut claims: HashMap<PathBuf, String> = HashMap::new();
-    for ch in &chapters {
-        let out = page_path(&chapter_path(ch));
-        let label = format!(
-            "chapter `{}` (SUMMARY.md line {})",
-            chapter_path(ch).display(),
-            ch.summary_line
-        );
-        match claims.get(&out) {
-            Some(owner) => diags.push(collision(&out, owner, &label)),
-            None => {
-                claims.insert(out, label);
-            }
-        }
-    }
-    if has_errors(&diags) {
-        return stop(diags);
-    }
-
-    let ctx = parse_context(config, &pages, includes_expanded);
-    let docs = parse_docs(&ctx, &book, &chapters, config, &mut diags);
-    if has_errors(&diags) {
-        return stop(diags);
-    }
-    timings.lap("parse", &mut clock);
-
-    // Each chapter's page, in book order.
-    let page_paths: Vec<PathBuf> = chapters
-        .iter()
-        .map(|c| page_path(&chapter_path(c)))
-        .collect();
-    let (runs, examples, results, failed_claims) = if not_run::examples_run(config, &docs) {
-        let out = examples::run_examples(config, options, &docs, &page_paths, &mut diags);
-        (out.pages, out.counts, out.results, out.failed_claims)
-    } else {
-        let counts = ExampleCounts {
-            off: not_run::runnable_blocks(&docs),
-            ..ExampleCounts::default()
-        };
-        (not_run::pages(&docs), counts, None, Vec::new())
-    };
-    // Examples stopped by Ctrl-C failed for no fault of theirs: the
-    // interruption is the one thing to report.
-    crate::interrupt::check()?;
-    if has_errors(&diags) {
-        return stop(diags);
-    }
-    timings.lap("examples", &mut clock);
-
-    let staging = Staging::new(dest)?;
-    let site = SiteRenderer::new(
-        config,
-        options.live_reload_script.as_deref(),
-        &theme,
-        &book,
-        &pages,
-    );
-    // print.html is written as the pages are, so it is claimed first.
-    if config.html.print_enable {
-        let print = PathBuf::from("print.html");
-        match claims.get(&print) {
-            Some(owner) => diags.push(collision(&print, owner, "the print page")),
-            None => {
-                claims.insert(print, "the print page".into());
-            }
-        }
-    }
-    let index_fallback = !pages.values().any(|p| p == Path::new("index.html"));
-    if index_fallback {
-        claims.insert("index.html".into(), "the index page".into());
-    }
-    if has_errors(&diags) {
-        return stop(diags);
-    }
-    let inputs = pages::PageInputs {
-        chapters: &chapters,
-        pages: &page_paths,
-        docs: &docs,
-        runs: &runs,
-        print: config.html.print_enable && !options.defer_print,
-        index_fallback,
-    };
-    let reuse = reuse::Reuse::open(dest);
-    diags.extend(pages::write_pages(&site, &staging, &reuse, &inputs)?);
-    if has_errors(&diags) {
-        return stop(diags);
-    }
-    timings.lap("render", &mut clock);
-
-    // Every other file, labelled for the collision check below.
-    let mut files: Vec<(SiteFile, String)> = Vec::new();
-    files.push((reuse.manifest(), "the page manifest".into()));
-    if let Some(results) = &results {
-        let json = serde_json::to_string_pretty(results).expect("results serialize");
-        files.push((
-            SiteFile::text("results.json", json),
-            "the results file".into(),
-        ));
-        match site.results_page(results) {
-            Ok(f) => files.push((f, "the results page".into())),
-            Err(d) => diags.push(d),
-        }
-    }
-    match site.not_found_page(&ctx) {
-        Ok((file, d)) => {
-            files.push((file, "the 404 page".into()));
-            diags.extend(d);
-        }
-        Err(d) => diags.extend(d),
-    }
-    if let Some((file, d)) = site.search_index(&chapters, &page_paths, &docs, &runs) {
-        files.push((file, "the search index".into()));
-        diags.extend(d);
-    }
-    files.extend(
-        site.shared_sidebar()
-            .into_iter()
-            .map(|f| (f, "the shared table of contents".into())),
-    );
-    files.extend(site.redirects().into_iter().map(|f| {
-        let label = format!("the redirect `{}` in book.toml", f.path.display());
-        (f, label)
-    }));
-    files.extend(
-        assets::static_files(config, &theme, &mut diags)
-            .into_iter()
-            .map(|f| {
-                let label = match &f.content {
-                    Content::CopyOf(from) => format!("the file {}", from.display()),
-                    Content::Bytes(_) => "a theme file".into(),
-                };
-                (f, label)
-            }),
-    );
-    for (file, label) in &files {
-        match claims.get(&file.path) {
-            Some(owner) => diags.push(collision(&file.path, owner, label)),
-            None => {
-                claims.insert(file.path.clone(), label.clone());
-            }
-        }
-    }
-    if has_errors(&diags) {
-        return stop(diags);
-    }
-    files.par_iter().try_for_each(|(f, _)| staging.write(f))?;
-    timings.lap("other files", &mut clock);
-    // Whatever came from outside the book is said, every build: the
-    // reader sees what book.toml's allow-outside let in.
-    for file in config.confine.taken() {
-        let line = format!(
-            "read {} from outside the book (allowed by `allow-outside` in book.toml)",
-            file.display()
-        );
-        Progress::tell(options, ProgressEvent::Note(&line));
-    }
-    let print_later = config.html.print_enable && options.defer_print;
-    let rendered = Rendered {
-        pages: chapters.len(),
-        reused: reuse.reused(),
-        files: chapters.len()
-            + files.len()
-            + usize::from(config.html.print_enable && !print_later)
-            + usize::from(index_fallback && !chapters.is_empty()),
-        examples,
-        warnings: diags,
-        timings,
-        failed_claims,
-        print: None,
-    };
-    // What the pages were made of goes to the print job instead of being
-    // dropped; nothing above borrows it any more.
-    let print = print_later.then(|| {
-        Box::new(PrintJob {
-            config: config.clone(),
-            theme,
-            book,
-            pages,
-            page_paths,
-            docs,
-            runs,
-            live_reload_script: options.live_reload_script.clone(),
-        })
-    });
-    let rendered = Rendered { print, ..rendered };
-    Ok((rendered, staging))
 }
 
 /// Reads the book and runs its preprocessors; `None` when either failed
@@ -574,15 +358,4 @@ pub(crate) fn parse_docs(
         config.broken_links,
     ));
     docs
-}
-
-fn collision(path: &Path, first: &str, second: &str) -> Diagnostic {
-    Diagnostic::error(
-        format!(
-            "two sources for the site file `{}`: {first} and {second}",
-            path.display()
-        ),
-        None,
-    )
-    .with_help("rename or remove one of them; the site can hold only one")
 }

@@ -56,6 +56,14 @@ enum PrintSink {
     },
 }
 
+/// Where pages go: rendered by `site`, written to `staging`, or linked
+/// from the previous site by `reuse`.
+struct Out<'s, 'a> {
+    site: &'s SiteRenderer<'a>,
+    staging: &'s Staging,
+    reuse: &'s Reuse,
+}
+
 /// Renders and writes every chapter page (and index.html, print.html when
 /// asked). A page that fails to render is a diagnostic in the result; an
 /// output error stops at once.
@@ -65,23 +73,15 @@ pub(crate) fn write_pages(
     reuse: &Reuse,
     input: &PageInputs<'_>,
 ) -> Result<Vec<Diagnostic>, BuildError> {
+    let out = Out {
+        site,
+        staging,
+        reuse,
+    };
     let mut diags = Vec::new();
     let n = input.chapters.len();
     let pages = input.pages;
-    let binary = reuse::binary_identity();
-    let keys: Vec<Key> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            site.page_key(
-                binary,
-                input.chapters,
-                input.docs,
-                &input.runs[i],
-                i,
-                &pages[i],
-            )
-        })
-        .collect();
+    let keys = page_keys(site, input);
     // A page whose key is unchanged comes from the previous site.
     let reused: Vec<bool> = (0..n)
         .into_par_iter()
@@ -99,32 +99,13 @@ pub(crate) fn write_pages(
             Key::of(&("index", keys[0])),
         );
     let mut print = if input.print && !print_reused {
-        let plan = site.print_plan(pages, input.chapters, input.docs);
-        match site.print_frame(&plan) {
-            Ok(PrintFrame::Streamed(pieces)) => PrintSink::Streamed {
-                plan,
-                pieces,
-                file: staging.create("print.html")?,
-            },
-            Ok(PrintFrame::Whole) => PrintSink::Whole {
-                plan,
-                chapters: Vec::new(),
-            },
-            Err(d) => {
-                diags.push(d);
-                PrintSink::Off
-            }
-        }
+        PrintSink::open(&out, input, &mut diags)?
     } else {
         PrintSink::Off
     };
-    if let PrintSink::Streamed { pieces, file, .. } = &mut print {
-        file.append(pieces[0].as_bytes())?;
-    }
-
     let printing = !matches!(print, PrintSink::Off);
-    let needs_body =
-        |i: usize| !reused[i] || printing || (i == 0 && input.index_fallback && !index_reused);
+    let make_index = input.index_fallback && !index_reused;
+    let needs_body = |i: usize| !reused[i] || printing || (i == 0 && make_index);
     for start in (0..n).step_by(CHUNK) {
         let range = start..(start + CHUNK).min(n);
         // An empty body stands for one nothing needs.
@@ -136,33 +117,107 @@ pub(crate) fn write_pages(
                 false => String::new(),
             })
             .collect();
-        let written: Vec<Result<(), BuildError>> = range
-            .clone()
-            .into_par_iter()
-            .filter(|&i| !reused[i])
-            .map(|i| {
-                let html = site
-                    .chapter_page(input.chapters, input.docs, &bodies[i - start], i, &pages[i])
-                    .map_err(|d| {
-                        reuse.forget(&pages[i]);
-                        BuildError::Book(vec![d])
-                    })?;
-                Ok(staging.write(&SiteFile::text(pages[i].clone(), html))?)
-            })
-            .collect();
-        for r in written {
-            match r {
-                Ok(()) => {}
-                Err(BuildError::Book(d)) => diags.extend(d),
-                Err(e) => return Err(e),
-            }
-        }
-        if start == 0 && input.index_fallback && !index_reused {
+        write_chunk(&out, input, range.clone(), &bodies, &reused, &mut diags)?;
+        if start == 0 && make_index {
             for file in site.index_fallback(input.chapters, input.docs, &bodies[0]) {
                 staging.write(&file)?;
             }
         }
-        match &mut print {
+        print.append(range, &bodies)?;
+    }
+    print.close(&out, &mut diags)?;
+    Ok(diags)
+}
+
+/// Each chapter page's reuse key, in book order.
+fn page_keys(site: &SiteRenderer<'_>, input: &PageInputs<'_>) -> Vec<Key> {
+    let binary = reuse::binary_identity();
+    (0..input.chapters.len())
+        .into_par_iter()
+        .map(|i| {
+            site.page_key(
+                binary,
+                input.chapters,
+                input.docs,
+                &input.runs[i],
+                i,
+                &input.pages[i],
+            )
+        })
+        .collect()
+}
+
+/// Templates and writes the pages of the chapters in `range` that were not
+/// reused, from their `bodies` (numbered from `range.start`); a page that
+/// fails to render is a diagnostic, an output error stops.
+fn write_chunk(
+    out: &Out<'_, '_>,
+    input: &PageInputs<'_>,
+    range: std::ops::Range<usize>,
+    bodies: &[String],
+    reused: &[bool],
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(), BuildError> {
+    let (pages, start) = (input.pages, range.start);
+    let written: Vec<Result<(), BuildError>> = range
+        .into_par_iter()
+        .filter(|&i| !reused[i])
+        .map(|i| {
+            let html = out
+                .site
+                .chapter_page(input.chapters, input.docs, &bodies[i - start], i, &pages[i])
+                .map_err(|d| {
+                    out.reuse.forget(&pages[i]);
+                    BuildError::Book(vec![d])
+                })?;
+            Ok(out.staging.write(&SiteFile::text(pages[i].clone(), html))?)
+        })
+        .collect();
+    for r in written {
+        match r {
+            Ok(()) => {}
+            Err(BuildError::Book(d)) => diags.extend(d),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+impl PrintSink {
+    /// print.html planned for the whole book and, when the theme's template
+    /// allows, opened with its first piece written.
+    fn open(
+        out: &Out<'_, '_>,
+        input: &PageInputs<'_>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<PrintSink, BuildError> {
+        let plan = out.site.print_plan(input.pages, input.chapters, input.docs);
+        Ok(match out.site.print_frame(&plan) {
+            Ok(PrintFrame::Streamed(pieces)) => {
+                let mut file = out.staging.create("print.html")?;
+                file.append(pieces[0].as_bytes())?;
+                PrintSink::Streamed { plan, pieces, file }
+            }
+            Ok(PrintFrame::Whole) => PrintSink::Whole {
+                plan,
+                chapters: Vec::new(),
+            },
+            Err(d) => {
+                diags.push(d);
+                PrintSink::Off
+            }
+        })
+    }
+
+    /// Adds the chapters in `range`, from their `bodies` (numbered from
+    /// `range.start`).
+    fn append(
+        &mut self,
+        range: std::ops::Range<usize>,
+        bodies: &[String],
+    ) -> Result<(), BuildError> {
+        let start = range.start;
+        match self {
             PrintSink::Off => {}
             PrintSink::Streamed { plan, pieces, file } => {
                 let printed: Vec<PrintChapter> = range
@@ -170,24 +225,29 @@ pub(crate) fn write_pages(
                     .into_par_iter()
                     .map(|i| plan.chapter(i, &bodies[i - start]))
                     .collect();
-                for (i, chapter) in range.clone().zip(printed) {
+                for (i, chapter) in range.zip(printed) {
                     file.append(chapter.content.as_bytes())?;
                     file.append(pieces[i + 1].as_bytes())?;
                 }
             }
             PrintSink::Whole { plan, chapters } => {
-                chapters.extend(range.clone().map(|i| plan.chapter(i, &bodies[i - start])))
+                chapters.extend(range.map(|i| plan.chapter(i, &bodies[i - start])))
             }
         }
+        Ok(())
     }
 
-    match print {
-        PrintSink::Off => {}
-        PrintSink::Streamed { file, .. } => file.close()?,
-        PrintSink::Whole { plan, chapters } => match site.print_page(&plan, &chapters) {
-            Ok(file) => staging.write(&file)?,
-            Err(d) => diags.push(d),
-        },
+    /// Finishes print.html: the last piece is already written when it
+    /// streamed; otherwise the whole template is rendered now.
+    fn close(self, out: &Out<'_, '_>, diags: &mut Vec<Diagnostic>) -> Result<(), BuildError> {
+        match self {
+            PrintSink::Off => {}
+            PrintSink::Streamed { file, .. } => file.close()?,
+            PrintSink::Whole { plan, chapters } => match out.site.print_page(&plan, &chapters) {
+                Ok(file) => out.staging.write(&file)?,
+                Err(d) => diags.push(d),
+            },
+        }
+        Ok(())
     }
-    Ok(diags)
 }

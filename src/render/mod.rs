@@ -18,6 +18,7 @@ pub mod run;
 pub mod search;
 pub mod sidebar;
 pub mod site;
+pub mod site_file;
 pub mod theme;
 
 pub use highlight::Highlighter;

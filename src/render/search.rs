@@ -34,7 +34,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use crate::config::SearchOptions;
 use crate::diag::Diagnostic;
 use crate::markdown::{Block, Document};
-use crate::output::SiteFile;
+use crate::render::site_file::SiteFile;
 
 /// The index's site path.
 pub const INDEX_FILE: &str = "searchindex.js";

@@ -12,12 +12,12 @@ use crate::diag::{Diagnostic, has_errors};
 use crate::digest::Key;
 use crate::markdown::links::{path_to_root, relative_url};
 use crate::markdown::{Document, ParseContext, parse_chapter};
-use crate::output::{SiteFile, page_path, url_of};
 use crate::render::context::{
     BookView, NavLink, PageCtx, PageView, PrintChapterView, PrintCtx, SiteView, TocEntry,
 };
 use crate::render::print::{self, PrintChapter, PrintFrame, PrintInput, PrintPlan};
 use crate::render::sidebar::{SLOT, Sidebar};
+use crate::render::site_file::{SiteFile, page_path, url_of};
 use crate::render::{self, Highlighter, Theme, body, search};
 
 /// What every page shares, computed once.

@@ -28,8 +28,9 @@ use crate::serve::http::Site;
 use crate::serve::print::PRINT_PATH;
 use crate::serve::watch::{Change, WatchSet};
 
-/// Where the preview is built, under the book's cache folder.
-pub const PREVIEW_DIR: &str = ".proofbook-cache/serve";
+/// Where the preview is built, inside the book's cache folder
+/// (`config::CACHE_DIR`).
+pub const PREVIEW_DIR: &str = "serve";
 
 /// What a rebuild did, for the terminal.
 pub enum Outcome {
@@ -97,7 +98,7 @@ impl Preview {
                 return (Outcome::Failed(diags), Vec::new());
             }
         };
-        let dest = config.root.join(PREVIEW_DIR);
+        let dest = config.run.cache_dir.join(PREVIEW_DIR);
         if let Err(d) = preview_is_inside(&config.root, &dest) {
             let diags = vec![d];
             self.fail(&diags, changes);
@@ -222,10 +223,7 @@ pub fn watch_set(config: &Config) -> WatchSet {
         // Watched before it exists, so helpers added while serving count.
         examples: Some(examples),
         requirements: config.run.requirements.clone(),
-        ignore: vec![
-            config.build_dir.clone(),
-            config.root.join(".proofbook-cache"),
-        ],
+        ignore: vec![config.build_dir.clone(), config.run.cache_dir.clone()],
     }
 }
 

@@ -91,6 +91,7 @@ fn send(out: &mut dyn Write, chunked: bool, message: &[u8]) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::serve::events::{Event, Hub};
+    use std::sync::atomic::AtomicUsize;
     use std::sync::{Arc, Mutex};
 
     /// A writer the test can read while the stream holds it.
@@ -145,9 +146,17 @@ mod tests {
 
     #[test]
     fn a_failed_write_ends_the_stream() {
-        struct Broken;
-        impl Write for Broken {
-            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        /// A page that takes the head, then is gone: every later write
+        /// fails. It counts the writes tried.
+        struct Gone {
+            taken: Shared,
+            writes: Arc<AtomicUsize>,
+        }
+        impl Write for Gone {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                if self.writes.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return self.taken.write(buf);
+                }
                 Err(io::ErrorKind::BrokenPipe.into())
             }
             fn flush(&mut self) -> io::Result<()> {
@@ -156,12 +165,27 @@ mod tests {
         }
         let hub = Arc::new(Hub::new());
         let subscription = hub.subscribe();
-        // It returns (rather than waiting for the stop flag).
-        stream(
-            Box::new(Broken),
-            &subscription,
-            true,
-            &AtomicBool::new(false),
+        // A full queue makes the hub drop this page, so even a stream that
+        // went on after the failed write would end (after writing every
+        // queued message and the closing chunk) instead of hanging here.
+        for _ in 0..100 {
+            hub.publish(Event::Clear);
+        }
+        let taken = Shared::default();
+        let writes = Arc::new(AtomicUsize::new(0));
+        let page = Gone {
+            taken: taken.clone(),
+            writes: Arc::clone(&writes),
+        };
+        stream(Box::new(page), &subscription, true, &AtomicBool::new(false));
+        // The head, then the first message's first write, which failed;
+        // nothing after it, not even the closing chunk.
+        assert_eq!(writes.load(Ordering::SeqCst), 2);
+        let text = String::from_utf8(taken.0.lock().expect("lock").clone()).expect("utf-8");
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(
+            text.ends_with("Transfer-Encoding: chunked\r\n\r\n"),
+            "{text}"
         );
     }
 }

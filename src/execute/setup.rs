@@ -1,0 +1,93 @@
+//! Making a book's examples ready to run: its interpreter and virtual
+//! environment (`python::provision`), its `examples/` folder checked, and a
+//! `Sandbox` with every protection this machine has. Each refusal is an
+//! error at book.toml with what to do.
+
+use std::path::Path;
+
+use crate::config::{CONFIG_FILE, Config, EXAMPLES_DIR};
+use crate::diag::{Diagnostic, Span};
+use crate::execute::python::{self, PythonError};
+use crate::execute::{Probe, Sandbox, examples_dir};
+
+/// The sandbox the book's examples run in, started as `launcher`, with a
+/// warning for each protection book.toml lets it go without; or the errors
+/// that stop the examples from running. `say` hears the slow steps.
+pub fn sandbox(
+    config: &Config,
+    launcher: &Path,
+    say: &mut dyn FnMut(&str),
+) -> Result<(Sandbox, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let run = &config.run;
+    let book_toml = Some(Span::file(config.root.join(CONFIG_FILE)));
+    let python = python::provision(
+        &run.interpreter,
+        run.requirements.as_deref(),
+        &run.cache_dir,
+        say,
+    )
+    .map_err(|e| {
+        let help = python_help(&e);
+        vec![
+            Diagnostic::error(format!("examples cannot run: {e}"), book_toml.clone())
+                .with_help(help),
+        ]
+    })?;
+    // Nothing runs while the examples folder holds what must not be mounted.
+    let refused = config
+        .confine
+        .tree_problems(&config.root.join(EXAMPLES_DIR));
+    if !refused.is_empty() {
+        return Err(refused);
+    }
+    let probe = Probe::detect();
+    let sandbox = Sandbox::new(
+        launcher.to_owned(),
+        python,
+        examples_dir(&config.confine).as_deref(),
+        run.limits,
+        &probe,
+        &run.allow_missing,
+    )
+    .map_err(|e| {
+        vec![
+            Diagnostic::error(
+                format!("examples will not run unprotected: {e}"),
+                book_toml.clone(),
+            )
+            .with_help(
+                "run `proofbook doctor` for details; to run without it anyway, add \
+                     `allow-missing = [\"NAME\"]` under [proofbook.sandbox] in book.toml",
+            ),
+        ]
+    })?;
+    let warnings = probe
+        .missing()
+        .into_iter()
+        .map(|(protection, why)| {
+            Diagnostic::warning(
+                format!(
+                    "examples run without {} (allowed by book.toml): {why}",
+                    protection.name()
+                ),
+                book_toml.clone(),
+            )
+        })
+        .collect();
+    Ok((sandbox, warnings))
+}
+
+fn python_help(e: &PythonError) -> &'static str {
+    match e {
+        PythonError::Requirements { .. } => {
+            "fix `requirements` under [proofbook.python]: the path is relative to the book's root"
+        }
+        PythonError::Setup { .. } => {
+            "fix the requirements file (pip's output is above), or check that the interpreter has the venv module"
+        }
+        _ => {
+            "install Python 3 or set `interpreter` under [proofbook.python]; \
+             or set `examples = false` under [proofbook.run] to build without running"
+        }
+    }
+}
