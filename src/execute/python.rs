@@ -212,6 +212,33 @@ fn output_telling(
     })
 }
 
+/// Runs one set-up command (`what`, for messages); its output is shown
+/// only when it fails.
+fn setup_step(
+    what: &str,
+    cmd: &mut Command,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(), PythonError> {
+    let out = output_telling(cmd, what, progress).map_err(|e| PythonError::Setup {
+        what: what.into(),
+        output: e.to_string(),
+    })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(PythonError::Setup {
+        what: format!("{what} ({})", out.status),
+        output: tail(
+            &format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            25,
+        ),
+    })
+}
+
 fn create_venv(
     python: &Path,
     requirements: &Path,
@@ -230,26 +257,9 @@ fn create_venv(
         std::process::id()
     ));
     let _ = fs::remove_dir_all(&staging);
-    let mut run = |what: &str, doing: &str, cmd: &mut Command| -> Result<(), PythonError> {
+    let mut run = |what: &str, doing: &str, cmd: &mut Command| {
         progress(doing);
-        let out = output_telling(cmd, what, progress).map_err(|e| PythonError::Setup {
-            what: what.into(),
-            output: e.to_string(),
-        })?;
-        if out.status.success() {
-            return Ok(());
-        }
-        Err(PythonError::Setup {
-            what: format!("{what} ({})", out.status),
-            output: tail(
-                &format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-                25,
-            ),
-        })
+        setup_step(what, cmd, progress)
     };
     let packages = match requirement_count(wanted) {
         1 => "1 package".to_owned(),

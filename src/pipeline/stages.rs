@@ -85,26 +85,12 @@ pub fn render_site(
     let n = parsed.chapters.len();
     let reused = w.reuse.reused();
     let print_later = config.html.print_enable && options.defer_print;
-    // What the pages were made of goes to the print job instead of being
-    // dropped; nothing borrows it any more.
-    let Parsed {
-        pages,
-        page_paths,
-        docs,
-        ..
-    } = parsed;
-    let print = print_later.then(|| {
-        Box::new(PrintJob {
-            config: config.clone(),
-            theme,
-            book,
-            pages,
-            page_paths,
-            docs,
-            runs: answered.runs,
-            live_reload_script: options.live_reload_script.clone(),
-        })
-    });
+    let failed_claims = answered.failed_claims;
+    let counts = answered.counts;
+    // The parsed chapters borrow the book: their owned parts are taken
+    // first, so the book can go to the print job.
+    let parts = parsed.into_parts();
+    let print = print_later.then(|| print_job(config, options, theme, book, parts, answered.runs));
     let report = BuildReport {
         dest: dest.to_owned(),
         pages: n,
@@ -113,15 +99,37 @@ pub fn render_site(
             + other_files
             + usize::from(config.html.print_enable && !print_later)
             + usize::from(index_fallback && n > 0),
-        examples: answered.counts,
+        examples: counts,
         warnings: diags,
         timings,
         moved_aside: None,
         leftovers: Vec::new(),
-        failed_claims: answered.failed_claims,
+        failed_claims,
         print,
     };
     Ok((report, staging))
+}
+
+/// What the pages were made of, kept for print.html instead of dropped
+/// (`defer_print`).
+fn print_job(
+    config: &Config,
+    options: &BuildOptions,
+    theme: Theme,
+    book: Book,
+    (pages, page_paths, docs): ParsedParts,
+    runs: Vec<PageRuns>,
+) -> Box<PrintJob> {
+    Box::new(PrintJob {
+        config: config.clone(),
+        theme,
+        book,
+        pages,
+        page_paths,
+        docs,
+        runs,
+        live_reload_script: options.live_reload_script.clone(),
+    })
 }
 
 /// Every site path and what makes it. Two sources for one path would
@@ -151,6 +159,15 @@ struct Parsed<'b> {
     page_paths: Vec<PathBuf>,
     docs: Vec<Document>,
     includes_expanded: bool,
+}
+
+/// A `Parsed` without its borrowed chapters: pages, page paths, documents.
+type ParsedParts = (HashMap<PathBuf, PathBuf>, Vec<PathBuf>, Vec<Document>);
+
+impl Parsed<'_> {
+    fn into_parts(self) -> ParsedParts {
+        (self.pages, self.page_paths, self.docs)
+    }
 }
 
 /// Claims each chapter's page and parses every chapter; stops on errors.

@@ -138,18 +138,7 @@ impl Preview {
                 self.site.print().set(report.print.take());
                 self.site.replace_all(site_files(&report.dest));
                 self.keys = keys;
-                if everything || !changed.is_empty() {
-                    // A changed chapter changes print.html too.
-                    let mut pages = changed.clone();
-                    if !pages.is_empty() && self.site.print().available() {
-                        pages.push(PRINT_PATH.to_owned());
-                    }
-                    self.hub.publish(Event::Reload { pages });
-                } else {
-                    // A save that changed no page (the same text again):
-                    // nothing to reload, but an error it fixed goes.
-                    self.hub.publish(Event::Clear);
-                }
+                self.publish_built(everything, &changed);
                 (
                     Outcome::Built {
                         report: Box::new(report),
@@ -172,6 +161,22 @@ impl Preview {
                 self.fail(&diags, changes);
                 (Outcome::Failed(diags), warnings)
             }
+        }
+    }
+
+    /// Tells the open pages what a build changed: every page, these (and
+    /// print.html, which holds every chapter), or none.
+    fn publish_built(&self, everything: bool, changed: &[String]) {
+        if everything || !changed.is_empty() {
+            let mut pages = changed.to_vec();
+            if !pages.is_empty() && self.site.print().available() {
+                pages.push(PRINT_PATH.to_owned());
+            }
+            self.hub.publish(Event::Reload { pages });
+        } else {
+            // A save that changed no page (the same text again): nothing
+            // to reload, but an error it fixed goes.
+            self.hub.publish(Event::Clear);
         }
     }
 
