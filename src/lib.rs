@@ -1,7 +1,8 @@
 //! proofbook: a static-site generator for books whose examples are proven.
 //!
-//! The stages follow the data: `config` → `book` → `markdown` → `render` →
-//! `output`, wired together by `pipeline`. See ARCHITECTURE.md.
+//! The stages follow the data: `config` → `book` → `markdown` → `execute` →
+//! `measure` → `render` → `output`, wired together by `pipeline`; `serve`
+//! drives it for the preview. See ARCHITECTURE.md.
 
 pub mod book;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod diag;
 pub mod digest;
 pub mod execute;
 pub mod fsutil;
+pub mod html;
 pub mod interrupt;
 pub mod markdown;
 pub mod measure;

@@ -94,7 +94,7 @@ fn a_failed_claim_is_named_with_its_line_and_a_command_that_rechecks_it() {
         .iter()
         .find(|e| e["id"] == "steady")
         .unwrap();
-    let when = proofbook::render::run::date_time(steady["measured_unix"].as_u64().unwrap());
+    let when = proofbook::render::format::date_time(steady["measured_unix"].as_u64().unwrap());
     let footer = "<p class=\"measured-on\">The examples on this page ran on ";
     let machine = &page[page.find(footer).expect("a footer") + footer.len()..];
     let machine = &machine[..machine.find(". <a").unwrap()];

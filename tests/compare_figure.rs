@@ -62,7 +62,7 @@ fn a_group_compares_the_figure_it_names() {
         chart.contains("<th scope=\"col\">× threads</th>"),
         "{chart}"
     );
-    assert!(chart.contains("<td>0.10× (0.10–0.10)</td>"), "{chart}");
+    assert!(chart.contains("<td>0.1× (0.1–0.1)</td>"), "{chart}");
     assert!(chart.contains("<td>250× (250–250)</td>"), "{chart}");
     // Tasks and processes differ 2,500 times: a log scale keeps both visible.
     assert!(chart.contains("Log scale"), "{chart}");
@@ -77,7 +77,7 @@ fn a_group_compares_the_figure_it_names() {
     assert!(!main.contains("noisy: wall time"), "{main}");
     // The prose quotes the ratios; the claim checks one.
     assert!(
-        main.contains(">0.10×</a> of a thread’s memory, a process <a"),
+        main.contains(">0.1×</a> of a thread’s memory, a process <a"),
         "{main}"
     );
     assert!(main.contains(">250×</a>."), "{main}");

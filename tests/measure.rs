@@ -34,7 +34,7 @@ fn a_group_gets_a_chart_a_table_and_its_numbers_in_the_prose() {
     ] {
         assert!(main.contains(row), "{row}");
     }
-    assert!(main.contains("1.00× (baseline)"));
+    assert!(main.contains("1× (baseline)"));
     // The prose quotes this build's figures, each linked to its example.
     let prose = &main[main.find("On this machine").unwrap()..];
     let quoted: Vec<&str> = prose

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use proofbook::config::Config;
 use proofbook::pipeline::Rerun;
+use proofbook::render::format::seconds;
 use proofbook::{BuildError, BuildOptions};
 
 use crate::report;
@@ -90,23 +91,20 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
             eprintln!(
-                "built {} pages ({} files, {} unchanged since the last build; examples: {}) into {} in {:.2} s",
+                "built {} pages ({} files, {} unchanged since the last build; examples: {}) into {} in {}",
                 r.pages,
                 r.files,
                 r.reused,
                 examples_summary(&r.examples),
                 // book.toml chooses it: shown inert.
                 proofbook::terminal_text::neutralise(&r.dest.display().to_string()),
-                started.elapsed().as_secs_f64()
+                seconds(started.elapsed().as_secs_f64())
             );
             let phases: Vec<String> = r
                 .timings
                 .phases
                 .iter()
-                .map(|(name, d)| match d.as_secs_f64() {
-                    s if s < 1.0 => format!("{name} {:.0} ms", s * 1000.0),
-                    s => format!("{name} {s:.2} s"),
-                })
+                .map(|(name, d)| format!("{name} {}", seconds(d.as_secs_f64())))
                 .collect();
             eprintln!("  {}", phases.join(" · "));
             if let Some(off) = examples_off(&r.examples) {

@@ -35,7 +35,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::render::escape_html;
+use crate::html::escape;
 
 /// A checklist whose every `then` leads somewhere, with no loops and
 /// nothing that cannot be reached from the first question.
@@ -418,7 +418,7 @@ pub fn html(list: &Checklist, level: u8, render: &mut dyn Render) -> (String, Ve
     let start = element_id(Target::Question(list.start), list);
     let mut out = format!(
         "<div class=\"checklist\" id=\"checklist\" data-start=\"{}\">\n<ol class=\"checklist-questions\">\n",
-        escape_html(&start)
+        escape(&start)
     );
     // Questions in the order a reader meets them, so "question 2" is the
     // second one asked on some path.
@@ -429,7 +429,7 @@ pub fn html(list: &Checklist, level: u8, render: &mut dyn Render) -> (String, Ve
         let id = element_id(Target::Question(q), list);
         out.push_str(&format!(
             "<li class=\"checklist-question\" id=\"{}\">\n<p class=\"checklist-ask\">{}</p>\n",
-            escape_html(&id),
+            escape(&id),
             render.field(&question.ask, Shape::Inline)
         ));
         ids.push(id);
@@ -447,9 +447,9 @@ pub fn html(list: &Checklist, level: u8, render: &mut dyn Render) -> (String, Ve
             };
             out.push_str(&format!(
                 "<li><a class=\"checklist-answer\" href=\"#{}\">{}</a> <span class=\"checklist-then\">→ {}</span></li>\n",
-                escape_html(&element_id(answer.then, list)),
+                escape(&element_id(answer.then, list)),
                 render.field(&answer.label, Shape::Inline),
-                escape_html(&then)
+                escape(&then)
             ));
         }
         out.push_str("</ul>\n</li>\n");
@@ -461,7 +461,7 @@ pub fn html(list: &Checklist, level: u8, render: &mut dyn Render) -> (String, Ve
         out.push_str(&format!(
             "<section class=\"checklist-recommendation\" id=\"{id}\" aria-labelledby=\"{id}-title\">\n<h{level} class=\"checklist-title\" id=\"{id}-title\">{}</h{level}>\n",
             render.field(&rec.title, Shape::Inline),
-            id = escape_html(&id),
+            id = escape(&id),
         ));
         ids.push(format!("{id}-title"));
         ids.push(id);

@@ -1,22 +1,33 @@
 //! A ```` ```checklist ```` block inside a page: `checklist` checks the
 //! TOML and lays out the HTML; this renders its Markdown fields with the
-//! page's own renderer (`parse::render_html`), so their links are checked
-//! and their `{{#measure}}` quotes resolved like the prose around them, and
+//! page's own renderer (lent through `Page`, which `parse` implements, so
+//! this file does not import `parse` back), so their links are checked and
+//! their `{{#measure}}` quotes resolved like the prose around them, and
 //! maps every problem back to its line in the TOML file.
 
 use std::ops::Range;
 
 use crate::diag::{Diagnostic, Span};
 use crate::markdown::checklist;
-use crate::markdown::document::VerdictRef;
+use crate::markdown::document::{Document, VerdictRef};
 use crate::markdown::include::SourceMap;
-use crate::markdown::parse::{State, render_html, verdict_marker};
+
+/// The page a checklist sits in, as its fields need it.
+pub(super) trait Page {
+    /// Renders Markdown as the page's prose, `map` locating it.
+    fn render(&mut self, text: &str, map: &SourceMap) -> String;
+    /// The page's document so far (its headings, cited claims, ids).
+    fn doc(&mut self) -> &mut Document;
+    fn diagnose(&mut self, d: Diagnostic);
+    /// The marker that holds the place of cited claim `n`.
+    fn verdict_marker(&self, n: usize) -> String;
+}
 
 /// A ```` ```checklist ```` block → its HTML, with its fields rendered as
 /// Markdown of this page (links checked, figures quoted), or nothing but
 /// errors at the lines of its TOML.
-pub(super) fn html(
-    st: &mut State<'_, '_>,
+pub(super) fn html<P: Page>(
+    st: &mut P,
     toml_text: &str,
     map: &SourceMap,
     content_start: Option<usize>,
@@ -30,39 +41,38 @@ pub(super) fn html(
         Ok(list) => list,
         Err(problems) => {
             for p in problems {
-                st.diags
-                    .push(Diagnostic::error(p.message, span_at(&p.range)).with_help(p.help));
+                st.diagnose(Diagnostic::error(p.message, span_at(&p.range)).with_help(p.help));
             }
             return String::new();
         }
     };
     // Titles sit one level under the heading the checklist follows.
-    let level = st.doc.headings.last().map_or(2, |h| h.level + 1);
-    struct Fields<'s, 'c, 'p, 'm> {
-        st: &'s mut State<'c, 'p>,
+    let level = st.doc().headings.last().map_or(2, |h| h.level + 1);
+    struct Fields<'s, 'm, P> {
+        st: &'s mut P,
         map: &'m SourceMap,
         content_start: Option<usize>,
         span_at: &'m dyn Fn(&Range<usize>) -> Option<Span>,
     }
-    impl checklist::Render for Fields<'_, '_, '_, '_> {
+    impl<P: Page> checklist::Render for Fields<'_, '_, P> {
         fn field(&mut self, text: &checklist::Text, shape: checklist::Shape) -> String {
             let sub = match self.content_start {
                 Some(start) => self.map.starting_at(start + text.offset),
                 None => SourceMap::default(),
             };
-            let html = render_html(self.st, &text.text, &sub);
+            let html = self.st.render(&text.text, &sub);
             match shape {
                 checklist::Shape::Blocks => html,
                 checklist::Shape::Inline => unwrap_paragraph(html),
             }
         }
         fn verdict(&mut self, claim: &str, range: &Range<usize>) -> String {
-            let n = self.st.doc.verdicts.len();
-            self.st.doc.verdicts.push(VerdictRef {
+            let n = self.st.doc().verdicts.len();
+            self.st.doc().verdicts.push(VerdictRef {
                 claim: claim.to_owned(),
                 span: (self.span_at)(range),
             });
-            verdict_marker(self.st.fence, n)
+            self.st.verdict_marker(n)
         }
     }
     let mut fields = Fields {
@@ -72,7 +82,7 @@ pub(super) fn html(
         span_at: &span_at,
     };
     let (html, ids) = checklist::html(&list, level, &mut fields);
-    fields.st.doc.ids.extend(ids);
+    fields.st.doc().ids.extend(ids);
     html
 }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 use crate::diag::Diagnostic;
+use crate::html::escape;
 use crate::markdown::checklist_page;
 use crate::markdown::code::CodeInfo;
 use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
@@ -92,7 +93,7 @@ fn marker(fence: char, n: usize) -> String {
 }
 
 /// A marker for verdict reference `n` (a claim a checklist cites).
-pub(super) fn verdict_marker(fence: char, n: usize) -> String {
+fn verdict_marker(fence: char, n: usize) -> String {
     format!("{fence}pb-verdict-{n}{fence}")
 }
 
@@ -106,14 +107,29 @@ fn marker_fence(text: &str) -> char {
 
 /// What a page's rendering builds up, shared by the nested renders of a
 /// checklist's Markdown fields.
-pub(super) struct State<'c, 'p> {
+struct State<'c, 'p> {
     ctx: &'c ParseContext<'p>,
     page: &'c Path,
-    pub(super) doc: Document,
-    pub(super) diags: Vec<Diagnostic>,
+    doc: Document,
+    diags: Vec<Diagnostic>,
     codes: Vec<CodeBlock>,
-    pub(super) fence: char,
+    fence: char,
     used_ids: IdSet,
+}
+
+impl checklist_page::Page for State<'_, '_> {
+    fn render(&mut self, text: &str, map: &SourceMap) -> String {
+        render_html(self, text, map)
+    }
+    fn doc(&mut self) -> &mut Document {
+        &mut self.doc
+    }
+    fn diagnose(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+    fn verdict_marker(&self, n: usize) -> String {
+        verdict_marker(self.fence, n)
+    }
 }
 
 fn render(
@@ -154,7 +170,7 @@ fn render(
 
 /// `text` as HTML with markers for its code blocks, quoted figures and
 /// verdicts (see `split_at_markers`); what it finds goes into `st`.
-pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
+fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
     let (ctx, page, fence) = (st.ctx, st.page, st.fence);
     let mut events: Vec<Event<'_>> = Vec::new();
     let parser = Parser::new_ext(text, extensions(ctx.options)).into_offset_iter();
@@ -193,19 +209,19 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                 });
                 let mut extra = String::new();
                 if !classes.is_empty() {
-                    extra.push_str(&format!(" class=\"{}\"", escape_attr(&classes.join(" "))));
+                    extra.push_str(&format!(" class=\"{}\"", escape(&classes.join(" "))));
                 }
                 for (k, v) in &attrs {
                     extra.push_str(&format!(
                         " {}=\"{}\"",
-                        escape_attr(k),
-                        escape_attr(v.as_deref().unwrap_or(""))
+                        escape(k),
+                        escape(v.as_deref().unwrap_or(""))
                     ));
                 }
                 let mut html = format!(
                     "<h{level} id=\"{}\"{extra}><a class=\"header\" href=\"#{}\">",
-                    escape_attr(&id),
-                    escape_attr(&id)
+                    escape(&id),
+                    escape(&id)
                 );
                 pulldown_cmark::html::push_html(&mut html, inner.into_iter());
                 html.push_str(&format!("</a></h{level}>\n"));
@@ -227,8 +243,8 @@ pub(super) fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -
                 st.doc.ids.push(id.clone());
                 let mut html = format!(
                     "<dt id=\"{}\"><a class=\"header\" href=\"#{}\">",
-                    escape_attr(&id),
-                    escape_attr(&id)
+                    escape(&id),
+                    escape(&id)
                 );
                 pulldown_cmark::html::push_html(&mut html, inner.into_iter());
                 html.push_str("</a></dt>\n");
@@ -567,12 +583,6 @@ fn split_at_markers(html: String, codes: Vec<CodeBlock>, fence: char) -> Vec<Blo
     // Unreachable unless a marker went missing; keep the code anyway.
     blocks.extend(codes.map(|c| Block::Code(Box::new(c))));
     blocks
-}
-
-pub(crate) fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).expect("writing to a String cannot fail");
-    out
 }
 
 #[cfg(test)]

@@ -5,12 +5,20 @@
 //! - `stats`: min, median, max, standard deviation and CV of samples.
 //! - `claim`: statements over figures (```claim blocks) and where they apply.
 //! - `compare`: comparison groups and their paired speed-ups.
+//! - `quote`: `{{#measure}}` references resolved to typed values.
+//! - `verdict`: claims checked against the figures, each with its `Verdict`.
+//! - `evidence`: `weigh`, all of the above for one build, as one `Evidence`.
 //! - `results`: every measurement of the book, for `results.json` and the results page.
+//!
+//! Nothing here makes HTML or formats a number: `render` does.
 
 pub mod claim;
 pub mod compare;
+pub mod evidence;
+pub mod quote;
 pub mod results;
 pub mod stats;
+pub mod verdict;
 
 use crate::execute::RunRecord;
 use crate::execute::record::Sample;

@@ -24,6 +24,7 @@ use serde::Serialize;
 
 use crate::execute::machine::Fingerprint;
 use crate::execute::record::{Outcome, Sample};
+use crate::execute::{Job, RunResult};
 use crate::measure::Figure;
 use crate::measure::compare::Comparison;
 
@@ -49,4 +50,47 @@ pub struct ExampleEntry {
     pub outcome: Outcome,
     pub figures: Vec<Figure>,
     pub runs: Vec<Sample>,
+}
+
+/// Every measurement of the build: each example that ran, with its
+/// figures, and the comparisons. `root` is the book's, for each example's
+/// `file:line`.
+pub fn gather(
+    root: &std::path::Path,
+    jobs: &[Job<'_>],
+    results: &[RunResult],
+    page_paths: &[std::path::PathBuf],
+    machine: &Fingerprint,
+    comparisons: Vec<Comparison>,
+) -> BookResults {
+    let examples = jobs
+        .iter()
+        .zip(results)
+        .filter_map(|(job, result)| {
+            let record = result.as_ref().ok()?;
+            let spec = job.spec;
+            let source = job.block.span.as_ref().map_or_else(String::new, |s| {
+                let file = s.file.strip_prefix(root).unwrap_or(&s.file);
+                format!("{}:{}", file.display(), s.line)
+            });
+            Some(ExampleEntry {
+                id: spec.id.clone(),
+                page: page_paths[job.at.doc].to_string_lossy().replace('\\', "/"),
+                source,
+                group: spec.group.as_ref().map(|g| g.name.clone()),
+                label: spec.group.as_ref().and_then(|g| g.label.clone()),
+                cached: record.from_cache,
+                measured_unix: record.started_unix,
+                outcome: record.outcome,
+                figures: crate::measure::figures_or_single(record),
+                runs: record.samples.clone(),
+            })
+        })
+        .collect();
+    BookResults {
+        schema: SCHEMA,
+        machine: machine.clone(),
+        examples,
+        comparisons,
+    }
 }

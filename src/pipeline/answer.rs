@@ -356,7 +356,7 @@ fn finished(options: &BuildOptions, job: &Job<'_>, result: &RunResult) {
     let line = match result {
         Ok(r) => format!(
             "ran {place} in {}: {}",
-            render::run::seconds(r.wall.as_secs_f64()),
+            render::format::seconds(r.wall.as_secs_f64()),
             r.describe_outcome()
         ),
         Err(e) => format!("could not run {place}: {e}"),

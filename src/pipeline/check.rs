@@ -6,12 +6,16 @@
 use std::time::Duration;
 
 use super::{
-    BuildOptions, examples, load_book, page_chapters, page_map, parse_context, parse_docs,
+    BuildOptions, load_book, page_chapters, page_map, parse_context, parse_docs, warnings,
 };
 use crate::config::Config;
 use crate::diag::{Diagnostic, Severity, Span};
 use crate::execute::{self, Outcome};
+use crate::measure::verdict::{CheckedClaim, Verdict as ClaimVerdict};
 
+/// An item's verdict: every example, claim and book problem gets one.
+/// (A claim's own `measure::verdict::Verdict` says whether it holds; here
+/// a claim that holds is one more item that is ok.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Ok,
@@ -117,7 +121,7 @@ fn check_examples(
     // claim's verdict alone.
     let mut options = std::borrow::Cow::Borrowed(options);
     if let Some(wanted) = &options.claim {
-        match super::claims::find_claim(docs, &config.root, wanted) {
+        match crate::measure::verdict::find_claim(docs, &config.root, wanted) {
             Ok(ids) => options.to_mut().only_ids = Some(ids),
             Err(why) => {
                 report.items.push(CheckItem {
@@ -166,11 +170,18 @@ fn check_examples(
     // Groups that do not add up and figures quoted in prose that do not
     // resolve are failures (their diagnostics become items).
     let selection = options.filter.is_some() || options.only_ids.is_some();
-    let evidence = super::figures::weigh(docs, page_paths, &answered, selection, diags);
-    let wanted = |c: &super::claims::Checked| {
+    let evidence = crate::measure::evidence::weigh(
+        docs,
+        page_paths,
+        (&answered.jobs, &answered.results),
+        answered.machine.as_ref(),
+        selection,
+        diags,
+    );
+    let wanted = |c: &CheckedClaim| {
         options.claim.as_deref().is_none_or(|w| {
-            c.view.id.as_deref() == Some(w)
-                || super::claims::place(c.span.as_ref(), &config.root) == w
+            c.id.as_deref() == Some(w)
+                || crate::measure::verdict::place(c.span.as_ref(), &config.root) == w
         })
     };
     report
@@ -210,7 +221,7 @@ fn check_examples(
                     }
                     Some(d)
                 } else {
-                    examples::expected_output(job, result)
+                    warnings::expected_output(job, result)
                         .err()
                         .map(|diff| format!("its output differs from the output block:\n{diff}"))
                 };
@@ -252,30 +263,26 @@ fn take_errors(diags: &mut Vec<Diagnostic>, report: &mut CheckReport) {
     }
 }
 
-fn claim_item(c: super::claims::Checked) -> CheckItem {
-    use crate::render::claim::Verdict as V;
-    let v = &c.view;
-    let (verdict, details) = match v.verdict {
-        V::Holds => (Verdict::Ok, String::new()),
-        V::Fails => (
-            Verdict::Failed,
-            format!("it does not hold: {}", v.comparison),
-        ),
-        V::Skipped => (
+fn claim_item(c: CheckedClaim) -> CheckItem {
+    let comparison = crate::render::format::claim_comparison(&c);
+    let (verdict, details) = match c.verdict {
+        ClaimVerdict::Holds => (Verdict::Ok, String::new()),
+        ClaimVerdict::Fails => (Verdict::Failed, format!("it does not hold: {comparison}")),
+        ClaimVerdict::Skipped => (
             Verdict::Skipped,
             format!(
                 "it applies when {}; this machine has {}",
-                v.when.join(" and "),
-                v.machine
+                c.when.join(" and "),
+                crate::render::format::claim_machine(&c)
             ),
         ),
     };
-    let name = match (&v.id, &v.says) {
+    let name = match (&c.id, &c.says) {
         (Some(id), _) => format!("claim {id}"),
         (None, Some(says)) => format!("claim \"{says}\""),
         (None, None) => "claim".into(),
     };
-    let details = match (&v.says, details.is_empty()) {
+    let details = match (&c.says, details.is_empty()) {
         (Some(says), false) => format!("{details}\nthe claim: {says}"),
         _ => details,
     };
@@ -285,6 +292,6 @@ fn claim_item(c: super::claims::Checked) -> CheckItem {
         verdict,
         duration: Duration::ZERO,
         details,
-        measured: Some(v.comparison.clone()),
+        measured: Some(comparison),
     }
 }

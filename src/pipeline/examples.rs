@@ -3,13 +3,14 @@
 //! results that do not match their example's expectation turned into
 //! diagnostics.
 
-use super::{BuildOptions, ExampleCounts, FailedClaim, Progress, ProgressEvent};
+use super::{BuildOptions, ExampleCounts, FailedClaim, Progress, ProgressEvent, warnings};
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::execute::{self, Job, RunResult};
+use crate::execute;
 use crate::markdown::Document;
 use crate::measure::results::BookResults;
-use crate::render::{self, body};
+use crate::measure::verdict::{CheckedClaim, Verdict};
+use crate::render::body;
 
 /// For `build`: runs every example of the book (or takes its cached
 /// result) and returns each page's results and the counts. Problems (no
@@ -27,18 +28,23 @@ pub(super) fn run_examples(
     let mut answered = super::answer::answer_examples(config, options, docs, diags);
     let broken = answered.broken.len();
     let mut pages = vec![body::PageRuns::new(); docs.len()];
-    let evidence = super::figures::weigh(docs, page_paths, &answered, false, diags);
+    let evidence = crate::measure::evidence::weigh(
+        docs,
+        page_paths,
+        (&answered.jobs, &answered.results),
+        answered.machine.as_ref(),
+        false,
+        diags,
+    );
     for (at, message) in std::mem::take(&mut answered.broken) {
         pages[at.doc].results.insert(at.block, Err(message));
     }
     for (at, c) in &evidence.comparisons {
-        pages[at.doc]
-            .after
-            .insert(at.block, render::chart::comparison_html(c));
+        pages[at.doc].comparisons.insert(at.block, c.clone());
     }
-    for ((page, q), v) in pages.iter_mut().zip(evidence.quoted).zip(evidence.verdicts) {
-        page.measures = q;
-        page.verdicts = v;
+    for ((page, quoted), cited) in pages.iter_mut().zip(evidence.quoted).zip(evidence.cited) {
+        page.quoted = quoted;
+        page.cited = cited;
     }
     // A pending build weighs earlier results: no verdict to report yet.
     let failed_claims = if options.pending {
@@ -47,21 +53,19 @@ pub(super) fn run_examples(
         doubt_failed_results(config, &answered, &evidence.claims, diags)
     };
     for c in evidence.claims {
-        if c.view.verdict == crate::render::claim::Verdict::Fails && !options.pending {
+        if c.verdict == Verdict::Fails && !options.pending {
             diags.push(
                 Diagnostic::warning(
                     format!(
                         "this claim does not hold in this build: {}",
-                        c.view.comparison
+                        crate::render::format::claim_comparison(&c)
                     ),
                     c.span.clone(),
                 )
                 .with_help("`proofbook check` fails on it; the next build runs its examples again (`--keep-failed` keeps this result); or change the claim or what it measures"),
             );
         }
-        pages[c.doc]
-            .claims
-            .insert(c.block, crate::render::claim::claim_html(&c.view));
+        pages[c.doc].claims.insert(c.block, c);
     }
     diags.extend(execute::diagnose(&answered.jobs, &answered.results));
     // Failed: could not run, did not end as its fence says, reported bad
@@ -76,7 +80,7 @@ pub(super) fn run_examples(
             Ok(r) => {
                 !execute::as_expected(job.spec.expect, r)
                     || r.metrics_error.is_some()
-                    || expected_output(job, result).is_err()
+                    || warnings::expected_output(job, result).is_err()
             }
         })
         .count();
@@ -91,15 +95,15 @@ pub(super) fn run_examples(
             )),
         );
     }
-    diags.extend(super::warnings::after_runs(
+    diags.extend(warnings::after_runs(
         docs,
         &answered.jobs,
         &answered.results,
     ));
     let comparisons = evidence.comparisons.into_iter().map(|(_, c)| c).collect();
     let results = answered.machine.as_ref().map(|machine| {
-        super::figures::book_results(
-            config,
+        crate::measure::results::gather(
+            &config.root,
             &answered.jobs,
             &answered.results,
             page_paths,
@@ -107,23 +111,18 @@ pub(super) fn run_examples(
             comparisons,
         )
     });
-    if let Some(machine) = &answered.machine {
+    if let Some(machine) = &evidence.machine {
         // Every page with figures says where they were measured: one that
-        // runs examples, and one that only quotes them (a landing page's
-        // checklist), whose reader would otherwise not know the machine.
+        // runs examples, and one that only quotes them.
         for (d, page) in pages.iter_mut().enumerate() {
-            let what = if answered.jobs.iter().any(|j| j.at.doc == d) {
-                "The examples on this page ran on"
-            } else if !docs[d].measures.is_empty() || !docs[d].verdicts.is_empty() {
-                "The figures on this page were measured on"
-            } else {
-                continue;
-            };
-            page.footer = Some(format!(
-                "<p class=\"measured-on\">{what} {}. <a href=\"{}results.html\">Every measurement of the book</a>.</p>\n",
-                crate::render::escape_html(&machine.summary()),
-                crate::markdown::links::path_to_root(&page_paths[d])
-            ));
+            let ran_here = answered.jobs.iter().any(|j| j.at.doc == d);
+            if ran_here || !docs[d].measures.is_empty() || !docs[d].verdicts.is_empty() {
+                page.measured_on = Some(body::MeasuredOn {
+                    ran_here,
+                    machine: machine.summary(),
+                    to_root: crate::markdown::links::path_to_root(&page_paths[d]),
+                });
+            }
         }
     }
     for (job, result) in answered.jobs.iter().zip(answered.results) {
@@ -145,10 +144,9 @@ pub(super) fn run_examples(
 fn doubt_failed_results(
     config: &Config,
     answered: &super::answer::Answered<'_>,
-    claims: &[super::claims::Checked],
+    claims: &[CheckedClaim],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<FailedClaim> {
-    use crate::render::claim::Verdict;
     use std::collections::BTreeMap;
     let key_of = |id: &str| {
         let i = answered
@@ -160,18 +158,18 @@ fn doubt_failed_results(
     // Key → the failed claim that marks it (the first), or None to clear.
     let mut marks: BTreeMap<&str, Option<String>> = BTreeMap::new();
     let mut failed = Vec::new();
-    for c in claims.iter().filter(|c| c.view.verdict == Verdict::Fails) {
-        let place = super::claims::place(c.span.as_ref(), &config.root);
+    for c in claims.iter().filter(|c| c.verdict == Verdict::Fails) {
+        let place = crate::measure::verdict::place(c.span.as_ref(), &config.root);
         for key in c.examples.iter().filter_map(|id| key_of(id)) {
             marks.entry(key).or_insert_with(|| Some(place.clone()));
         }
         failed.push(FailedClaim {
             place,
-            id: c.view.id.clone(),
-            comparison: c.view.comparison.clone(),
+            id: c.id.clone(),
+            comparison: crate::render::format::claim_comparison(c),
         });
     }
-    for c in claims.iter().filter(|c| c.view.verdict == Verdict::Holds) {
+    for c in claims.iter().filter(|c| c.verdict == Verdict::Holds) {
         for key in c.examples.iter().filter_map(|id| key_of(id)) {
             marks.entry(key).or_insert(None);
         }
@@ -207,16 +205,4 @@ pub(super) struct ExampleOutput {
     /// Every measurement, when examples ran.
     pub results: Option<BookResults>,
     pub failed_claims: Vec<FailedClaim>,
-}
-
-/// Compares a run with its example's ```` ```output ```` block, if it has
-/// one; `Err` is the diff.
-pub(super) fn expected_output(job: &Job<'_>, result: &RunResult) -> Result<(), String> {
-    match (&job.block.expected_output, result) {
-        (Some(expected), Ok(record)) if !record.stale => {
-            let printed: String = record.output.iter().map(|c| c.text.as_str()).collect();
-            execute::expected::compare(&expected.text, &printed)
-        }
-        _ => Ok(()),
-    }
 }

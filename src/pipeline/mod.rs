@@ -1,8 +1,10 @@
-//! The build pipeline: config → book → markdown → execute → render → output.
+//! The build pipeline, wiring the stages in the order ARCHITECTURE.md
+//! draws (config → book → markdown → execute → measure → render → output).
 //!
-//! `render_site` runs every stage and writes each file into a staging
-//! folder as soon as it exists; `build` swaps that folder in at the end. Each stage is a call to its module; this file
-//! only wires them together and decides which problems stop the build.
+//! `render_site` (in `stages.rs`) runs every stage and writes each file
+//! into a staging folder as soon as it exists; `build` swaps that folder in
+//! at the end. Each stage is a call to its module; this module only wires
+//! them together and decides which problems stop the build.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,10 +21,7 @@ use crate::preprocess;
 
 mod answer;
 pub mod check;
-mod claims;
 mod examples;
-mod figures;
-mod measures;
 pub mod not_run;
 mod pages;
 mod print_job;

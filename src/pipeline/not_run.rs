@@ -1,14 +1,14 @@
 //! A book whose examples do not run: off in book.toml, or an mdBook-layout
 //! book whose pages show no sign of wanting them (`config::Examples::Auto`).
 //! Nothing about it is silent: every Python block that would run says so on
-//! its page, a quoted figure reads "not measured", a claim "not checked",
-//! and the build's summary counts the blocks and names the key that runs them.
+//! its page, a quoted figure reads "not measured", a claim "not checked"
+//! (`render::body` words them), and the build's summary counts the blocks
+//! and names the key that runs them.
 
 use crate::config::{Config, Examples};
 use crate::markdown::Document;
 use crate::markdown::example::Expectation;
 use crate::render::body::PageRuns;
-use crate::render::escape_html;
 
 /// The book.toml line that turns examples on, as every message words it.
 pub const EXAMPLES_ON_KEY: &str = "`examples = true` under `[proofbook.run]` in book.toml";
@@ -50,44 +50,12 @@ pub fn runnable_blocks(docs: &[Document]) -> usize {
         .count()
 }
 
-/// Each page's runs when nothing ran: a note under every block that would
-/// have, and placeholders for quoted figures and claims.
+/// Each page's runs when nothing ran: `render` puts a note under every
+/// block that would have run, and placeholders for quoted figures and claims.
 pub fn pages(docs: &[Document]) -> Vec<PageRuns> {
-    let note = format!(
-        "<p class=\"run-off\">Not run: this book's examples are off ({}).</p>\n",
-        escape_html(EXAMPLES_ON_KEY)
-    );
-    docs.iter()
-        .map(|doc| {
-            let mut runs = PageRuns::new();
-            for (index, code) in doc.code_blocks().enumerate() {
-                if code.info.lang.as_deref() == Some("claim") {
-                    let says = crate::measure::claim::parse(&code.code)
-                        .ok()
-                        .and_then(|c| c.says)
-                        .map_or_else(String::new, |s| {
-                            format!("<p class=\"claim-says\">{}</p>\n", escape_html(&s))
-                        });
-                    runs.claims.insert(
-                        index,
-                        format!(
-                            "<div class=\"claim skipped\" role=\"note\">\n<p class=\"claim-status\">– Not checked: this book's examples are off</p>\n{says}</div>\n"
-                        ),
-                    );
-                } else if code.example.as_ref().is_some_and(|e| e.run) {
-                    runs.after.insert(index, note.clone());
-                }
-            }
-            for (n, reference) in doc.measures.iter().enumerate() {
-                runs.measures.insert(
-                    n,
-                    format!(
-                        "<span class=\"measured not-measured\" title=\"{}: not measured, this book's examples are off\">not measured</span>",
-                        escape_html(&reference.args.join(" "))
-                    ),
-                );
-            }
-            runs
-        })
-        .collect()
+    let off = PageRuns {
+        examples_off: Some(EXAMPLES_ON_KEY),
+        ..PageRuns::new()
+    };
+    vec![off; docs.len()]
 }

@@ -17,7 +17,7 @@ use super::{
 use crate::book::{self, Book, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
-use crate::markdown::Document;
+use crate::markdown::{Document, ParseContext, parse_chapter};
 use crate::measure::results::BookResults;
 use crate::output::{Content, SiteFile, Staging, assets, page_path};
 use crate::render::body::PageRuns;
@@ -346,12 +346,11 @@ fn other_files(w: &Writing<'_>, diags: &mut Vec<Diagnostic>) -> Vec<(SiteFile, S
         }
     }
     let ctx = parse_context(config, &parsed.pages, parsed.includes_expanded);
-    match site.not_found_page(&ctx) {
-        Ok((file, d)) => {
-            files.push((file, "the 404 page".into()));
-            diags.extend(d);
+    if let Some(doc) = not_found_doc(config, &ctx, diags) {
+        match site.not_found_page(&doc) {
+            Ok(file) => files.push((file, "the 404 page".into())),
+            Err(d) => diags.push(d),
         }
-        Err(d) => diags.extend(d),
     }
     let (chapters, paths, docs) = (&parsed.chapters, &parsed.page_paths, &parsed.docs);
     if let Some((file, d)) = site.search_index(chapters, paths, docs, &answered.runs) {
@@ -409,3 +408,32 @@ fn collision(path: &Path, first: &str, second: &str) -> Diagnostic {
 #[cfg(test)]
 #[path = "stages_tests.rs"]
 mod tests;
+
+/// The 404 page's `Document`: the book's `input-404` file (or `404.md`),
+/// else a page worded as mdBook's, so a link to its heading id still works.
+/// `None` when the book's file has errors (they are in `diags`).
+fn not_found_doc(
+    config: &Config,
+    ctx: &ParseContext<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Document> {
+    let input = Path::new(config.html.input_404.as_deref().unwrap_or("404.md"));
+    let (doc, found) = match crate::fsutil::read_to_string(&config.src.join(input)) {
+        Ok(text) => parse_chapter(ctx, input, &text),
+        // An explicit `input-404` was checked to exist when book.toml was
+        // loaded; only the implicit 404.md may be missing.
+        Err(_) if config.html.input_404.is_none() => parse_chapter(
+            ctx,
+            input,
+            "# Document not found (404)\n\nThere is no page at this address. \
+             Use the table of contents to find what you were looking for.\n",
+        ),
+        Err(e) => {
+            diags.push(Diagnostic::error(e.to_string(), None));
+            return None;
+        }
+    };
+    let failed = has_errors(&found);
+    diags.extend(found);
+    (!failed).then_some(doc)
+}

@@ -4,9 +4,8 @@
 //! ```` ```output ```` block. All are warnings (`check` fails on the last).
 
 use super::answer::name_of;
-use super::examples::expected_output;
 use crate::diag::Diagnostic;
-use crate::execute::{Job, RunResult};
+use crate::execute::{self, Job, RunResult};
 use crate::markdown::Document;
 
 pub(super) fn after_runs(
@@ -23,10 +22,10 @@ pub(super) fn after_runs(
             out.push(
                 Diagnostic::warning(
                     format!(
-                        "{} is noisy: its {} varied {:.0}% (CV) over {} runs",
+                        "{} is noisy: its {} varied {} (CV) over {} runs",
                         name_of(job),
-                        crate::render::run::figure_label(judged(docs, job)),
-                        cv * 100.0,
+                        crate::render::format::figure_label(judged(docs, job)),
+                        crate::render::format::percent(cv),
                         record.samples.len()
                     ),
                     job.block.span.clone(),
@@ -96,4 +95,16 @@ fn judged<'d>(docs: &'d [Document], job: &Job<'_>) -> &'d str {
         .group
         .as_ref()
         .map_or("wall", |g| docs[job.at.doc].group_figure(&g.name))
+}
+
+/// Compares a run with its example's ```` ```output ```` block, if it has
+/// one; `Err` is the diff.
+pub(super) fn expected_output(job: &Job<'_>, result: &RunResult) -> Result<(), String> {
+    match (&job.block.expected_output, result) {
+        (Some(expected), Ok(record)) if !record.stale => {
+            let printed: String = record.output.iter().map(|c| c.text.as_str()).collect();
+            execute::expected::compare(&expected.text, &printed)
+        }
+        _ => Ok(()),
+    }
 }

@@ -4,26 +4,50 @@
 use std::collections::BTreeMap;
 
 use crate::execute::RunResult;
+use crate::html::escape;
 use crate::markdown::code::lines;
 use crate::markdown::{Block, CodeBlock, Document};
-use crate::render::escape_html;
+use crate::measure::compare::Comparison;
+use crate::measure::evidence::Cited;
+use crate::measure::quote::Quote;
+use crate::measure::verdict::CheckedClaim;
+use crate::render::format::{quote_title, quoted};
 use crate::render::highlight::Highlighter;
+use crate::render::{chart, claim};
 
-/// What one page shows of its examples, by the index of their code block
-/// among the page's code blocks: each example's result, and HTML (a
-/// comparison chart) placed after a block.
+/// What one page shows of its examples, as plain data, by the index of
+/// their code block among the page's code blocks (or of the reference, for
+/// quotes and citations): `body_html` makes all of its HTML.
 #[derive(Debug, Clone, Default)]
 pub struct PageRuns {
     pub results: BTreeMap<usize, RunResult>,
-    pub after: BTreeMap<usize, String>,
-    /// The HTML of each `{{#measure}}` reference, by its index.
-    pub measures: BTreeMap<usize, String>,
-    /// HTML at the end of the page (where its figures were measured).
-    pub footer: Option<String>,
+    /// Each comparison, drawn after the block of its group's last member.
+    pub comparisons: BTreeMap<usize, Comparison>,
+    /// Each `{{#measure}}` reference, resolved.
+    pub quoted: BTreeMap<usize, Quote>,
     /// Checked claims, shown instead of their ```claim blocks.
-    pub claims: BTreeMap<usize, String>,
-    /// The verdict of each claim a checklist cites, by its reference's index.
-    pub verdicts: BTreeMap<usize, String>,
+    pub claims: BTreeMap<usize, CheckedClaim>,
+    /// Each claim a checklist cites, by its reference's index.
+    pub cited: BTreeMap<usize, Cited>,
+    /// Where the page's figures were measured, said at its end.
+    pub measured_on: Option<MeasuredOn>,
+    /// The book's examples are off, and the book.toml line that turns them
+    /// on: every block that would run says so, a quote reads "not
+    /// measured" and a claim "not checked".
+    pub examples_off: Option<&'static str>,
+}
+
+/// The footer of a page with figures.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MeasuredOn {
+    /// Whether examples ran on this page (else it only quotes figures: a
+    /// landing page's checklist, whose reader would otherwise not know
+    /// the machine).
+    pub ran_here: bool,
+    /// The machine in words (`Fingerprint::summary`).
+    pub machine: String,
+    /// From the page to the site's root, for the results page's link.
+    pub to_root: String,
 }
 
 impl PageRuns {
@@ -33,7 +57,9 @@ impl PageRuns {
 }
 
 /// For page keys (`SiteRenderer::page_key`): a run's record counts as its
-/// JSON, the same text the result cache stores, and where it came from.
+/// JSON, the same text the result cache stores, and whether it is stale;
+/// the evidence as its `Debug` text, which writes every field and each
+/// number exactly.
 impl std::hash::Hash for PageRuns {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.results.len().hash(state);
@@ -45,8 +71,8 @@ impl std::hash::Hash for PageRuns {
                     serde_json::to_string(record)
                         .expect("a run record serializes")
                         .hash(state);
-                    // Not serialized (the cache sets it on reading), but shown.
-                    record.from_cache.hash(state);
+                    // Not serialized, but shown. (Whether it came from the
+                    // cache is not shown, so a page is reused across it.)
                     record.stale.hash(state);
                 }
                 Err(message) => {
@@ -55,12 +81,44 @@ impl std::hash::Hash for PageRuns {
                 }
             }
         }
-        self.after.hash(state);
-        self.measures.hash(state);
-        self.footer.hash(state);
-        self.claims.hash(state);
-        self.verdicts.hash(state);
+        format!(
+            "{:?}",
+            (&self.comparisons, &self.quoted, &self.claims, &self.cited)
+        )
+        .hash(state);
+        self.measured_on.hash(state);
+        self.examples_off.hash(state);
     }
+}
+
+/// The HTML of reference `n`'s quoted figure, when it has one: its value
+/// linked to its example, or "not measured" when examples are off. `None`
+/// until its example ran, or when it could not be resolved (an error).
+pub fn quote_html(doc: &Document, runs: &PageRuns, n: usize) -> Option<String> {
+    if runs.examples_off.is_some() {
+        let reference = doc.measures.get(n)?;
+        return Some(format!(
+            "<span class=\"measured not-measured\" title=\"{}: not measured, this book's examples are off\">not measured</span>",
+            escape(&reference.args.join(" "))
+        ));
+    }
+    let q = runs.quoted.get(&n)?;
+    // The preview's first pass quotes the run before the last change; the
+    // reader must not take it for this one.
+    let (class, title) = if q.stale {
+        ("measured stale", format!("{}; re-running…", quote_title(q)))
+    } else {
+        (
+            "measured",
+            format!("{}, measured in this build", quote_title(q)),
+        )
+    };
+    Some(format!(
+        "<a class=\"{class}\" href=\"{}\" title=\"{}\">{}</a>",
+        escape(&q.href),
+        escape(&title),
+        escape(&quoted(q))
+    ))
 }
 
 pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> String {
@@ -71,22 +129,30 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
             Block::Html(html) => out.push_str(html),
             // Until its example ran (or when it could not be resolved, which
             // is an error), a reference shows as written.
-            Block::Measure(n) => match runs.measures.get(n) {
-                Some(html) => out.push_str(html),
-                None => out.push_str(&escape_html(
+            Block::Measure(n) => match quote_html(doc, runs, *n) {
+                Some(html) => out.push_str(&html),
+                None => out.push_str(&escape(
                     doc.measures.get(*n).map_or("", |m| m.written.as_str()),
                 )),
             },
             // Until the claims are checked, a cited claim says so.
-            Block::Verdict(n) => match runs.verdicts.get(n) {
-                Some(html) => out.push_str(html),
-                None => out.push_str(&crate::render::claim::unchecked_html(
+            Block::Verdict(n) => match runs.cited.get(n) {
+                Some(cited) => out.push_str(&claim::verdict_html(cited)),
+                None => out.push_str(&claim::unchecked_html(
                     doc.verdicts.get(*n).map_or("", |v| v.claim.as_str()),
                 )),
             },
             Block::Code(code) => {
-                if let Some(html) = runs.claims.get(&index) {
-                    out.push_str(html);
+                if let Some(checked) = runs.claims.get(&index) {
+                    out.push_str(&claim::claim_html(checked));
+                    index += 1;
+                    continue;
+                }
+                if runs.examples_off.is_some() && code.info.lang.as_deref() == Some("claim") {
+                    let says = crate::measure::claim::parse(&code.code)
+                        .ok()
+                        .and_then(|c| c.says);
+                    out.push_str(&claim::off_html(says.as_deref()));
                     index += 1;
                     continue;
                 }
@@ -94,7 +160,7 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                     (Some(result), Some(spec)) => {
                         out.push_str("<figure class=\"run\"");
                         if let Some(id) = &spec.id {
-                            out.push_str(&format!(" id=\"example-{}\"", escape_html(id)));
+                            out.push_str(&format!(" id=\"example-{}\"", escape(id)));
                         }
                         out.push_str(">\n");
                         // The line a traceback ended on is marked in the
@@ -115,15 +181,31 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                     }
                     _ => code_html(&mut out, code, highlighter, None),
                 }
-                if let Some(html) = runs.after.get(&index) {
-                    out.push_str(html);
+                if let Some(comparison) = runs.comparisons.get(&index) {
+                    out.push_str(&chart::comparison_html(comparison));
+                } else if let Some(key) = runs.examples_off
+                    && code.example.as_ref().is_some_and(|e| e.run)
+                {
+                    out.push_str(&format!(
+                        "<p class=\"run-off\">Not run: this book's examples are off ({}).</p>\n",
+                        escape(key)
+                    ));
                 }
                 index += 1;
             }
         }
     }
-    if let Some(footer) = &runs.footer {
-        out.push_str(footer);
+    if let Some(m) = &runs.measured_on {
+        let what = if m.ran_here {
+            "The examples on this page ran on"
+        } else {
+            "The figures on this page were measured on"
+        };
+        out.push_str(&format!(
+            "<p class=\"measured-on\">{what} {}. <a href=\"{}results.html\">Every measurement of the book</a>.</p>\n",
+            escape(&m.machine),
+            m.to_root
+        ));
     }
     out
 }
@@ -135,7 +217,7 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, fail
     // classes (`language-rust ignore`), so themes and scripts can use them.
     let mut classes = Vec::new();
     if let Some(lang) = lang {
-        classes.push(format!("language-{}", escape_html(lang)));
+        classes.push(format!("language-{}", escape(lang)));
     }
     classes.extend(
         code.info
@@ -145,7 +227,7 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, fail
                 a.chars()
                     .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
             })
-            .map(|a| escape_html(a)),
+            .map(|a| escape(a)),
     );
     let inner = highlighter.highlight_marked(lang, &lines(lang, &code.code), failing);
     out.push_str("<pre class=\"code hl-code\"><code");
@@ -163,8 +245,8 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, fail
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         out.push_str(&format!(
             "<p class=\"code-download\"><a href=\"{}\" download>Download {}</a></p>\n",
-            escape_html(url),
-            escape_html(&name)
+            escape(url),
+            escape(&name)
         ));
     }
 }

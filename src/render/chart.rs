@@ -10,9 +10,9 @@
 //! and dark mode; the table under it says the same in text, for screen
 //! readers and for anyone who prefers numbers. No script draws anything.
 
+use crate::html::escape;
 use crate::measure::compare::{Comparison, Member};
-use crate::render::escape_html;
-use crate::render::run::{figure_label, format_value, number, ratio_digits};
+use crate::render::format::{figure_label, format_value, number, ratio};
 
 /// One member's row: its label and value on a line, the bar under them.
 const ROW_H: f64 = 40.0;
@@ -72,14 +72,14 @@ impl Scale {
 }
 
 pub fn comparison_html(c: &Comparison) -> String {
-    let name = escape_html(&c.name);
+    let name = escape(&c.name);
     let base = c
         .members
         .iter()
         .find(|m| m.baseline)
-        .map_or_else(String::new, |m| escape_html(&m.label));
+        .map_or_else(String::new, |m| escape(&m.label));
     let scale = Scale::of(&c.members);
-    let figure = escape_html(&figure_label(&c.figure));
+    let figure = escape(&figure_label(&c.figure));
     let mut out = format!("<figure class=\"comparison\" id=\"group-{name}\">\n");
     out.push_str(&svg(c, scale));
     let (versus, range) = if c.compares_time() {
@@ -103,11 +103,11 @@ pub fn comparison_html(c: &Comparison) -> String {
     };
     out.push_str(&format!("<table class=\"comparison-table\">\n<thead><tr><th scope=\"col\">variant</th><th scope=\"col\">median {figure}</th><th scope=\"col\" class=\"range\">{} – {}</th><th scope=\"col\">{ratio_header}</th><th scope=\"col\">runs</th></tr></thead>\n<tbody>\n", range.0, range.1));
     for m in &c.members {
-        let v = |x: f64| escape_html(&format_value(x, c.unit));
+        let v = |x: f64| escape(&format_value(x, c.unit));
         out.push_str(&format!(
             "<tr><th scope=\"row\"><a href=\"#example-{}\">{}</a></th><td>{}</td><td class=\"range\">{} – {}</td><td>{}</td><td>{}</td></tr>\n",
-            escape_html(&m.id),
-            escape_html(&m.label),
+            escape(&m.id),
+            escape(&m.label),
             v(m.value.median),
             v(m.value.min),
             v(m.value.max),
@@ -127,14 +127,9 @@ fn ratio_text(c: &Comparison, m: &Member) -> String {
         m.ratio
     };
     if m.baseline {
-        "1.00× (baseline)".to_owned()
+        format!("{}× (baseline)", ratio(1.0))
     } else {
-        format!(
-            "{}× ({}–{})",
-            ratio_digits(r.median),
-            ratio_digits(r.min),
-            ratio_digits(r.max)
-        )
+        format!("{}× ({}–{})", ratio(r.median), ratio(r.min), ratio(r.max))
     }
 }
 
@@ -148,7 +143,7 @@ fn ratio_short(c: &Comparison, m: &Member) -> String {
     } else {
         m.ratio
     };
-    format!("{}×", ratio_digits(r.median))
+    format!("{}×", ratio(r.median))
 }
 
 /// A log axis's label for the power of ten `v`: counts of a thousand and
@@ -202,9 +197,9 @@ fn svg(c: &Comparison, scale: Scale) -> String {
         .collect();
     let mut out = format!(
         "<svg class=\"chart-svg\" width=\"100%\" height=\"{height}\" role=\"img\" aria-labelledby=\"chart-{0}-title chart-{0}-desc\" xmlns=\"http://www.w3.org/2000/svg\">\n<title id=\"chart-{0}-title\">{1}</title>\n<desc id=\"chart-{0}-desc\">{2}</desc>\n",
-        escape_html(&c.name),
-        escape_html(&title),
-        escape_html(&desc.join("; ")),
+        escape(&c.name),
+        escape(&title),
+        escape(&desc.join("; ")),
     );
     if let Scale::Log { lo, hi } = scale {
         for e in lo..=hi {
@@ -222,7 +217,7 @@ fn svg(c: &Comparison, scale: Scale) -> String {
                 "<line class=\"gridline\" x1=\"{gx:.2}%\" x2=\"{gx:.2}%\" y1=\"{TOP:.1}\" y2=\"{:.1}\" stroke=\"currentColor\"/>\n<text class=\"axis\" x=\"{gx:.2}%\" y=\"{:.1}\" text-anchor=\"{anchor}\" fill=\"currentColor\">{}</text>\n",
                 TOP + rows_h,
                 TOP + rows_h + AXIS_H - 2.0,
-                escape_html(&axis_label(v, c.unit))
+                escape(&axis_label(v, c.unit))
             ));
         }
     }
@@ -233,13 +228,13 @@ fn svg(c: &Comparison, scale: Scale) -> String {
         out.push_str(&format!(
             "<text class=\"label\" x=\"0\" y=\"{:.1}\" fill=\"currentColor\">{}</text>\n",
             y + TEXT_Y,
-            escape_html(&m.label)
+            escape(&m.label)
         ));
         out.push_str(&format!(
             "<text class=\"value\" x=\"{PLOT_PCT}%\" y=\"{:.1}\" text-anchor=\"end\" fill=\"currentColor\">{} · {}</text>\n",
             y + TEXT_Y,
-            escape_html(&format_value(m.value.median, c.unit)),
-            escape_html(&ratio_short(c, m))
+            escape(&format_value(m.value.median, c.unit)),
+            escape(&ratio_short(c, m))
         ));
         out.push_str(&format!(
             "<rect class=\"{class}\" x=\"0\" y=\"{:.1}\" width=\"{:.2}%\" height=\"{BAR_H:.1}\" rx=\"2\"/>\n",
@@ -381,7 +376,7 @@ mod tests {
             html.contains("<th scope=\"col\">× threads</th>"),
             "a ratio to the baseline, not a speed-up"
         );
-        assert!(html.contains("0.10× (0.10–0.10)"));
+        assert!(html.contains("0.1× (0.1–0.1)"));
         assert!(
             html.contains("· 255×</text>"),
             "a large ratio keeps its digits"

@@ -3,69 +3,35 @@
 //! the verdict, the claim in words, the comparison with this build's
 //! numbers, and where it applies.
 
-use crate::render::escape_html;
+use crate::html::escape;
+use crate::measure::evidence::Cited;
+use crate::measure::verdict::{CheckedClaim, Verdict};
+use crate::render::format::{claim_comparison, claim_machine, runs_between};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Holds,
-    Fails,
-    /// Its `when` does not hold on this machine.
-    Skipped,
-}
-
-impl Verdict {
-    /// Its CSS class and its words on the page.
-    fn shown(self) -> (&'static str, &'static str) {
-        match self {
-            Verdict::Holds => ("verified", "✓ Verified in this build"),
-            Verdict::Fails => ("failed", "✗ Does not hold in this build"),
-            Verdict::Skipped => ("skipped", "– Not checked on this machine"),
-        }
+/// A verdict's CSS class and its words on the page.
+fn shown(verdict: Verdict) -> (&'static str, &'static str) {
+    match verdict {
+        Verdict::Holds => ("verified", "✓ Verified in this build"),
+        Verdict::Fails => ("failed", "✗ Does not hold in this build"),
+        Verdict::Skipped => ("skipped", "– Not checked on this machine"),
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimView {
-    pub id: Option<String>,
-    pub says: Option<String>,
-    /// `cpu-procs speedup = 1.83× ≥ 1.5 × cpu-threads speedup = 1.5 × 0.92×`
-    pub comparison: String,
-    pub when: Vec<String>,
-    /// The conditions this machine does not meet.
-    pub unmet: Vec<String>,
-    /// `2 usable cores, Python 3.11.7`
-    pub machine: String,
-    pub verdict: Verdict,
-    /// For a failed claim: when and where it was judged.
-    pub judged: Option<Judged>,
-}
-
-/// When and where a failed claim was judged, said in its box with what
-/// happens next, so a reader (and the author) can tell one unlucky round
-/// on one machine from the book's last word.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Judged {
-    /// The UTC date and time of the runs (`2026-12-06 03:10 UTC`, or a
-    /// range).
-    pub runs: String,
-    /// The machine, as the page's "ran on" footer names it.
-    pub machine: String,
 }
 
 /// A claim cited elsewhere (a checklist's evidence): its verdict, what it
 /// says and its numbers in one line, linked to the claim at `href`.
-pub fn verdict_html(c: &ClaimView, href: &str) -> String {
-    let (class, status) = c.verdict.shown();
+pub fn verdict_html(cited: &Cited) -> String {
+    let (c, href) = (&cited.claim, cited.href.as_str());
+    let (class, status) = shown(c.verdict);
     let says = c
         .says
         .as_ref()
-        .map_or_else(String::new, |s| format!(": {}", escape_html(s)));
+        .map_or_else(String::new, |s| format!(": {}", escape(s)));
     // The comparison, with its raw figure names, folds away: the evidence
     // around it already quotes the numbers in words.
     format!(
         "<span class=\"verdict {class}\"><a href=\"{}\">{status}</a>{says}</span> <details class=\"verdict-check\"><summary>How it was checked</summary><code>{}</code></details>",
-        escape_html(href),
-        escape_html(&c.comparison)
+        escape(href),
+        escape(&claim_comparison(c))
     )
 }
 
@@ -73,33 +39,30 @@ pub fn verdict_html(c: &ClaimView, href: &str) -> String {
 pub fn unchecked_html(id: &str) -> String {
     format!(
         "<span class=\"verdict unchecked\">Claim <code>{}</code>: not checked in this build</span>",
-        escape_html(id)
+        escape(id)
     )
 }
 
-pub fn claim_html(c: &ClaimView) -> String {
-    let (class, status) = c.verdict.shown();
-    let id = c.id.as_ref().map_or_else(String::new, |id| {
-        format!(" id=\"claim-{}\"", escape_html(id))
-    });
+pub fn claim_html(c: &CheckedClaim) -> String {
+    let (class, status) = shown(c.verdict);
+    let id =
+        c.id.as_ref()
+            .map_or_else(String::new, |id| format!(" id=\"claim-{}\"", escape(id)));
     let mut out = format!(
         "<div class=\"claim {class}\" role=\"note\"{id}>\n<p class=\"claim-status\">{status}</p>\n"
     );
     if let Some(says) = &c.says {
-        out.push_str(&format!(
-            "<p class=\"claim-says\">{}</p>\n",
-            escape_html(says)
-        ));
+        out.push_str(&format!("<p class=\"claim-says\">{}</p>\n", escape(says)));
     }
     out.push_str(&format!(
         "<p class=\"claim-check\"><code>{}</code></p>\n",
-        escape_html(&c.comparison)
+        escape(&claim_comparison(c))
     ));
     if let Some(j) = &c.judged {
         out.push_str(&format!(
             "<p class=\"claim-judged\">Failed on the runs of {} on {}; the next build runs its examples again.</p>\n",
-            escape_html(&j.runs),
-            escape_html(&j.machine)
+            escape(&runs_between(j.runs)),
+            escape(&j.machine)
         ));
     }
     if !c.when.is_empty() {
@@ -110,39 +73,57 @@ pub fn claim_html(c: &ClaimView) -> String {
         };
         out.push_str(&format!(
             "<p class=\"claim-when\">Applies when {} (this machine: {}{})</p>\n",
-            escape_html(&c.when.join(" and ")),
-            escape_html(&c.machine),
-            escape_html(&unmet)
+            escape(&c.when.join(" and ")),
+            escape(&claim_machine(c)),
+            escape(&unmet)
         ));
     }
     out.push_str("</div>\n");
     out
 }
 
+/// A claim in a book whose examples are off: what it says, not checked.
+pub fn off_html(says: Option<&str>) -> String {
+    let says = says.map_or_else(String::new, |s| {
+        format!("<p class=\"claim-says\">{}</p>\n", escape(s))
+    });
+    format!(
+        "<div class=\"claim skipped\" role=\"note\">\n<p class=\"claim-status\">– Not checked: this book's examples are off</p>\n{says}</div>\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::verdict::{Judged, Shown};
 
-    fn view(verdict: Verdict, judged: Option<Judged>) -> ClaimView {
-        ClaimView {
+    fn claim(verdict: Verdict, judged: Option<Judged>) -> CheckedClaim {
+        CheckedClaim {
+            doc: 0,
+            block: 0,
+            span: None,
             id: None,
             says: None,
-            comparison: "a wall n = 3 > 3".into(),
+            left: Shown::Number { x: 3.0, unit: None },
+            op: ">",
+            right: Shown::Number { x: 3.0, unit: None },
             when: Vec::new(),
             unmet: Vec::new(),
-            machine: "2 usable cores, Python 3.11.7".into(),
+            usable_cores: 2,
+            python_version: "3.11.7".into(),
             verdict,
             judged,
+            examples: Vec::new(),
         }
     }
 
     #[test]
     fn a_failed_claim_says_when_and_where_its_runs_were() {
         let judged = Judged {
-            runs: "2026-12-06 03:10 UTC".into(),
+            runs: Some((1_796_526_600, 1_796_526_600)),
             machine: "CPU <X>, 2 usable of 2 logical cores".into(),
         };
-        let html = claim_html(&view(Verdict::Fails, Some(judged)));
+        let html = claim_html(&claim(Verdict::Fails, Some(judged)));
         assert!(
             html.contains(
                 "<p class=\"claim-judged\">Failed on the runs of 2026-12-06 03:10 UTC on \
@@ -150,6 +131,6 @@ mod tests {
             ),
             "{html}"
         );
-        assert!(!claim_html(&view(Verdict::Holds, None)).contains("claim-judged"));
+        assert!(!claim_html(&claim(Verdict::Holds, None)).contains("claim-judged"));
     }
 }

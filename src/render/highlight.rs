@@ -193,7 +193,7 @@ impl Highlighter {
                     }
                     open = class;
                 }
-                pulldown_cmark_escape::escape_html_body_text(&mut html, text).ok()?;
+                crate::html::push_text(&mut html, text);
             }
             if open.is_some() {
                 html.push_str("</span>");
@@ -354,8 +354,7 @@ fn join(lines: &[CodeLine<'_>], rendered: Vec<String>, failing: Option<usize>) -
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html_body_text(&mut out, s)
-        .expect("writing to a String cannot fail");
+    crate::html::push_text(&mut out, s);
     out
 }
 

@@ -10,6 +10,7 @@ pub mod body;
 pub mod chart;
 pub mod claim;
 pub mod context;
+pub mod format;
 pub mod highlight;
 pub mod page;
 pub mod print;
@@ -23,26 +24,3 @@ pub mod theme;
 
 pub use highlight::Highlighter;
 pub use theme::Theme;
-
-/// Escapes `'` too, unlike `escape_html`: for templates (tera's escape
-/// function) and pages that put text in attributes of either quote.
-pub fn escape_html_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).expect("writing to a String cannot fail");
-    out
-}

@@ -1,9 +1,9 @@
 //! The results page: every figure of every example that ran, one row each,
 //! in a table that works as it is and that `main.js` makes sortable.
 
+use crate::html::escape;
 use crate::measure::results::BookResults;
-use crate::render::escape_html;
-use crate::render::run::{date_time, format_value};
+use crate::render::format::{date_time, format_value, percent};
 
 pub fn results_html(r: &BookResults) -> String {
     let mut out = String::from(
@@ -11,9 +11,9 @@ pub fn results_html(r: &BookResults) -> String {
     );
     out.push_str(&format!(
         "<p>Every figure measured in this build, on {}. Event loop: {}. The same data, with every counted run, is in <a href=\"results.json\">results.json</a> (schema <code>{}</code>).</p>\n",
-        escape_html(&r.machine.summary()),
-        escape_html(&r.machine.event_loop),
-        escape_html(r.schema)
+        escape(&r.machine.summary()),
+        escape(&r.machine.event_loop),
+        escape(r.schema)
     ));
     out.push_str("<table class=\"results sortable\">\n<thead><tr>");
     for h in [
@@ -32,24 +32,24 @@ pub fn results_html(r: &BookResults) -> String {
             let cell = |x: f64| {
                 format!(
                     "<td data-sort=\"{x}\">{}</td>",
-                    escape_html(&format_value(x, f.unit))
+                    escape(&format_value(x, f.unit))
                 )
             };
             out.push_str(&format!(
-                "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td>{}{}{}<td data-sort=\"{}\">{:.1}%</td><td data-sort=\"{}\">{}</td><td data-sort=\"{}\">{}{}</td></tr>\n",
-                escape_html(&href),
-                escape_html(&name),
-                escape_html(&e.page),
-                escape_html(&f.name),
+                "<tr><th scope=\"row\"><a href=\"{}\">{}</a></th><td>{}</td><td>{}</td>{}{}{}<td data-sort=\"{}\">{}</td><td data-sort=\"{}\">{}</td><td data-sort=\"{}\">{}{}</td></tr>\n",
+                escape(&href),
+                escape(&name),
+                escape(&e.page),
+                escape(&f.name),
                 cell(f.stats.median),
                 cell(f.stats.min),
                 cell(f.stats.max),
                 f.stats.cv,
-                f.stats.cv * 100.0,
+                percent(f.stats.cv),
                 f.stats.n,
                 f.stats.n,
                 e.measured_unix,
-                escape_html(&date_time(e.measured_unix)),
+                escape(&date_time(e.measured_unix)),
                 if e.cached { " (cached)" } else { "" }
             ));
         }

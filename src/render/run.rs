@@ -4,8 +4,11 @@
 //! The markup is the theme's "program runs" contract (themes/default/README).
 
 use crate::execute::{Outcome, RunRecord, RunResult, Stream};
+use crate::html::escape;
 use crate::markdown::example::Expectation;
-use crate::render::escape_html;
+use crate::render::format::{
+    builtin_label, date_time, figure_label, format_value, mebibytes, percent, seconds,
+};
 
 /// Appends the output panel of one example to `out`. `judged` is the figure
 /// whose spread makes a benchmark noisy: wall time, or the one its group
@@ -15,7 +18,7 @@ pub fn output_html(out: &mut String, result: &RunResult, expect: Expectation, ju
     match result {
         Err(message) => {
             out.push_str("<p class=\"run-status error\">could not run: ");
-            out.push_str(&escape_html(message));
+            out.push_str(&escape(message));
             out.push_str("</p>\n");
         }
         Ok(record) => record_html(out, record, expect, judged),
@@ -36,7 +39,7 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation, judged
         out.push_str(&format!(
             "<div class=\"stream {name}\"><span class=\"stream-label\">{name}</span><pre>"
         ));
-        out.push_str(&escape_html(
+        out.push_str(&escape(
             chunk.text.strip_suffix('\n').unwrap_or(&chunk.text),
         ));
         if record.truncated && i == last {
@@ -58,25 +61,25 @@ fn record_html(out: &mut String, record: &RunRecord, expect: Expectation, judged
     if let Some((class, text)) = status {
         out.push_str(&format!(
             "<p class=\"run-status {class}\">{}</p>\n",
-            escape_html(&text)
+            escape(&text)
         ));
     }
     if !record.missing.is_empty() {
         out.push_str(&format!(
             "<p class=\"run-status unsandboxed\">ran without {} (book.toml allows it)</p>\n",
-            escape_html(&record.missing.join(" and "))
+            escape(&record.missing.join(" and "))
         ));
     }
     if let Some(cv) = crate::measure::noisy(record, judged) {
         out.push_str(&format!(
-            "<p class=\"run-status noisy\">noisy: {} varied {:.0}% ({CV}) over {} runs</p>\n",
-            escape_html(&figure_label(judged)),
-            cv * 100.0,
+            "<p class=\"run-status noisy\">noisy: {} varied {} ({CV}) over {} runs</p>\n",
+            escape(&figure_label(judged)),
+            percent(cv),
             record.samples.len()
         ));
     }
     out.push_str("<p class=\"resources\">");
-    out.push_str(&escape_html(&resources(record)));
+    out.push_str(&escape(&resources(record)));
     out.push_str("</p>\n");
     if !record.samples.is_empty() {
         bench_table(out, record, judged);
@@ -102,11 +105,11 @@ fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
         let value = format_value(f.stats.median, f.unit);
         let name = figure_label(&f.name);
         match n {
-            1 => format!(": {} {value}", escape_html(&name)),
+            1 => format!(": {} {value}", escape(&name)),
             _ => format!(
-                ": median {} {value}, {CV} {:.1}%",
-                escape_html(&name),
-                f.stats.cv * 100.0
+                ": median {} {value}, {CV} {}",
+                escape(&name),
+                percent(f.stats.cv)
             ),
         }
     });
@@ -127,7 +130,7 @@ fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
         ));
     }
     for f in figures {
-        let v = |x: f64| escape_html(&format_value(x, f.unit));
+        let v = |x: f64| escape(&format_value(x, f.unit));
         out.push_str(&format!(
             "<tr>{}<td>{}</td>",
             figure_header(&f.name),
@@ -135,54 +138,15 @@ fn bench_table(out: &mut String, record: &RunRecord, headline_figure: &str) {
         ));
         if n > 1 {
             out.push_str(&format!(
-                "<td>{}</td><td>{}</td><td>{:.1}%</td>",
+                "<td>{}</td><td>{}</td><td>{}</td>",
                 v(f.stats.min),
                 v(f.stats.max),
-                f.stats.cv * 100.0
+                percent(f.stats.cv)
             ));
         }
         out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n</details>\n");
-}
-
-/// The words for a built-in figure.
-fn builtin_label(name: &str) -> Option<&'static str> {
-    match name {
-        "wall" => Some("wall time"),
-        "cpu" => Some("CPU time"),
-        "cpu_util" => Some("CPU use"),
-        "peak_memory" => Some("peak memory"),
-        _ => None,
-    }
-}
-
-/// A figure in words: a built-in one's name, a reported one's with its
-/// underscores read as spaces and units and acronyms in their usual case
-/// (`rss_kib_per_worker` → "RSS KiB per worker").
-pub fn figure_label(name: &str) -> String {
-    if let Some(label) = builtin_label(name) {
-        return label.to_owned();
-    }
-    name.split('_')
-        .map(|word| match word {
-            "kib" => "KiB",
-            "mib" => "MiB",
-            "gib" => "GiB",
-            "kb" => "kB",
-            "mb" => "MB",
-            "gb" => "GB",
-            "rss" => "RSS",
-            "pss" => "PSS",
-            "uss" => "USS",
-            "cpu" => "CPU",
-            "ipc" => "IPC",
-            "gil" => "GIL",
-            "io" => "I/O",
-            other => other,
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A figure's row header: the built-in figures by name, a reported one with
@@ -193,48 +157,9 @@ fn figure_header(name: &str) -> String {
         Some(label) => format!("<th scope=\"row\">{label}</th>"),
         None => format!(
             "<th scope=\"row\" title=\"{}\">{}</th>",
-            escape_html(name),
-            escape_html(&figure_label(name))
+            escape(name),
+            escape(&figure_label(name))
         ),
-    }
-}
-
-/// A figure in its unit: `0.84 s`, `197%`, `38 MiB`, `1843.5`.
-pub fn format_value(x: f64, unit: crate::measure::Unit) -> String {
-    use crate::measure::Unit;
-    match unit {
-        Unit::Seconds => seconds(x),
-        Unit::Percent => format!("{:.0}%", x * 100.0),
-        Unit::Bytes => mebibytes(x as u64),
-        Unit::Number => number(x),
-    }
-}
-
-/// A ratio's digits: two decimals, but one far from 1 keeps three
-/// significant digits instead (`0.012`, `184`), so a small one does not
-/// read as zero and a large one carries no false precision.
-pub fn ratio_digits(x: f64) -> String {
-    if (0.1..100.0).contains(&x.abs()) {
-        format!("{x:.2}")
-    } else {
-        number(x)
-    }
-}
-
-/// Three significant digits, no exponent for everyday sizes.
-pub fn number(x: f64) -> String {
-    let a = x.abs();
-    if (x == x.trunc() && a < 1e15) || a >= 100.0 {
-        format!("{x:.0}")
-    } else if a >= 10.0 {
-        format!("{x:.1}")
-    } else if a >= 0.01 {
-        format!("{x:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_owned()
-    } else {
-        format!("{x:.3e}")
     }
 }
 
@@ -250,52 +175,47 @@ fn short(record: &RunRecord) -> String {
     }
 }
 
-/// `0.84 s · 197% CPU · 38 MiB peak`.
+/// `840 ms · 197% CPU · 38 MiB peak · measured 2026-12-01 18:40 UTC`. A
+/// benchmark's line gives the median of its counted runs, as its table's
+/// headline does, never its last run alone. When it was measured is said
+/// the same way for every example, run in this build or taken from the
+/// cache (the results page says which).
 pub fn resources(record: &RunRecord) -> String {
-    let mut parts = vec![
-        seconds(record.wall.as_secs_f64()),
-        format!("{:.0}% CPU", record.cpu_utilisation() * 100.0),
-    ];
-    if let Some(bytes) = record.peak_memory_bytes {
+    let counted = record.samples.len();
+    let (wall, cpu, peak) = if counted > 1 {
+        let median = |name: &str| {
+            crate::measure::per_run(&record.samples, name)
+                .and_then(|runs| crate::measure::stats::Stats::of(&runs))
+                .map(|s| s.median)
+        };
+        (
+            median("wall").unwrap_or_default(),
+            median("cpu_util").unwrap_or_default(),
+            median("peak_memory"),
+        )
+    } else {
+        (
+            record.wall.as_secs_f64(),
+            record.cpu_utilisation(),
+            record.peak_memory_bytes.map(|b| b as f64),
+        )
+    };
+    let mut parts = vec![seconds(wall), format!("{} CPU", percent(cpu))];
+    if let Some(bytes) = peak {
         parts.push(format!("{} peak", mebibytes(bytes)));
+    }
+    if counted > 1 {
+        parts[0] = format!("median of {counted} runs: {}", parts[0]);
     }
     if record.stale {
         parts.push(format!(
             "re-running…: this is the result from {}, before the last change",
             date_time(record.started_unix)
         ));
-    } else if record.from_cache {
-        parts.push(format!("cached from {}", date_time(record.started_unix)));
+    } else {
+        parts.push(format!("measured {}", date_time(record.started_unix)));
     }
     parts.join(" · ")
-}
-
-/// `2026-12-01 18:40 UTC`.
-pub fn date_time(unix: u64) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix);
-    let iso = humantime::format_rfc3339_seconds(t).to_string();
-    format!("{} {} UTC", &iso[..10], &iso[11..16])
-}
-
-pub fn seconds(s: f64) -> String {
-    if s < 0.001 {
-        format!("{:.0} µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.0} ms", s * 1e3)
-    } else if s < 10.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{s:.1} s")
-    }
-}
-
-pub fn mebibytes(bytes: u64) -> String {
-    let mib = bytes as f64 / (1u64 << 20) as f64;
-    if mib < 10.0 {
-        format!("{mib:.1} MiB")
-    } else {
-        format!("{mib:.0} MiB")
-    }
 }
 
 #[cfg(test)]
@@ -343,16 +263,14 @@ mod tests {
     fn resources_line_reads_like_the_theme_promises() {
         assert_eq!(
             resources(&record(Outcome::Exited(0))),
-            "840 ms · 197% CPU · 38 MiB peak"
+            "840 ms · 197% CPU · 38 MiB peak · measured 2025-12-01 18:00 UTC"
         );
         assert_eq!(seconds(1.234), "1.23 s");
         let mut cached = record(Outcome::Exited(0));
         cached.from_cache = true;
-        assert_eq!(
-            resources(&cached),
-            "840 ms · 197% CPU · 38 MiB peak · cached from 2025-12-01 18:00 UTC"
-        );
-        assert_eq!(mebibytes(3 << 19), "1.5 MiB");
+        // Fresh or cached, an example says when it was measured the same way.
+        assert_eq!(resources(&cached), resources(&record(Outcome::Exited(0))));
+        assert_eq!(mebibytes((3 << 19) as f64), "1.5 MiB");
     }
 
     #[test]
@@ -412,6 +330,12 @@ mod bench_tests {
         let mut page = String::new();
         output_html(&mut page, &Ok(bench), Expectation::Success, "wall");
         assert!(page.contains("<caption>3 counted runs</caption>"), "{page}");
+        // The resources line gives the medians, as the table does, not
+        // the last run's 150 ms.
+        assert!(
+            page.contains("<p class=\"resources\">median of 3 runs: 110 ms · 100% CPU · 8 MiB peak · measured "),
+            "{page}"
+        );
         // Folded, the headline figure in the summary.
         assert!(
             page.contains(
@@ -426,7 +350,7 @@ mod bench_tests {
             "{page}"
         );
         assert!(
-            page.contains("<th scope=\"row\" title=\"rps\">rps</th><td>9.091</td>"),
+            page.contains("<th scope=\"row\" title=\"rps\">rps</th><td>9.09</td>"),
             "{page}"
         );
         assert!(
@@ -437,10 +361,6 @@ mod bench_tests {
             page.contains("<th scope=\"col\"><abbr title=\"coefficient"),
             "{page}"
         );
-        assert_eq!(number(1843.25), "1843");
-        assert_eq!(number(12.345), "12.3");
-        assert_eq!(number(0.5), "0.5");
-        assert_eq!(number(3.0), "3");
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub struct IndexedPage<'a> {
     pub name: &'a str,
     pub page: &'a Path,
     pub doc: &'a Document,
-    /// The HTML of the page's quoted figures (`PageRuns::measures`), so a
+    /// The HTML of the page's quoted figures (`body::quote_html`), so a
     /// snippet reads "took 0.33 ms", not "took ms".
     pub measures: &'a BTreeMap<usize, String>,
 }

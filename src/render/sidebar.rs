@@ -11,7 +11,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use crate::book::{Book, BookItem, Chapter};
-use crate::render::escape_html;
+use crate::html::escape;
 
 /// Above this size the sidebar is not repeated in every page: a 1,000
 /// chapter book's is 120 KB, three quarters of each page and of the build's
@@ -121,7 +121,7 @@ impl Sidebar {
     /// whose path to the root is `path_to_root`.
     pub fn for_page(&self, path_to_root: &str, page_url: &str) -> String {
         if self.is_shared() {
-            let (root, page) = (escape_html(path_to_root), url_path(page_url));
+            let (root, page) = (escape(path_to_root), url_path(page_url));
             return format!(
                 "<div class=\"sidebar-toc\" data-root=\"{root}\" data-page=\"{page}\"></div>\n\
                  <noscript><iframe class=\"sidebar-frame\" src=\"{root}toc.html\" title=\"Table of contents\"></iframe></noscript>\n"
@@ -167,7 +167,7 @@ fn write_items(
                 out.push_str("<li class=\"spacer\" aria-hidden=\"true\"></li>\n")
             }
             BookItem::PartTitle(title) => {
-                let _ = writeln!(out, "<li class=\"part-title\">{}</li>", escape_html(title));
+                let _ = writeln!(out, "<li class=\"part-title\">{}</li>", escape(title));
             }
         }
     }
@@ -184,7 +184,7 @@ fn write_chapter(
         (Some(n), true) => format!("<strong aria-hidden=\"true\">{n}</strong> "),
         _ => String::new(),
     };
-    let name = escape_html(&ch.name);
+    let name = escape(&ch.name);
     let page = ch.path.as_ref().and_then(|p| pages.get(p));
     match page {
         Some(page) => {
@@ -210,7 +210,7 @@ fn write_chapter(
 
 /// A page path as it appears in an href (forward slashes, spaces encoded).
 fn url_path(path: &str) -> String {
-    escape_html(&path.replace('\\', "/").replace(' ', "%20"))
+    escape(&path.replace('\\', "/").replace(' ', "%20"))
 }
 
 #[cfg(test)]

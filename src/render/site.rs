@@ -8,10 +8,10 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::book::{Book, Chapter};
 use crate::config::Config;
-use crate::diag::{Diagnostic, has_errors};
+use crate::diag::Diagnostic;
 use crate::digest::Key;
+use crate::markdown::Document;
 use crate::markdown::links::{path_to_root, relative_url};
-use crate::markdown::{Document, ParseContext, parse_chapter};
 use crate::render::context::{
     BookView, NavLink, PageCtx, PageView, PrintChapterView, PrintCtx, SiteView, TocEntry,
 };
@@ -368,27 +368,9 @@ impl<'a> SiteRenderer<'a> {
         )
     }
 
-    /// `404.html`, from the book's 404 file when it has one.
-    pub fn not_found_page(
-        &self,
-        ctx: &ParseContext<'_>,
-    ) -> Result<(SiteFile, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let input = Path::new(self.config.html.input_404.as_deref().unwrap_or("404.md"));
-        let file = self.config.src.join(input);
-        let (doc, diags) = match crate::fsutil::read_to_string(&file) {
-            Ok(text) => parse_chapter(ctx, input, &text),
-            // An explicit `input-404` was checked to exist when book.toml
-            // was loaded; only the implicit 404.md may be missing.
-            Err(_) if self.config.html.input_404.is_none() => {
-                // The heading matches mdBook's, so a link to its id still works.
-                let text = "# Document not found (404)\n\nThere is no page at this address. Use the table of contents to find what you were looking for.\n";
-                parse_chapter(ctx, input, text)
-            }
-            Err(e) => return Err(vec![Diagnostic::error(e.to_string(), None)]),
-        };
-        if has_errors(&diags) {
-            return Err(diags);
-        }
+    /// `404.html` from the book's 404 page, parsed by the pipeline
+    /// (`pipeline::stages::not_found_doc`): render reads no book files.
+    pub fn not_found_page(&self, doc: &Document) -> Result<SiteFile, Diagnostic> {
         // The page is served at any missing address, at any depth, so its
         // links are absolute from the site's URL instead of relative (a
         // `<base>` element would also redirect its `#` links to the root).
@@ -398,7 +380,7 @@ impl<'a> SiteRenderer<'a> {
             None => "/".to_owned(),
         };
         let content = print::rebase_relative_urls(
-            &body::body_html(&doc, &self.highlighter, &body::PageRuns::new()),
+            &body::body_html(doc, &self.highlighter, &body::PageRuns::new()),
             &site_url,
         );
         let name = doc
@@ -408,7 +390,7 @@ impl<'a> SiteRenderer<'a> {
             .to_owned();
         let ctx = self.lone_page(
             &name,
-            self.html_title("Page not found", &doc),
+            self.html_title("Page not found", doc),
             &content,
             "404.html",
             self.sidebar.for_page(&site_url, "404.html"),
@@ -419,9 +401,8 @@ impl<'a> SiteRenderer<'a> {
             "404.html",
             &ctx,
             self.config.html.theme_dir.as_deref(),
-        )
-        .map_err(|d| vec![d])?;
-        Ok((SiteFile::text("404.html", html), diags))
+        )?;
+        Ok(SiteFile::text("404.html", html))
     }
 
     /// `toc.js` and `toc.html` when the sidebar is too big to repeat in
@@ -447,12 +428,20 @@ impl<'a> SiteRenderer<'a> {
         runs: &[body::PageRuns],
     ) -> Option<(SiteFile, Vec<Diagnostic>)> {
         let options = self.config.html.search.as_ref()?;
+        // A quoted figure reads as it does on the page.
+        let quotes: Vec<std::collections::BTreeMap<usize, String>> = (0..chapters.len())
+            .map(|i| {
+                (0..docs[i].measures.len())
+                    .filter_map(|n| Some((n, body::quote_html(&docs[i], &runs[i], n)?)))
+                    .collect()
+            })
+            .collect();
         let input: Vec<search::IndexedPage<'_>> = (0..chapters.len())
             .map(|i| search::IndexedPage {
                 name: &chapters[i].name,
                 page: &pages[i],
                 doc: &docs[i],
-                measures: &runs[i].measures,
+                measures: &quotes[i],
             })
             .collect();
         let sources: Vec<&Path> = chapters
@@ -490,7 +479,7 @@ fn redirect_html(to: &str) -> String {
     let js = serde_json::to_string(to)
         .unwrap_or_default()
         .replace('<', "\\u003c");
-    let to = render::escape_html(to);
+    let to = crate::html::escape(to);
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting…</title>\n\
          <meta http-equiv=\"refresh\" content=\"0; URL={to}\">\n<link rel=\"canonical\" href=\"{to}\">\n\

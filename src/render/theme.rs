@@ -131,7 +131,7 @@ pub fn load(book_theme: Option<&Path>) -> Result<(Theme, Vec<Diagnostic>), Vec<D
     // Tera's default escaping also turns `/` into `&#x2F;`, which is legal
     // but makes every URL in a page unreadable; these five are what HTML
     // text and quoted attributes need.
-    tera.set_escape_fn(super::escape_html_text);
+    tera.set_escape_fn(crate::html::escape);
     seal(&mut tera);
     let sources: Vec<(&str, &str)> = templates
         .values()

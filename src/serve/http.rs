@@ -353,7 +353,7 @@ fn reply(site: &Site, hub: &Hub, target: &Target) -> Reply {
         }
         let body = format!(
             "<!DOCTYPE html><a href=\"{0}\">{0}</a>\n",
-            crate::render::escape_html_text(&location)
+            crate::html::escape(&location)
         );
         return Reply::html(301, body).with("Location", &location);
     }

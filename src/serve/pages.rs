@@ -7,7 +7,7 @@
 //! different error or a clear arrives.
 
 use super::events::{self, ErrorReport};
-use crate::render::escape_html_text;
+use crate::html::escape as escape_html_text;
 
 /// While the first build runs. Its report is empty, so any error is news
 /// and reloads it into the error page.

@@ -1,30 +1,40 @@
 //! What this build's figures add up to, once the examples have answered:
-//! each group's comparison, the figures quoted in prose (`measures`) and
-//! the claims (`claims`). `build` draws them on the pages and `check`
-//! turns them into verdicts; both get them from `weigh`.
+//! each group's comparison, the figures quoted in prose (`quote`), the
+//! claims (`verdict`) and the claims cited elsewhere, and the machine they
+//! were measured on. All plain data: `build` hands it to `render`, which
+//! draws it, and `check` turns it into verdicts; both get it from `weigh`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use super::answer::Answered;
-use super::claims::{Checked, check_claims};
-use super::measures::{self, Figures};
-use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::execute::machine::Fingerprint;
 use crate::execute::{ExampleAt, Job, RunResult};
 use crate::markdown::Document;
 use crate::measure::compare::{Comparison, Member};
-use crate::measure::results::{BookResults, ExampleEntry, SCHEMA};
+use crate::measure::quote::{self, Figures, Quote};
+use crate::measure::verdict::{CheckedClaim, check_claims};
 
-pub(super) struct Evidence {
+/// The evidence of one build.
+#[derive(Debug, Default)]
+pub struct Evidence {
     /// Each comparison, and the example its chart follows.
     pub comparisons: Vec<(ExampleAt, Comparison)>,
-    /// The HTML of each `{{#measure}}`, per document.
-    pub quoted: Vec<BTreeMap<usize, String>>,
-    pub claims: Vec<Checked>,
-    /// The HTML of each claim a checklist cites, per document.
-    pub verdicts: Vec<BTreeMap<usize, String>>,
+    /// Each `{{#measure}}`, per document, by reference index.
+    pub quoted: Vec<BTreeMap<usize, Quote>>,
+    pub claims: Vec<CheckedClaim>,
+    /// Each claim a checklist cites, per document, by reference index.
+    pub cited: Vec<BTreeMap<usize, Cited>>,
+    /// Where it was measured (none when the examples could not run).
+    pub machine: Option<Fingerprint>,
+}
+
+/// A claim cited elsewhere (a checklist's evidence), and the link to it
+/// from the citing page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cited {
+    pub claim: CheckedClaim,
+    pub href: String,
 }
 
 /// Compares the groups, resolves quoted figures and checks claims. With
@@ -32,52 +42,52 @@ pub(super) struct Evidence {
 /// is not resolved and only the claims on selected examples are checked.
 /// Nothing when the examples could not run (the reason is already in
 /// `diags`).
-pub(super) fn weigh(
+pub fn weigh(
     docs: &[Document],
     page_paths: &[PathBuf],
-    answered: &Answered<'_>,
+    (jobs, results): (&[Job<'_>], &[RunResult]),
+    machine: Option<&Fingerprint>,
     selection: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Evidence {
     let mut evidence = Evidence {
-        comparisons: Vec::new(),
         quoted: vec![BTreeMap::new(); docs.len()],
-        claims: Vec::new(),
-        verdicts: vec![BTreeMap::new(); docs.len()],
+        cited: vec![BTreeMap::new(); docs.len()],
+        ..Evidence::default()
     };
-    let (jobs, results) = (&answered.jobs, &answered.results);
     if results.len() != jobs.len() {
         return evidence;
     }
     let (comparisons, members) = compare_groups(jobs, results, diags);
     evidence.comparisons = comparisons;
     if !selection {
-        evidence.quoted = measures::resolve(docs, page_paths, jobs, results, &members, diags);
+        evidence.quoted = quote::resolve(docs, page_paths, jobs, results, &members, diags);
     }
-    if let Some(machine) = &answered.machine {
+    if let Some(machine) = machine {
         let figures = Figures::new(docs, jobs, results, &members);
         evidence.claims = check_claims(docs, &figures, machine, selection, diags);
         if !selection {
-            evidence.verdicts = cited_verdicts(docs, page_paths, &evidence.claims, diags);
+            evidence.cited = cited(docs, page_paths, &evidence.claims, diags);
         }
+        evidence.machine = Some(machine.clone());
     }
     evidence
 }
 
 /// Each claim a checklist cites, as its verdict linked to the claim; an id
 /// that names no claim is an error where it is cited.
-fn cited_verdicts(
+fn cited(
     docs: &[Document],
     page_paths: &[PathBuf],
-    claims: &[Checked],
+    claims: &[CheckedClaim],
     diags: &mut Vec<Diagnostic>,
-) -> Vec<BTreeMap<usize, String>> {
+) -> Vec<BTreeMap<usize, Cited>> {
     let mut out = vec![BTreeMap::new(); docs.len()];
     for (d, doc) in docs.iter().enumerate() {
         for (n, cited) in doc.verdicts.iter().enumerate() {
             let found = claims
                 .iter()
-                .find(|c| c.view.id.as_deref() == Some(cited.claim.as_str()));
+                .find(|c| c.id.as_deref() == Some(cited.claim.as_str()));
             let Some(claim) = found else {
                 diags.push(
                     Diagnostic::error(
@@ -95,50 +105,16 @@ fn cited_verdicts(
                 &page_paths[claim.doc],
                 Some(&format!("claim-{}", cited.claim)),
             );
-            out[d].insert(n, crate::render::claim::verdict_html(&claim.view, &href));
+            out[d].insert(
+                n,
+                Cited {
+                    claim: claim.clone(),
+                    href,
+                },
+            );
         }
     }
     out
-}
-
-pub(super) fn book_results(
-    config: &Config,
-    jobs: &[Job<'_>],
-    results: &[RunResult],
-    page_paths: &[std::path::PathBuf],
-    machine: &Fingerprint,
-    comparisons: Vec<Comparison>,
-) -> BookResults {
-    let examples = jobs
-        .iter()
-        .zip(results)
-        .filter_map(|(job, result)| {
-            let record = result.as_ref().ok()?;
-            let spec = job.spec;
-            let source = job.block.span.as_ref().map_or_else(String::new, |s| {
-                let file = s.file.strip_prefix(&config.root).unwrap_or(&s.file);
-                format!("{}:{}", file.display(), s.line)
-            });
-            Some(ExampleEntry {
-                id: spec.id.clone(),
-                page: page_paths[job.at.doc].to_string_lossy().replace('\\', "/"),
-                source,
-                group: spec.group.as_ref().map(|g| g.name.clone()),
-                label: spec.group.as_ref().and_then(|g| g.label.clone()),
-                cached: record.from_cache,
-                measured_unix: record.started_unix,
-                outcome: record.outcome,
-                figures: crate::measure::figures_or_single(record),
-                runs: record.samples.clone(),
-            })
-        })
-        .collect();
-    BookResults {
-        schema: SCHEMA,
-        machine: machine.clone(),
-        examples,
-        comparisons,
-    }
 }
 
 /// Each group's comparison, with the example its chart follows (its last
@@ -273,3 +249,7 @@ fn compared_figure<'a>(
     }
     Some(figure)
 }
+
+#[cfg(test)]
+#[path = "evidence_tests.rs"]
+mod tests;

@@ -1,25 +1,71 @@
 //! Claims (```` ```claim ```` blocks) checked against this build's figures:
 //! each holds, fails, or is skipped where its `when` does not apply. The
-//! page shows the verdict with its numbers; `check` fails on a failed one,
-//! and `build` warns.
+//! result is a `CheckedClaim` of plain data; `render::claim` draws it where
+//! the block was, `check` fails on a failed one, and `build` warns.
 
 use crate::diag::{Diagnostic, Span};
 use crate::execute::machine::Fingerprint;
 use crate::markdown::Document;
 use crate::measure::Unit;
 use crate::measure::claim::{self, Machine, Side};
-use crate::render::claim::{ClaimView, Judged, Verdict};
-use crate::render::run::{date_time, format_value};
+use crate::measure::quote::{Figures, Quote};
 
-use super::measures::Figures;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Holds,
+    Fails,
+    /// Its `when` does not hold on this machine.
+    Skipped,
+}
+
+/// One side of a claim's comparison, with this build's numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    /// A number the claim writes, in the unit of the figure it is compared
+    /// with (`cpu_util = 96% < 115%`, not `< 1.15`), if that has one.
+    Number { x: f64, unit: Option<Unit> },
+    /// `FACTOR × ID FIGURE…`: the reference as written and its value.
+    Figure {
+        factor: f64,
+        written: String,
+        quote: Quote,
+    },
+}
+
+/// When and where a failed claim was judged, said in its box with what
+/// happens next, so a reader (and the author) can tell one unlucky round
+/// on one machine from the book's last word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    /// When the first and the last of its runs started (Unix seconds);
+    /// none when no run it names has a record.
+    pub runs: Option<(u64, u64)>,
+    /// The machine, as the page's "ran on" footer names it.
+    pub machine: String,
+}
 
 /// One claim block, checked.
-pub(super) struct Checked {
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedClaim {
     pub doc: usize,
     /// Its index among the page's code blocks.
     pub block: usize,
     pub span: Option<Span>,
-    pub view: ClaimView,
+    pub id: Option<String>,
+    pub says: Option<String>,
+    pub left: Shown,
+    /// The comparison's symbol (`≥`).
+    pub op: &'static str,
+    pub right: Shown,
+    pub when: Vec<String>,
+    /// The conditions this machine does not meet.
+    pub unmet: Vec<String>,
+    /// The machine it was judged on.
+    pub usable_cores: usize,
+    pub python_version: String,
+    pub verdict: Verdict,
+    /// For a failed claim: when and where it was judged.
+    pub judged: Option<Judged>,
     /// The ids of the examples it is judged on (`judged_on`).
     pub examples: Vec<String>,
 }
@@ -27,13 +73,13 @@ pub(super) struct Checked {
 /// With `selection` (`check --filter`), only the claims whose every figure
 /// comes from a selected example are checked; the rest are left out, not
 /// failed, since their examples did not run.
-pub(super) fn check_claims(
+pub(crate) fn check_claims(
     docs: &[Document],
     figures: &Figures<'_>,
     machine: &Fingerprint,
     selection: bool,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<Checked> {
+) -> Vec<CheckedClaim> {
     let (major, minor) = python_version(&machine.python_version);
     let here = Machine {
         cores: machine.usable_cores,
@@ -68,24 +114,19 @@ pub(super) fn check_claims(
             if selection && !claim_is_selected(&parsed, figures, docs) {
                 continue;
             }
-            let mut side = |s: &Side| -> Option<(f64, String, Option<Unit>)> {
+            let mut side = |s: &Side| -> Option<(f64, Shown, Option<Unit>)> {
                 match s {
-                    Side::Number(x) => Some((*x, crate::render::run::number(*x), None)),
+                    Side::Number(x) => Some((*x, Shown::Number { x: *x, unit: None }, None)),
                     Side::Figure { factor, args } => match figures.quote(args) {
-                        Ok(q) => {
-                            let shown = if *factor == 1.0 {
-                                format!("{} = {}", args.join(" "), q.text)
-                            } else {
-                                format!(
-                                    "{} × {} = {} × {}",
-                                    crate::render::run::number(*factor),
-                                    args.join(" "),
-                                    crate::render::run::number(*factor),
-                                    q.text
-                                )
-                            };
-                            Some((factor * q.x, shown, q.unit))
-                        }
+                        Ok(q) => Some((
+                            factor * q.quote.x,
+                            Shown::Figure {
+                                factor: *factor,
+                                written: args.join(" "),
+                                quote: q.quote,
+                            },
+                            q.unit,
+                        )),
                         Err((message, help)) => {
                             diags.push(
                                 Diagnostic::error(
@@ -99,18 +140,20 @@ pub(super) fn check_claims(
                     },
                 }
             };
-            let (Some((left, mut left_text, left_unit)), Some((right, mut right_text, right_unit))) =
-                (side(&parsed.left), side(&parsed.right))
+            let (
+                Some((left, mut left_shown, left_unit)),
+                Some((right, mut right_shown, right_unit)),
+            ) = (side(&parsed.left), side(&parsed.right))
             else {
                 continue;
             };
             // A number is written in the unit of the figure it is compared
-            // with (`cpu_util = 96% < 115%`, not `< 1.15`).
-            if let (Side::Number(x), Some(unit)) = (&parsed.left, right_unit) {
-                left_text = format_value(*x, unit);
+            // with.
+            if let Shown::Number { unit, .. } = &mut left_shown {
+                *unit = right_unit;
             }
-            if let (Side::Number(x), Some(unit)) = (&parsed.right, left_unit) {
-                right_text = format_value(*x, unit);
+            if let Shown::Number { unit, .. } = &mut right_shown {
+                *unit = left_unit;
             }
             let unmet: Vec<&claim::Condition> =
                 parsed.when.iter().filter(|c| !c.holds(&here)).collect();
@@ -124,9 +167,19 @@ pub(super) fn check_claims(
             let examples = judged_on(&parsed, docs);
             // A failure says when and where: one unlucky round on a noisy
             // machine must read as that, not as the book's last word.
-            let judged = (verdict == Verdict::Fails).then(|| Judged {
-                runs: runs_between(examples.iter().filter_map(|id| figures.started_unix(id))),
-                machine: machine.summary(),
+            let judged = (verdict == Verdict::Fails).then(|| {
+                let started: Vec<u64> = examples
+                    .iter()
+                    .filter_map(|id| figures.started_unix(id))
+                    .collect();
+                Judged {
+                    runs: started
+                        .iter()
+                        .min()
+                        .zip(started.iter().max())
+                        .map(|(a, b)| (*a, *b)),
+                    machine: machine.summary(),
+                }
             });
             let id = block
                 .info
@@ -134,23 +187,21 @@ pub(super) fn check_claims(
                 .iter()
                 .find_map(|a| a.strip_prefix("id="))
                 .map(str::to_owned);
-            out.push(Checked {
+            out.push(CheckedClaim {
                 doc: d,
                 block: b,
                 span: block.span.clone(),
-                view: ClaimView {
-                    id,
-                    says: parsed.says.clone(),
-                    comparison: format!("{left_text} {} {right_text}", parsed.op.symbol()),
-                    when: parsed.when.iter().map(|c| c.text.clone()).collect(),
-                    unmet: unmet.iter().map(|c| c.text.clone()).collect(),
-                    machine: format!(
-                        "{} usable cores, Python {}",
-                        machine.usable_cores, machine.python_version
-                    ),
-                    verdict,
-                    judged,
-                },
+                id,
+                says: parsed.says.clone(),
+                left: left_shown,
+                op: parsed.op.symbol(),
+                right: right_shown,
+                when: parsed.when.iter().map(|c| c.text.clone()).collect(),
+                unmet: unmet.iter().map(|c| c.text.clone()).collect(),
+                usable_cores: machine.usable_cores,
+                python_version: machine.python_version.clone(),
+                verdict,
+                judged,
                 examples,
             });
         }
@@ -166,16 +217,16 @@ fn claim_is_selected(parsed: &claim::Claim, figures: &Figures<'_>, docs: &[Docum
         .into_iter()
         .all(|side| match side {
             Side::Number(_) => true,
-            Side::Figure { args, .. } => args
-                .first()
-                .is_none_or(|id| figures.has(id) || !super::measures::is_example_id(docs, id)),
+            Side::Figure { args, .. } => args.first().is_none_or(|id| {
+                figures.has(id) || !crate::measure::quote::is_example_id(docs, id)
+            }),
         })
 }
 
 /// The examples a claim is judged on: those its sides name, and the other
 /// members of their groups (a speed-up or ratio is taken against the
 /// baseline, in rounds run together), in book order.
-pub(super) fn judged_on(parsed: &claim::Claim, docs: &[Document]) -> Vec<String> {
+pub(crate) fn judged_on(parsed: &claim::Claim, docs: &[Document]) -> Vec<String> {
     let named: Vec<&str> = [&parsed.left, &parsed.right]
         .into_iter()
         .filter_map(|side| match side {
@@ -207,25 +258,11 @@ pub(super) fn judged_on(parsed: &claim::Claim, docs: &[Document]) -> Vec<String>
     out
 }
 
-/// `2026-12-06 03:10 UTC`, or `from … to …` when the runs' minutes differ.
-fn runs_between(started: impl Iterator<Item = u64>) -> String {
-    let started: Vec<u64> = started.collect();
-    let (Some(first), Some(last)) = (started.iter().min(), started.iter().max()) else {
-        return "unknown times".into();
-    };
-    let (first, last) = (date_time(*first), date_time(*last));
-    if first == last {
-        first
-    } else {
-        format!("from {first} to {last}")
-    }
-}
-
 /// The claim at `wanted` (`file:line` relative to `root`, as the build's
 /// summary prints it, or its `id=`), found among the book's claim blocks,
 /// with the examples it is judged on; `Err` says why not (and what the
 /// book has).
-pub(super) fn find_claim(
+pub(crate) fn find_claim(
     docs: &[Document],
     root: &std::path::Path,
     wanted: &str,
@@ -256,7 +293,7 @@ pub(super) fn find_claim(
 }
 
 /// `content/x.md:12`: a claim's place, relative to the book's root.
-pub(super) fn place(span: Option<&Span>, root: &std::path::Path) -> String {
+pub(crate) fn place(span: Option<&Span>, root: &std::path::Path) -> String {
     span.map_or_else(String::new, |s| {
         let file = s.file.strip_prefix(root).unwrap_or(&s.file);
         format!("{}:{}", file.display(), s.line)

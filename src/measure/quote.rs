@@ -1,8 +1,9 @@
 //! Figures quoted in prose: each `{{#measure ID FIGURE STAT FORMAT}}`
-//! (the last three optional) resolved
-//! against the results of this build, written in its unit, and linked to
-//! the example it came from. An unknown id, figure or statistic is an error
-//! at the reference.
+//! (the last three optional) resolved against the results of this build
+//! into a `Quote`: the value, how it is written (its unit, or the format the
+//! prose names), the spread it comes from, and the example it came from.
+//! `render` writes it. An unknown id, figure, statistic or format is an
+//! error at the reference.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -14,66 +15,92 @@ use crate::markdown::links::relative_url;
 use crate::measure::compare::Member;
 use crate::measure::stats::Stats;
 use crate::measure::{Unit, figures_or_single};
-use crate::render::escape_html;
-use crate::render::run::format_value;
 
 const STATS: &[&str] = &["median", "min", "max", "mean", "stdev", "cv", "n"];
 
-/// Explicit formats, for when the unit's own is not what the prose needs.
-const FORMATS: &[&str] = &["s", "ms", "us", "%", "MiB", "x", "int", "num"];
-
-/// `x` (seconds, a ratio, bytes or a plain number, as the figure is) in
-/// the format `name`.
-fn formatted(x: f64, name: &str) -> Option<String> {
-    Some(match name {
-        "s" => format!("{x:.2} s"),
-        "ms" => format!("{:.1} ms", x * 1e3),
-        "us" => format!("{:.0} µs", x * 1e6),
-        "%" => format!("{:.0}%", x * 100.0),
-        "MiB" => format!("{:.1} MiB", x / (1u64 << 20) as f64),
-        "x" => format!("{x:.2}×"),
-        "int" => format!("{x:.0}"),
-        "num" => crate::render::run::number(x),
-        _ => return None,
-    })
+/// Explicit formats, for when the unit's own is not what the prose needs:
+/// seconds, milliseconds, microseconds, a percentage, mebibytes, a ratio
+/// (`×`), a whole number, a plain number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    S,
+    Ms,
+    Us,
+    Percent,
+    MiB,
+    X,
+    Int,
+    Num,
 }
 
-/// The HTML of every reference, per document and by reference index.
-pub(super) fn resolve(
+/// Each format by the name the prose writes.
+const FORMATS: &[(&str, Format)] = &[
+    ("s", Format::S),
+    ("ms", Format::Ms),
+    ("us", Format::Us),
+    ("%", Format::Percent),
+    ("MiB", Format::MiB),
+    ("x", Format::X),
+    ("int", Format::Int),
+    ("num", Format::Num),
+];
+
+/// How a quoted value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// In its figure's unit.
+    Unit(Unit),
+    /// A speed-up or a ratio to the baseline (`1.83×`).
+    Ratio,
+    /// A coefficient of variation, as a percentage.
+    Cv,
+    /// A count of runs.
+    Count,
+    /// In the format the prose asked for.
+    Format(Format),
+}
+
+/// A `{{#measure}}` reference, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    /// The statistic's value, in the figure's base unit (seconds, bytes, a
+    /// ratio of 1 = 100 %).
+    pub x: f64,
+    pub written: Written,
+    /// The figure's statistics over the runs it was taken from: the spread
+    /// behind `x`.
+    pub stats: Stats,
+    /// The figure and statistic quoted (`wall`, `median`).
+    pub figure: String,
+    pub stat: String,
+    /// The example it came from and its place, relative to the quoting page.
+    pub id: String,
+    pub href: String,
+    /// From the run before the last change, shown while it runs again.
+    pub stale: bool,
+}
+
+/// Every reference, per document and by reference index.
+pub(crate) fn resolve(
     docs: &[Document],
     page_paths: &[PathBuf],
     jobs: &[Job<'_>],
     results: &[RunResult],
     members: &HashMap<String, Member>,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<BTreeMap<usize, String>> {
+) -> Vec<BTreeMap<usize, Quote>> {
     let figures = Figures::new(docs, jobs, results, members);
     let mut out = vec![BTreeMap::new(); docs.len()];
     for (d, doc) in docs.iter().enumerate() {
         for (n, reference) in doc.measures.iter().enumerate() {
             match figures.quote(&reference.args) {
-                Ok(q) => {
-                    let href = relative_url(
+                Ok(mut q) => {
+                    q.quote.href = relative_url(
                         &page_paths[d],
                         &page_paths[q.doc],
-                        Some(&format!("example-{}", q.id)),
+                        Some(&format!("example-{}", q.quote.id)),
                     );
-                    // The preview's first pass quotes the run before the
-                    // last change; the reader must not take it for this one.
-                    let (class, title) = if q.stale {
-                        ("measured stale", format!("{}; re-running…", q.title))
-                    } else {
-                        ("measured", format!("{}, measured in this build", q.title))
-                    };
-                    out[d].insert(
-                        n,
-                        format!(
-                            "<a class=\"{class}\" href=\"{}\" title=\"{}\">{}</a>",
-                            escape_html(&href),
-                            escape_html(&title),
-                            escape_html(&q.text)
-                        ),
-                    );
+                    out[d].insert(n, q.quote);
                 }
                 Err((message, help)) => diags.push(
                     Diagnostic::error(
@@ -89,7 +116,7 @@ pub(super) fn resolve(
 }
 
 /// The figures of this build, by example id, for quotes and claims.
-pub(super) struct Figures<'a> {
+pub(crate) struct Figures<'a> {
     /// id → (document, result, whether it ended as it should, group).
     by_id: HashMap<&'a str, ById<'a>>,
     members: &'a HashMap<String, Member>,
@@ -98,21 +125,17 @@ pub(super) struct Figures<'a> {
 
 type ById<'a> = (usize, &'a RunResult, bool, Option<&'a str>);
 
-/// A figure, resolved: its value, as the prose writes it, and where it is.
-pub(super) struct Quoted<'a> {
-    pub x: f64,
-    /// The figure's unit (none for a speed-up, a CV or a count).
-    pub unit: Option<Unit>,
-    pub text: String,
-    pub title: String,
+/// A figure, resolved, and the document of its example (for the link).
+pub(crate) struct Quoted {
+    pub quote: Quote,
     pub doc: usize,
-    pub id: &'a str,
-    /// From the run before the last change, shown while it runs again.
-    pub stale: bool,
+    /// The figure's unit (none for a speed-up, a CV or a count): what a
+    /// claim's plain number beside it is written in.
+    pub unit: Option<Unit>,
 }
 
 impl<'a> Figures<'a> {
-    pub(super) fn new(
+    pub(crate) fn new(
         docs: &'a [Document],
         jobs: &'a [Job<'_>],
         results: &'a [RunResult],
@@ -136,12 +159,12 @@ impl<'a> Figures<'a> {
     }
 
     /// Whether example `id` ran in this build (or check's selection).
-    pub(super) fn has(&self, id: &str) -> bool {
+    pub(crate) fn has(&self, id: &str) -> bool {
         self.by_id.contains_key(id)
     }
 
     /// When example `id`'s result (its last counted run) was measured.
-    pub(super) fn started_unix(&self, id: &str) -> Option<u64> {
+    pub(crate) fn started_unix(&self, id: &str) -> Option<u64> {
         match self.by_id.get(id)?.1 {
             Ok(record) => Some(record.started_unix),
             Err(_) => None,
@@ -149,24 +172,24 @@ impl<'a> Figures<'a> {
     }
 
     /// `ID [FIGURE [STAT [FORMAT]]]`; the error is a message and a hint.
-    pub(super) fn quote(&self, args: &[String]) -> Result<Quoted<'a>, (String, String)> {
+    pub(crate) fn quote(&self, args: &[String]) -> Result<Quoted, (String, String)> {
         value(args, &self.by_id, self.members, self.docs)
     }
 }
 
 /// Whether some example of the book has the id `id`, run or not.
-pub(super) fn is_example_id(docs: &[Document], id: &str) -> bool {
+pub(crate) fn is_example_id(docs: &[Document], id: &str) -> bool {
     docs.iter()
         .flat_map(|d| d.code_blocks())
         .any(|b| b.example.as_ref().and_then(|s| s.id.as_deref()) == Some(id))
 }
 
-fn value<'a>(
+fn value(
     args: &[String],
-    by_id: &HashMap<&'a str, ById<'a>>,
+    by_id: &HashMap<&str, ById<'_>>,
     members: &HashMap<String, Member>,
     docs: &[Document],
-) -> Result<Quoted<'a>, (String, String)> {
+) -> Result<Quoted, (String, String)> {
     let usage = "write `{{#measure ID FIGURE STAT FORMAT}}` (the last three optional), e.g. `{{#measure cpu-bench wall median ms}}`";
     let Some(id) = args.first() else {
         return Err(("names no example".into(), usage.into()));
@@ -266,40 +289,44 @@ fn value<'a>(
         "n" => stats.n as f64,
         _ => stats.median,
     };
-    let text = match args.get(3).map(String::as_str) {
-        Some(format) => formatted(x, format).ok_or_else(|| {
-            (
-                format!("`{format}` is not a format"),
-                format!(
-                    "{}use one of {}",
-                    crate::suggest::did_you_mean(format, FORMATS.iter().copied()),
-                    FORMATS.join(", ")
-                ),
-            )
-        })?,
+    let written = match args.get(3).map(String::as_str) {
+        Some(format) => match FORMATS.iter().find(|(name, _)| *name == format) {
+            Some((_, f)) => Written::Format(*f),
+            None => {
+                let names = FORMATS.iter().map(|(name, _)| *name);
+                return Err((
+                    format!("`{format}` is not a format"),
+                    format!(
+                        "{}use one of {}",
+                        crate::suggest::did_you_mean(format, names.clone()),
+                        names.collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        },
         None => match (stat, unit) {
-            ("cv", _) => format!("{:.1}%", x * 100.0),
-            ("n", _) => format!("{x:.0}"),
-            (_, None) => format!("{}×", crate::render::run::ratio_digits(x)),
-            (_, Some(u)) => format_value(x, u),
+            ("cv", _) => Written::Cv,
+            ("n", _) => Written::Count,
+            (_, None) => Written::Ratio,
+            (_, Some(u)) => Written::Unit(u),
         },
     };
-    let title = format!(
-        "{stat} {figure} of {} run{} of example {id}",
-        stats.n,
-        if stats.n == 1 { "" } else { "s" }
-    );
     let unit = match stat {
         "cv" | "n" => None,
         _ => unit,
     };
     Ok(Quoted {
-        x,
-        unit,
-        text,
-        title,
+        quote: Quote {
+            x,
+            written,
+            stats,
+            figure: figure.to_owned(),
+            stat: stat.to_owned(),
+            id: id.to_owned(),
+            href: String::new(),
+            stale: record.stale,
+        },
         doc,
-        id,
-        stale: record.stale,
+        unit,
     })
 }
