@@ -248,8 +248,13 @@ fn the_preview_makes_print_html_when_asked_and_again_after_an_edit() {
         text.contains("/__proofbook/events"),
         "print.html reloads after edits like every preview page"
     );
+    let preview = t.root().join(".proofbook-cache/serve");
     assert!(
-        !t.root().join(".proofbook-cache/serve/print.html").exists(),
+        preview.join("c3.html").is_file(),
+        "the preview is built there"
+    );
+    assert!(
+        !preview.join("print.html").exists(),
         "the preview's builds leave print.html to be made on request"
     );
 

@@ -204,7 +204,7 @@ fn reply(made: Made) -> Reply {
             500,
             format!(
                 "<!DOCTYPE html><title>print.html</title><p>The print page could not be made: {}</p>\n",
-                crate::render::escape_html_text(&m)
+                crate::html::escape(&m)
             ),
         ),
     }
