@@ -1,5 +1,6 @@
 //! Making a book's examples ready to run: its interpreter and virtual
-//! environment (`python::provision`), its `examples/` folder checked, and a
+//! environment (`python::provision`), its named interpreters found
+//! (`interpreters::discover`), its `examples/` folder checked, and a
 //! `Sandbox` with every protection this machine has. Each refusal is an
 //! error at book.toml with what to do.
 
