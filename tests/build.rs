@@ -438,3 +438,33 @@ fn a_print_template_that_repeats_content_is_rendered_whole() {
         "each chapter's content appears twice, as the template says: {print}"
     );
 }
+
+#[test]
+fn the_print_button_is_shown_only_when_the_book_has_a_print_page() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    assert!(t.read("book/start.html").contains("href=\"print.html\""));
+    assert!(
+        t.read("book/guide/nested.html")
+            .contains("href=\"../print.html\"")
+    );
+
+    let toml = t.read("book.toml");
+    t.write(
+        "book.toml",
+        &format!("{toml}\n[output.html.print]\nenable = false\n"),
+    );
+    t.build().success();
+    assert!(!t.root().join("book/print.html").exists());
+    for page in [
+        "book/start.html",
+        "book/guide/nested.html",
+        "book/index.html",
+    ] {
+        let html = t.read(page);
+        assert!(
+            !html.contains("print.html"),
+            "{page} links to a print page that is not there"
+        );
+    }
+}

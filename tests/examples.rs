@@ -232,6 +232,40 @@ fn a_failed_requirements_install_shows_the_pip_output() {
 }
 
 #[test]
+fn the_python_environment_set_up_says_each_step_once() {
+    let b = book("# Runs\n\n```python\nprint(1)\n```\n");
+    b.write(
+        "book.toml",
+        "[proofbook.python]\nrequirements = \"req.txt\"\n",
+    )
+    .write("req.txt", "# nothing to install yet\n");
+    // stderr is a pipe here, as in CI: plain lines, no bar.
+    let run = b.build();
+    run.success();
+    let err = run.stderr();
+    let steps = [
+        "setting up the Python environment",
+        "creating the virtual environment",
+        "installing 0 packages with pip install -r",
+        "the Python environment is ready (",
+    ];
+    let mut at = 0;
+    for step in steps {
+        let here = err[at..]
+            .find(step)
+            .unwrap_or_else(|| panic!("no {step:?} after the earlier steps in:\n{err}"));
+        at += here;
+    }
+    let again = b.build();
+    again.success();
+    assert!(
+        !again.stderr().contains("setting up the Python environment"),
+        "a second build reuses the environment: {}",
+        again.stderr()
+    );
+}
+
+#[test]
 fn run_limits_in_book_toml_are_checked_with_their_line() {
     let b = book("# Runs\n");
     b.write("book.toml", "[proofbook.run]\nmemory-mib = 0\n");
@@ -410,6 +444,14 @@ fn a_rerun_says_how_long_it_should_take_from_the_earlier_runs() {
     let b = book("# Runs\n\n```python id=nap\nimport time\ntime.sleep(0.3)\n```\n");
     let first = b.build();
     first.success();
+    // A first build says what it runs before the first run ends.
+    assert!(
+        first
+            .stderr()
+            .contains("running 1 example (0 from the cache): none ran before, so no estimate"),
+        "{}",
+        first.stderr()
+    );
     assert!(
         !first.stderr().contains("from their earlier runs"),
         "{}",

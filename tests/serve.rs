@@ -96,7 +96,8 @@ fn an_edit_reloads_its_page_with_the_new_text() {
         "content/start.md",
         &format!("{text}\nA sentence written while serving.\n"),
     );
-    events.wait_for("event: reload\ndata: {\"pages\":[\"start.html\"]}");
+    // print.html holds every chapter, so it changed too.
+    events.wait_for("event: reload\ndata: {\"pages\":[\"start.html\",\"print.html\"]}");
     let page = request(serve.addr, "GET", "/start.html");
     assert!(page.text().contains("A sentence written while serving."));
     serve.wait_for_line("reloading start.html");
@@ -205,4 +206,88 @@ fn a_real_build_has_no_reload_script() {
     t.build().success();
     assert!(!t.read("book/start.html").contains("/__proofbook/events"));
     assert!(!t.read("book/start.html").contains("EventSource"));
+}
+
+/// A book of `n` chapters, `c0.md`…, each with a heading of its own.
+fn chapters(n: usize) -> BookTest {
+    let t = BookTest::empty();
+    let mut summary = String::from("# Summary\n\n");
+    for i in 0..n {
+        summary.push_str(&format!("- [Chapter {i}](c{i}.md)\n"));
+        t.write(
+            &format!("content/c{i}.md"),
+            &format!("# Heading of chapter {i}\n\nBody of chapter {i}.\n"),
+        );
+    }
+    t.write("content/SUMMARY.md", &summary);
+    t
+}
+
+#[test]
+fn the_preview_makes_print_html_when_asked_and_again_after_an_edit() {
+    // More chapters than one render chunk (64), so the page is made in
+    // pieces, as `build` makes it.
+    let t = chapters(70);
+    let serve = Serve::start(&t);
+    let page = request(serve.addr, "GET", "/c3.html");
+    assert!(
+        page.text().contains("href=\"print.html\""),
+        "the header links to the print page"
+    );
+    let print = request(serve.addr, "GET", "/print.html");
+    assert_eq!(print.status, 200, "{}", print.text());
+    let text = print.text();
+    let mut at = 0;
+    for i in 0..70 {
+        let here = text[at..]
+            .find(&format!("Heading of chapter {i}<"))
+            .unwrap_or_else(|| panic!("chapter {i}'s heading is missing or out of order"));
+        at += here;
+    }
+    assert!(
+        text.contains("/__proofbook/events"),
+        "print.html reloads after edits like every preview page"
+    );
+    let preview = t.root().join(".proofbook-cache/serve");
+    assert!(
+        preview.join("c3.html").is_file(),
+        "the preview is built there"
+    );
+    assert!(
+        !preview.join("print.html").exists(),
+        "the preview's builds leave print.html to be made on request"
+    );
+
+    let mut events = Events::open(serve.addr);
+    t.write(
+        "content/c40.md",
+        "# Heading of chapter 40\n\nA sentence written while serving.\n",
+    );
+    events.wait_for("event: reload\ndata: {\"pages\":[\"c40.html\",\"print.html\"]}");
+    let print = request(serve.addr, "GET", "/print.html");
+    assert_eq!(print.status, 200);
+    let text = print.text();
+    assert!(
+        text.contains("A sentence written while serving."),
+        "the edit is in print.html"
+    );
+    assert!(
+        !text.contains("Body of chapter 40."),
+        "the old text is gone"
+    );
+    assert!(text.contains("Heading of chapter 69<"), "the page is whole");
+}
+
+#[test]
+fn a_book_without_a_print_page_has_no_print_button_in_the_preview() {
+    let t = chapters(2);
+    t.write(
+        "book.toml",
+        "[book]\ntitle = \"No print\"\n\n[output.html.print]\nenable = false\n",
+    );
+    let serve = Serve::start(&t);
+    let page = request(serve.addr, "GET", "/c1.html");
+    assert_eq!(page.status, 200);
+    assert!(!page.text().contains("print.html"), "{}", page.text());
+    assert_eq!(request(serve.addr, "GET", "/print.html").status, 404);
 }

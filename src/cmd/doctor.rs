@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use proofbook::config::Config;
 use proofbook::config::Protection;
+use proofbook::execute::interpreters::Resolved;
 use proofbook::execute::sandbox::SlotPolicy;
 use proofbook::execute::{self, Probe, Program, RunRecord, Sandbox, python};
 
@@ -303,6 +304,12 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         env.version,
         env.interpreter.display()
     );
+    let (named, _) = execute::setup::named_interpreters(&config);
+    print!("{}", interpreter_lines(&named));
+    let named_missing = named
+        .iter()
+        .zip(&run.interpreters)
+        .any(|(r, entry)| r.found.is_err() && !entry.optional);
     // The probe runs with whatever is there, to show the rest even when
     // the book's examples would be refused.
     let sandbox = Sandbox::new(
@@ -356,8 +363,51 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
+    if named_missing {
+        println!(
+            "\nExamples would be refused on this machine: an interpreter book.toml names is \
+             not here (above). Install it, or mark its entry `optional = true`."
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     println!("\nExamples can run here.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The book's named interpreters, one line each (name, full version, GIL
+/// state, path), or why one is not here with where proofbook looked; empty
+/// when book.toml names none.
+pub fn interpreter_lines(named: &[Resolved]) -> String {
+    if named.is_empty() {
+        return String::new();
+    }
+    let width = named.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let mut out = String::from("  named interpreters ([proofbook.python.interpreters]):\n");
+    for r in named {
+        match &r.found {
+            Ok(found) => {
+                let v = &found.verified;
+                let gil = if v.free_threaded { "GIL off" } else { "GIL on" };
+                out.push_str(&format!(
+                    "    {:width$}  {}, {gil}, {}\n",
+                    r.name,
+                    v.label(),
+                    v.real.display()
+                ));
+            }
+            Err(absent) => {
+                out.push_str(&format!(
+                    "    {:width$}  NOT FOUND: {}\n",
+                    r.name, absent.reason
+                ));
+                for line in &absent.looked {
+                    out.push_str(&format!("    {:width$}    {line}\n", ""));
+                }
+            }
+        }
+    }
+    out.push('\n');
+    out
 }
 
 #[cfg(test)]

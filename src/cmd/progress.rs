@@ -25,15 +25,22 @@ fn plain(event: &ProgressEvent<'_>) {
         ProgressEvent::Note(line) | ProgressEvent::Finished { line, .. } => {
             eprintln!("  {}", neutralise(line));
         }
+        // Said before the first run ends, which may be minutes away (a
+        // benchmark): the log shows at once what the build is doing.
         ProgressEvent::Plan {
             run,
-            expected: Some(expected),
-            ..
-        } if *run > 0 => eprintln!(
-            "  running {run} example{}: about {:.1} s, from their earlier runs",
-            if *run == 1 { "" } else { "s" },
-            expected.as_secs_f64()
-        ),
+            cached,
+            expected,
+        } if *run > 0 => {
+            let how_long = match expected {
+                Some(e) => format!("about {:.1} s, from their earlier runs", e.as_secs_f64()),
+                None => "none ran before, so no estimate".to_owned(),
+            };
+            eprintln!(
+                "  running {run} example{} ({cached} from the cache): {how_long}",
+                if *run == 1 { "" } else { "s" },
+            );
+        }
         ProgressEvent::Plan { .. } | ProgressEvent::Started { .. } => {}
     }
 }

@@ -27,7 +27,8 @@ proofbook serve guide -p 8000 --open\n\n\
 Every save rebuilds what it changed: a chapter re-renders its pages, an edited example runs\n\
 again (the others come from the cache), and the open pages reload where they were. An error\n\
 is shown over the page and here, and goes away when the file is fixed. The preview is built\n\
-into .proofbook-cache/serve/, never into the book's output folder, and has no print page.\n\n\
+into .proofbook-cache/serve/, never into the book's output folder; its print page is made\n\
+when it is first opened after a change.\n\n\
 The preview answers only requests for localhost or its own address (see --allow-host), and\n\
 none that a page of another site makes: a web page open in the browser cannot read it.")]
 pub struct Args {

@@ -9,6 +9,7 @@
 
 mod build_dir;
 mod collect;
+pub mod interpreters;
 mod keys;
 pub mod raw;
 mod run;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::confine::Confined;
 use crate::diag::{Diagnostic, Severity, Span};
 use crate::fsutil;
+pub use interpreters::{NamedInterpreter, Want};
 pub use raw::TextDirection;
 use raw::{LinkSeverity, RawConfig, RawHtml};
 pub use run::{Examples, Limits, Protection, RunConfig};
@@ -258,9 +260,16 @@ impl Config {
                 help: Some("paths in allow-outside are relative to the folder of book.toml; fix or remove the entry".into()),
             });
         }
+        let named = interpreters::resolve(
+            &raw.proofbook.python.interpreters,
+            root,
+            &|path| keys::key_span(doc, text, file, path),
+            file,
+        )?;
         let mut config = resolve(raw, root, confine, &mut warnings, &|path| {
             keys::key_span(doc, text, file, path)
         });
+        config.run.interpreters = named;
         let table: toml::Table = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
         config.as_json = serde_json::to_value(&table).unwrap_or_default();
         let span_of = |path: &[&str]| {

@@ -62,6 +62,24 @@ pub struct RawPython {
     pub interpreter: Option<String>,
     /// A pip requirements file, relative to the book's root.
     pub requirements: Option<PathBuf>,
+    /// `[proofbook.python.interpreters]`: NAME → where to find it, beside
+    /// the default `interpreter` (see `config::interpreters`).
+    pub interpreters: BTreeMap<String, RawInterpreter>,
+}
+
+/// One named interpreter: a `version` to look for, a `path` to use, or both
+/// (then the path must be that version).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RawInterpreter {
+    /// `"3.12"`: major and minor only; the newest patch found is used.
+    pub version: Option<String>,
+    /// The free-threaded build (`python3.13t`, `Py_GIL_DISABLED`).
+    pub free_threaded: Option<bool>,
+    /// An interpreter on this machine, absolute or relative to book.toml.
+    pub path: Option<PathBuf>,
+    /// Missing on this machine is a warning, not an error.
+    pub optional: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -27,6 +27,9 @@ pub struct RunConfig {
     pub allow_missing: Vec<Protection>,
     /// The book's cache folder (virtual environments, results).
     pub cache_dir: PathBuf,
+    /// `[proofbook.python.interpreters]`, in name order; empty when the book
+    /// has no such table (examples run under `interpreter` alone, as always).
+    pub interpreters: Vec<super::NamedInterpreter>,
 }
 
 /// Whether a book's Python examples run (`[proofbook.run] examples`).
@@ -152,6 +155,7 @@ pub(super) fn resolve_run(raw: &raw::RawProofbook, root: &Path, examples: Exampl
             })
             .collect(),
         cache_dir: root.join(CACHE_DIR),
+        interpreters: Vec::new(),
     }
 }
 

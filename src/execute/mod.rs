@@ -33,6 +33,7 @@ pub mod capture;
 pub mod cgroup;
 pub mod expected;
 mod inside;
+pub mod interpreters;
 pub mod launcher;
 pub mod lookup;
 pub mod machine;
@@ -51,6 +52,7 @@ pub mod slots;
 pub mod spec;
 pub mod status;
 pub mod traceback;
+pub mod verify;
 mod wait;
 pub mod zygote;
 

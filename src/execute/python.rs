@@ -12,8 +12,11 @@
 //! example.
 
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -57,6 +60,10 @@ pub enum PythonError {
     #[error("setting up the Python environment failed: {what}\n{output}")]
     Setup { what: String, output: String },
 }
+
+/// How often a set-up step that has not ended says it is still going: a
+/// pip install can take minutes, and a wait without a line reads as a hang.
+const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// What the interpreter says about itself.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -113,12 +120,17 @@ pub fn provision(
     let ready = dir.join(".proofbook-ready");
     if !ready.exists() {
         progress(&format!(
-            "setting up the Python environment (Python {}, {}) in {}",
+            "setting up the Python environment (Python {}, {}) in {}: once per interpreter and requirements file",
             id.version,
             requirements.display(),
             dir.display()
         ));
-        create_venv(&executable, requirements, &dir)?;
+        let started = Instant::now();
+        create_venv(&executable, requirements, &wanted, &dir, progress)?;
+        progress(&format!(
+            "the Python environment is ready ({:.1} s); later builds reuse it",
+            started.elapsed().as_secs_f64()
+        ));
     }
     let dir = dir.canonicalize().unwrap_or(dir);
     Ok(PythonEnv {
@@ -164,7 +176,76 @@ fn ask(command: &str) -> Result<Identity, PythonError> {
     })
 }
 
-fn create_venv(python: &Path, requirements: &Path, dir: &Path) -> Result<(), PythonError> {
+/// How many packages a requirements file names (its lines that are not
+/// blank, comments or options).
+fn requirement_count(text: &[u8]) -> usize {
+    String::from_utf8_lossy(text)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('-'))
+        .count()
+}
+
+/// Runs `cmd` to its end; while it has not ended, `progress` hears that
+/// `what` is still running, every `HEARTBEAT`.
+fn output_telling(
+    cmd: &mut Command,
+    what: &str,
+    progress: &mut dyn FnMut(&str),
+) -> io::Result<Output> {
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let (done, ended) = mpsc::channel();
+        scope.spawn(move || done.send(cmd.output()));
+        loop {
+            match ended.recv_timeout(HEARTBEAT) {
+                Ok(out) => return out,
+                Err(RecvTimeoutError::Timeout) => progress(&format!(
+                    "still running {what} ({} s so far)",
+                    started.elapsed().as_secs()
+                )),
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(io::Error::other("the set-up step stopped"));
+                }
+            }
+        }
+    })
+}
+
+/// Runs one set-up command (`what`, for messages); its output is shown
+/// only when it fails.
+fn setup_step(
+    what: &str,
+    cmd: &mut Command,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(), PythonError> {
+    let out = output_telling(cmd, what, progress).map_err(|e| PythonError::Setup {
+        what: what.into(),
+        output: e.to_string(),
+    })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    Err(PythonError::Setup {
+        what: format!("{what} ({})", out.status),
+        output: tail(
+            &format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            25,
+        ),
+    })
+}
+
+fn create_venv(
+    python: &Path,
+    requirements: &Path,
+    wanted: &[u8],
+    dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(), PythonError> {
     let parent = dir.parent().expect("the venv folder has a parent");
     fs::create_dir_all(parent).map_err(|e| PythonError::Setup {
         what: format!("cannot create {}", parent.display()),
@@ -176,33 +257,26 @@ fn create_venv(python: &Path, requirements: &Path, dir: &Path) -> Result<(), Pyt
         std::process::id()
     ));
     let _ = fs::remove_dir_all(&staging);
-    let run = |what: &str, cmd: &mut Command| -> Result<(), PythonError> {
-        let out = cmd.output().map_err(|e| PythonError::Setup {
-            what: what.into(),
-            output: e.to_string(),
-        })?;
-        if out.status.success() {
-            return Ok(());
-        }
-        Err(PythonError::Setup {
-            what: format!("{what} ({})", out.status),
-            output: tail(
-                &format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-                25,
-            ),
-        })
+    let mut run = |what: &str, doing: &str, cmd: &mut Command| {
+        progress(doing);
+        setup_step(what, cmd, progress)
+    };
+    let packages = match requirement_count(wanted) {
+        1 => "1 package".to_owned(),
+        n => format!("{n} packages"),
     };
     let result = run(
         "python -m venv",
+        "creating the virtual environment (python -m venv, a few seconds)",
         Command::new(python).args(["-m", "venv"]).arg(&staging),
     )
     .and_then(|()| {
         run(
             &format!("pip install -r {}", requirements.display()),
+            &format!(
+                "installing {packages} with pip install -r {} (seconds for wheels, minutes for packages built from source)",
+                requirements.display()
+            ),
             Command::new(staging.join("bin").join("python"))
                 .args([
                     "-m",
@@ -251,4 +325,16 @@ fn tail(text: &str, lines: usize) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirement_count_skips_blanks_comments_and_options() {
+        let text = b"# pinned\nnumpy==2.0\n\n  -r more.txt\n--index-url x\nscipy  # fast\n";
+        assert_eq!(requirement_count(text), 2);
+        assert_eq!(requirement_count(b"\n"), 0);
+    }
 }

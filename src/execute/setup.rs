@@ -1,5 +1,6 @@
 //! Making a book's examples ready to run: its interpreter and virtual
-//! environment (`python::provision`), its `examples/` folder checked, and a
+//! environment (`python::provision`), its named interpreters found
+//! (`interpreters::discover`), its `examples/` folder checked, and a
 //! `Sandbox` with every protection this machine has. Each refusal is an
 //! error at book.toml with what to do.
 
@@ -7,6 +8,7 @@ use std::path::Path;
 
 use crate::config::{CONFIG_FILE, Config, EXAMPLES_DIR};
 use crate::diag::{Diagnostic, Span};
+use crate::execute::interpreters::{self, Places, Resolved, VERIFY_TIMEOUT, VerifyCache};
 use crate::execute::python::{self, PythonError};
 use crate::execute::{Probe, Sandbox, examples_dir};
 
@@ -33,6 +35,13 @@ pub fn sandbox(
                 .with_help(help),
         ]
     })?;
+    // The named interpreters are found now, so a missing one stops the
+    // build at its book.toml line before anything runs. Examples do not use
+    // them yet (issue #21, items 2-5).
+    let (_named, mut warnings) = named_interpreters(config);
+    if crate::diag::has_errors(&warnings) {
+        return Err(warnings);
+    }
     // Nothing runs while the examples folder holds what must not be mounted.
     let refused = config
         .confine
@@ -61,20 +70,29 @@ pub fn sandbox(
             ),
         ]
     })?;
-    let warnings = probe
-        .missing()
-        .into_iter()
-        .map(|(protection, why)| {
-            Diagnostic::warning(
-                format!(
-                    "examples run without {} (allowed by book.toml): {why}",
-                    protection.name()
-                ),
-                book_toml.clone(),
-            )
-        })
-        .collect();
+    warnings.extend(probe.missing().into_iter().map(|(protection, why)| {
+        Diagnostic::warning(
+            format!(
+                "examples run without {} (allowed by book.toml): {why}",
+                protection.name()
+            ),
+            book_toml.clone(),
+        )
+    }));
     Ok((sandbox, warnings))
+}
+
+/// `[proofbook.python.interpreters]` found on this machine (the PATH, pyenv,
+/// uv and the book's builds), with an error or warning at the line of each
+/// entry that is not. A book without the table looks for nothing.
+pub fn named_interpreters(config: &Config) -> (Vec<Resolved>, Vec<Diagnostic>) {
+    let run = &config.run;
+    if run.interpreters.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let places = Places::from_env(&run.cache_dir);
+    let mut cache = VerifyCache::open(&run.cache_dir, VERIFY_TIMEOUT);
+    interpreters::discover(&run.interpreters, &places, &mut cache)
 }
 
 fn python_help(e: &PythonError) -> &'static str {

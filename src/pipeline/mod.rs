@@ -24,9 +24,11 @@ pub mod check;
 mod examples;
 pub mod not_run;
 mod pages;
+mod print_job;
 mod reuse;
 mod stages;
 mod warnings;
+pub use print_job::PrintJob;
 pub use reuse::page_keys;
 pub use stages::render_site;
 
@@ -70,6 +72,9 @@ pub struct BuildOptions {
     /// Answer the examples from these records instead of the sandbox (the
     /// cache still answers first): tests of everything around the runs.
     pub recorded: Option<std::sync::Arc<crate::execute::runner::Recorded>>,
+    /// Write no print.html but hand back what it is made of
+    /// (`BuildReport::print`), for `serve` to make it when it is asked for.
+    pub defer_print: bool,
 }
 
 /// `--rerun`: none (use the cache), all, or the examples with these ids.
@@ -153,6 +158,8 @@ pub struct BuildReport {
     /// The claims that did not hold in this build (not in a `pending`
     /// one, which weighs earlier results).
     pub failed_claims: Vec<FailedClaim>,
+    /// With `defer_print`, when the book has a print page: its makings.
+    pub print: Option<Box<PrintJob>>,
 }
 
 /// A claim that did not hold, for the build's summary.

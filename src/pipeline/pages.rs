@@ -26,7 +26,7 @@ use crate::render::site::SiteRenderer;
 
 /// Chapters per chunk: enough to keep every core busy on a chunk, few enough
 /// that the bodies held stay small.
-const CHUNK: usize = 64;
+pub(super) const CHUNK: usize = 64;
 
 /// What the pages need besides the documents.
 pub(crate) struct PageInputs<'a> {

@@ -10,9 +10,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::{
-    BuildError, BuildOptions, BuildReport, ExampleCounts, FailedClaim, Progress, ProgressEvent,
-    Timings, examples, load_book, not_run, page_chapters, page_map, pages, parse_context,
-    parse_docs, reuse,
+    BuildError, BuildOptions, BuildReport, ExampleCounts, FailedClaim, PrintJob, Progress,
+    ProgressEvent, Timings, examples, load_book, not_run, page_chapters, page_map, pages,
+    parse_context, parse_docs, reuse,
 };
 use crate::book::{self, Book, Chapter};
 use crate::config::Config;
@@ -76,7 +76,7 @@ pub fn render_site(
         parsed: &parsed,
         answered: &answered,
     };
-    let index_fallback = write_pages(&w, &mut claims, &mut diags)?;
+    let index_fallback = write_pages(&w, options.defer_print, &mut claims, &mut diags)?;
     timings.lap("render", &mut clock);
     let other_files = write_other_files(&w, &mut claims, &mut diags)?;
     timings.lap("other files", &mut clock);
@@ -84,22 +84,52 @@ pub fn render_site(
 
     let n = parsed.chapters.len();
     let reused = w.reuse.reused();
+    let print_later = config.html.print_enable && options.defer_print;
+    let failed_claims = answered.failed_claims;
+    let counts = answered.counts;
+    // The parsed chapters borrow the book: their owned parts are taken
+    // first, so the book can go to the print job.
+    let parts = parsed.into_parts();
+    let print = print_later.then(|| print_job(config, options, theme, book, parts, answered.runs));
     let report = BuildReport {
         dest: dest.to_owned(),
         pages: n,
         reused,
         files: n
             + other_files
-            + usize::from(config.html.print_enable)
+            + usize::from(config.html.print_enable && !print_later)
             + usize::from(index_fallback && n > 0),
-        examples: answered.counts,
+        examples: counts,
         warnings: diags,
         timings,
         moved_aside: None,
         leftovers: Vec::new(),
-        failed_claims: answered.failed_claims,
+        failed_claims,
+        print,
     };
     Ok((report, staging))
+}
+
+/// What the pages were made of, kept for print.html instead of dropped
+/// (`defer_print`).
+fn print_job(
+    config: &Config,
+    options: &BuildOptions,
+    theme: Theme,
+    book: Book,
+    (pages, page_paths, docs): ParsedParts,
+    runs: Vec<PageRuns>,
+) -> Box<PrintJob> {
+    Box::new(PrintJob {
+        config: config.clone(),
+        theme,
+        book,
+        pages,
+        page_paths,
+        docs,
+        runs,
+        live_reload_script: options.live_reload_script.clone(),
+    })
 }
 
 /// Every site path and what makes it. Two sources for one path would
@@ -129,6 +159,15 @@ struct Parsed<'b> {
     page_paths: Vec<PathBuf>,
     docs: Vec<Document>,
     includes_expanded: bool,
+}
+
+/// A `Parsed` without its borrowed chapters: pages, page paths, documents.
+type ParsedParts = (HashMap<PathBuf, PathBuf>, Vec<PathBuf>, Vec<Document>);
+
+impl Parsed<'_> {
+    fn into_parts(self) -> ParsedParts {
+        (self.pages, self.page_paths, self.docs)
+    }
 }
 
 /// Claims each chapter's page and parses every chapter; stops on errors.
@@ -232,14 +271,17 @@ struct Writing<'a> {
 /// chapter (no chapter is the index).
 fn write_pages(
     w: &Writing<'_>,
+    defer_print: bool,
     claims: &mut SitePaths,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<bool, BuildError> {
-    let print = w.config.html.print_enable;
-    // print.html is written as the pages are, so it is claimed first.
-    if print {
+    // print.html is written as the pages are, so it is claimed first; one
+    // made later (`defer_print`) is claimed all the same, as it is served
+    // at that path.
+    if w.config.html.print_enable {
         claims.claim(Path::new("print.html"), "the print page", diags);
     }
+    let print = w.config.html.print_enable && !defer_print;
     let index_fallback = !w
         .parsed
         .pages

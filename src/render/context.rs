@@ -49,6 +49,9 @@ pub struct SiteView<'a> {
     pub live_reload_script: Option<&'a str>,
     /// Whether the site has a search index (`[output.html.search]`).
     pub search_enabled: bool,
+    /// Whether the site has print.html (`[output.html.print] enable`), so
+    /// the header links to it only when it exists.
+    pub print_enabled: bool,
 }
 
 #[derive(Debug, Serialize)]

@@ -68,6 +68,7 @@ impl<'a> SiteRenderer<'a> {
             git_repository_url: config.html.git_repository_url.as_deref(),
             live_reload_script,
             search_enabled: config.html.search.is_some(),
+            print_enabled: config.html.print_enable,
         };
         let key = Key::of(&(
             serde_json::to_string(&view).expect("the site view serializes"),
@@ -315,8 +316,19 @@ impl<'a> SiteRenderer<'a> {
         plan: &PrintPlan,
         chapters: &[PrintChapter],
     ) -> Result<SiteFile, Diagnostic> {
-        let html = self.print_html(plan, |i| &chapters[i].content)?;
-        Ok(SiteFile::text("print.html", html))
+        Ok(SiteFile::text(
+            "print.html",
+            self.print_text(plan, chapters)?,
+        ))
+    }
+
+    /// print.html's text, from every chapter as `PrintPlan::chapter` made it.
+    pub fn print_text(
+        &self,
+        plan: &PrintPlan,
+        chapters: &[PrintChapter],
+    ) -> Result<String, Diagnostic> {
+        self.print_html(plan, |i| &chapters[i].content)
     }
 
     fn print_html<'c>(

@@ -35,15 +35,18 @@ use super::events::{self, Hub};
 use super::front::{self, Answer, Front, Handler};
 use super::host::{AllowedHost, HostPolicy};
 pub use super::limits::Limits;
+use super::print::{PRINT_PATH, PrintPage};
 use super::request::Head;
 use super::response::{Body, Reply};
 use super::urlpath::{self, Target};
 use super::{pages, sse};
 use crate::output::{Content, SiteFile, url_of};
 
-/// The site being previewed, by site path (`index.html`, `guide/a.html`).
+/// The site being previewed, by site path (`index.html`, `guide/a.html`),
+/// and its print page, made when asked for (`print`).
 pub struct Site {
     files: RwLock<HashMap<String, Entry>>,
+    print: Arc<PrintPage>,
 }
 
 #[derive(Clone)]
@@ -57,7 +60,13 @@ impl Site {
     pub fn new() -> Site {
         Site {
             files: RwLock::new(HashMap::new()),
+            print: Arc::new(PrintPage::new()),
         }
+    }
+
+    /// print.html, when the builds leave it to be made on request.
+    pub fn print(&self) -> &PrintPage {
+        &self.print
     }
 
     /// Replace the whole site (after a full build).
@@ -266,6 +275,12 @@ impl Handler for App {
         };
         if target.path == events::EVENTS_PATH && !is_head {
             return self.stream(head.minor >= 1);
+        }
+        if target.key() == PRINT_PATH
+            && !self.site.contains(PRINT_PATH)
+            && let Some(answer) = self.site.print.answer(!is_head, self.send_timeout)
+        {
+            return answer;
         }
         Answer::Reply(reply(&self.site, &self.hub, &target))
     }

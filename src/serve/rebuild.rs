@@ -8,6 +8,10 @@
 //! edit re-renders the pages whose inputs changed, and an edited example
 //! runs again while every other result comes from the cache. The pages
 //! that changed are the ones whose key in the page manifest changed.
+//!
+//! print.html is every chapter again, so the build does not make it: it
+//! leaves what the page is made of to `Site::print`, which makes the page
+//! when a browser asks for it, after the edited page has reloaded.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -21,6 +25,7 @@ use crate::output::{Content, SiteFile};
 use crate::pipeline::{BuildError, BuildOptions, BuildReport, build, page_keys};
 use crate::serve::events::{ErrorReport, Event, Hub, LIVE_RELOAD_JS};
 use crate::serve::http::Site;
+use crate::serve::print::PRINT_PATH;
 use crate::serve::watch::{Change, WatchSet};
 
 /// Where the preview is built, inside the book's cache folder
@@ -85,7 +90,7 @@ impl Preview {
         changes: Option<&BTreeSet<Change>>,
         pending: bool,
     ) -> (Outcome, Vec<Diagnostic>) {
-        let (mut config, warnings) = match Config::load(&self.book_dir) {
+        let (config, warnings) = match Config::load(&self.book_dir) {
             Ok(c) => c,
             Err(e) => {
                 let diags = e.to_diagnostics();
@@ -93,9 +98,6 @@ impl Preview {
                 return (Outcome::Failed(diags), Vec::new());
             }
         };
-        // print.html is every chapter again: re-rendering it after each
-        // edit would make a big book's preview wait for the whole book.
-        config.html.print_enable = false;
         let dest = config.run.cache_dir.join(PREVIEW_DIR);
         if let Err(d) = preview_is_inside(&config.root, &dest) {
             let diags = vec![d];
@@ -112,12 +114,15 @@ impl Preview {
             // it (an older proofbook's) is moved aside, not refused, so
             // `serve` keeps working; nothing in it is deleted.
             force: true,
+            // print.html is every chapter again: making it here would hold
+            // the edited page's reload until the whole book is rendered.
+            defer_print: true,
             ..self.base.clone()
         };
         let result = build(&config, &options);
         self.config = Some(config);
         match result {
-            Ok(report) => {
+            Ok(mut report) => {
                 let keys = page_keys(&report.dest);
                 let everything =
                     self.owe_everything || changes.is_none_or(|c| c.iter().any(touches_every_page));
@@ -130,17 +135,10 @@ impl Preview {
                         .map(|(page, _)| page.clone())
                         .collect()
                 };
+                self.site.print().set(report.print.take());
                 self.site.replace_all(site_files(&report.dest));
                 self.keys = keys;
-                if everything || !changed.is_empty() {
-                    self.hub.publish(Event::Reload {
-                        pages: changed.clone(),
-                    });
-                } else {
-                    // A save that changed no page (the same text again):
-                    // nothing to reload, but an error it fixed goes.
-                    self.hub.publish(Event::Clear);
-                }
+                self.publish_built(everything, &changed);
                 (
                     Outcome::Built {
                         report: Box::new(report),
@@ -163,6 +161,22 @@ impl Preview {
                 self.fail(&diags, changes);
                 (Outcome::Failed(diags), warnings)
             }
+        }
+    }
+
+    /// Tells the open pages what a build changed: every page, these (and
+    /// print.html, which holds every chapter), or none.
+    fn publish_built(&self, everything: bool, changed: &[String]) {
+        if everything || !changed.is_empty() {
+            let mut pages = changed.to_vec();
+            if !pages.is_empty() && self.site.print().available() {
+                pages.push(PRINT_PATH.to_owned());
+            }
+            self.hub.publish(Event::Reload { pages });
+        } else {
+            // A save that changed no page (the same text again): nothing
+            // to reload, but an error it fixed goes.
+            self.hub.publish(Event::Clear);
         }
     }
 

@@ -1,7 +1,8 @@
 'use strict';
 // `proofbook serve` in a real browser: a page reloads when its chapter is
-// saved and keeps its scroll position, a broken chapter shows the error
-// overlay (no reload), and fixing it removes the overlay with a reload.
+// saved and keeps its scroll position, the print link opens every chapter
+// with the edit, a broken chapter shows the error overlay (no reload), and
+// fixing it removes the overlay with a reload.
 // The book is a temp copy of tests/books/basic, so the test can edit it; the
 // binary is the release build that scripts/test-browser makes (PROOFBOOK_BIN
 // overrides it).
@@ -163,6 +164,22 @@ describe('proofbook serve', () => {
       assert.ok(Math.abs(restored.y - want) <= 5, `scrollY is ${restored.y} after the reload, not ${want}`);
       assert.equal(restored.saved, null, 'the saved position was not used up');
       await page.evaluate(() => { window.__notReloaded = true; });
+
+      // The header's print link works in the preview too: print.html is
+      // made when asked for and holds every chapter, the edit included.
+      const printing = await context.newPage();
+      await printing.goto(url, { waitUntil: 'load' });
+      await Promise.all([
+        printing.waitForURL(`${origin}print.html`, { timeout: WAIT }),
+        printing.locator('a[href$="print.html"]').first().click(),
+      ]);
+      const printed = await printing.evaluate(() => document.querySelector('main').innerText);
+      assert.ok(printed.includes(sentence), 'print.html does not show the edit');
+      for (const title of ['Preface', 'Getting started', 'Nested page', 'Reference', 'Appendix']) {
+        assert.ok(printed.includes(title), `print.html lacks the chapter ${title}`);
+      }
+      await printing.close();
+      mark('print page');
 
       // 4. Break the chapter: the overlay shows the error, and the page stays.
       // First the reloaded page's own stream must be open: a hello after the reload event.

@@ -1,0 +1,104 @@
+//! print.html made after the build, when it is wanted (`serve`).
+//!
+//! print.html is every chapter again: making it in the build that follows
+//! an edit would hold the reload of the edited page until the whole book
+//! is highlighted once more. With `BuildOptions::defer_print` the build
+//! writes no print.html and hands back a `PrintJob` instead: what the
+//! build already parsed and answered (the book, each chapter's `Document`
+//! and results), owned, so the page can be made later on another thread
+//! without parsing the book or looking up a result again. The job renders
+//! the page a chunk of chapters at a time, as `pages` does, and gives up
+//! between chunks once the caller says a newer build has superseded it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::book::Book;
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::markdown::Document;
+use crate::render::body::{self, PageRuns};
+use crate::render::print::{PrintChapter, PrintFrame};
+use crate::render::site::SiteRenderer;
+use crate::render::theme::Theme;
+
+/// Everything print.html is made from, as one build left it.
+pub struct PrintJob {
+    pub(super) config: Config,
+    pub(super) theme: Theme,
+    pub(super) book: Book,
+    /// Chapter source path → site path (for the sidebar and links).
+    pub(super) pages: HashMap<PathBuf, PathBuf>,
+    /// Each chapter's page, document and results, in book order.
+    pub(super) page_paths: Vec<PathBuf>,
+    pub(super) docs: Vec<Document>,
+    pub(super) runs: Vec<PageRuns>,
+    pub(super) live_reload_script: Option<String>,
+}
+
+impl std::fmt::Debug for PrintJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrintJob")
+            .field("chapters", &self.docs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PrintJob {
+    /// How many chapters the page will hold.
+    pub fn chapters(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// print.html, or `Ok(None)` when `superseded` answered true between
+    /// two chunks (the caller wants a newer build's page instead). A theme
+    /// whose print template fails is the diagnostic.
+    pub fn render(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, Diagnostic> {
+        let chapters = super::page_chapters(&self.book);
+        let site = SiteRenderer::new(
+            &self.config,
+            self.live_reload_script.as_deref(),
+            &self.theme,
+            &self.book,
+            &self.pages,
+        );
+        let plan = site.print_plan(&self.page_paths, &chapters, &self.docs);
+        let n = chapters.len();
+        let body_of = |i: usize| body::body_html(&self.docs[i], &site.highlighter, &self.runs[i]);
+        match site.print_frame(&plan)? {
+            PrintFrame::Streamed(pieces) => {
+                let mut html = pieces[0].clone();
+                for start in (0..n).step_by(super::pages::CHUNK) {
+                    if superseded() {
+                        return Ok(None);
+                    }
+                    let range = start..(start + super::pages::CHUNK).min(n);
+                    let printed: Vec<PrintChapter> = range
+                        .clone()
+                        .into_par_iter()
+                        .map(|i| plan.chapter(i, &body_of(i)))
+                        .collect();
+                    for (i, chapter) in range.zip(printed) {
+                        html.push_str(&chapter.content);
+                        html.push_str(&pieces[i + 1]);
+                    }
+                }
+                Ok(Some(html))
+            }
+            // A theme whose print template cannot be streamed gets every
+            // chapter at once, as in `build`.
+            PrintFrame::Whole => {
+                let printed: Vec<PrintChapter> = (0..n)
+                    .into_par_iter()
+                    .map(|i| plan.chapter(i, &body_of(i)))
+                    .collect();
+                if superseded() {
+                    return Ok(None);
+                }
+                site.print_text(&plan, &printed).map(Some)
+            }
+        }
+    }
+}
