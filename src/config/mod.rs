@@ -65,6 +65,9 @@ pub struct Config {
     pub html: HtmlOptions,
     /// Whether a link to a missing page or `#anchor` fails the build.
     pub broken_links: Severity,
+    /// Whether `build` creates a chapter SUMMARY.md names but that does not
+    /// exist (`[build] create-missing`, on by default as in mdBook).
+    pub create_missing: bool,
     /// External preprocessors (mdBook's `links` and `index` are built in).
     pub preprocessors: Vec<PreprocessorSpec>,
     /// How long one preprocessor may run (default 120 s).
@@ -431,6 +434,7 @@ fn resolve(
         None if span_of(&["proofbook"]).is_some() => Examples::On,
         None => Examples::Auto,
     };
+    let create_missing = raw.build.create_missing.unwrap_or(true);
     let build_dir = root.join(
         raw.build
             .build_dir
@@ -462,6 +466,7 @@ fn resolve(
         html_in_subfolder,
         html: resolve_html(html, root),
         broken_links,
+        create_missing,
         preprocessors,
         preprocessor_timeout: std::time::Duration::from_secs(
             raw.proofbook.preprocessor_timeout.unwrap_or(120),

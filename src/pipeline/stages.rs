@@ -41,7 +41,7 @@ pub fn render_site(
     let (theme, theme_warnings) =
         render::theme::load(config.html.theme_dir.as_deref()).map_err(BuildError::Book)?;
     diags.extend(theme_warnings);
-    let loaded = load_book(config, &mut diags);
+    let loaded = load_book(config, options, false, &mut diags);
     crate::interrupt::check()?;
     let Some((book, includes_expanded)) = loaded else {
         return Err(BuildError::Book(diags));

@@ -1,0 +1,126 @@
+//! mdBook behaviours proofbook matches (#29): each test is one cause of a
+//! difference found by running mdBook's own test books through both tools.
+
+mod support;
+
+use std::os::unix::fs::symlink;
+
+use support::BookTest;
+
+/// An mdBook-layout book whose SUMMARY.md names the chapters given (title,
+/// path), none of which exists yet; `intro.md` does.
+fn book_naming(chapters: &[(&str, &str)], toml_extra: &str) -> BookTest {
+    let t = BookTest::empty();
+    let mut summary = String::from("# Summary\n\n- [Intro](intro.md)\n");
+    for (title, path) in chapters {
+        summary.push_str(&format!("- [{title}]({path})\n"));
+    }
+    t.write("book.toml", &format!("[book]\ntitle = \"T\"\n{toml_extra}"))
+        .write("src/SUMMARY.md", &summary)
+        .write("src/intro.md", "# Intro\n");
+    t
+}
+
+#[test]
+fn a_missing_chapter_is_created_with_its_title_and_a_line_saying_so() {
+    let t = book_naming(
+        &[("Chapter 1", "chapter_1.md"), ("Deep & co", "a/b/deep.md")],
+        "",
+    );
+    let run = t.build();
+    run.success();
+    let err = run.stderr();
+    assert!(
+        err.contains("created src/chapter_1.md (named in SUMMARY.md:4)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("created src/a/b/deep.md (named in SUMMARY.md:5)"),
+        "{err}"
+    );
+    assert_eq!(t.read("src/chapter_1.md"), "# Chapter 1\n");
+    // The title is text in the heading, never a tag.
+    assert_eq!(t.read("src/a/b/deep.md"), "# Deep &amp; co\n");
+    let page = t.read("book/a/b/deep.html");
+    assert!(page.contains("Deep &amp; co"), "{page}");
+    // The second build finds them and says nothing.
+    let again = t.build();
+    again.success();
+    assert!(!again.stderr().contains("created "), "{}", again.stderr());
+}
+
+#[test]
+fn an_existing_chapter_is_never_replaced() {
+    let t = book_naming(&[("Mine", "mine.md"), ("New", "new.md")], "");
+    t.write("src/mine.md", "# My own words\n");
+    let run = t.build();
+    run.success();
+    let err = run.stderr();
+    assert!(!err.contains("created src/mine.md"), "{err}");
+    assert!(err.contains("created src/new.md"), "{err}");
+    assert_eq!(t.read("src/mine.md"), "# My own words\n");
+}
+
+#[test]
+fn a_path_that_leaves_the_source_folder_is_refused_at_its_line() {
+    let outside = tempfile::tempdir().unwrap();
+    let t = book_naming(
+        &[
+            ("Up", "../up.md"),
+            ("Linked", "linked/x.md"),
+            ("Fine", "fine.md"),
+        ],
+        "",
+    );
+    symlink(outside.path(), t.root().join("src/linked")).unwrap();
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("`../up.md` would be created outside the source folder"),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/src/SUMMARY.md:4:1"), "{err}");
+    assert!(err.contains("`linked/x.md` would be created in"), "{err}");
+    assert!(err.contains("[ROOT]/src/SUMMARY.md:5:1"), "{err}");
+    assert!(!t.root().join("up.md").exists());
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    // What is inside is still created, as every problem is reported at once.
+    assert!(err.contains("created src/fine.md"), "{err}");
+    assert!(!t.root().join("book").exists(), "no site");
+}
+
+#[test]
+fn create_missing_false_keeps_the_error() {
+    let t = book_naming(
+        &[("Chapter 1", "chapter_1.md")],
+        "[build]\ncreate-missing = false\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("chapter `chapter_1.md` does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/src/SUMMARY.md:4:1"), "{err}");
+    assert!(!err.contains("is accepted but has no effect"), "{err}");
+    assert!(!t.root().join("src/chapter_1.md").exists());
+}
+
+#[test]
+fn check_writes_nothing_and_says_build_would_create_it() {
+    let t = book_naming(&[("Chapter 1", "sub/chapter_1.md")], "");
+    let run = t.run(&["check"]);
+    run.failure();
+    // check prints its items on stdout.
+    let err = String::from_utf8_lossy(&run.output.stdout);
+    assert!(
+        err.contains("chapter `sub/chapter_1.md` does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("`proofbook build` would create it"), "{err}");
+    assert!(err.contains("FAILED   book"), "{err}");
+    assert!(err.contains("src/SUMMARY.md:4"), "{err}");
+    assert!(!t.root().join("src/sub").exists());
+}
