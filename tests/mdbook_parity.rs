@@ -124,3 +124,67 @@ fn check_writes_nothing_and_says_build_would_create_it() {
     assert!(err.contains("src/SUMMARY.md:4"), "{err}");
     assert!(!t.root().join("src/sub").exists());
 }
+
+/// Every file name under `dir`, walked.
+fn names_under(dir: &std::path::Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn fragment_redirects_map_each_fragment_and_fall_back_to_the_page() {
+    let t = book_naming(
+        &[("Chapter 1", "chapter_1.md")],
+        "[output.html.redirect]\n\
+         \"/overview.html\" = \"intro.html\"\n\
+         \"/overview.html#old\" = \"chapter_1.html#new\"\n\
+         \"/overview.html#away\" = \"https://example.org/#x\"\n\
+         \"/intro.html#gone\" = \"chapter_1.html#here\"\n",
+    );
+    t.build().success();
+    let page = t.read("book/overview.html");
+    // Without JavaScript: the plain entry.
+    assert!(
+        page.contains("<meta http-equiv=\"refresh\" content=\"0; URL=intro.html\">"),
+        "{page}"
+    );
+    assert!(page.contains("<a href=\"intro.html\">"), "{page}");
+    // With it: the fragment's own target, else the plain entry.
+    assert!(
+        page.contains(
+            r##"{"#away":"https://example.org/#x","#old":"chapter_1.html#new"}[h],u=new URL(t||"intro.html",location.href)"##
+        ),
+        "{page}"
+    );
+    // A fragment of a chapter's own page: the chapter runs the map.
+    let intro = t.read("book/intro.html");
+    let head = &intro[..intro.find("</head>").unwrap()];
+    assert!(
+        head.contains(r##"{"#gone":"chapter_1.html#here"}[location.hash]"##),
+        "{head}"
+    );
+    assert!(!t.read("book/chapter_1.html").contains("location.hash]"));
+    let names = names_under(&t.root().join("book"));
+    assert!(!names.iter().any(|n| n.contains('#')), "{names:?}");
+}
+
+#[test]
+fn a_redirect_with_only_fragment_keys_is_refused_at_its_line() {
+    let t = book_naming(
+        &[],
+        "[output.html.redirect]\n\"/old-file.html#foo\" = \"intro.html\"\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("redirect `old-file.html` has only `#fragment` entries"),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/book.toml:4:1"), "{err}");
+    assert!(err.contains("\"/old-file.html\" = \"new.html\""), "{err}");
+    let names = names_under(t.root());
+    assert!(!names.iter().any(|n| n.contains('#')), "{names:?}");
+}

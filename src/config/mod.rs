@@ -171,8 +171,11 @@ pub struct HtmlOptions {
     pub print_enable: bool,
     /// `[output.html.search]`; `None` when `enable = false`.
     pub search: Option<SearchOptions>,
-    /// Old page path (relative to the site root) → new URL.
+    /// Old page path (relative to the site root), perhaps with a
+    /// `#fragment`, → new URL.
     pub redirects: BTreeMap<String, String>,
+    /// Where each `redirects` key is in book.toml, for its errors.
+    pub redirect_spans: BTreeMap<String, Span>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -464,7 +467,14 @@ fn resolve(
         src,
         build_dir,
         html_in_subfolder,
-        html: resolve_html(html, root),
+        html: HtmlOptions {
+            redirect_spans: html
+                .redirect
+                .keys()
+                .filter_map(|k| Some((k.clone(), span_of(&["output", "html", "redirect", k])?)))
+                .collect(),
+            ..resolve_html(html, root)
+        },
         broken_links,
         create_missing,
         preprocessors,
@@ -500,6 +510,7 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         print_enable: html.print.enable.unwrap_or(true),
         search: resolve_search(html.search.unwrap_or_default()),
         redirects: html.redirect,
+        redirect_spans: BTreeMap::new(),
     }
 }
 
