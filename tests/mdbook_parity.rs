@@ -188,3 +188,29 @@ fn a_redirect_with_only_fragment_keys_is_refused_at_its_line() {
     let names = names_under(t.root());
     assert!(!names.iter().any(|n| n.contains('#')), "{names:?}");
 }
+
+#[test]
+fn a_readme_without_extension_is_its_folders_index_page() {
+    let t = book_naming(
+        &[("First", "first/README"), ("Second", "second/Readme.md")],
+        "",
+    );
+    t.write("src/first/README", "# First\n")
+        .write("src/second/Readme.md", "# Second\n");
+    t.build().success();
+    let first = t.read("book/first/index.html");
+    assert!(first.contains(">First</a></h1>"), "{first}");
+    let second = t.read("book/second/index.html");
+    assert!(second.contains(">Second</a></h1>"), "{second}");
+    let names = names_under(&t.root().join("book"));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with(".html") && n.to_lowercase().starts_with("readme")),
+        "{names:?}"
+    );
+    // The table of contents links the index pages.
+    let intro = t.read("book/intro.html");
+    assert!(intro.contains("first/index.html"), "{intro}");
+    assert!(intro.contains("second/index.html"), "{intro}");
+}
