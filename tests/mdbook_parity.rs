@@ -214,3 +214,42 @@ fn a_readme_without_extension_is_its_folders_index_page() {
     assert!(intro.contains("first/index.html"), "{intro}");
     assert!(intro.contains("second/index.html"), "{intro}");
 }
+
+/// `mdbook serve` creates missing chapters as `mdbook build` does (it loads
+/// the book the same way), and so does the preview.
+#[test]
+fn the_preview_creates_a_missing_chapter_too() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let t = book_naming(&[("Chapter 1", "chapter_1.md")], "");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proofbook"))
+        .args(["serve", "--port", "0"])
+        .arg(t.root())
+        .env("CI", "true")
+        .env("XDG_CACHE_HOME", t.cache_home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start proofbook serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut seen = Vec::new();
+    // The first build's summary line ends the wait; an error or the end of
+    // stderr (serve gone) ends it too, and the assertion says what came.
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        let done = line.contains("built in ") || line.contains("error");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let seen = seen.join("\n");
+    assert!(
+        seen.contains("created src/chapter_1.md (named in SUMMARY.md:4)"),
+        "{seen}"
+    );
+    assert_eq!(t.read("src/chapter_1.md"), "# Chapter 1\n");
+}
