@@ -103,6 +103,9 @@ fn broken_links_fail_the_build_with_file_and_line() {
 fn a_missing_chapter_points_at_its_summary_line() {
     let t = BookTest::from_fixture("basic");
     std::fs::remove_file(t.root().join("content/reference.md")).unwrap();
+    // Without it the chapter is created (tests/mdbook_parity.rs).
+    let toml = t.read("book.toml") + "[build]\ncreate-missing = false\n";
+    t.write("book.toml", &toml);
     let run = t.build();
     run.failure();
     let err = run.stderr();

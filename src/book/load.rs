@@ -2,12 +2,12 @@
 //!
 //! Reads SUMMARY.md and every chapter it names, and nothing else. Every
 //! problem (a malformed SUMMARY, each missing chapter) is reported with the
-//! SUMMARY.md line, all in one run; unlike mdBook's `create-missing`, a
-//! missing file is never created, because proofbook does not write into the
-//! source folder.
+//! SUMMARY.md line, all in one run. A missing chapter is created as mdBook's
+//! `create-missing` does (`create`), reported instead when `Missing` says so.
 
 use std::path::Path;
 
+use crate::book::create::{self, Created, Missing};
 use crate::book::model::{Book, BookItem, Chapter};
 use crate::book::summary::{self, Link, Summary, SummaryItem};
 use crate::confine::Confined;
@@ -19,7 +19,8 @@ pub const SUMMARY_FILE: &str = "SUMMARY.md";
 /// Loads the book whose sources are in `src`. When the returned diagnostics
 /// hold an error, the book is incomplete and must not be rendered. SUMMARY.md
 /// and every chapter must lead, links followed, inside the book (`confine`).
-pub fn load(src: &Path, confine: &Confined) -> (Book, Vec<Diagnostic>) {
+/// The chapters created (`Missing::Create`) come back in SUMMARY order.
+pub fn load(src: &Path, confine: &Confined, missing: Missing) -> Loaded {
     let summary_path = src.join(SUMMARY_FILE);
     if let Err(e) = confine
         .resolve(&summary_path, src)
@@ -28,7 +29,7 @@ pub fn load(src: &Path, confine: &Confined) -> (Book, Vec<Diagnostic>) {
     {
         let d =
             Diagnostic::error(format!("no table of contents: {}", e.1), None).with_help(e.1.help());
-        return (Book::default(), vec![d]);
+        return Loaded::failed(d);
     }
     let text = match fsutil::read_to_string(&summary_path) {
         Ok(text) => text,
@@ -42,7 +43,7 @@ pub fn load(src: &Path, confine: &Confined) -> (Book, Vec<Diagnostic>) {
                     summary_path.display()
                 ));
             }
-            return (Book::default(), vec![d]);
+            return Loaded::failed(d);
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
@@ -56,24 +57,49 @@ pub fn load(src: &Path, confine: &Confined) -> (Book, Vec<Diagnostic>) {
             if let Some(help) = e.help {
                 d = d.with_help(help);
             }
-            return (Book::default(), vec![d]);
+            return Loaded::failed(d);
         }
     };
     let mut loader = Loader {
         src,
         confine,
         summary_path: &summary_path,
+        missing,
         diagnostics: Vec::new(),
+        created: Vec::new(),
     };
     let book = loader.book(&summary);
-    (book, loader.diagnostics)
+    Loaded {
+        book,
+        diagnostics: loader.diagnostics,
+        created: loader.created,
+    }
+}
+
+/// The book, every problem found reading it, and the chapters created.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub book: Book,
+    pub diagnostics: Vec<Diagnostic>,
+    pub created: Vec<Created>,
+}
+
+impl Loaded {
+    fn failed(d: Diagnostic) -> Loaded {
+        Loaded {
+            diagnostics: vec![d],
+            ..Loaded::default()
+        }
+    }
 }
 
 struct Loader<'a> {
     src: &'a Path,
     confine: &'a Confined,
     summary_path: &'a Path,
+    missing: Missing,
     diagnostics: Vec<Diagnostic>,
+    created: Vec<Created>,
 }
 
 impl Loader<'_> {
@@ -122,16 +148,34 @@ impl Loader<'_> {
 
     fn read(&mut self, location: &Path, link: &Link) -> String {
         let width = link.name.chars().count() as u32 + 2;
+        let span = Span::new(self.summary_path, link.line, 1, width);
         let path = match self.confine.resolve(location, self.src) {
             Ok(path) => path,
+            Err(e) if e.is_missing() && self.missing == Missing::Create => {
+                match create::create(self.src, self.confine, location, &link.name) {
+                    Ok(None) => self.src.join(location),
+                    Ok(Some(path)) => {
+                        let root = self.confine.root();
+                        self.created.push(Created {
+                            path: fsutil::display_relative(&path, root),
+                            summary: fsutil::display_relative(self.summary_path, self.src),
+                            line: link.line,
+                        });
+                        path
+                    }
+                    Err(e) => {
+                        self.diagnostics.push(
+                            Diagnostic::error(format!("missing chapter {e}"), Some(span))
+                                .with_help(e.help()),
+                        );
+                        return String::new();
+                    }
+                }
+            }
             Err(e) if e.is_missing() => self.src.join(location),
             Err(e) => {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        format!("chapter {e}"),
-                        Some(Span::new(self.summary_path, link.line, 1, width)),
-                    )
-                    .with_help(e.help()),
+                    Diagnostic::error(format!("chapter {e}"), Some(span)).with_help(e.help()),
                 );
                 return String::new();
             }
@@ -150,7 +194,9 @@ impl Loader<'_> {
                 } else {
                     format!("cannot be read: {}", e.source)
                 };
-                let help = if missing {
+                let help = if missing && self.missing == Missing::WouldCreate {
+                    "`proofbook build` would create it with its title as a heading (mdBook's `create-missing`); or fix the path in SUMMARY.md, or make the entry a draft with `[Title]()`"
+                } else if missing {
                     "create the file, fix the path in SUMMARY.md, or make the entry a draft with `[Title]()`"
                 } else {
                     "a chapter must be a regular file of UTF-8 text"
@@ -162,7 +208,7 @@ impl Loader<'_> {
                             location.display(),
                             path.display()
                         ),
-                        Some(Span::new(self.summary_path, link.line, 1, width)),
+                        Some(span),
                     )
                     .with_help(help),
                 );
@@ -181,7 +227,13 @@ mod tests {
     #[test]
     fn missing_summary_is_an_error_that_says_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, diags) = load(dir.path(), &Confined::new(dir.path(), &[]).0);
+        let Loaded {
+            diagnostics: diags, ..
+        } = load(
+            dir.path(),
+            &Confined::new(dir.path(), &[]).0,
+            Missing::Error,
+        );
         assert_eq!(diags.len(), 1);
         assert!(diags[0].message.starts_with("no table of contents"));
         assert!(diags[0].help.as_ref().unwrap().contains("SUMMARY.md"));
@@ -195,7 +247,13 @@ mod tests {
             b"# Summary\n\n- [\xc3A](a.md)\n",
         )
         .unwrap();
-        let (_, diags) = load(dir.path(), &Confined::new(dir.path(), &[]).0);
+        let Loaded {
+            diagnostics: diags, ..
+        } = load(
+            dir.path(),
+            &Confined::new(dir.path(), &[]).0,
+            Missing::Error,
+        );
         assert_eq!(diags.len(), 1);
         let d = &diags[0];
         assert!(
@@ -212,7 +270,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("SUMMARY.md"), "# Summary\n\n- [One](one.md)\n- [Two](two.md)\n    - [Three](sub/three.md)\n- [Draft]()\n").unwrap();
         fs::write(dir.path().join("two.md"), "# Two\n").unwrap();
-        let (book, diags) = load(dir.path(), &Confined::new(dir.path(), &[]).0);
+        let Loaded {
+            book,
+            diagnostics: diags,
+            ..
+        } = load(
+            dir.path(),
+            &Confined::new(dir.path(), &[]).0,
+            Missing::Error,
+        );
         let lines: Vec<u32> = diags
             .iter()
             .map(|d| d.span.as_ref().unwrap().line)

@@ -15,10 +15,6 @@ use crate::diag::{Diagnostic, Span};
 const NOT_ACTED_ON: &[(&str, &str)] = &[
     ("book.multilingual", "mdBook 0.4 key with no effect"),
     (
-        "build.create-missing",
-        "proofbook never writes into the source folder; a missing chapter is an error",
-    ),
-    (
         "build.use-default-preprocessors",
         "the include and index steps always run",
     ),

@@ -65,6 +65,9 @@ pub struct Config {
     pub html: HtmlOptions,
     /// Whether a link to a missing page or `#anchor` fails the build.
     pub broken_links: Severity,
+    /// Whether `build` creates a chapter SUMMARY.md names but that does not
+    /// exist (`[build] create-missing`, on by default as in mdBook).
+    pub create_missing: bool,
     /// External preprocessors (mdBook's `links` and `index` are built in).
     pub preprocessors: Vec<PreprocessorSpec>,
     /// How long one preprocessor may run (default 120 s).
@@ -168,8 +171,11 @@ pub struct HtmlOptions {
     pub print_enable: bool,
     /// `[output.html.search]`; `None` when `enable = false`.
     pub search: Option<SearchOptions>,
-    /// Old page path (relative to the site root) → new URL.
+    /// Old page path (relative to the site root), perhaps with a
+    /// `#fragment`, → new URL.
     pub redirects: BTreeMap<String, String>,
+    /// Where each `redirects` key is in book.toml, for its errors.
+    pub redirect_spans: BTreeMap<String, Span>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -431,6 +437,7 @@ fn resolve(
         None if span_of(&["proofbook"]).is_some() => Examples::On,
         None => Examples::Auto,
     };
+    let create_missing = raw.build.create_missing.unwrap_or(true);
     let build_dir = root.join(
         raw.build
             .build_dir
@@ -460,8 +467,16 @@ fn resolve(
         src,
         build_dir,
         html_in_subfolder,
-        html: resolve_html(html, root),
+        html: HtmlOptions {
+            redirect_spans: html
+                .redirect
+                .keys()
+                .filter_map(|k| Some((k.clone(), span_of(&["output", "html", "redirect", k])?)))
+                .collect(),
+            ..resolve_html(html, root)
+        },
         broken_links,
+        create_missing,
         preprocessors,
         preprocessor_timeout: std::time::Duration::from_secs(
             raw.proofbook.preprocessor_timeout.unwrap_or(120),
@@ -495,6 +510,7 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         print_enable: html.print.enable.unwrap_or(true),
         search: resolve_search(html.search.unwrap_or_default()),
         redirects: html.redirect,
+        redirect_spans: BTreeMap::new(),
     }
 }
 

@@ -29,7 +29,8 @@ fn write_chapter(root: &Path, text: &str) {
 /// The book's documents, parsed as a build parses them.
 fn docs(config: &Config) -> Vec<Document> {
     let mut diags = Vec::new();
-    let (book, expanded) = super::super::load_book(config, &mut diags).unwrap();
+    let (book, expanded) =
+        super::super::load_book(config, &Default::default(), false, &mut diags).unwrap();
     let chapters = super::super::page_chapters(&book);
     let pages = super::super::page_map(&chapters);
     let ctx = super::super::parse_context(config, &pages, expanded);

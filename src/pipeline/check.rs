@@ -62,7 +62,7 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
             super::Progress::tell(options, super::ProgressEvent::Note(&line));
         }
     }
-    let loaded = load_book(config, &mut diags);
+    let loaded = load_book(config, options, true, &mut diags);
     let docs = loaded.as_ref().map(|(book, includes_expanded)| {
         let chapters = page_chapters(book);
         let pages = page_map(&chapters);

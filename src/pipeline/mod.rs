@@ -275,10 +275,26 @@ impl Timings {
 
 /// Reads the book and runs its preprocessors; `None` when either failed
 /// (the reasons are in `diags`). The flag says whether a preprocessor
-/// already expanded the include directives.
-pub(crate) fn load_book(config: &Config, diags: &mut Vec<Diagnostic>) -> Option<(Book, bool)> {
-    let (book, book_diags) = book::load(&config.src, &config.confine);
-    diags.extend(book_diags);
+/// already expanded the include directives. Missing chapters are created,
+/// each with a line, unless book.toml says not to or this is `check`
+/// (`for_check`), which writes nothing into the book.
+pub(crate) fn load_book(
+    config: &Config,
+    options: &BuildOptions,
+    for_check: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Book, bool)> {
+    let missing = match (config.create_missing, for_check) {
+        (false, _) => book::Missing::Error,
+        (true, true) => book::Missing::WouldCreate,
+        (true, false) => book::Missing::Create,
+    };
+    let loaded = book::load(&config.src, &config.confine, missing);
+    for created in &loaded.created {
+        Progress::tell(options, ProgressEvent::Note(&created.to_string()));
+    }
+    let book = loaded.book;
+    diags.extend(loaded.diagnostics);
     if has_errors(diags) {
         return None;
     }

@@ -41,7 +41,7 @@ pub fn render_site(
     let (theme, theme_warnings) =
         render::theme::load(config.html.theme_dir.as_deref()).map_err(BuildError::Book)?;
     diags.extend(theme_warnings);
-    let loaded = load_book(config, &mut diags);
+    let loaded = load_book(config, options, false, &mut diags);
     crate::interrupt::check()?;
     let Some((book, includes_expanded)) = loaded else {
         return Err(BuildError::Book(diags));
@@ -359,7 +359,9 @@ fn other_files(w: &Writing<'_>, diags: &mut Vec<Diagnostic>) -> Vec<(SiteFile, S
     }
     let shared = site.shared_sidebar().into_iter();
     files.extend(shared.map(|f| (f, "the shared table of contents".into())));
-    files.extend(site.redirects().into_iter().map(|f| {
+    let (redirects, redirect_diags) = site.redirects(paths);
+    diags.extend(redirect_diags);
+    files.extend(redirects.into_iter().map(|f| {
         let label = format!("the redirect `{}` in book.toml", f.path.display());
         (f, label)
     }));

@@ -63,6 +63,9 @@ pub struct PageCtx<'a> {
     pub sidebar: String,
     pub prev: Option<NavLink>,
     pub next: Option<NavLink>,
+    /// The page's `#fragment` redirects from book.toml, as a script
+    /// (`render::redirect::fragment_script`); chapter pages only.
+    pub redirect_script: Option<String>,
 }
 
 /// `print.html`: every chapter, in order.

@@ -14,6 +14,7 @@ pub mod format;
 pub mod highlight;
 pub mod page;
 pub mod print;
+pub mod redirect;
 pub mod results;
 pub mod run;
 pub mod search;

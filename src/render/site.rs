@@ -4,7 +4,7 @@
 //! redirect pages are made here.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::book::{Book, Chapter};
 use crate::config::Config;
@@ -174,6 +174,7 @@ impl<'a> SiteRenderer<'a> {
             path_to_root: root.clone(),
             prev: nav(i.checked_sub(1)),
             next: nav(Some(i + 1)),
+            redirect_script: crate::render::redirect::fragment_script(&self.config.html, out),
         };
         let page = render::page::render(
             self.theme,
@@ -223,6 +224,7 @@ impl<'a> SiteRenderer<'a> {
             path_to_root,
             prev: None,
             next: None,
+            redirect_script: None,
         }
     }
 
@@ -277,7 +279,10 @@ impl<'a> SiteRenderer<'a> {
         }
         vec![SiteFile::text(
             "index.html",
-            redirect_html(&first_page.to_string_lossy().replace('\\', "/")),
+            crate::render::redirect::redirect_html(
+                &first_page.to_string_lossy().replace('\\', "/"),
+                &Default::default(),
+            ),
         )]
     }
 
@@ -452,58 +457,9 @@ impl<'a> SiteRenderer<'a> {
         Some((index.file(), diags))
     }
 
-    /// One page per `[output.html.redirect]` entry. Keys are site paths,
-    /// written `/old.html` or `./old.html`; a key that climbs out of the site
-    /// (`../x.html`) is kept as written, and the output stage refuses it.
-    pub fn redirects(&self) -> Vec<SiteFile> {
-        self.config
-            .html
-            .redirects
-            .iter()
-            .map(|(from, to)| {
-                let path: PathBuf = Path::new(from)
-                    .components()
-                    .filter(|c| !matches!(c, Component::RootDir | Component::CurDir))
-                    .collect();
-                SiteFile::text(path, redirect_html(to))
-            })
-            .collect()
-    }
-}
-
-/// A page that sends the reader to `to`, keeping the `#fragment` they came
-/// with (JavaScript) and falling back to a meta refresh and a plain link.
-fn redirect_html(to: &str) -> String {
-    // HTML-escaped for the attributes and text; a JSON string (with `<`
-    // escaped so `</script>` cannot close the element) for the script.
-    let js = serde_json::to_string(to)
-        .unwrap_or_default()
-        .replace('<', "\\u003c");
-    let to = crate::html::escape(to);
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting…</title>\n\
-         <meta http-equiv=\"refresh\" content=\"0; URL={to}\">\n<link rel=\"canonical\" href=\"{to}\">\n\
-         <script>location.replace({js} + location.hash);</script>\n</head>\n\
-         <body><p>This page has moved to <a href=\"{to}\">{to}</a>.</p></body>\n</html>\n"
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redirect_html;
-
-    #[test]
-    fn redirect_targets_are_escaped_for_html_and_for_the_script_apart() {
-        let html = redirect_html("two.html?a=1&b=\"2\"</script>");
-        assert!(
-            html.contains(
-                r#"location.replace("two.html?a=1&b=\"2\"\u003c/script>" + location.hash)"#
-            ),
-            "{html}"
-        );
-        assert!(
-            html.contains("URL=two.html?a=1&amp;b=&quot;2&quot;&lt;/script&gt;"),
-            "{html}"
-        );
+    /// The `[output.html.redirect]` pages (`redirect::pages`), given the
+    /// site's chapter pages.
+    pub fn redirects(&self, chapters: &[PathBuf]) -> (Vec<SiteFile>, Vec<Diagnostic>) {
+        crate::render::redirect::pages(&self.config.html, chapters)
     }
 }

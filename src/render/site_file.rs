@@ -29,12 +29,13 @@ impl SiteFile {
     }
 }
 
-/// The page a chapter becomes: `dir/x.md` → `dir/x.html`; a `README.md`
-/// becomes its folder's `index.html`, as mdBook's index step does.
+/// The page a chapter becomes: `dir/x.md` → `dir/x.html`; a README
+/// becomes its folder's `index.html`, as mdBook's index step does: any case,
+/// any extension or none (`README.md`, `Readme.markdown`, `README`).
 pub fn page_path(chapter: &Path) -> PathBuf {
     if chapter
-        .file_name()
-        .is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
+        .file_stem()
+        .is_some_and(|n| n.eq_ignore_ascii_case("readme"))
     {
         chapter.with_file_name("index.html")
     } else {
@@ -48,4 +49,23 @@ pub fn url_of(path: &Path) -> String {
         .replace('\\', "/")
         .trim_start_matches("./")
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_readme_of_any_case_and_extension_is_its_folders_index() {
+        for (chapter, page) in [
+            ("README.md", "index.html"),
+            ("first/README", "first/index.html"),
+            ("second/Readme.md", "second/index.html"),
+            ("third/readme.markdown", "third/index.html"),
+            ("README-old.md", "README-old.html"),
+            ("notes/readme.d/x.md", "notes/readme.d/x.html"),
+        ] {
+            assert_eq!(page_path(Path::new(chapter)), Path::new(page), "{chapter}");
+        }
+    }
 }

@@ -1,0 +1,255 @@
+//! mdBook behaviours proofbook matches (#29): each test is one cause of a
+//! difference found by running mdBook's own test books through both tools.
+
+mod support;
+
+use std::os::unix::fs::symlink;
+
+use support::BookTest;
+
+/// An mdBook-layout book whose SUMMARY.md names the chapters given (title,
+/// path), none of which exists yet; `intro.md` does.
+fn book_naming(chapters: &[(&str, &str)], toml_extra: &str) -> BookTest {
+    let t = BookTest::empty();
+    let mut summary = String::from("# Summary\n\n- [Intro](intro.md)\n");
+    for (title, path) in chapters {
+        summary.push_str(&format!("- [{title}]({path})\n"));
+    }
+    t.write("book.toml", &format!("[book]\ntitle = \"T\"\n{toml_extra}"))
+        .write("src/SUMMARY.md", &summary)
+        .write("src/intro.md", "# Intro\n");
+    t
+}
+
+#[test]
+fn a_missing_chapter_is_created_with_its_title_and_a_line_saying_so() {
+    let t = book_naming(
+        &[("Chapter 1", "chapter_1.md"), ("Deep & co", "a/b/deep.md")],
+        "",
+    );
+    let run = t.build();
+    run.success();
+    let err = run.stderr();
+    assert!(
+        err.contains("created src/chapter_1.md (named in SUMMARY.md:4)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("created src/a/b/deep.md (named in SUMMARY.md:5)"),
+        "{err}"
+    );
+    assert_eq!(t.read("src/chapter_1.md"), "# Chapter 1\n");
+    // The title is text in the heading, never a tag.
+    assert_eq!(t.read("src/a/b/deep.md"), "# Deep &amp; co\n");
+    let page = t.read("book/a/b/deep.html");
+    assert!(page.contains("Deep &amp; co"), "{page}");
+    // The second build finds them and says nothing.
+    let again = t.build();
+    again.success();
+    assert!(!again.stderr().contains("created "), "{}", again.stderr());
+}
+
+#[test]
+fn an_existing_chapter_is_never_replaced() {
+    let t = book_naming(&[("Mine", "mine.md"), ("New", "new.md")], "");
+    t.write("src/mine.md", "# My own words\n");
+    let run = t.build();
+    run.success();
+    let err = run.stderr();
+    assert!(!err.contains("created src/mine.md"), "{err}");
+    assert!(err.contains("created src/new.md"), "{err}");
+    assert_eq!(t.read("src/mine.md"), "# My own words\n");
+}
+
+#[test]
+fn a_path_that_leaves_the_source_folder_is_refused_at_its_line() {
+    let outside = tempfile::tempdir().unwrap();
+    let t = book_naming(
+        &[
+            ("Up", "../up.md"),
+            ("Linked", "linked/x.md"),
+            ("Fine", "fine.md"),
+        ],
+        "",
+    );
+    symlink(outside.path(), t.root().join("src/linked")).unwrap();
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("`../up.md` would be created outside the source folder"),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/src/SUMMARY.md:4:1"), "{err}");
+    assert!(err.contains("`linked/x.md` would be created in"), "{err}");
+    assert!(err.contains("[ROOT]/src/SUMMARY.md:5:1"), "{err}");
+    assert!(!t.root().join("up.md").exists());
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    // What is inside is still created, as every problem is reported at once.
+    assert!(err.contains("created src/fine.md"), "{err}");
+    assert!(!t.root().join("book").exists(), "no site");
+}
+
+#[test]
+fn create_missing_false_keeps_the_error() {
+    let t = book_naming(
+        &[("Chapter 1", "chapter_1.md")],
+        "[build]\ncreate-missing = false\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("chapter `chapter_1.md` does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/src/SUMMARY.md:4:1"), "{err}");
+    assert!(!err.contains("is accepted but has no effect"), "{err}");
+    assert!(!t.root().join("src/chapter_1.md").exists());
+}
+
+#[test]
+fn check_writes_nothing_and_says_build_would_create_it() {
+    let t = book_naming(&[("Chapter 1", "sub/chapter_1.md")], "");
+    let run = t.run(&["check"]);
+    run.failure();
+    // check prints its items on stdout.
+    let err = String::from_utf8_lossy(&run.output.stdout);
+    assert!(
+        err.contains("chapter `sub/chapter_1.md` does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("`proofbook build` would create it"), "{err}");
+    assert!(err.contains("FAILED   book"), "{err}");
+    assert!(err.contains("src/SUMMARY.md:4"), "{err}");
+    assert!(!t.root().join("src/sub").exists());
+}
+
+/// Every file name under `dir`, walked.
+fn names_under(dir: &std::path::Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn fragment_redirects_map_each_fragment_and_fall_back_to_the_page() {
+    let t = book_naming(
+        &[("Chapter 1", "chapter_1.md")],
+        "[output.html.redirect]\n\
+         \"/overview.html\" = \"intro.html\"\n\
+         \"/overview.html#old\" = \"chapter_1.html#new\"\n\
+         \"/overview.html#away\" = \"https://example.org/#x\"\n\
+         \"/intro.html#gone\" = \"chapter_1.html#here\"\n",
+    );
+    t.build().success();
+    let page = t.read("book/overview.html");
+    // Without JavaScript: the plain entry.
+    assert!(
+        page.contains("<meta http-equiv=\"refresh\" content=\"0; URL=intro.html\">"),
+        "{page}"
+    );
+    assert!(page.contains("<a href=\"intro.html\">"), "{page}");
+    // With it: the fragment's own target, else the plain entry.
+    assert!(
+        page.contains(
+            r##"{"#away":"https://example.org/#x","#old":"chapter_1.html#new"}[h],u=new URL(t||"intro.html",location.href)"##
+        ),
+        "{page}"
+    );
+    // A fragment of a chapter's own page: the chapter runs the map.
+    let intro = t.read("book/intro.html");
+    let head = &intro[..intro.find("</head>").unwrap()];
+    assert!(
+        head.contains(r##"{"#gone":"chapter_1.html#here"}[location.hash]"##),
+        "{head}"
+    );
+    assert!(!t.read("book/chapter_1.html").contains("location.hash]"));
+    let names = names_under(&t.root().join("book"));
+    assert!(!names.iter().any(|n| n.contains('#')), "{names:?}");
+}
+
+#[test]
+fn a_redirect_with_only_fragment_keys_is_refused_at_its_line() {
+    let t = book_naming(
+        &[],
+        "[output.html.redirect]\n\"/old-file.html#foo\" = \"intro.html\"\n",
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("redirect `old-file.html` has only `#fragment` entries"),
+        "{err}"
+    );
+    assert!(err.contains("[ROOT]/book.toml:4:1"), "{err}");
+    assert!(err.contains("\"/old-file.html\" = \"new.html\""), "{err}");
+    let names = names_under(t.root());
+    assert!(!names.iter().any(|n| n.contains('#')), "{names:?}");
+}
+
+#[test]
+fn a_readme_without_extension_is_its_folders_index_page() {
+    let t = book_naming(
+        &[("First", "first/README"), ("Second", "second/Readme.md")],
+        "",
+    );
+    t.write("src/first/README", "# First\n")
+        .write("src/second/Readme.md", "# Second\n");
+    t.build().success();
+    let first = t.read("book/first/index.html");
+    assert!(first.contains(">First</a></h1>"), "{first}");
+    let second = t.read("book/second/index.html");
+    assert!(second.contains(">Second</a></h1>"), "{second}");
+    let names = names_under(&t.root().join("book"));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with(".html") && n.to_lowercase().starts_with("readme")),
+        "{names:?}"
+    );
+    // The table of contents links the index pages.
+    let intro = t.read("book/intro.html");
+    assert!(intro.contains("first/index.html"), "{intro}");
+    assert!(intro.contains("second/index.html"), "{intro}");
+}
+
+/// `mdbook serve` creates missing chapters as `mdbook build` does (it loads
+/// the book the same way), and so does the preview.
+#[test]
+fn the_preview_creates_a_missing_chapter_too() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let t = book_naming(&[("Chapter 1", "chapter_1.md")], "");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_proofbook"))
+        .args(["serve", "--port", "0"])
+        .arg(t.root())
+        .env("CI", "true")
+        .env("XDG_CACHE_HOME", t.cache_home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start proofbook serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut seen = Vec::new();
+    // The first build's summary line ends the wait; an error or the end of
+    // stderr (serve gone) ends it too, and the assertion says what came.
+    for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        let done = line.contains("built in ") || line.contains("error");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let seen = seen.join("\n");
+    assert!(
+        seen.contains("created src/chapter_1.md (named in SUMMARY.md:4)"),
+        "{seen}"
+    );
+    assert_eq!(t.read("src/chapter_1.md"), "# Chapter 1\n");
+}
