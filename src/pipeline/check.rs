@@ -87,6 +87,10 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
     report
 }
 
+/// One item per example that could not become a job, per claim judged and
+/// per example answered, in that order; or one skipped item when the
+/// book's examples do not run, one failed item when `--claim` or
+/// `--filter` selects nothing.
 fn check_examples(
     config: &Config,
     options: &BuildOptions,
@@ -96,73 +100,33 @@ fn check_examples(
     report: &mut CheckReport,
 ) {
     if !super::not_run::examples_run(config, docs) {
-        let why = match config.run.examples {
-            crate::config::Examples::Off => "`examples = false` in [proofbook.run]",
-            _ => "this mdBook-layout book shows no sign of wanting them run",
-        };
-        report.items.push(CheckItem {
-            name: "examples".into(),
-            span: None,
-            verdict: Verdict::Skipped,
-            duration: Duration::ZERO,
-            details: format!(
-                "{} not run: {why}; write {} to run them",
-                match super::not_run::runnable_blocks(docs) {
-                    1 => "1 Python block".to_owned(),
-                    n => format!("{n} Python blocks"),
-                },
-                super::not_run::EXAMPLES_ON_KEY
-            ),
-            measured: None,
-        });
+        report.items.push(not_run_item(config, docs));
         return;
     }
-    // `--claim`: exactly the examples that claim is judged on, then that
-    // claim's verdict alone.
-    let mut options = std::borrow::Cow::Borrowed(options);
-    if let Some(wanted) = &options.claim {
-        match crate::measure::verdict::find_claim(docs, &config.root, wanted) {
-            Ok(ids) => options.to_mut().only_ids = Some(ids),
-            Err(why) => {
-                report.items.push(CheckItem {
-                    name: "claim".into(),
-                    span: None,
-                    verdict: Verdict::Failed,
-                    duration: Duration::ZERO,
-                    details: why,
-                    measured: None,
-                });
-                return;
-            }
+    let options = match narrow_to_claim(config, options, docs) {
+        Ok(options) => options,
+        Err(why) => {
+            report.items.push(failed_item("claim", why));
+            return;
         }
-    }
+    };
     let options = options.as_ref();
     let answered = super::answer::answer_examples(config, options, docs, diags);
     if let Some(pattern) = &options.filter
         && answered.jobs.is_empty()
     {
         // A typo in a filter must not turn CI green.
-        report.items.push(CheckItem {
-            name: "filter".into(),
-            span: None,
-            verdict: Verdict::Failed,
-            duration: Duration::ZERO,
-            details: format!(
-                "`--filter {pattern}` selects no example: no id or file:line contains it"
-            ),
-            measured: None,
-        });
+        report.items.push(failed_item(
+            "filter",
+            format!("`--filter {pattern}` selects no example: no id or file:line contains it"),
+        ));
         return;
     }
     for (at, message) in &answered.broken {
-        report.items.push(CheckItem {
-            name: format!("example {} of chapter {}", at.block + 1, at.doc + 1),
-            span: None,
-            verdict: Verdict::Failed,
-            duration: Duration::ZERO,
-            details: message.clone(),
-            measured: None,
-        });
+        report.items.push(failed_item(
+            &format!("example {} of chapter {}", at.block + 1, at.doc + 1),
+            message.clone(),
+        ));
     }
     if answered.results.len() != answered.jobs.len() {
         return; // examples could not run at all; the reason is in `diags`
@@ -178,68 +142,148 @@ fn check_examples(
         selection,
         diags,
     );
-    let wanted = |c: &CheckedClaim| {
-        options.claim.as_deref().is_none_or(|w| {
-            c.id.as_deref() == Some(w)
-                || crate::measure::verdict::place(c.span.as_ref(), &config.root) == w
-        })
-    };
     report
         .items
-        .extend(evidence.claims.into_iter().filter(wanted).map(claim_item));
+        .extend(claim_items(config, options, evidence.claims));
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
-        let spec = job.spec;
-        let name = match &spec.id {
-            Some(id) => format!("example {id}"),
-            None => "example".to_owned(),
-        };
-        // Where a traceback ended, when it can be told: CI annotates that
-        // line rather than the fence.
-        let mut failing_at = None;
-        let (verdict, details, duration) = match result {
-            Err(e) => (
-                Verdict::Failed,
-                format!("could not run: {e}"),
-                Duration::ZERO,
-            ),
-            Ok(record) => {
-                let failure = if let Some(e) = &record.metrics_error {
-                    Some(format!("it reported figures that cannot be read: {e}"))
-                } else if !execute::as_expected(spec.expect, record) {
-                    let mut d = format!("it {}", record.describe_outcome());
-                    if record.outcome == Outcome::Exited(0) {
-                        d.push_str(", but it is marked to fail");
-                    }
-                    let (tail, failing) = execute::traceback::stderr_tail(
-                        job,
-                        record,
-                        crate::terminal_text::SHOWN_LINES,
-                    );
-                    failing_at = failing;
-                    if !tail.is_empty() {
-                        d.push_str(&format!("\nthe end of its stderr:\n{tail}"));
-                    }
-                    Some(d)
-                } else {
-                    warnings::expected_output(job, result)
-                        .err()
-                        .map(|diff| format!("its output differs from the output block:\n{diff}"))
-                };
-                match failure {
-                    Some(d) => (Verdict::Failed, d, record.wall),
-                    None => (Verdict::Ok, String::new(), record.wall),
-                }
-            }
-        };
-        report.items.push(CheckItem {
-            name,
-            span: failing_at.or_else(|| job.block.span.clone()),
-            verdict,
-            duration,
-            details,
-            measured: None,
-        });
+        report.items.push(example_item(job, result));
     }
+}
+
+/// The claims' items: every claim's, or with `--claim` the one asked for
+/// (by id or by place).
+fn claim_items(
+    config: &Config,
+    options: &BuildOptions,
+    claims: Vec<CheckedClaim>,
+) -> impl Iterator<Item = CheckItem> {
+    let wanted = options.claim.clone();
+    let root = config.root.clone();
+    claims
+        .into_iter()
+        .filter(move |c| {
+            wanted.as_deref().is_none_or(|w| {
+                c.id.as_deref() == Some(w)
+                    || crate::measure::verdict::place(c.span.as_ref(), &root) == w
+            })
+        })
+        .map(claim_item)
+}
+
+/// The one item of a book whose examples do not run: skipped, with the
+/// key that turns them on.
+fn not_run_item(config: &Config, docs: &[crate::markdown::Document]) -> CheckItem {
+    let why = match config.run.examples {
+        crate::config::Examples::Off => "`examples = false` in [proofbook.run]",
+        _ => "this mdBook-layout book shows no sign of wanting them run",
+    };
+    CheckItem {
+        name: "examples".into(),
+        span: None,
+        verdict: Verdict::Skipped,
+        duration: Duration::ZERO,
+        details: format!(
+            "{} not run: {why}; write {} to run them",
+            match super::not_run::runnable_blocks(docs) {
+                1 => "1 Python block".to_owned(),
+                n => format!("{n} Python blocks"),
+            },
+            super::not_run::EXAMPLES_ON_KEY
+        ),
+        measured: None,
+    }
+}
+
+/// `--claim`: exactly the examples that claim is judged on, then that
+/// claim's verdict alone. Err says why the claim cannot be found.
+fn narrow_to_claim<'o>(
+    config: &Config,
+    options: &'o BuildOptions,
+    docs: &[crate::markdown::Document],
+) -> Result<std::borrow::Cow<'o, BuildOptions>, String> {
+    let mut options = std::borrow::Cow::Borrowed(options);
+    if let Some(wanted) = &options.claim {
+        let ids = crate::measure::verdict::find_claim(docs, &config.root, wanted)?;
+        options.to_mut().only_ids = Some(ids);
+    }
+    Ok(options)
+}
+
+/// A failed item with no place in the book and no time of its own.
+fn failed_item(name: &str, details: String) -> CheckItem {
+    CheckItem {
+        name: name.to_owned(),
+        span: None,
+        verdict: Verdict::Failed,
+        duration: Duration::ZERO,
+        details,
+        measured: None,
+    }
+}
+
+/// An example's item: ok, or failed with why (placed where its traceback
+/// ended, when that can be told: CI annotates that line rather than the
+/// fence).
+fn example_item(job: &execute::Job<'_>, result: &execute::RunResult) -> CheckItem {
+    let name = match &job.spec.id {
+        Some(id) => format!("example {id}"),
+        None => "example".to_owned(),
+    };
+    let mut failing_at = None;
+    let (verdict, details, duration) = match result {
+        Err(e) => (
+            Verdict::Failed,
+            format!("could not run: {e}"),
+            Duration::ZERO,
+        ),
+        Ok(record) => {
+            let (failure, failing) = example_failure(job, result, record);
+            failing_at = failing;
+            match failure {
+                Some(d) => (Verdict::Failed, d, record.wall),
+                None => (Verdict::Ok, String::new(), record.wall),
+            }
+        }
+    };
+    CheckItem {
+        name,
+        span: failing_at.or_else(|| job.block.span.clone()),
+        verdict,
+        duration,
+        details,
+        measured: None,
+    }
+}
+
+/// Why an example that ran failed (none when it did not), and the line
+/// its traceback ended on, when it can be told.
+fn example_failure(
+    job: &execute::Job<'_>,
+    result: &execute::RunResult,
+    record: &execute::RunRecord,
+) -> (Option<String>, Option<Span>) {
+    if let Some(e) = &record.metrics_error {
+        return (
+            Some(format!("it reported figures that cannot be read: {e}")),
+            None,
+        );
+    }
+    if execute::as_expected(job.spec.expect, record) {
+        let differs = warnings::expected_output(job, result)
+            .err()
+            .map(|diff| format!("its output differs from the output block:\n{diff}"));
+        return (differs, None);
+    }
+    let mut d = format!("it {}", record.describe_outcome());
+    if record.outcome == Outcome::Exited(0) {
+        d.push_str(", but it is marked to fail");
+    }
+    let (tail, failing) =
+        execute::traceback::stderr_tail(job, record, crate::terminal_text::SHOWN_LINES);
+    if !tail.is_empty() {
+        d.push_str(&format!("\nthe end of its stderr:\n{tail}"));
+    }
+    (Some(d), failing)
 }
 
 /// Moves the errors of `diags` into `report` as failed items.

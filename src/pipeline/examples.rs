@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::execute;
 use crate::markdown::Document;
+use crate::measure::evidence::Evidence;
 use crate::measure::results::BookResults;
 use crate::measure::verdict::{CheckedClaim, Verdict};
 use crate::render::body;
@@ -28,7 +29,7 @@ pub(super) fn run_examples(
     let mut answered = super::answer::answer_examples(config, options, docs, diags);
     let broken = answered.broken.len();
     let mut pages = vec![body::PageRuns::new(); docs.len()];
-    let evidence = crate::measure::evidence::weigh(
+    let mut evidence = crate::measure::evidence::weigh(
         docs,
         page_paths,
         (&answered.jobs, &answered.results),
@@ -39,20 +40,73 @@ pub(super) fn run_examples(
     for (at, message) in std::mem::take(&mut answered.broken) {
         pages[at.doc].results.insert(at.block, Err(message));
     }
+    place_evidence(&mut pages, &mut evidence);
+    let claims = std::mem::take(&mut evidence.claims);
+    let failed_claims = judge_claims(config, options, &answered, claims, &mut pages, diags);
+    diags.extend(execute::diagnose(&answered.jobs, &answered.results));
+    count_failed(options, &mut answered, broken);
+    diags.extend(warnings::after_runs(
+        docs,
+        &answered.jobs,
+        &answered.results,
+    ));
+    let comparisons = evidence.comparisons.into_iter().map(|(_, c)| c).collect();
+    let results = answered.machine.as_ref().map(|machine| {
+        crate::measure::results::gather(
+            &config.root,
+            &answered.jobs,
+            &answered.results,
+            page_paths,
+            machine,
+            comparisons,
+        )
+    });
+    if let Some(machine) = &evidence.machine {
+        say_where_measured(&mut pages, machine, &answered.jobs, docs, page_paths);
+    }
+    for (job, result) in answered.jobs.iter().zip(answered.results) {
+        pages[job.at.doc].results.insert(job.at.block, result);
+    }
+    ExampleOutput {
+        pages,
+        counts: answered.counts,
+        results,
+        failed_claims,
+    }
+}
+
+/// Puts each comparison, quoted figure and cited claim on its page (the
+/// claims themselves go with their verdicts, in `judge_claims`).
+fn place_evidence(pages: &mut [body::PageRuns], evidence: &mut Evidence) {
     for (at, c) in &evidence.comparisons {
         pages[at.doc].comparisons.insert(at.block, c.clone());
     }
-    for ((page, quoted), cited) in pages.iter_mut().zip(evidence.quoted).zip(evidence.cited) {
+    let quoted = std::mem::take(&mut evidence.quoted);
+    let cited = std::mem::take(&mut evidence.cited);
+    for ((page, quoted), cited) in pages.iter_mut().zip(quoted).zip(cited) {
         page.quoted = quoted;
         page.cited = cited;
     }
-    // A pending build weighs earlier results: no verdict to report yet.
+}
+
+/// Puts each checked claim on its page and warns of each that fails;
+/// returns the failed claims for the summary, having marked in the cache
+/// the results they were judged on. A pending build weighs earlier
+/// results: it has no verdict to report yet.
+fn judge_claims(
+    config: &Config,
+    options: &BuildOptions,
+    answered: &super::answer::Answered<'_>,
+    claims: Vec<CheckedClaim>,
+    pages: &mut [body::PageRuns],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<FailedClaim> {
     let failed_claims = if options.pending {
         Vec::new()
     } else {
-        doubt_failed_results(config, &answered, &evidence.claims, diags)
+        doubt_failed_results(config, answered, &claims, diags)
     };
-    for c in evidence.claims {
+    for c in claims {
         if c.verdict == Verdict::Fails && !options.pending {
             diags.push(
                 Diagnostic::warning(
@@ -67,9 +121,14 @@ pub(super) fn run_examples(
         }
         pages[c.doc].claims.insert(c.block, c);
     }
-    diags.extend(execute::diagnose(&answered.jobs, &answered.results));
-    // Failed: could not run, did not end as its fence says, reported bad
-    // figures, or printed something else than its output block.
+    failed_claims
+}
+
+/// Counts the failed examples into `answered.counts` (the `broken` ones
+/// that never became jobs included) and says so when there are any.
+/// Failed: could not run, did not end as its fence says, reported bad
+/// figures, or printed something else than its output block.
+fn count_failed(options: &BuildOptions, answered: &mut super::answer::Answered<'_>, broken: usize) {
     let failed = answered
         .jobs
         .iter()
@@ -95,44 +154,26 @@ pub(super) fn run_examples(
             )),
         );
     }
-    diags.extend(warnings::after_runs(
-        docs,
-        &answered.jobs,
-        &answered.results,
-    ));
-    let comparisons = evidence.comparisons.into_iter().map(|(_, c)| c).collect();
-    let results = answered.machine.as_ref().map(|machine| {
-        crate::measure::results::gather(
-            &config.root,
-            &answered.jobs,
-            &answered.results,
-            page_paths,
-            machine,
-            comparisons,
-        )
-    });
-    if let Some(machine) = &evidence.machine {
-        // Every page with figures says where they were measured: one that
-        // runs examples, and one that only quotes them.
-        for (d, page) in pages.iter_mut().enumerate() {
-            let ran_here = answered.jobs.iter().any(|j| j.at.doc == d);
-            if ran_here || !docs[d].measures.is_empty() || !docs[d].verdicts.is_empty() {
-                page.measured_on = Some(body::MeasuredOn {
-                    ran_here,
-                    machine: machine.summary(),
-                    to_root: crate::markdown::links::path_to_root(&page_paths[d]),
-                });
-            }
+}
+
+/// Every page with figures says where they were measured: one that runs
+/// examples, and one that only quotes them.
+fn say_where_measured(
+    pages: &mut [body::PageRuns],
+    machine: &execute::machine::Fingerprint,
+    jobs: &[execute::Job<'_>],
+    docs: &[Document],
+    page_paths: &[std::path::PathBuf],
+) {
+    for (d, page) in pages.iter_mut().enumerate() {
+        let ran_here = jobs.iter().any(|j| j.at.doc == d);
+        if ran_here || !docs[d].measures.is_empty() || !docs[d].verdicts.is_empty() {
+            page.measured_on = Some(body::MeasuredOn {
+                ran_here,
+                machine: machine.summary(),
+                to_root: crate::markdown::links::path_to_root(&page_paths[d]),
+            });
         }
-    }
-    for (job, result) in answered.jobs.iter().zip(answered.results) {
-        pages[job.at.doc].results.insert(job.at.block, result);
-    }
-    ExampleOutput {
-        pages,
-        counts: answered.counts,
-        results,
-        failed_claims,
     }
 }
 

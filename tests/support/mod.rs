@@ -168,6 +168,112 @@ pub fn main_of(html: &str) -> &str {
     &html[start..end]
 }
 
+/// The element of `html` that opens with `open` (its start, such as
+/// `<nav id="sidebar"`), up to its matching closing tag, for snapshots of
+/// one part of a page. Nested elements of the same name are counted.
+#[track_caller]
+pub fn element<'a>(html: &'a str, open: &str) -> &'a str {
+    let start = html
+        .find(open)
+        .unwrap_or_else(|| panic!("no `{open}` in the page:\n{html}"));
+    let name: String = open[1..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let (opening, closing) = (format!("<{name}"), format!("</{name}>"));
+    let mut depth = 0usize;
+    let mut at = start;
+    loop {
+        let next_open = html[at + 1..].find(&opening).map(|i| i + at + 1);
+        let next_close = html[at + 1..]
+            .find(&closing)
+            .map(|i| i + at + 1)
+            .unwrap_or_else(|| panic!("`{open}` is never closed"));
+        match next_open {
+            // Only a tag of this very name (`<figure` is not `<figcaption`).
+            Some(o) if o < next_close => {
+                let after = html.as_bytes().get(o + opening.len());
+                if matches!(after, Some(b' ' | b'>' | b'\n' | b'/')) {
+                    depth += 1;
+                }
+                at = o;
+            }
+            _ => {
+                if depth == 0 {
+                    return &html[start..next_close + closing.len()];
+                }
+                depth -= 1;
+                at = next_close;
+            }
+        }
+    }
+}
+
+/// insta settings that redact what differs from one run of an example to
+/// the next or one machine to the next: the machine's description, dates,
+/// durations, sizes, percentages, ratios and a chart's geometry. What is
+/// left is the page's structure and its exact words, which is what a
+/// snapshot should show change. Figures a test fixes (a run count, a
+/// reported metric) are not redacted unless they carry one of these units.
+pub fn measured_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    // The CPU's name as `Fingerprint::detect` reads it: a literal, since
+    // no pattern tells where a free-form name starts in a sentence.
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).trim())
+        .unwrap_or("unknown CPU");
+    if !model.is_empty() {
+        let escaped: String = model
+            .chars()
+            .flat_map(|c| {
+                let meta = "\\.+*?()|[]{}^$#&-~".contains(c);
+                meta.then_some('\\').into_iter().chain([c])
+            })
+            .collect();
+        settings.add_filter(&escaped, "[CPU]");
+    }
+    for (pattern, replacement) in [
+        (
+            r"\d+ usable of \d+ logical cores( \(CPU quota [\d.]+\))?",
+            "[CORES]",
+        ),
+        (r"\d+ usable cores?", "[CORES]"),
+        (r"Linux [^,<\s]+", "Linux [KERNEL]"),
+        (r", [^,<>]+, Linux \[KERNEL\]", ", [OS], Linux [KERNEL]"),
+        (
+            r"\b(cpython|pypy|Python) \d+\.\d+\.\d+[\w+-]*",
+            "$1 [VERSION]",
+        ),
+        // 2026-12-06, 2026-12-06 04:01 UTC, 2026-12-06T04:01:24Z
+        (
+            r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?( ?UTC|Z)?)?",
+            "[DATE]",
+        ),
+        // 12.3 ms, 1.05 s, 980 µs, 3 min
+        (
+            r"\b\d+(\.\d+)?(e-?\d+)?\s?(ns|µs|us|ms|s|min|h)\b",
+            "[TIME]",
+        ),
+        // 12.3 MiB, 512 KiB
+        (r"\b\d+(\.\d+)?\s?(B|KiB|MiB|GiB)\b", "[SIZE]"),
+        // 1.93× (1.81–2.04), 97%, ±4.1%
+        (r"\d+(\.\d+)?×", "[N]×"),
+        (r"\(\d+(\.\d+)?–\d+(\.\d+)?\)", "([N]–[N])"),
+        (r"±?\d+(\.\d+)?%", "[N]%"),
+        // A chart's geometry follows the figures it draws.
+        (
+            r#"\b(x|y|x1|x2|y1|y2|width|height)="[^"]*""#,
+            r#"$1="[GEOMETRY]""#,
+        ),
+    ] {
+        settings.add_filter(pattern, replacement);
+    }
+    settings
+}
+
 /// Every relative `href` in every HTML file of `site` must reach a file,
 /// and its `#fragment` an id in that file. Returns the broken ones.
 pub fn broken_internal_links(site: &Path) -> Vec<String> {
