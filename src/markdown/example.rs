@@ -157,11 +157,7 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
             }
             "id" => {
                 let id = need_value(value)?;
-                let valid = id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-                    && id.chars().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
-                    });
-                if !valid {
+                if !valid_id(&id) {
                     return Err(err(
                         format!("`{id}` is not a valid example id"),
                         "use lowercase letters, digits, `-` and `_`, starting with a letter or digit",
@@ -347,6 +343,55 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
         });
     }
     Ok(spec)
+}
+
+/// An example's or claim's id: lowercase letters, digits, `-` and `_`,
+/// starting with a letter or digit (so never `__proto__`).
+fn valid_id(id: &str) -> bool {
+    id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Checks the info string of a ```` ```claim ```` fence: its one option is
+/// `id=ID`. Anything else is refused rather than ignored, since a misspelt
+/// `id` would leave the claim without the name `check --claim` finds it by.
+pub fn check_claim_options(info: &str) -> Result<(), OptionError> {
+    let mut words = tokens(info)?.into_iter();
+    words.next(); // the language
+    let mut seen = false;
+    for (offset, word) in words {
+        let err = |message: String, help: &str| OptionError {
+            message,
+            help: help.to_owned(),
+            offset,
+        };
+        match word.split_once('=') {
+            Some(("id", id)) if seen => {
+                return Err(err(
+                    format!("option `id` is given twice (`id={id}`)"),
+                    "keep one of them",
+                ));
+            }
+            Some(("id", id)) if valid_id(id) => seen = true,
+            Some(("id", id)) => {
+                return Err(err(
+                    format!("`{id}` is not a valid claim id"),
+                    "use lowercase letters, digits, `-` and `_`, starting with a letter or digit",
+                ));
+            }
+            _ => {
+                let key = word.split_once('=').map_or(word.as_str(), |(k, _)| k);
+                let hint = match crate::suggest::nearest(key, ["id"]) {
+                    Some(n) => format!("did you mean `{n}=...`? a claim's only option is `id=ID`"),
+                    None => "a claim's only option is `id=ID`".to_owned(),
+                };
+                return Err(err(format!("unknown claim option `{key}`"), &hint));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn unknown(key: &str, offset: usize) -> OptionError {

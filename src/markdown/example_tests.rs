@@ -135,3 +135,17 @@ fn benchmark_and_group_options() {
             .contains("not a valid group name")
     );
 }
+
+#[test]
+fn a_claim_fence_takes_one_valid_id_and_nothing_else() {
+    assert!(check_claim_options("claim").is_ok());
+    assert!(check_claim_options("claim id=threads-win").is_ok());
+    let e = check_claim_options("claim id=a id=b").unwrap_err();
+    assert!(e.message.contains("given twice"), "{}", e.message);
+    assert_eq!(e.offset, 11);
+    let e = check_claim_options("claim id=__proto__").unwrap_err();
+    assert!(e.message.contains("not a valid claim id"), "{}", e.message);
+    let e = check_claim_options("claim pinned").unwrap_err();
+    assert_eq!(e.message, "unknown claim option `pinned`");
+    assert_eq!(e.help, "a claim's only option is `id=ID`");
+}

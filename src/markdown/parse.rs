@@ -365,23 +365,30 @@ fn code_block(
         download: None,
         expected_output: None,
     };
-    if !example::is_python(block.info.lang.as_deref()) {
-        return block;
-    }
     let fence_line = &text[range.start
         ..text[range.start..]
             .find('\n')
             .map_or(text.len(), |n| range.start + n)];
     let info_at = range.start + fence_line.find(raw_info).unwrap_or(0);
+    let option_error = |e: example::OptionError| {
+        let len = raw_info[e.offset..]
+            .find([' ', ','])
+            .unwrap_or(raw_info.len() - e.offset);
+        Diagnostic::error(e.message, map.span(info_at + e.offset, len)).with_help(e.help)
+    };
+    if block.info.lang.as_deref() == Some("claim") {
+        if let Err(e) = example::check_claim_options(raw_info) {
+            diags.push(option_error(e));
+        }
+        return block;
+    }
+    if !example::is_python(block.info.lang.as_deref()) {
+        return block;
+    }
     let spec = match example::parse_options(raw_info) {
         Ok(spec) => spec,
         Err(e) => {
-            let len = raw_info[e.offset..]
-                .find([' ', ','])
-                .unwrap_or(raw_info.len() - e.offset);
-            diags.push(
-                Diagnostic::error(e.message, map.span(info_at + e.offset, len)).with_help(e.help),
-            );
+            diags.push(option_error(e));
             return block;
         }
     };

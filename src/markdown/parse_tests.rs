@@ -186,3 +186,15 @@ fn a_measured_figure_in_a_heading_is_an_error_at_the_directive() {
         "{term}"
     );
 }
+
+#[test]
+fn claim_fence_options_other_than_id_are_errors_at_the_option() {
+    let out = check(
+        "```claim id=fine\nsays: x\na > 1\n```\n\n```claim idd=threads-win\nsays: y\na > 1\n```\n",
+    );
+    assert!(
+        out.contains("diag: error: /b/src/dir/page.md:6:10: unknown claim option `idd` (help: did you mean `id=...`?"),
+        "{out}"
+    );
+    assert_eq!(out.matches("diag: error").count(), 1, "{out}");
+}
