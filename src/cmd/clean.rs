@@ -22,9 +22,13 @@ pub struct Args {
     #[arg(short = 'd', long = "dest-dir", value_name = "DIR")]
     dest_dir: Option<PathBuf>,
     /// Also remove the cached example results and Python environments
-    /// (.proofbook-cache/).
+    /// (.proofbook-cache/), keeping interpreters built from source there.
     #[arg(long)]
     cache: bool,
+    /// With --cache, also remove the interpreters built from source
+    /// (.proofbook-cache/python/builds/, e.g. by scripts/install-python-313t).
+    #[arg(long, requires = "cache")]
+    builds: bool,
     /// A folder proofbook did not write (or that changed since) is moved
     /// aside to DIR.replaced-TIME instead of refused; nothing is deleted.
     #[arg(long)]
@@ -37,11 +41,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
     if args.cache {
-        let cache = &config.run.cache_dir;
-        if cache.exists() {
-            std::fs::remove_dir_all(cache)?;
-            eprintln!("removed {}", cache.display());
-        }
+        clean_cache(&config.run.cache_dir, args.builds)?;
     }
     let dest = match args.dest_dir {
         Some(d) => std::path::absolute(&d).unwrap_or(d),
@@ -88,4 +88,37 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Removes the cache folder, except the interpreters built from source in
+/// it unless `builds`: they take minutes to build again and hold no result.
+fn clean_cache(cache: &std::path::Path, builds: bool) -> std::io::Result<()> {
+    let kept = proofbook::execute::interpreters::builds_dir(cache);
+    if builds || kept.symlink_metadata().is_err() {
+        if cache.symlink_metadata().is_ok() {
+            std::fs::remove_dir_all(cache)?;
+            eprintln!("removed {}", cache.display());
+        }
+        return Ok(());
+    }
+    // Everything but python/builds: the cache's own entries, then python/'s.
+    for dir in [cache, &cache.join("python")] {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path == kept || path == cache.join("python") {
+                continue;
+            }
+            if path.symlink_metadata()?.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    eprintln!(
+        "removed the results and environments in {}; kept the interpreters built in {} (add --builds to remove them too)",
+        cache.display(),
+        kept.display()
+    );
+    Ok(())
 }
