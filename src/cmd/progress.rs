@@ -1,6 +1,7 @@
 //! The progress display of `build` and `check`: on a terminal, a live bar
 //! with the examples running now and for how long; elsewhere (CI, a pipe),
-//! one plain line per finished example.
+//! one plain line per finished example, and a reminder every half minute
+//! for an example still running, so a long benchmark never looks like a hang.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -15,11 +16,75 @@ pub fn display() -> Progress {
     if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
         live()
     } else {
-        Progress(Arc::new(plain))
+        plain()
     }
 }
 
-fn plain(event: &ProgressEvent<'_>) {
+/// How long an example runs before a plain log says it still does, and
+/// how often it says so again.
+const REMIND_EVERY: Duration = Duration::from_secs(30);
+
+/// An example running now, for the reminders: its place, when it started,
+/// when the log last mentioned it.
+struct Running {
+    place: String,
+    started: Instant,
+    said: Instant,
+}
+
+/// The reminders due at `now`, each marked as said.
+fn reminders(running: &mut [Running], now: Instant) -> Vec<String> {
+    running
+        .iter_mut()
+        .filter(|r| now.duration_since(r.said) >= REMIND_EVERY)
+        .map(|r| {
+            r.said = now;
+            format!(
+                "still running {} ({} s so far)",
+                r.place,
+                now.duration_since(r.started).as_secs()
+            )
+        })
+        .collect()
+}
+
+fn plain() -> Progress {
+    let running: Arc<Mutex<Vec<Running>>> = Arc::default();
+    let watched = running.clone();
+    // Detached: it only reads the list, and ends with the process.
+    let watcher = std::thread::Builder::new()
+        .name("progress-reminders".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+                let mut list = watched.lock().unwrap_or_else(|e| e.into_inner());
+                for line in reminders(&mut list, Instant::now()) {
+                    eprintln!("  {}", neutralise(&line));
+                }
+            }
+        });
+    let remind = watcher.is_ok();
+    Progress(Arc::new(move |event: &ProgressEvent<'_>| {
+        if remind {
+            let mut list = running.lock().unwrap_or_else(|e| e.into_inner());
+            match event {
+                ProgressEvent::Started { place } => {
+                    let now = Instant::now();
+                    list.push(Running {
+                        place: (*place).to_owned(),
+                        started: now,
+                        said: now,
+                    });
+                }
+                ProgressEvent::Finished { place, .. } => list.retain(|r| r.place != *place),
+                _ => {}
+            }
+        }
+        plain_line(event);
+    }))
+}
+
+fn plain_line(event: &ProgressEvent<'_>) {
     match event {
         // Lines name examples by their place and id, which the book chose.
         ProgressEvent::Note(line) | ProgressEvent::Finished { line, .. } => {
@@ -151,5 +216,39 @@ fn running_message(running: &[(String, Instant)]) -> String {
         0 => String::new(),
         n if n > 2 => format!("running {} and {} more", shown.join(", "), n - 2),
         _ => format!("running {}", shown.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_run_is_mentioned_every_half_minute_and_a_short_one_never() {
+        let t0 = Instant::now();
+        let run = |place: &str, started: Instant| Running {
+            place: place.into(),
+            started,
+            said: started,
+        };
+        let mut list = vec![
+            run("a.md:3", t0),
+            run("b.md:9", t0 + Duration::from_secs(20)),
+        ];
+        assert!(reminders(&mut list, t0 + Duration::from_secs(29)).is_empty());
+        assert_eq!(
+            reminders(&mut list, t0 + Duration::from_secs(30)),
+            ["still running a.md:3 (30 s so far)"]
+        );
+        // Said at 30 s: not again until 60 s; b.md:9 is due at 50 s.
+        assert!(reminders(&mut list, t0 + Duration::from_secs(45)).is_empty());
+        assert_eq!(
+            reminders(&mut list, t0 + Duration::from_secs(50)),
+            ["still running b.md:9 (30 s so far)"]
+        );
+        assert_eq!(
+            reminders(&mut list, t0 + Duration::from_secs(61)),
+            ["still running a.md:3 (61 s so far)"]
+        );
     }
 }
