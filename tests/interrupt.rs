@@ -109,6 +109,21 @@ fn cgroups_of(pid: u32) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Every process of the stopped build's sandboxes (tagged `tag`) and
+/// every cgroup of the process `child` are gone.
+fn assert_sandboxes_gone(tag: &str, child: &Child) {
+    assert_eq!(
+        tagged(tag),
+        Vec::<i32>::new(),
+        "sandboxed processes left running"
+    );
+    assert_eq!(
+        cgroups_of(child.id()),
+        Vec::<PathBuf>::new(),
+        "cgroups left"
+    );
+}
+
 fn staging_folders(root: &Path) -> Vec<String> {
     let serve = root.join(".proofbook-cache");
     [root, serve.as_path()]
@@ -157,16 +172,7 @@ fn interrupted_build_leaves_nothing(deliver: impl FnOnce(&Child), code: i32) {
     assert_eq!(status, code, "{stderr}");
     assert!(stderr.contains("stopping the running examples"), "{stderr}");
     // Every process of the sandbox is gone by the time proofbook exits.
-    assert_eq!(
-        tagged(&tag),
-        Vec::<i32>::new(),
-        "sandboxed processes left running"
-    );
-    assert_eq!(
-        cgroups_of(child.id()),
-        Vec::<PathBuf>::new(),
-        "cgroups left"
-    );
+    assert_sandboxes_gone(&tag, &child);
     assert_eq!(staging_folders(t.root()), Vec::<String>::new());
     assert!(
         !t.root().join("book").exists(),
@@ -252,16 +258,7 @@ fn serve_stops_on_sigterm_during_a_rebuild_and_when_idle() {
     kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
     let status = exit_status(&mut child, &log);
     assert_eq!(status, 143, "{}", std::fs::read_to_string(&log).unwrap());
-    assert_eq!(
-        tagged(&tag),
-        Vec::<i32>::new(),
-        "sandboxed processes left running"
-    );
-    assert_eq!(
-        cgroups_of(child.id()),
-        Vec::<PathBuf>::new(),
-        "cgroups left"
-    );
+    assert_sandboxes_gone(&tag, &child);
     assert_eq!(staging_folders(t.root()), Vec::<String>::new());
 
     // Idle, between rebuilds: Ctrl-C ends it at once.
@@ -287,14 +284,5 @@ fn check_stops_on_ctrl_c_like_build() {
     wait_for_example(&tag, &mut child, &log);
     killpg(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
     assert_eq!(exit_status(&mut child, &log), 130);
-    assert_eq!(
-        tagged(&tag),
-        Vec::<i32>::new(),
-        "sandboxed processes left running"
-    );
-    assert_eq!(
-        cgroups_of(child.id()),
-        Vec::<PathBuf>::new(),
-        "cgroups left"
-    );
+    assert_sandboxes_gone(&tag, &child);
 }
