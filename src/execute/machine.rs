@@ -151,3 +151,21 @@ fn uvloop_version(prefix: &Path) -> Option<String> {
     }
     None
 }
+
+/// A fixed machine for unit tests elsewhere (recorded runs, pages), as
+/// `record::test_record` is a fixed run.
+#[cfg(test)]
+pub(crate) fn test_machine() -> Fingerprint {
+    Fingerprint {
+        cpu_model: "Recorded CPU".into(),
+        logical_cores: 4,
+        usable_cores: 4,
+        cpu_quota: None,
+        memory_bytes: Some(8 << 30),
+        os: "Test OS".into(),
+        kernel: "6.1".into(),
+        python_implementation: "CPython".into(),
+        python_version: "3.12.0".into(),
+        event_loop: "asyncio".into(),
+    }
+}

@@ -23,3 +23,28 @@ mod quoted;
 
 pub use document::{Block, CodeBlock, Document, ExpectedOutput, Heading, PageLink};
 pub use parse::{MarkdownOptions, ParseContext, parse_chapter};
+
+/// `text` parsed as the chapter `path` of a one-chapter book at `/b` (source
+/// folder `/b/src`, every Markdown option on), for unit tests elsewhere; a
+/// diagnostic fails the test.
+#[cfg(test)]
+pub(crate) fn test_chapter(path: &str, text: &str) -> Document {
+    use std::path::{Path, PathBuf};
+    let page = PathBuf::from(path).with_extension("html");
+    let pages = [(PathBuf::from(path), page)].into_iter().collect();
+    let confine = crate::confine::Confined::new(Path::new("/b"), &[]).0;
+    let ctx = ParseContext {
+        options: MarkdownOptions {
+            smart_punctuation: true,
+            definition_lists: true,
+            admonitions: true,
+        },
+        confine: &confine,
+        src: Path::new("/b/src"),
+        pages: &pages,
+        expand_includes: false,
+    };
+    let (doc, diags) = parse_chapter(&ctx, Path::new(path), text);
+    assert!(diags.is_empty(), "{diags:?}");
+    doc
+}

@@ -1,13 +1,11 @@
 //! `weigh` on hand-made records: the evidence of a page is tested without
 //! starting Python.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
 use crate::execute::record::{RunRecord, Sample, test_record};
-use crate::markdown::parse::{MarkdownOptions, ParseContext, parse_chapter};
 use crate::measure::quote::Written;
 use crate::measure::verdict::{Shown, Verdict};
 
@@ -35,24 +33,7 @@ seq wall < 0.001
 ";
 
 fn doc(text: &str) -> Document {
-    let pages: HashMap<PathBuf, PathBuf> = [(PathBuf::from("page.md"), PathBuf::from("page.html"))]
-        .into_iter()
-        .collect();
-    let confine = crate::confine::Confined::new(Path::new("/b"), &[]).0;
-    let ctx = ParseContext {
-        options: MarkdownOptions {
-            smart_punctuation: true,
-            definition_lists: true,
-            admonitions: true,
-        },
-        confine: &confine,
-        src: Path::new("/b/src"),
-        pages: &pages,
-        expand_includes: false,
-    };
-    let (doc, diags) = parse_chapter(&ctx, Path::new("page.md"), text);
-    assert!(diags.is_empty(), "{diags:?}");
-    doc
+    crate::markdown::test_chapter("page.md", text)
 }
 
 /// A benchmark whose counted runs took `ms` milliseconds each.

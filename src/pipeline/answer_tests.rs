@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::*;
 use crate::execute::RunRecord;
-use crate::execute::machine::Fingerprint;
+use crate::execute::machine::test_machine;
 use crate::execute::record::{Chunk, Outcome, Stream, test_record};
 use crate::execute::runner::Recorded;
 use crate::execute::secret::Secret;
@@ -37,21 +37,6 @@ fn docs(config: &Config) -> Vec<Document> {
     let docs = super::super::parse_docs(&ctx, &book, &chapters, config, &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
     docs
-}
-
-fn machine() -> Fingerprint {
-    Fingerprint {
-        cpu_model: "Recorded CPU".into(),
-        logical_cores: 4,
-        usable_cores: 4,
-        cpu_quota: None,
-        memory_bytes: Some(8 << 30),
-        os: "Test OS".into(),
-        kernel: "6.1".into(),
-        python_implementation: "CPython".into(),
-        python_version: "3.12.0".into(),
-        event_loop: "asyncio".into(),
-    }
 }
 
 /// A run that printed `text` and ended with `code`.
@@ -138,7 +123,7 @@ print('alone')
 #[test]
 fn a_comparison_group_is_answered_from_records_then_from_the_cache_and_runs_again_whole() {
     let (dir, config) = book(GROUP);
-    let mut recorded = Recorded::new("policy 1", machine());
+    let mut recorded = Recorded::new("policy 1", test_machine());
     recorded.insert("print('slow')\n", printed("slow\n", 0));
     recorded.insert("print('fast')\n", printed("fast\n", 0));
     recorded.insert("print('alone')\n", printed("alone\n", 0));
@@ -185,7 +170,7 @@ fn a_comparison_group_is_answered_from_records_then_from_the_cache_and_runs_agai
 fn a_cached_result_answers_until_the_policy_changes_or_a_rerun_is_asked_for() {
     let (_dir, config) = book("# A\n\n```python id=one\nprint(1)\n```\n");
     let options = BuildOptions::default();
-    let mut recorded = Recorded::new("python 3.12", machine());
+    let mut recorded = Recorded::new("python 3.12", test_machine());
     recorded.insert("print(1)\n", printed("first\n", 0));
     let first = answer(&config, &options, &recorded);
     assert_eq!(
@@ -228,7 +213,7 @@ fn a_cached_result_answers_until_the_policy_changes_or_a_rerun_is_asked_for() {
 fn a_result_that_fails_its_example_is_not_kept_so_the_fix_runs() {
     let (_dir, config) = book("# A\n\n```python\nraise SystemExit(3)\n```\n");
     let options = BuildOptions::default();
-    let mut recorded = Recorded::new("p", machine());
+    let mut recorded = Recorded::new("p", test_machine());
     recorded.insert("raise SystemExit(3)\n", printed("", 3));
     assert_eq!(answer(&config, &options, &recorded).counts, counts(1, 0));
     assert_eq!(answer(&config, &options, &recorded).counts, counts(1, 0));
@@ -241,7 +226,7 @@ fn offline_results_name_each_example_the_cache_cannot_answer() {
         offline_results: true,
         ..BuildOptions::default()
     };
-    let recorded = Recorded::new("p", machine());
+    let recorded = Recorded::new("p", test_machine());
     let answered = answer(&config, &options, &recorded);
     assert!(answered.results.is_empty());
     assert_eq!(answered.diags.len(), 1, "{:?}", answered.diags);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::super::{BuildOptions, build};
 use crate::config::Config;
 use crate::execute::RunRecord;
-use crate::execute::machine::Fingerprint;
+use crate::execute::machine::test_machine;
 use crate::execute::record::{Chunk, Sample, Stream, test_record};
 use crate::execute::runner::Recorded;
 use crate::execute::secret::Secret;
@@ -30,21 +30,6 @@ says: The fast one makes more items than the slow one
 fast items > slow items
 ```
 ";
-
-fn machine() -> Fingerprint {
-    Fingerprint {
-        cpu_model: "Recorded CPU".into(),
-        logical_cores: 4,
-        usable_cores: 4,
-        cpu_quota: None,
-        memory_bytes: Some(8 << 30),
-        os: "Test OS".into(),
-        kernel: "6.1".into(),
-        python_implementation: "CPython".into(),
-        python_version: "3.12.0".into(),
-        event_loop: "asyncio".into(),
-    }
-}
 
 /// A benchmark's record: two counted runs of `wall_ms` each, reporting
 /// `items`.
@@ -72,7 +57,7 @@ fn bench(text: &str, wall_ms: u64, items: f64) -> RunRecord {
 }
 
 fn recorded() -> Recorded {
-    let mut recorded = Recorded::new("policy", machine());
+    let mut recorded = Recorded::new("policy", test_machine());
     recorded.cache_secret = Some(Secret::for_tests(3));
     recorded.insert("print('slow')\n", bench("slow\n", 200, 10.0));
     recorded.insert("print('fast')\n", bench("fast\n", 100, 30.0));

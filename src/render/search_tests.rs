@@ -1,33 +1,13 @@
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::markdown::{MarkdownOptions, ParseContext, parse_chapter};
 
 static NO_FIGURES: std::collections::BTreeMap<usize, String> = std::collections::BTreeMap::new();
 
 /// `text` parsed as the chapter `dir/page.md` of a one-chapter book.
 fn doc(text: &str) -> Document {
-    let pages: HashMap<PathBuf, PathBuf> =
-        [(PathBuf::from("dir/page.md"), PathBuf::from("dir/page.html"))]
-            .into_iter()
-            .collect();
-    let confine = crate::confine::Confined::new(Path::new("/b"), &[]).0;
-    let ctx = ParseContext {
-        options: MarkdownOptions {
-            smart_punctuation: true,
-            definition_lists: true,
-            admonitions: true,
-        },
-        confine: &confine,
-        src: Path::new("/b/src"),
-        pages: &pages,
-        expand_includes: false,
-    };
-    let (doc, diags) = parse_chapter(&ctx, Path::new("dir/page.md"), text);
-    assert!(diags.is_empty(), "{diags:?}");
-    doc
+    crate::markdown::test_chapter("dir/page.md", text)
 }
 
 /// The sections of `text` as the chapter "Page" at `dir/page.html`, one per
