@@ -220,19 +220,9 @@ fn a_readme_without_extension_is_its_folders_index_page() {
 #[test]
 fn the_preview_creates_a_missing_chapter_too() {
     use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
 
     let t = book_naming(&[("Chapter 1", "chapter_1.md")], "");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_proofbook"))
-        .args(["serve", "--port", "0"])
-        .arg(t.root())
-        .env("CI", "true")
-        .env("XDG_CACHE_HOME", t.cache_home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start proofbook serve");
+    let mut child = t.spawn_serve();
     let stderr = child.stderr.take().expect("stderr");
     let mut seen = Vec::new();
     // The first build's summary line ends the wait; an error or the end of

@@ -21,16 +21,7 @@ struct Serve {
 
 impl Serve {
     fn start(book: &BookTest) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_proofbook"))
-            .args(["serve", "--port", "0"])
-            .arg(book.root())
-            .env("CI", "true")
-            .env("XDG_CACHE_HOME", book.cache_home.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start proofbook serve");
+        let mut child = book.spawn_serve();
         let stderr = child.stderr.take().expect("stderr");
         let (send, lines) = mpsc::channel();
         std::thread::spawn(move || {

@@ -90,6 +90,21 @@ impl BookTest {
     pub fn build(&self) -> Run {
         self.run(&["build"])
     }
+
+    /// `proofbook serve --port 0` on this book, running: plain output
+    /// (`CI`), no stdin, stderr piped for the caller to read.
+    pub fn spawn_serve(&self) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_proofbook"))
+            .args(["serve", "--port", "0"])
+            .arg(self.root())
+            .env("CI", "true")
+            .env("XDG_CACHE_HOME", self.cache_home.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start proofbook serve")
+    }
 }
 
 pub struct Run {
