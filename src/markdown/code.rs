@@ -22,6 +22,16 @@ impl CodeInfo {
             attrs: words.map(str::to_owned).collect(),
         }
     }
+
+    /// Whether the fence is a ```` ```claim ```` block.
+    pub fn is_claim(&self) -> bool {
+        self.lang.as_deref() == Some("claim")
+    }
+
+    /// A claim's `id=` (checked at parse time: valid, given at most once).
+    pub fn claim_id(&self) -> Option<&str> {
+        self.attrs.iter().find_map(|a| a.strip_prefix("id="))
+    }
 }
 
 /// One line of a code block as the reader sees it.

@@ -376,7 +376,7 @@ fn code_block(
             .unwrap_or(raw_info.len() - e.offset);
         Diagnostic::error(e.message, map.span(info_at + e.offset, len)).with_help(e.help)
     };
-    if block.info.lang.as_deref() == Some("claim") {
+    if block.info.is_claim() {
         if let Err(e) = example::check_claim_options(raw_info) {
             diags.push(option_error(e));
         }

@@ -89,7 +89,7 @@ pub(crate) fn check_claims(
     let mut out = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
         for (b, block) in doc.code_blocks().enumerate() {
-            if block.info.lang.as_deref() != Some("claim") {
+            if !block.info.is_claim() {
                 continue;
             }
             let at_line = |n: usize| {
@@ -181,12 +181,7 @@ pub(crate) fn check_claims(
                     machine: machine.summary(),
                 }
             });
-            let id = block
-                .info
-                .attrs
-                .iter()
-                .find_map(|a| a.strip_prefix("id="))
-                .map(str::to_owned);
+            let id = block.info.claim_id().map(str::to_owned);
             out.push(CheckedClaim {
                 doc: d,
                 block: b,
@@ -269,11 +264,11 @@ pub(crate) fn find_claim(
 ) -> Result<Vec<String>, String> {
     let mut known = Vec::new();
     for block in docs.iter().flat_map(|d| d.code_blocks()) {
-        if block.info.lang.as_deref() != Some("claim") {
+        if !block.info.is_claim() {
             continue;
         }
         let place = place(block.span.as_ref(), root);
-        let id = block.info.attrs.iter().find_map(|a| a.strip_prefix("id="));
+        let id = block.info.claim_id();
         if place == wanted || id == Some(wanted) {
             return claim::parse(&block.code)
                 .map(|parsed| judged_on(&parsed, docs))

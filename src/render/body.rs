@@ -148,7 +148,7 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                     index += 1;
                     continue;
                 }
-                if runs.examples_off.is_some() && code.info.lang.as_deref() == Some("claim") {
+                if runs.examples_off.is_some() && code.info.is_claim() {
                     let says = crate::measure::claim::parse(&code.code)
                         .ok()
                         .and_then(|c| c.says);
