@@ -101,11 +101,13 @@ fn clean_cache(cache: &std::path::Path, builds: bool) -> std::io::Result<()> {
         }
         return Ok(());
     }
-    // Everything but python/builds: the cache's own entries, then python/'s.
-    for dir in [cache, &cache.join("python")] {
+    // Everything but python/builds: the cache's entries but python/, then
+    // python/'s entries but builds/.
+    let python = cache.join("python");
+    for (dir, keep) in [(cache, &python), (&python, &kept)] {
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
-            if path == kept || path == cache.join("python") {
+            if path == *keep {
                 continue;
             }
             if path.symlink_metadata()?.is_dir() {
