@@ -46,6 +46,11 @@ pub struct Args {
     /// since): it is moved aside to DIR.replaced-TIME, never deleted.
     #[arg(long)]
     force: bool,
+    /// Publish from the results bundles of `check --shard` (or of
+    /// `merge -o`) instead of running the examples; they also seed the
+    /// result cache.
+    #[arg(long, value_name = "BUNDLE", num_args = 1.., conflicts_with_all = ["rerun", "offline_results"])]
+    results: Vec<PathBuf>,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -55,6 +60,14 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
     report::print_all(&warnings);
+    let bundles = if args.results.is_empty() {
+        None
+    } else {
+        match proofbook::pipeline::shard::read_bundles(&args.results) {
+            Ok(b) => Some(b),
+            Err(errors) => return Ok(report::failed(&errors)),
+        }
+    };
     let options = BuildOptions {
         dest: args.dest_dir,
         live_reload_script: None,
@@ -75,6 +88,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         claim: None,
         pending: false,
         force: args.force,
+        bundles,
         ..BuildOptions::default()
     };
     match proofbook::build(&config, &options) {

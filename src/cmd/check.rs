@@ -3,8 +3,10 @@ use std::process::ExitCode;
 
 use proofbook::BuildOptions;
 use proofbook::config::Config;
+use proofbook::execute::bundle::Bundle;
 use proofbook::pipeline::Rerun;
 use proofbook::pipeline::check::{CheckItem, CheckReport, Verdict};
+use proofbook::pipeline::shard::ShardRun;
 use proofbook::terminal_text::{github_message, github_property, neutralise};
 
 use crate::report;
@@ -42,6 +44,14 @@ pub struct Args {
     /// How many examples run at once (default: the usable cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<usize>,
+    /// Run only shard K of N of the examples (a comparison group stays
+    /// whole) and write their results to a bundle for `proofbook merge`.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["filter", "claim"])]
+    shard: Option<proofbook::execute::shard::ShardSpec>,
+    /// Where the shard's bundle goes (default:
+    /// shard-K-of-N.proofbook-results in the current folder).
+    #[arg(long, value_name = "PATH", requires = "shard")]
+    bundle: Option<PathBuf>,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -51,17 +61,17 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     };
     report::print_all(&warnings);
     // A report that cannot be written is found out before the examples run.
-    if let Some(path) = &args.junit
-        && let Err(why) = junit_target(path)
-    {
-        return Ok(report::failed(&[proofbook::diag::Diagnostic::error(
-            format!("--junit {}: {why}", path.display()),
-            None,
-        )
-        .with_help(
-            "name a file in an existing folder, such as target/check.xml",
-        )]));
+    if let Some(failed) = refuse_junit_target(args.junit.as_deref()) {
+        return Ok(failed);
     }
+    let shard = args.shard.map(|spec| ShardRun {
+        spec,
+        bundle: args
+            .bundle
+            .clone()
+            .unwrap_or_else(|| Bundle::default_path(spec.index, spec.count)),
+    });
+    let bundle_path = shard.as_ref().map(|s| s.bundle.clone());
     let options = BuildOptions {
         launcher: Some(std::env::current_exe()?),
         jobs: args.jobs,
@@ -69,11 +79,35 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         filter: args.filter,
         claim: args.claim,
         progress: Some(super::progress::display()),
+        shard,
         ..BuildOptions::default()
     };
     let result = proofbook::pipeline::check::check(&config, &options);
+    let code = print_report(&result, &config.root, args.junit.as_deref());
+    if let Some(path) = bundle_path.filter(|p| p.is_file()) {
+        println!("bundle: {}", path.display());
+    }
+    Ok(code)
+}
+
+/// A `--junit` path that cannot be written, found out before anything
+/// runs: the failed report to exit with.
+pub(super) fn refuse_junit_target(junit: Option<&Path>) -> Option<ExitCode> {
+    let path = junit?;
+    let why = junit_target(path).err()?;
+    Some(report::failed(&[proofbook::diag::Diagnostic::error(
+        format!("--junit {}: {why}", path.display()),
+        None,
+    )
+    .with_help(
+        "name a file in an existing folder, such as target/check.xml",
+    )]))
+}
+
+/// Prints check's report (one line per item, the failures' details, CI
+/// annotations, the JUnit file, the count line) and gives the exit code.
+pub(super) fn print_report(result: &CheckReport, root: &Path, junit: Option<&Path>) -> ExitCode {
     report::print_all(&result.warnings);
-    let root = &config.root;
     for item in &result.items {
         let verdict = match item.verdict {
             Verdict::Ok => "ok",
@@ -132,8 +166,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let mut junit_failed = false;
-    if let Some(path) = &args.junit
-        && let Err(e) = write_junit(path, &result, root)
+    if let Some(path) = junit
+        && let Err(e) = write_junit(path, result, root)
     {
         eprintln!(
             "error: cannot write the JUnit report {}: {e:#}",
@@ -151,11 +185,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         println!("{passed} passed, {failed_n} failed");
     }
-    Ok(if failed_n == 0 && !junit_failed {
+    if failed_n == 0 && !junit_failed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
 }
 
 /// Where the JUnit report goes: a regular file (or a new one) is replaced

@@ -6,6 +6,7 @@ mod check;
 mod clean;
 mod doctor;
 mod init;
+mod merge;
 mod progress;
 mod serve;
 
@@ -51,6 +52,9 @@ enum Command {
     Init(init::Args),
     /// Show which protections the example sandbox has on this machine.
     Doctor(doctor::Args),
+    /// Judge the bundles of `check --shard K/N` runs together, as one
+    /// `check` of the whole book would; runs nothing.
+    Merge(merge::Args),
 }
 
 impl Cli {
@@ -72,5 +76,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::execute(args),
         Command::Serve(args) => serve::execute(args),
         Command::Check(args) => check::execute(args),
+        Command::Merge(args) => merge::execute(args),
     }
 }

@@ -239,12 +239,9 @@ pub fn identity(jobs: &[Job<'_>], i: usize) -> String {
         .unwrap_or_default();
     match job.spec.id.as_deref() {
         Some(id) => format!("{file}#{}#{id}", job.at.doc),
-        None => {
-            // Among the page's examples, so a code block added above
-            // (not an example) does not rename it.
-            let ordinal = jobs[..i].iter().filter(|j| j.at.doc == job.at.doc).count();
-            format!("{file}#{}#example-{ordinal}", job.at.doc)
-        }
+        // Among the page's examples, so a code block added above (not an
+        // example) does not rename it, nor does `--filter` or a shard.
+        None => format!("{file}#{}#example-{}", job.at.doc, job.ordinal),
     }
 }
 

@@ -28,6 +28,7 @@
 
 pub mod bench;
 pub mod budget;
+pub mod bundle;
 pub mod cache;
 pub mod capture;
 pub mod cgroup;
@@ -47,6 +48,7 @@ pub mod sandbox;
 pub mod seccomp;
 pub mod secret;
 pub mod setup;
+pub mod shard;
 pub mod slot_ids;
 pub mod slots;
 pub mod spec;
@@ -88,6 +90,9 @@ pub struct Job<'a> {
     /// whole file for `file=` examples.
     pub program: String,
     pub timeout: Duration,
+    /// Its place among its page's examples that run (from 0): part of its
+    /// identity, the same whichever examples a run selects.
+    pub ordinal: usize,
 }
 
 impl Job<'_> {
@@ -119,11 +124,13 @@ pub fn jobs<'a>(
 ) -> Vec<Result<Job<'a>, (ExampleAt, String)>> {
     let mut out = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
+        let mut ordinal = 0;
         for (b, block) in doc.code_blocks().enumerate() {
             let Some(spec) = &block.example else { continue };
             if !spec.run {
                 continue;
             }
+            ordinal += 1;
             let at = ExampleAt { doc: d, block: b };
             let program = match &block.program_file {
                 Some(path) => match std::fs::read_to_string(path) {
@@ -141,6 +148,7 @@ pub fn jobs<'a>(
                 spec,
                 program,
                 timeout: spec.timeout.unwrap_or(limits.timeout),
+                ordinal: ordinal - 1,
             }));
         }
     }

@@ -27,6 +27,8 @@ pub(super) struct Answered<'a> {
     /// Each job's result cache key (empty when examples cannot run), so
     /// a failed claim can mark the results it was judged on.
     pub keys: Vec<String>,
+    /// With `--shard`: the plan, and what was left to the other shards.
+    pub shard: Option<super::shard::ShardPart>,
 }
 
 /// Answers every example (that `options.filter` selects) from the cache or
@@ -46,6 +48,7 @@ pub(super) fn answer_examples<'a>(
         counts: ExampleCounts::default(),
         machine: None,
         keys: Vec::new(),
+        shard: None,
     };
     for job in execute::jobs(docs, &run.limits) {
         match job {
@@ -54,12 +57,52 @@ pub(super) fn answer_examples<'a>(
             Err((at, message)) => answered.broken.push((at, message)),
         }
     }
+    if let Some(run) = &options.shard {
+        take_shard(config, run, &mut answered);
+        if let Some(part) = &answered.shard {
+            let line = super::shard::describe(part, answered.jobs.len());
+            Progress::tell(options, ProgressEvent::Note(&line));
+        }
+    }
     let answers = answer_jobs(config, options, &answered.jobs, diags);
+    if let (Some(run), Some(part)) = (&options.shard, &answered.shard)
+        && answers.results.len() == answered.jobs.len()
+        && let Err(why) = super::shard::write_bundle(
+            config,
+            run,
+            part,
+            &answered.jobs,
+            (&answers.results, &answers.keys, answers.machine.as_ref()),
+        )
+    {
+        diags.push(
+            Diagnostic::error(
+                format!("cannot write the bundle {}: {why}", run.bundle.display()),
+                None,
+            )
+            .with_help("give `--bundle PATH` a file in a folder you can write"),
+        );
+    }
     answered.counts = answers.counts;
     answered.results = answers.results;
     answered.machine = answers.machine;
     answered.keys = answers.keys;
     answered
+}
+
+/// `--shard K/N`: keeps this shard's jobs; examples that could not become
+/// jobs are reported by the first shard alone.
+fn take_shard(config: &Config, run: &super::shard::ShardRun, answered: &mut Answered<'_>) {
+    // Durations balance the plan when the cache has them; without a
+    // cache the plan is by count, as on every other shard without one.
+    let cache = ResultCache::open(&config.run.cache_dir).ok();
+    let jobs = std::mem::take(&mut answered.jobs);
+    let (mine, part) = super::shard::take_part(config, run.spec, jobs, cache.as_ref());
+    answered.jobs = mine;
+    answered.shard = Some(part);
+    if run.spec.index != 1 {
+        answered.broken.clear();
+    }
 }
 
 fn selected(options: &BuildOptions, job: &Job<'_>) -> bool {
@@ -97,6 +140,20 @@ fn answer_jobs(
     let none = Answers::default();
     if jobs.is_empty() || !rerun_ids_known(options, jobs, diags) {
         return none;
+    }
+    if let Some(bundles) = &options.bundles {
+        return super::shard::answer_from_bundles(config, bundles, jobs, diags).map_or_else(
+            Answers::default,
+            |a| Answers {
+                counts: ExampleCounts {
+                    cached: jobs.len(),
+                    ..ExampleCounts::default()
+                },
+                results: a.results,
+                machine: a.machine,
+                keys: a.cache_keys,
+            },
+        );
     }
     if let Some(recorded) = &options.recorded {
         return answer_from_records(recorded, config, options, jobs, diags);
@@ -225,8 +282,12 @@ pub(super) fn answer_with(
     let fresh = run_fresh(&mut runner, at, jobs, &to_run, counts.cached, diags);
     let machine = runner.machine();
     let summary = machine.summary();
+    // A shard leaves the cache as it found it: its durations are what
+    // every shard plans from, and must not move between one shard and the
+    // next run from the same folder. Its bundle seeds a cache instead.
+    let store = at.options.shard.is_none();
     for (i, result) in fresh {
-        if let Err(e) = lookup::store(at.cache, jobs, i, &keys[i], &result, &summary) {
+        if store && let Err(e) = lookup::store(at.cache, jobs, i, &keys[i], &result, &summary) {
             diags.push(Diagnostic::warning(
                 format!(
                     "cannot store a result in the cache {}: {e}",

@@ -43,6 +43,9 @@ pub struct CheckReport {
     pub items: Vec<CheckItem>,
     /// Warnings met on the way (they do not fail the check).
     pub warnings: Vec<Diagnostic>,
+    /// Every example that runs got a result (from a run or the bundles),
+    /// so the results are a whole set: `merge -o` writes them only then.
+    pub all_answered: bool,
 }
 
 impl CheckReport {
@@ -131,9 +134,11 @@ fn check_examples(
     if answered.results.len() != answered.jobs.len() {
         return; // examples could not run at all; the reason is in `diags`
     }
+    report.all_answered = true;
     // Groups that do not add up and figures quoted in prose that do not
     // resolve are failures (their diagnostics become items).
-    let selection = options.filter.is_some() || options.only_ids.is_some();
+    let selection =
+        options.filter.is_some() || options.only_ids.is_some() || answered.shard.is_some();
     let evidence = crate::measure::evidence::weigh(
         docs,
         page_paths,
@@ -142,9 +147,19 @@ fn check_examples(
         selection,
         diags,
     );
-    report
-        .items
-        .extend(claim_items(config, options, evidence.claims));
+    match &answered.shard {
+        Some(part) => {
+            let claims = docs
+                .iter()
+                .flat_map(|d| d.code_blocks())
+                .filter(|b| b.info.is_claim())
+                .count();
+            report.items.extend(shard_items(part, claims));
+        }
+        None => report
+            .items
+            .extend(claim_items(config, options, evidence.claims)),
+    }
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
         report.items.push(example_item(job, result));
     }
@@ -168,6 +183,43 @@ fn claim_items(
             })
         })
         .map(claim_item)
+}
+
+/// A shard judges no claim (their examples may be on other shards) and
+/// says which examples it left to which shard.
+fn shard_items(part: &super::shard::ShardPart, claims: usize) -> Vec<CheckItem> {
+    let skipped = |name: String, details: String| CheckItem {
+        name,
+        span: None,
+        verdict: Verdict::Skipped,
+        duration: Duration::ZERO,
+        details,
+        measured: None,
+    };
+    let mut items = Vec::new();
+    if claims > 0 {
+        items.push(skipped(
+            "claims".into(),
+            format!(
+                "{claims} claims are judged on every shard's figures: `proofbook merge` \
+                 with the bundles of all {} shards",
+                part.spec.count
+            ),
+        ));
+    }
+    for (k, places) in &part.left {
+        if !places.is_empty() {
+            items.push(skipped(
+                format!("shard {k}/{}", part.spec.count),
+                format!(
+                    "{} examples left to it: {}",
+                    places.len(),
+                    places.join(", ")
+                ),
+            ));
+        }
+    }
+    items
 }
 
 /// The one item of a book whose examples do not run: skipped, with the

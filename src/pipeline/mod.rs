@@ -26,6 +26,7 @@ pub mod not_run;
 mod pages;
 mod print_job;
 mod reuse;
+pub mod shard;
 mod stages;
 mod warnings;
 pub use print_job::PrintJob;
@@ -75,6 +76,12 @@ pub struct BuildOptions {
     /// Write no print.html but hand back what it is made of
     /// (`BuildReport::print`), for `serve` to make it when it is asked for.
     pub defer_print: bool,
+    /// `check --shard K/N`: run only that part of the examples and write
+    /// its results bundle (`shard.rs`).
+    pub shard: Option<shard::ShardRun>,
+    /// Answer every example from these shards' bundles and run none
+    /// (`merge`, `build --results`).
+    pub bundles: Option<shard::Bundles>,
 }
 
 /// `--rerun`: none (use the cache), all, or the examples with these ids.
