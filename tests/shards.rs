@@ -285,3 +285,42 @@ fn incomplete_duplicated_damaged_and_stale_sets_are_refused_by_name() {
         assert!(run.stderr().contains("K/N"), "{}", run.stderr());
     }
 }
+
+#[test]
+fn each_page_names_the_machine_its_examples_ran_on() {
+    use proofbook::execute::bundle::Bundle;
+    let b = book();
+    for k in 1..=2 {
+        shard(&b, k, 2).success();
+    }
+    // Shard 2 as if it had run on another machine.
+    let path = b.root().join("s2.bundle");
+    let mut two = Bundle::read(&path).unwrap();
+    two.machine.cpu_model = "Shard Two CPU".into();
+    two.write(&path).unwrap();
+    let page_of = |identity: &str| identity.split('#').next().unwrap().replace("content/", "");
+    let pages_two: BTreeSet<String> = two.runs.iter().map(|r| page_of(&r.identity)).collect();
+    let one = Bundle::read(&b.root().join("s1.bundle")).unwrap();
+    let pages_one: BTreeSet<String> = one.runs.iter().map(|r| page_of(&r.identity)).collect();
+
+    let merged = b.run(&["merge", "s1.bundle", "s2.bundle"]);
+    merged.success();
+    assert!(
+        merged
+            .stderr()
+            .contains("the shards ran on different machines"),
+        "{}",
+        merged.stderr()
+    );
+
+    b.run(&["build", "--results", "s1.bundle", "s2.bundle"])
+        .success();
+    for md in &pages_two {
+        let html = b.read(&format!("book/{}", md.replace(".md", ".html")));
+        assert!(html.contains("Shard Two CPU"), "{md} ran on shard 2");
+    }
+    for md in pages_one.difference(&pages_two) {
+        let html = b.read(&format!("book/{}", md.replace(".md", ".html")));
+        assert!(!html.contains("Shard Two CPU"), "{md} ran on shard 1 only");
+    }
+}

@@ -24,6 +24,9 @@ pub(super) struct Answered<'a> {
     pub counts: ExampleCounts,
     /// Where the examples ran, when they did.
     pub machine: Option<Fingerprint>,
+    /// Where each job ran, when that differs between them (results from
+    /// the bundles of shards on several machines); else empty.
+    pub machines: Vec<Fingerprint>,
     /// Each job's result cache key (empty when examples cannot run), so
     /// a failed claim can mark the results it was judged on.
     pub keys: Vec<String>,
@@ -47,6 +50,7 @@ pub(super) fn answer_examples<'a>(
         broken: Vec::new(),
         counts: ExampleCounts::default(),
         machine: None,
+        machines: Vec::new(),
         keys: Vec::new(),
         shard: None,
     };
@@ -86,6 +90,7 @@ pub(super) fn answer_examples<'a>(
     answered.counts = answers.counts;
     answered.results = answers.results;
     answered.machine = answers.machine;
+    answered.machines = answers.machines;
     answered.keys = answers.keys;
     answered
 }
@@ -124,6 +129,8 @@ pub(super) struct Answers {
     pub results: Vec<RunResult>,
     /// Where the examples ran.
     pub machine: Option<Fingerprint>,
+    /// Where each job ran, from bundles (else empty).
+    pub machines: Vec<Fingerprint>,
     /// Each job's cache key, so a failed claim can mark the results it
     /// was judged on.
     pub keys: Vec<String>,
@@ -151,6 +158,7 @@ fn answer_jobs(
                 },
                 results: a.results,
                 machine: a.machine,
+                machines: a.machines,
                 keys: a.cache_keys,
             },
         );
@@ -306,6 +314,7 @@ pub(super) fn answer_with(
         counts,
         results,
         machine: Some(machine),
+        machines: Vec::new(),
         keys,
     }
 }

@@ -62,7 +62,11 @@ pub(super) fn run_examples(
         )
     });
     if let Some(machine) = &evidence.machine {
-        say_where_measured(&mut pages, machine, &answered.jobs, docs, page_paths);
+        let measured = Measured {
+            machine,
+            per_job: &answered.machines,
+        };
+        say_where_measured(&mut pages, &measured, &answered.jobs, docs, page_paths);
     }
     for (job, result) in answered.jobs.iter().zip(answered.results) {
         pages[job.at.doc].results.insert(job.at.block, result);
@@ -156,11 +160,36 @@ fn count_failed(options: &BuildOptions, answered: &mut super::answer::Answered<'
     }
 }
 
+/// Where the runs were made: one machine, or (results from the bundles of
+/// shards) each job's own.
+struct Measured<'a> {
+    machine: &'a execute::machine::Fingerprint,
+    per_job: &'a [execute::machine::Fingerprint],
+}
+
+impl Measured<'_> {
+    /// The machines page `d`'s examples ran on, one summary each (shards
+    /// may split a page's examples that are not in one group).
+    fn on_page(&self, jobs: &[execute::Job<'_>], d: usize) -> String {
+        let mut seen: Vec<String> = Vec::new();
+        for (i, _) in jobs.iter().enumerate().filter(|(_, j)| j.at.doc == d) {
+            let summary = self.per_job.get(i).unwrap_or(self.machine).summary();
+            if !seen.contains(&summary) {
+                seen.push(summary);
+            }
+        }
+        if seen.is_empty() {
+            return self.machine.summary();
+        }
+        seen.join("; and on ")
+    }
+}
+
 /// Every page with figures says where they were measured: one that runs
 /// examples, and one that only quotes them.
 fn say_where_measured(
     pages: &mut [body::PageRuns],
-    machine: &execute::machine::Fingerprint,
+    measured: &Measured<'_>,
     jobs: &[execute::Job<'_>],
     docs: &[Document],
     page_paths: &[std::path::PathBuf],
@@ -170,7 +199,7 @@ fn say_where_measured(
         if ran_here || !docs[d].measures.is_empty() || !docs[d].verdicts.is_empty() {
             page.measured_on = Some(body::MeasuredOn {
                 ran_here,
-                machine: machine.summary(),
+                machine: measured.on_page(jobs, d),
                 to_root: crate::markdown::links::path_to_root(&page_paths[d]),
             });
         }

@@ -151,10 +151,14 @@ pub(super) fn write_bundle(
     bundle.write(&run.bundle).map_err(|e| e.to_string())
 }
 
-/// Results, their cache keys and the machine: from a run or the bundles.
+/// Every job's result from the bundles, with its cache key on its shard
+/// and the machine it ran on; `machine` is the first shard's, on which the
+/// claims' `when` is judged.
+#[derive(Default)]
 pub(super) struct Answered {
     pub results: Vec<RunResult>,
     pub cache_keys: Vec<String>,
+    pub machines: Vec<Fingerprint>,
     pub machine: Option<Fingerprint>,
 }
 
@@ -173,10 +177,11 @@ pub(super) fn answer_from_bundles(
         diags.extend(errors);
         return None;
     }
-    let mut by_identity: HashMap<&str, (&Path, &BundledRun)> = HashMap::new();
+    let mut by_identity: HashMap<&str, (&Path, &BundledRun, &Fingerprint)> = HashMap::new();
     for (path, bundle) in bundles {
         for run in &bundle.runs {
-            if let Some((earlier, _)) = by_identity.insert(&run.identity, (path, run)) {
+            let entry = (path.as_path(), run, &bundle.machine);
+            if let Some((earlier, _, _)) = by_identity.insert(&run.identity, entry) {
                 diags.push(bundle_error(
                     path,
                     format!(
@@ -188,11 +193,15 @@ pub(super) fn answer_from_bundles(
             }
         }
     }
-    let mut results: Vec<RunResult> = Vec::with_capacity(jobs.len());
+    let mut answered = Answered::default();
     for i in 0..jobs.len() {
         match by_identity.get(book_identity(config, jobs, i).as_str()) {
-            Some((_, run)) if run.key == keys[i] => results.push(run.result.clone()),
-            Some((path, _)) => diags.push(bundle_error(
+            Some((_, run, machine)) if run.key == keys[i] => {
+                answered.results.push(run.result.clone());
+                answered.cache_keys.push(run.cache_key.clone());
+                answered.machines.push((*machine).clone());
+            }
+            Some((path, _, _)) => diags.push(bundle_error(
                 path,
                 format!(
                     "its run of the example at {} was made from another version of it",
@@ -212,43 +221,26 @@ pub(super) fn answer_from_bundles(
         return None;
     }
     machine_note(bundles, diags);
-    let cache_keys: Vec<String> = (0..jobs.len())
-        .map(|i| {
-            by_identity[book_identity(config, jobs, i).as_str()]
-                .1
-                .cache_key
-                .clone()
-        })
-        .collect();
-    seed_cache(config, bundles, jobs, &cache_keys, &results, diags);
-    Some(Answered {
-        results,
-        machine: bundles.first().map(|(_, b)| b.machine.clone()),
-        cache_keys,
-    })
+    seed_cache(config, jobs, &answered, diags);
+    answered.machine = bundles.first().map(|(_, b)| b.machine.clone());
+    Some(answered)
 }
 
 /// Stores the bundles' records in the book's result cache under the keys
 /// they had on their shard, so a build on a machine like it (CI restoring
 /// the cache) runs only what changed. Signed with this user's key: the
 /// bundles are trusted as the CI jobs that made them are.
-fn seed_cache(
-    config: &Config,
-    bundles: &[(PathBuf, Bundle)],
-    jobs: &[Job<'_>],
-    cache_keys: &[String],
-    results: &[RunResult],
-    diags: &mut Vec<Diagnostic>,
-) {
+fn seed_cache(config: &Config, jobs: &[Job<'_>], answered: &Answered, diags: &mut Vec<Diagnostic>) {
     let Ok(cache) = ResultCache::open(&config.run.cache_dir) else {
         return; // answering from bundles needs no cache; a build will say why
     };
-    let machine = bundles[0].1.machine.summary();
-    for (i, result) in results.iter().enumerate() {
-        if cache_keys[i].is_empty() {
+    for (i, result) in answered.results.iter().enumerate() {
+        let key = &answered.cache_keys[i];
+        if key.is_empty() {
             continue;
         }
-        if let Err(e) = lookup::store(&cache, jobs, i, &cache_keys[i], result, &machine) {
+        let machine = answered.machines[i].summary();
+        if let Err(e) = lookup::store(&cache, jobs, i, key, result, &machine) {
             diags.push(Diagnostic::warning(
                 format!(
                     "cannot store a bundle's result in the cache {}: {e}",
