@@ -20,6 +20,7 @@ pub mod include;
 pub mod links;
 pub mod parse;
 mod quoted;
+pub mod script_meta;
 
 pub use document::{Block, CodeBlock, Document, ExpectedOutput, Heading, PageLink};
 pub use parse::{MarkdownOptions, ParseContext, parse_chapter};
