@@ -324,3 +324,62 @@ fn each_page_names_the_machine_its_examples_ran_on() {
         assert!(!html.contains("Shard Two CPU"), "{md} ran on shard 1 only");
     }
 }
+
+#[test]
+fn build_shards_answer_from_the_cache_write_bundles_and_no_site() {
+    let b = book();
+    b.build().success();
+    std::fs::remove_dir_all(b.root().join("book")).unwrap();
+    let mut taken = 0;
+    for k in 1..=2 {
+        let spec = format!("{k}/2");
+        let bundle = format!("s{k}.bundle");
+        let run = b.run(&["build", "--shard", &spec, "--bundle", &bundle]);
+        run.success();
+        let err = run.stderr();
+        let line = err
+            .lines()
+            .find(|l| l.starts_with(&format!("shard {spec}: ")))
+            .unwrap_or_else(|| panic!("no summary line:\n{err}"));
+        // Every example of the part came from the cache the build left.
+        let mine: usize = line[format!("shard {spec}: ").len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(line.contains("(0 ran, "), "{line}");
+        assert!(
+            line.contains(&format!(" {mine} cached, 0 failed)")),
+            "{line}"
+        );
+        assert!(err.contains(&format!("bundle: {bundle}")), "{err}");
+        taken += mine;
+    }
+    assert_eq!(taken, 7, "the two parts cover the book once");
+    assert!(!b.root().join("book").exists(), "a shard published a site");
+    let published = b.run(&["build", "--results", "s1.bundle", "s2.bundle"]);
+    published.success();
+    assert!(b.read("book/b.html").contains("g-two"));
+}
+
+#[test]
+fn a_build_shard_that_cannot_write_its_bundle_fails() {
+    let b = book();
+    let run = b.run(&[
+        "build",
+        "--shard",
+        "1/2",
+        "--bundle",
+        "no/such/folder/s1.bundle",
+    ]);
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("cannot write the bundle no/such/folder/s1.bundle"),
+        "{err}"
+    );
+    assert!(err.contains("no bundle was written"), "{err}");
+    let both = b.run(&["build", "--shard", "1/2", "--results", "s1.bundle"]);
+    both.failure();
+}

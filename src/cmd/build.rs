@@ -51,6 +51,15 @@ pub struct Args {
     /// result cache.
     #[arg(long, value_name = "BUNDLE", num_args = 1.., conflicts_with_all = ["rerun", "offline_results"])]
     results: Vec<PathBuf>,
+    /// Run only shard K of N of the examples (cached results count, as in
+    /// any build) and write their bundle; no site is written until
+    /// `build --results` has every shard's bundle.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["results", "dest_dir", "force", "keep_failed"])]
+    shard: Option<proofbook::execute::shard::ShardSpec>,
+    /// Where the shard's bundle goes (default:
+    /// shard-K-of-N.proofbook-results in the current folder).
+    #[arg(long, value_name = "PATH", requires = "shard")]
+    bundle: Option<PathBuf>,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -60,6 +69,23 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
     report::print_all(&warnings);
+    let rerun = if args.rerun.is_empty() {
+        Rerun::None
+    } else if args.rerun.iter().any(String::is_empty) {
+        Rerun::All
+    } else {
+        Rerun::Ids(args.rerun)
+    };
+    if let Some(spec) = args.shard {
+        let shard = super::build_shard::ShardBuild {
+            spec,
+            bundle: args.bundle,
+            jobs: args.jobs,
+            rerun,
+            offline_results: args.offline_results,
+        };
+        return super::build_shard::run(&config, &args.book_dir, shard);
+    }
     let bundles = if args.results.is_empty() {
         None
     } else {
@@ -74,13 +100,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         launcher: Some(std::env::current_exe()?),
         jobs: args.jobs,
         progress: Some(super::progress::display()),
-        rerun: if args.rerun.is_empty() {
-            Rerun::None
-        } else if args.rerun.iter().any(String::is_empty) {
-            Rerun::All
-        } else {
-            Rerun::Ids(args.rerun)
-        },
+        rerun,
         offline_results: args.offline_results,
         keep_failed: args.keep_failed,
         filter: None,

@@ -2,6 +2,7 @@
 //! logic (mdBook's `cmd/*.rs` shape).
 
 mod build;
+mod build_shard;
 mod check;
 mod clean;
 mod doctor;

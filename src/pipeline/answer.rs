@@ -32,6 +32,8 @@ pub(super) struct Answered<'a> {
     pub keys: Vec<String>,
     /// With `--shard`: the plan, and what was left to the other shards.
     pub shard: Option<super::shard::ShardPart>,
+    /// With `--shard`: the bundle, once this run has written it.
+    pub bundle: Option<std::path::PathBuf>,
 }
 
 /// Answers every example (that `options.filter` selects) from the cache or
@@ -53,6 +55,7 @@ pub(super) fn answer_examples<'a>(
         machines: Vec::new(),
         keys: Vec::new(),
         shard: None,
+        bundle: None,
     };
     for job in execute::jobs(docs, &run.limits) {
         match job {
@@ -71,21 +74,23 @@ pub(super) fn answer_examples<'a>(
     let answers = answer_jobs(config, options, &answered.jobs, diags);
     if let (Some(run), Some(part)) = (&options.shard, &answered.shard)
         && answers.results.len() == answered.jobs.len()
-        && let Err(why) = super::shard::write_bundle(
+    {
+        match super::shard::write_bundle(
             config,
             run,
             part,
             &answered.jobs,
             (&answers.results, &answers.keys, answers.machine.as_ref()),
-        )
-    {
-        diags.push(
-            Diagnostic::error(
-                format!("cannot write the bundle {}: {why}", run.bundle.display()),
-                None,
-            )
-            .with_help("give `--bundle PATH` a file in a folder you can write"),
-        );
+        ) {
+            Ok(()) => answered.bundle = Some(run.bundle.clone()),
+            Err(why) => diags.push(
+                Diagnostic::error(
+                    format!("cannot write the bundle {}: {why}", run.bundle.display()),
+                    None,
+                )
+                .with_help("give `--bundle PATH` a file in a folder you can write"),
+            ),
+        }
     }
     answered.counts = answers.counts;
     answered.results = answers.results;

@@ -46,6 +46,13 @@ pub struct CheckReport {
     /// Every example that runs got a result (from a run or the bundles),
     /// so the results are a whole set: `merge -o` writes them only then.
     pub all_answered: bool,
+    /// How the examples were answered (ran, from the cache, failed).
+    pub counts: super::ExampleCounts,
+    /// With `--shard`: the bundle this run wrote (none when it could not).
+    pub bundle: Option<std::path::PathBuf>,
+    /// With `--shard`: how many examples this shard took and how many
+    /// it left to the others.
+    pub shard_share: Option<(usize, usize)>,
 }
 
 impl CheckReport {
@@ -131,6 +138,12 @@ fn check_examples(
             message.clone(),
         ));
     }
+    report.counts = answered.counts;
+    report.bundle = answered.bundle.clone();
+    report.shard_share = answered.shard.as_ref().map(|part| {
+        let left: usize = part.left.iter().map(|(_, places)| places.len()).sum();
+        (answered.jobs.len(), left)
+    });
     if answered.results.len() != answered.jobs.len() {
         return; // examples could not run at all; the reason is in `diags`
     }
