@@ -71,6 +71,7 @@ fn main() {
             .run(&Program {
                 code: "print(1)\n",
                 timeout: Duration::from_secs(10),
+                files: &[],
             })
             .unwrap();
         assert_eq!(r.stdout(), "1\n");

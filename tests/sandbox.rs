@@ -87,6 +87,7 @@ fn run_in(sandbox: &Sandbox, code: &str, timeout: f64) -> RunRecord {
         .run(&Program {
             code,
             timeout: Duration::from_secs_f64(timeout),
+            files: &[],
         })
         .expect("the sandbox starts");
     assert_host_clean();

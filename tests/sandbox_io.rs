@@ -68,6 +68,7 @@ fn run(sandbox: &Sandbox, code: &str) -> RunRecord {
         .run(&Program {
             code,
             timeout: Duration::from_secs(30),
+            files: &[],
         })
         .expect("the sandbox starts")
 }

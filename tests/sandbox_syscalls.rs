@@ -66,6 +66,7 @@ fn run_in(sandbox: &Sandbox, code: &str) -> RunRecord {
         .run(&Program {
             code,
             timeout: Duration::from_secs(60),
+            files: &[],
         })
         .expect("the sandbox starts");
     assert_eq!(

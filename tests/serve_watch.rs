@@ -46,6 +46,7 @@ fn watch_set(root: &Path, src: &str) -> WatchSet {
         src: root.join(src),
         theme: Some(root.join("theme")),
         examples: Some(root.join("examples")),
+        data: false,
         requirements: Some(root.join("requirements.txt")),
         ignore: vec![root.join("book"), root.join(".proofbook-cache")],
     }
@@ -407,4 +408,34 @@ fn output_and_cache_folders_are_not_watched() {
             assert!(!watched.contains(&inode(&root.join(rel))), "{src}: {rel}");
         }
     }
+}
+
+#[test]
+fn with_data_any_file_of_the_book_is_an_example_change_but_output_and_cache_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    layout(&root);
+    write(&root.join("data/prices.csv"), "a,1\n");
+    let set_with_data = WatchSet {
+        data: true,
+        ..watch_set(&root, "src")
+    };
+    let b = Book {
+        watcher: Watcher::start(set_with_data, DEBOUNCE).unwrap(),
+        root,
+        _dir: dir,
+    };
+    write(&b.path("data/prices.csv"), "a,2\n");
+    assert_eq!(b.batch(), set([Change::Example(b.path("data/prices.csv"))]));
+    for rel in [
+        "book/index.html",
+        ".proofbook-cache/results/c.json",
+        ".git/index",
+    ] {
+        write(&b.path(rel), "x");
+    }
+    b.silence();
+    // The more specific folders keep their kinds.
+    write(&b.path("src/x.md"), "# X again\n");
+    assert_eq!(b.batch(), set([b.source("src/x.md")]));
 }

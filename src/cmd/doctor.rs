@@ -326,6 +326,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             .run(&Program {
                 code: PROBE,
                 timeout: Duration::from_secs(20),
+                files: &[],
             })
             .map_err(|e| e.to_string())
     });

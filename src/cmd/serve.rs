@@ -243,6 +243,7 @@ fn start_watcher(
             src: book_dir.join(proofbook::config::DEFAULT_SRC),
             theme: None,
             examples: None,
+            data: false,
             requirements: None,
             ignore: vec![
                 book_dir.join(proofbook::config::DEFAULT_BUILD_DIR),

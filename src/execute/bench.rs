@@ -45,6 +45,7 @@ pub fn run_benchmarks(sandbox: &Sandbox, jobs: &[&Job<'_>], watch: &Watch<'_>) -
                     .run(&Program {
                         code: &job.program,
                         timeout: job.timeout,
+                        files: &job.block.data_files,
                     })
                     .map_err(|e| e.to_string());
                 let good = matches!(&result, Ok(r) if as_expected(job.spec.expect, r) && r.metrics_error.is_none());

@@ -406,7 +406,7 @@ fn imported_helpers(program: &str, dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

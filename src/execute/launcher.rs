@@ -318,6 +318,19 @@ fn build_root(spec: &LaunchSpec, privileged: bool) -> Result<(), Step> {
         bind(&old(path), &new(path), true)?;
         done.push(path);
     }
+    for (host, rel) in &spec.files {
+        // Checked when the book was read; checked again, as this runs as
+        // the sandbox's root and must not create mount points elsewhere.
+        if !rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(step(format!("mount the data file {}", rel.display()))(
+                "not a plain relative path",
+            ));
+        }
+        bind(&old(host), &work.join(rel), true)?;
+    }
 
     let etc = Path::new("/newroot/etc");
     mkdirs(etc)?;

@@ -21,6 +21,11 @@ pub fn job_keys(jobs: &[Job<'_>], policy: &str, examples: Option<&Path>) -> Vec<
         .map(|job| {
             // A benchmark's repeats are part of what it measured.
             let policy = format!("{policy}|{:?}", job.spec.bench);
+            // Declared data files: their content is part of what it read.
+            let policy = match crate::execute::data_files::digest(&job.block.data_files) {
+                files if files.is_empty() => policy,
+                files => format!("{policy}|files {files}"),
+            };
             cache_key(&job.program, job.timeout.as_nanos(), &policy, examples)
         })
         .collect();

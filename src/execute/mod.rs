@@ -32,6 +32,7 @@ pub mod bundle;
 pub mod cache;
 pub mod capture;
 pub mod cgroup;
+pub mod data_files;
 pub mod expected;
 mod inside;
 pub mod interpreters;
@@ -194,6 +195,7 @@ pub fn run_all(
                     .run(&Program {
                         code: &job.program,
                         timeout: job.timeout,
+                        files: &job.block.data_files,
                     })
                     .map_err(|e| e.to_string());
                 (watch.done)(job, &result);
@@ -235,7 +237,13 @@ pub fn examples_dir(confine: &crate::confine::Confined) -> Option<std::path::Pat
 
 /// Errors for examples that did not end as they say they should, at the
 /// example's fence, with the end of what they printed on stderr.
-pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Diagnostic> {
+/// `root` is the book's, to tell a file it failed to open that the
+/// example did not declare (`deps=`).
+pub fn diagnose(
+    jobs: &[Job<'_>],
+    results: &[RunResult],
+    root: &Path,
+) -> Vec<crate::diag::Diagnostic> {
     use crate::diag::Diagnostic;
     let mut out = Vec::new();
     for (job, result) in jobs.iter().zip(results) {
@@ -277,11 +285,14 @@ pub fn diagnose(jobs: &[Job<'_>], results: &[RunResult]) -> Vec<crate::diag::Dia
                 let (tail, failing) =
                     traceback::stderr_tail(job, record, crate::terminal_text::SHOWN_LINES);
                 let span = failing.or(span);
-                let printed = if tail.is_empty() {
+                let mut printed = if tail.is_empty() {
                     String::new()
                 } else {
                     format!("\nthe end of its stderr:\n{tail}")
                 };
+                if let Some(hint) = traceback::undeclared_hint(job, record, root) {
+                    printed = format!("{printed}\n{hint}");
+                }
                 let help = match (spec.expect, record.outcome) {
                     (Expectation::Failure, Outcome::Exited(0)) => {
                         "make the example fail as the text says, or remove `expect=error`".to_owned()

@@ -88,6 +88,9 @@ pub struct SlotPolicy {
 pub struct Program<'a> {
     pub code: &'a str,
     pub timeout: Duration,
+    /// Declared data files (`deps=`), mounted read-only at their path
+    /// relative to the working folder.
+    pub files: &'a [crate::markdown::deps::DataFile],
 }
 
 impl Sandbox {
@@ -258,6 +261,7 @@ impl Sandbox {
                 open_files: self.budget.open_files,
             },
             tmpfs_bytes: self.limits.tmpfs_bytes,
+            files: crate::execute::data_files::mounts(program.files),
         }
     }
 

@@ -56,6 +56,9 @@ pub struct LaunchSpec {
     pub rlimits: Rlimits,
     /// Size of each private tmpfs (`/sandbox`, `/tmp`, `/dev/shm`), in bytes.
     pub tmpfs_bytes: u64,
+    /// Data files (`deps=`): each host file mounted read-only at its path
+    /// relative to `WORK_DIR` (a relative path of plain names).
+    pub files: Vec<(PathBuf, PathBuf)>,
 }
 
 /// Per-process limits set with setrlimit in the sandbox.

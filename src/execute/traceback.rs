@@ -99,6 +99,50 @@ pub fn annotate(text: &str, origin: &ProgramOrigin, base: Option<&Path>) -> Stri
     out
 }
 
+/// When a failed run could not open a file that is in the book but was
+/// not declared with `deps=` (only declared files are mounted), what to
+/// add. The path comes from the example's stderr, so it is only looked
+/// at (no link followed out of the book, nothing opened): a plain relative
+/// path, or one below the working folder, that is a file of the book.
+pub fn undeclared_hint(job: &Job<'_>, record: &RunRecord, root: &Path) -> Option<String> {
+    let stderr = record.stderr();
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.contains("FileNotFoundError") || l.contains("No such file or directory"))?;
+    let named = quoted_path(line)?;
+    let named = named.strip_prefix(&format!("{WORK_DIR}/")).unwrap_or(named);
+    let rel = Path::new(named);
+    if rel.as_os_str().is_empty()
+        || !rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+        || job.block.data_files.iter().any(|f| f.rel == rel)
+    {
+        return None;
+    }
+    let real_root = root.canonicalize().ok()?;
+    let real = root.join(rel).canonicalize().ok()?;
+    if !real.starts_with(&real_root) || !real.is_file() {
+        return None;
+    }
+    let shown = rel.display();
+    Some(format!(
+        "`{shown}` is in the book but not declared: add `deps={shown}`"
+    ))
+}
+
+/// The last quoted text of a Python error line (`... directory: 'x.csv'`).
+fn quoted_path(line: &str) -> Option<&str> {
+    let end = line.trim_end().len().checked_sub(1)?;
+    let quote = line[end..]
+        .chars()
+        .next()
+        .filter(|c| *c == '\'' || *c == '"')?;
+    let start = line[..end].rfind(quote)? + 1;
+    Some(&line[start..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,6 +91,8 @@ pub struct CodeBlock {
     /// For an example: the ```` ```output ```` block right after it, which
     /// what it prints must match (see `execute::expected`).
     pub expected_output: Option<ExpectedOutput>,
+    /// For an example with `deps=`: the data files it declared.
+    pub data_files: Vec<crate::markdown::deps::DataFile>,
 }
 
 /// An ```` ```output ```` block: what its example should print.

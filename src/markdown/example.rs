@@ -20,6 +20,7 @@
 //! | `label=TEXT` | the member's name in the group's chart (default: its id) |
 //! | `baseline` | the member the others are compared with (default: the first) |
 //! | `compare=FIGURE` | the figure the group compares (default `wall`): a built-in one or a metric every run reports; members that give it must agree |
+//! | `deps=PATH[,PATH…]` | data files the example reads (globs allowed, relative to the book's root): mounted read-only, their content part of the cache key (`markdown::deps`) |
 //!
 //! An unknown option is an error naming the valid ones, never ignored.
 //! Nothing here runs anything: `execute` will consume `ExampleSpec`s.
@@ -47,6 +48,8 @@ pub struct ExampleSpec {
     pub bench: Option<Bench>,
     /// `group=NAME label=TEXT baseline`.
     pub group: Option<GroupMember>,
+    /// `deps=`: the data files' paths or globs, as written.
+    pub deps: Vec<String>,
 }
 
 /// How a benchmark repeats.
@@ -76,6 +79,7 @@ impl Default for ExampleSpec {
             file: None,
             bench: None,
             group: None,
+            deps: Vec::new(),
         }
     }
 }
@@ -107,7 +111,7 @@ pub struct OptionError {
 
 const OPTIONS: &[&str] = &[
     "norun", "id", "timeout", "expect", "exit", "file", "repeat", "warmup", "group", "label",
-    "baseline", "compare",
+    "baseline", "compare", "deps",
 ];
 
 /// Parses the info string of a Python fence (language included).
@@ -117,9 +121,9 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
     let (mut repeat, mut warmup, mut group, mut label, mut baseline) =
         (None, None, None, None, false);
     let mut compare = None;
-    let mut words = tokens(info)?.into_iter();
+    let mut words = tokens(info)?.into_iter().peekable();
     words.next(); // the language
-    for (offset, word) in words {
+    while let Some((offset, word)) = words.next() {
         let (key, value) = match word.split_once('=') {
             Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
             None => (word.clone(), None),
@@ -255,6 +259,21 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
                 group = Some(name);
             }
             "label" => label = Some(need_value(value)?),
+            "deps" => {
+                spec.deps.push(need_value(value)?);
+                // `deps=a.csv,b.csv`: the words after a comma belong to it,
+                // up to the next option.
+                let mut end = offset + word.len();
+                while let Some((next_at, next)) = words.peek()
+                    && info.get(end..*next_at).map(str::trim) == Some(",")
+                    && !next.contains('=')
+                    && !OPTIONS.contains(&next.as_str())
+                {
+                    end = next_at + next.len();
+                    spec.deps.push(next.clone());
+                    words.next();
+                }
+            }
             "compare" => {
                 let figure = need_value(value)?;
                 if figure.is_empty()

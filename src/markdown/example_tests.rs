@@ -149,3 +149,17 @@ fn a_claim_fence_takes_one_valid_id_and_nothing_else() {
     assert_eq!(e.message, "unknown claim option `pinned`");
     assert_eq!(e.help, "a claim's only option is `id=ID`");
 }
+
+#[test]
+fn deps_takes_a_comma_separated_list_up_to_the_next_option() {
+    let spec = parse_options("python deps=data/a.csv,data/*.json,norun id=x").unwrap();
+    assert_eq!(spec.deps, ["data/a.csv", "data/*.json"]);
+    assert!(!spec.run);
+    assert_eq!(spec.id.as_deref(), Some("x"));
+    let spec = parse_options("python deps=a.csv b.csv").unwrap_err();
+    assert_eq!(spec.message, "unknown example option `b.csv`");
+    assert_eq!(
+        err("python deps=").0,
+        "option `deps` needs a value: `deps=...`"
+    );
+}

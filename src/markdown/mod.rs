@@ -13,6 +13,7 @@
 pub mod checklist;
 mod checklist_page;
 pub mod code;
+pub mod deps;
 pub mod document;
 pub mod example;
 pub mod ids;

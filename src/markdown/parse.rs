@@ -364,6 +364,7 @@ fn code_block(
         program_file: None,
         download: None,
         expected_output: None,
+        data_files: Vec::new(),
     };
     let fence_line = &text[range.start
         ..text[range.start..]
@@ -412,6 +413,17 @@ fn code_block(
             Err((message, help)) => {
                 diags.push(Diagnostic::error(message, block.span.clone()).with_help(help))
             }
+        }
+    }
+    match crate::markdown::deps::resolve(ctx.confine, &spec.deps) {
+        Ok(files) => block.data_files = files,
+        Err(e) => {
+            let at = raw_info.find("deps=").unwrap_or(0);
+            diags.push(option_error(example::OptionError {
+                message: e.message,
+                help: e.help,
+                offset: at,
+            }));
         }
     }
     block.example = Some(spec);

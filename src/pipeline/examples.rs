@@ -43,7 +43,11 @@ pub(super) fn run_examples(
     place_evidence(&mut pages, &mut evidence);
     let claims = std::mem::take(&mut evidence.claims);
     let failed_claims = judge_claims(config, options, &answered, claims, &mut pages, diags);
-    diags.extend(execute::diagnose(&answered.jobs, &answered.results));
+    diags.extend(execute::diagnose(
+        &answered.jobs,
+        &answered.results,
+        &config.root,
+    ));
     count_failed(options, &mut answered, broken);
     diags.extend(warnings::after_runs(
         docs,

@@ -227,6 +227,8 @@ pub fn watch_set(config: &Config) -> WatchSet {
             .or_else(|| Some(config.root.join("theme"))),
         // Watched before it exists, so helpers added while serving count.
         examples: Some(examples),
+        // Declared data files (`deps=`) may be anywhere in the book.
+        data: true,
         requirements: config.run.requirements.clone(),
         ignore: vec![config.build_dir.clone(), config.run.cache_dir.clone()],
     }

@@ -53,7 +53,9 @@ pub enum Change {
     Theme(PathBuf),
     /// Any other file under the source folder (chapters, images), or a folder.
     Source(PathBuf),
-    /// A file under the examples folder, or the folder itself.
+    /// A file under the examples folder, or the folder itself; or any other
+    /// file of the book with `WatchSet::data` (an example may declare it
+    /// with `deps=`): a rebuild then runs the examples whose keys changed.
     Example(PathBuf),
 }
 
@@ -70,6 +72,9 @@ pub struct WatchSet {
     pub theme: Option<PathBuf>,
     /// `root/examples`, if it exists.
     pub examples: Option<PathBuf>,
+    /// Watch the whole book (below the more specific folders above), for
+    /// the data files examples declare with `deps=` wherever they are.
+    pub data: bool,
     /// The requirements file, e.g. `root/requirements.txt`.
     pub requirements: Option<PathBuf>,
     /// Folders never reported nor, where possible, watched: the output

@@ -96,6 +96,8 @@ pub(super) enum Kind {
     Source,
     Theme,
     Example,
+    /// Any other file of the book: a data file an example may declare.
+    Data,
 }
 
 /// The canonical watch set, and how a path maps to a `Change`.
@@ -133,6 +135,9 @@ impl Roots {
         let mut bases = vec![(src.clone(), Kind::Source)];
         bases.extend(set.theme.map(|p| (abs(&p), Kind::Theme)));
         bases.extend(set.examples.map(|p| (abs(&p), Kind::Example)));
+        if set.data {
+            bases.push((root.clone(), Kind::Data));
+        }
         Ok(Roots {
             book_toml: root.join("book.toml"),
             requirements: set.requirements.map(|p| abs(&p)),
@@ -181,7 +186,7 @@ impl Roots {
             Kind::Source if path == self.summary => Change::Summary,
             Kind::Source => Change::Source(path),
             Kind::Theme => Change::Theme(path),
-            Kind::Example => Change::Example(path),
+            Kind::Example | Kind::Data => Change::Example(path),
         })
     }
 
