@@ -52,6 +52,12 @@ pub struct Args {
     /// shard-K-of-N.proofbook-results in the current folder).
     #[arg(long, value_name = "PATH", requires = "shard")]
     bundle: Option<PathBuf>,
+    /// Rewrite the output block of each example whose output differs (only
+    /// the examples named, when IDs follow) to say what it printed now,
+    /// keeping the block's wildcards that still match; claims are never
+    /// touched. Put the book's folder before it.
+    #[arg(long, value_name = "ID", num_args = 0.., conflicts_with = "shard")]
+    bless: Option<Vec<String>>,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -82,7 +88,20 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         shard,
         ..BuildOptions::default()
     };
-    let result = proofbook::pipeline::check::check(&config, &options);
+    let started = std::time::SystemTime::now();
+    let mut result = proofbook::pipeline::check::check(&config, &options);
+    if let Some(ids) = &args.bless {
+        for done in proofbook::pipeline::check::bless(&mut result, ids, started) {
+            println!(
+                "blessed  {}:{}",
+                relative(&done.file, &config.root),
+                done.line
+            );
+            if !done.diff.is_empty() {
+                println!("{}", neutralise(done.diff.trim_end()));
+            }
+        }
+    }
     let code = print_report(&result, &config.root, args.junit.as_deref());
     if let Some(path) = bundle_path.filter(|p| p.is_file()) {
         println!("bundle: {}", path.display());

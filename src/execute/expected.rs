@@ -115,9 +115,119 @@ fn matches(patterns: &[Pattern], lines: &[&str]) -> bool {
     can[0][0]
 }
 
+/// The output block rewritten to say what the program printed (`check
+/// --bless`): the block's lines that still match a printed line are kept
+/// as written, wildcards and all, and a `...` line stays where it can
+/// cover printed lines the block did not spell out; every other printed
+/// line comes in literally. The lines are aligned to keep as many of the
+/// block's lines as possible (a longest common subsequence where "common"
+/// means "matches"). `None` when the result would still not match (printed
+/// text that reads as a wildcard, `{int}` say).
+pub fn bless(expected: &str, actual: &str) -> Option<String> {
+    let written = lines(expected);
+    let patterns: Vec<Pattern> = written.iter().map(|l| compile(l)).collect();
+    let got = lines(actual);
+    let (n, m) = (patterns.len(), got.len());
+    let any = |i: usize| matches!(patterns[i], Pattern::AnyLines);
+    let fits = |i: usize, j: usize| match &patterns[i] {
+        Pattern::AnyLines => false,
+        Pattern::Line(re) => re.is_match(got[j]),
+        Pattern::Literal(text) => got[j] == text,
+    };
+    // kept[i][j]: the best for patterns[i..] and got[j..], counting a
+    // block line kept as `w`, a block line replaced by the printed line in
+    // its place as 2 and a printed line a `...` covers as 1: lines kept
+    // come first, then a changed line is written where it was rather than
+    // swallowed by a `...` beside it. cover[i][j]: the same once the `...`
+    // at i is kept (it may take got[j], and more, or nothing).
+    let w = 2 * m + 1;
+    let mut kept = vec![vec![0usize; m + 1]; n + 1];
+    let mut cover = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..=m).rev() {
+            let mut best = kept[i + 1][j]; // the block's line goes
+            if j < m {
+                best = best.max(kept[i][j + 1]); // a printed line comes in
+                if fits(i, j) {
+                    best = best.max(kept[i + 1][j + 1] + w);
+                } else if !any(i) {
+                    best = best.max(kept[i + 1][j + 1] + 2);
+                }
+            }
+            if any(i) {
+                cover[i][j] = match j < m {
+                    true => kept[i + 1][j].max(cover[i][j + 1] + 1),
+                    false => kept[i + 1][j],
+                };
+                best = best.max(cover[i][j] + w);
+            }
+            kept[i][j] = best;
+        }
+    }
+    let mut out: Vec<&str> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n || j < m {
+        if i == n {
+            out.push(got[j]);
+            j += 1;
+            continue;
+        }
+        let here = kept[i][j];
+        if any(i) && cover[i][j] + w == here {
+            out.push(written[i]);
+            // It takes every line it can without losing a kept line after.
+            while j < m && cover[i][j + 1] + 1 == cover[i][j] {
+                j += 1;
+            }
+            i += 1;
+        } else if j < m && fits(i, j) && kept[i + 1][j + 1] + w == here {
+            out.push(written[i]);
+            i += 1;
+            j += 1;
+        } else if j < m && !any(i) && !fits(i, j) && kept[i + 1][j + 1] + 2 == here {
+            out.push(got[j]);
+            i += 1;
+            j += 1;
+        } else if j < m && kept[i][j + 1] == here {
+            out.push(got[j]);
+            j += 1;
+        } else {
+            i += 1;
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    compare(&text, actual).is_ok().then_some(text)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::compare;
+    use super::{bless, compare};
+
+    #[test]
+    fn bless_keeps_the_wildcards_that_still_match_and_takes_the_rest_literally() {
+        let block = "pid {int}\ntotal 3\n...\nend at {duration}\n";
+        let printed = "pid 77\ntotal 4\nstep 1\nstep 2\nend at 0.5 s\n";
+        assert_eq!(
+            bless(block, printed).unwrap(),
+            "pid {int}\ntotal 4\n...\nend at {duration}\n"
+        );
+        // A wildcard that no longer matches goes; a changed line comes in.
+        assert_eq!(
+            bless("took {duration}\nok\n", "took forever\nok\n").unwrap(),
+            "took forever\nok\n"
+        );
+        // Lines added after the end, and lines gone.
+        assert_eq!(bless("a\nb\nc\n", "a\nc\nd\n").unwrap(), "a\nc\nd\n");
+        assert_eq!(bless("", "x\n").unwrap(), "x\n");
+        // The result always matches what was printed.
+        for (block, printed) in [("...\nz", "a\nb"), ("{hex} {int}", "0x1 2\n3"), ("...", "")] {
+            let new = bless(block, printed).unwrap();
+            assert!(compare(&new, printed).is_ok(), "{block:?} → {new:?}");
+        }
+        // Printed text that would read as a wildcard cannot be written.
+        assert_eq!(bless("a", "{int}"), None);
+    }
 
     #[test]
     fn literal_lines_ignore_trailing_space_and_blank_lines() {

@@ -53,6 +53,9 @@ pub struct CheckReport {
     /// With `--shard`: how many examples this shard took and how many
     /// it left to the others.
     pub shard_share: Option<(usize, usize)>,
+    /// Examples that ended as they should but printed something else than
+    /// their output block, for `--bless`.
+    pub mismatched: Vec<super::bless::Mismatch>,
 }
 
 impl CheckReport {
@@ -95,6 +98,30 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
     take_errors(&mut diags, &mut report);
     report.warnings = diags;
     report
+}
+
+/// `check --bless [ID…]` after a check: the output blocks of its
+/// mismatched examples rewritten (`bless`), their items then ok; a file
+/// that could not be blessed is a failed item.
+pub fn bless(
+    report: &mut CheckReport,
+    ids: &[String],
+    started: std::time::SystemTime,
+) -> Vec<super::bless::Blessed> {
+    let outcome = super::bless::bless(&report.mismatched, ids, started);
+    for &i in &outcome.items {
+        report.items[i].verdict = Verdict::Ok;
+        report.items[i].details.clear();
+    }
+    for (span, why) in outcome.refused {
+        let help =
+            "nothing in this file was changed; save it and run `proofbook check --bless` again";
+        let mut item = failed_item("bless", format!("not blessed: {why}\nhelp: {help}"));
+        item.span = Some(span);
+        report.items.push(item);
+    }
+    report.warnings.extend(outcome.warnings);
+    outcome.blessed
 }
 
 /// One item per example that could not become a job, per claim judged and
@@ -174,7 +201,11 @@ fn check_examples(
             .extend(claim_items(config, options, evidence.claims)),
     }
     for (job, result) in answered.jobs.iter().zip(&answered.results) {
-        report.items.push(example_item(job, result));
+        let item = example_item(job, result);
+        if let Some(m) = mismatch(report.items.len(), job, result, &item) {
+            report.mismatched.push(m);
+        }
+        report.items.push(item);
     }
 }
 
@@ -318,6 +349,33 @@ fn example_item(job: &execute::Job<'_>, result: &execute::RunResult) -> CheckIte
         details,
         measured: None,
     }
+}
+
+/// The item's example, when all that failed is its output: what `--bless`
+/// may rewrite.
+fn mismatch(
+    index: usize,
+    job: &execute::Job<'_>,
+    result: &execute::RunResult,
+    item: &CheckItem,
+) -> Option<super::bless::Mismatch> {
+    let (Ok(record), Some(expected)) = (result, &job.block.expected_output) else {
+        return None;
+    };
+    let only_output = item.verdict == Verdict::Failed
+        && execute::as_expected(job.spec.expect, record)
+        && record.metrics_error.is_none()
+        && !record.stale;
+    if !only_output {
+        return None;
+    }
+    Some(super::bless::Mismatch {
+        item: index,
+        id: job.spec.id.clone(),
+        block: expected.span.clone()?,
+        expected: expected.text.clone(),
+        printed: record.output.iter().map(|c| c.text.as_str()).collect(),
+    })
 }
 
 /// Why an example that ran failed (none when it did not), and the line

@@ -20,6 +20,7 @@ use crate::output::{self, OutputError, page_path};
 use crate::preprocess;
 
 mod answer;
+pub mod bless;
 pub mod check;
 mod examples;
 pub mod not_run;
