@@ -72,6 +72,7 @@ fn main() {
                 code: "print(1)\n",
                 timeout: Duration::from_secs(10),
                 files: &[],
+                venv: None,
             })
             .unwrap();
         assert_eq!(r.stdout(), "1\n");

@@ -88,6 +88,7 @@ fn run_in(sandbox: &Sandbox, code: &str, timeout: f64) -> RunRecord {
             code,
             timeout: Duration::from_secs_f64(timeout),
             files: &[],
+            venv: None,
         })
         .expect("the sandbox starts");
     assert_host_clean();

@@ -69,6 +69,7 @@ fn run(sandbox: &Sandbox, code: &str) -> RunRecord {
             code,
             timeout: Duration::from_secs(30),
             files: &[],
+            venv: None,
         })
         .expect("the sandbox starts")
 }

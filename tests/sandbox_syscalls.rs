@@ -67,6 +67,7 @@ fn run_in(sandbox: &Sandbox, code: &str) -> RunRecord {
             code,
             timeout: Duration::from_secs(60),
             files: &[],
+            venv: None,
         })
         .expect("the sandbox starts");
     assert_eq!(

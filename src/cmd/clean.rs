@@ -29,6 +29,14 @@ pub struct Args {
     /// (.proofbook-cache/python/builds/, e.g. by scripts/install-python-313t).
     #[arg(long, requires = "cache")]
     builds: bool,
+    /// Only the examples' own environments (PEP 723 packages, in
+    /// .proofbook-cache/envs/): list each (packages, Python, size) and
+    /// remove them all; the site and the results stay.
+    #[arg(long, conflicts_with_all = ["cache", "dest_dir", "force"])]
+    envs: bool,
+    /// With --envs, list them without removing anything.
+    #[arg(long, requires = "envs")]
+    dry_run: bool,
     /// A folder proofbook did not write (or that changed since) is moved
     /// aside to DIR.replaced-TIME instead of refused; nothing is deleted.
     #[arg(long)]
@@ -40,6 +48,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
+    if args.envs {
+        clean_envs(&config.run.cache_dir, args.dry_run)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.cache {
         clean_cache(&config.run.cache_dir, args.builds)?;
     }
@@ -121,6 +133,53 @@ fn clean_cache(cache: &std::path::Path, builds: bool) -> std::io::Result<()> {
         "removed the results and environments in {}; kept the interpreters built in {} (add --builds to remove them too)",
         cache.display(),
         kept.display()
+    );
+    Ok(())
+}
+
+/// `--envs`: lists the examples' environments, then removes them unless
+/// `dry_run`.
+fn clean_envs(cache: &std::path::Path, dry_run: bool) -> std::io::Result<()> {
+    use proofbook::execute::envs;
+    let found = envs::list(cache);
+    if found.is_empty() {
+        eprintln!(
+            "no example environments in {}",
+            cache.join(envs::ENVS_DIR).display()
+        );
+        return Ok(());
+    }
+    let mut total = 0;
+    for env in &found {
+        total += env.bytes;
+        let what = match &env.about {
+            Some(a) => format!(
+                "Python {}, {} ({}{})",
+                a.python,
+                a.packages.join(", "),
+                a.installer,
+                if a.wheels_only { ", wheels only" } else { "" }
+            ),
+            None => "unfinished".to_owned(),
+        };
+        println!(
+            "{}  {:.1} MiB  {what}",
+            env.dir.display(),
+            env.bytes as f64 / 1048576.0
+        );
+    }
+    let mib = total as f64 / 1048576.0;
+    if dry_run {
+        eprintln!(
+            "{} environments, {mib:.1} MiB; nothing removed (--dry-run)",
+            found.len()
+        );
+        return Ok(());
+    }
+    envs::remove_all(cache)?;
+    eprintln!(
+        "removed {} environments ({mib:.1} MiB); the examples that need them build them again",
+        found.len()
     );
     Ok(())
 }

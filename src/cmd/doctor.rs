@@ -327,6 +327,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 code: PROBE,
                 timeout: Duration::from_secs(20),
                 files: &[],
+                venv: None,
             })
             .map_err(|e| e.to_string())
     });

@@ -62,6 +62,9 @@ pub struct RawPython {
     pub interpreter: Option<String>,
     /// A pip requirements file, relative to the book's root.
     pub requirements: Option<PathBuf>,
+    /// Let an example's PEP 723 packages be built from source (sdists),
+    /// which runs their build scripts as the user, outside the sandbox.
+    pub source_builds: bool,
     /// `[proofbook.python.interpreters]`: NAME → where to find it, beside
     /// the default `interpreter` (see `config::interpreters`).
     pub interpreters: BTreeMap<String, RawInterpreter>,

@@ -19,6 +19,9 @@ pub struct RunConfig {
     pub interpreter: String,
     /// The pip requirements file (absolute), if any.
     pub requirements: Option<PathBuf>,
+    /// `source-builds = true`: an example's own packages (PEP 723) may be
+    /// built from source; otherwise pip takes wheels only.
+    pub source_builds: bool,
     pub limits: Limits,
     /// The `[proofbook.run]` limits the book set itself (keys as written):
     /// a build that must cut one of these to fit the host says so.
@@ -123,6 +126,7 @@ pub(super) fn resolve_run(raw: &raw::RawProofbook, root: &Path, examples: Exampl
             .clone()
             .unwrap_or_else(|| "python3".into()),
         requirements: raw.python.requirements.as_ref().map(|p| root.join(p)),
+        source_builds: raw.python.source_builds,
         limits: Limits {
             timeout: r
                 .timeout

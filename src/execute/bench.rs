@@ -8,7 +8,7 @@
 //! example says stops that example's repeats; its record is that run.
 
 use crate::execute::record::Sample;
-use crate::execute::{Job, Program, RunResult, Sandbox, Watch, as_expected};
+use crate::execute::{Job, RunResult, Sandbox, Watch, as_expected};
 use crate::markdown::example::Bench;
 
 /// Runs the benchmark `jobs` one at a time, groups interleaved; results
@@ -41,13 +41,7 @@ pub fn run_benchmarks(sandbox: &Sandbox, jobs: &[&Job<'_>], watch: &Watch<'_>) -
                     continue;
                 }
                 let job = jobs[i];
-                let result = sandbox
-                    .run(&Program {
-                        code: &job.program,
-                        timeout: job.timeout,
-                        files: &job.block.data_files,
-                    })
-                    .map_err(|e| e.to_string());
+                let result = crate::execute::run_job(sandbox, job);
                 let good = matches!(&result, Ok(r) if as_expected(job.spec.expect, r) && r.metrics_error.is_none());
                 if let Ok(r) = &result
                     && good

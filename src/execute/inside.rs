@@ -59,6 +59,17 @@ pub(crate) fn mounts_and_env(
     (read_only, env)
 }
 
+/// The environment of a program run by the venv `dir`'s interpreter: its
+/// `bin` first on `PATH` (so its console scripts are found), the rest as is.
+pub(crate) fn with_venv(env: &[(String, String)], dir: &Path) -> Vec<(String, String)> {
+    env.iter()
+        .map(|(k, v)| match k.as_str() {
+            "PATH" => (k.clone(), format!("{}:{v}", dir.join("bin").display())),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
+}
+
 /// The sandbox's `/etc`: names resolve locally, and the program's user
 /// has a name.
 pub(crate) fn etc_files() -> Vec<(String, String)> {

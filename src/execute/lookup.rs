@@ -26,6 +26,12 @@ pub fn job_keys(jobs: &[Job<'_>], policy: &str, examples: Option<&Path>) -> Vec<
                 files if files.is_empty() => policy,
                 files => format!("{policy}|files {files}"),
             };
+            // Its own packages (PEP 723), when it names any.
+            let script = job.block.script.as_ref().map(|s| &s.meta);
+            let policy = match crate::execute::envs::key_part(script) {
+                packages if packages.is_empty() => policy,
+                packages => format!("{policy}|{packages}"),
+            };
             cache_key(&job.program, job.timeout.as_nanos(), &policy, examples)
         })
         .collect();

@@ -33,6 +33,7 @@ pub mod cache;
 pub mod capture;
 pub mod cgroup;
 pub mod data_files;
+pub mod envs;
 pub mod expected;
 mod inside;
 pub mod interpreters;
@@ -191,13 +192,7 @@ pub fn run_all(
             .with_max_len(1)
             .map(|job| {
                 (watch.started)(job);
-                let result = sandbox
-                    .run(&Program {
-                        code: &job.program,
-                        timeout: job.timeout,
-                        files: &job.block.data_files,
-                    })
-                    .map_err(|e| e.to_string());
+                let result = run_job(sandbox, job);
                 (watch.done)(job, &result);
                 result
             })
@@ -207,6 +202,19 @@ pub fn run_all(
         Ok(pool) => pool.install(run),
         Err(_) => run(),
     }
+}
+
+/// Runs one job in the sandbox, in its own environment when it has one.
+pub fn run_job(sandbox: &Sandbox, job: &Job<'_>) -> RunResult {
+    let venv = sandbox.venv_for(job)?;
+    sandbox
+        .run(&Program {
+            code: &job.program,
+            timeout: job.timeout,
+            files: &job.block.data_files,
+            venv,
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// Whether a run ended the way its example says it should.
@@ -235,6 +243,20 @@ pub fn examples_dir(confine: &crate::confine::Confined) -> Option<std::path::Pat
     dir.is_dir().then_some(dir)
 }
 
+/// The error of a job that could not run: at its script block when its
+/// packages or its Python were the cause, else at its fence.
+fn could_not_run(job: &Job<'_>, message: &str) -> crate::diag::Diagnostic {
+    let said = format!("{} could not run: {message}", job.name());
+    if envs::is_script_error(message) {
+        let at = job.block.script.as_ref().and_then(|s| s.span.clone());
+        return crate::diag::Diagnostic::error(said, at.or(job.block.span.clone())).with_help(
+            "fix the `# /// script` block (package names, versions, `requires-python`); the installer's message is above",
+        );
+    }
+    crate::diag::Diagnostic::error(said, job.block.span.clone())
+        .with_help("run `proofbook doctor` to see what the sandbox needs on this machine")
+}
+
 /// Errors for examples that did not end as they say they should, at the
 /// example's fence, with the end of what they printed on stderr.
 /// `root` is the book's, to tell a file it failed to open that the
@@ -256,11 +278,7 @@ pub fn diagnose(
         let name = job.name();
         let span = job.block.span.clone();
         match result {
-            Err(message) => out.push(
-                Diagnostic::error(format!("{name} could not run: {message}"), span).with_help(
-                    "run `proofbook doctor` to see what the sandbox needs on this machine",
-                ),
-            ),
+            Err(message) => out.push(could_not_run(job, message)),
             Ok(record) if record.metrics_error.is_some() => out.push(
                 Diagnostic::error(
                     format!(

@@ -61,6 +61,17 @@ pub enum PythonError {
     Setup { what: String, output: String },
 }
 
+/// `python -m pip install`, quiet, asking nothing (also for the examples'
+/// own environments, `execute::envs`).
+pub(crate) const PIP_INSTALL: [&str; 6] = [
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "--no-input",
+    "--quiet",
+];
+
 /// How often a set-up step that has not ended says it is still going: a
 /// pip install can take minutes, and a wait without a line reads as a hang.
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -214,7 +225,7 @@ fn output_telling(
 
 /// Runs one set-up command (`what`, for messages); its output is shown
 /// only when it fails.
-fn setup_step(
+pub(crate) fn setup_step(
     what: &str,
     cmd: &mut Command,
     progress: &mut dyn FnMut(&str),
@@ -278,15 +289,8 @@ fn create_venv(
                 requirements.display()
             ),
             Command::new(staging.join("bin").join("python"))
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--disable-pip-version-check",
-                    "--no-input",
-                    "--quiet",
-                    "-r",
-                ])
+                .args(PIP_INSTALL)
+                .arg("-r")
                 .arg(requirements),
         )
     })

@@ -86,6 +86,20 @@ impl Runner<'_> {
         }
     }
 
+    /// Builds or finds the environments of the examples that ask for
+    /// packages of their own (PEP 723); records need none.
+    pub fn prepare_envs(
+        &mut self,
+        cache_dir: &std::path::Path,
+        source_builds: bool,
+        jobs: &[&Job<'_>],
+        progress: &mut dyn FnMut(&str),
+    ) {
+        if let Runner::Sandbox(s) = self {
+            s.prepare_envs(cache_dir, source_builds, jobs, progress);
+        }
+    }
+
     /// Runs `jobs` (no benchmarks) on `threads` threads; results in order.
     pub fn run_plain(
         &self,

@@ -66,6 +66,8 @@ pub struct Sandbox {
     missing: Vec<String>,
     /// The per-slot limits in force for the planned number of slots.
     budget: Budget,
+    /// The examples' own environments (PEP 723), once prepared.
+    envs: crate::execute::envs::Envs,
     /// Job slots, reused run after run, at most `budget.slots` of them.
     pool: SlotPool,
 }
@@ -91,6 +93,9 @@ pub struct Program<'a> {
     /// Declared data files (`deps=`), mounted read-only at their path
     /// relative to the working folder.
     pub files: &'a [crate::markdown::deps::DataFile],
+    /// The example's own environment (`execute::envs`), mounted read-only,
+    /// whose `bin/python` runs it; `None`: the sandbox's interpreter.
+    pub venv: Option<&'a Path>,
 }
 
 impl Sandbox {
@@ -137,6 +142,7 @@ impl Sandbox {
                 .collect(),
             pool: SlotPool::new(budget.slots),
             budget,
+            envs: Default::default(),
         })
     }
 
@@ -171,6 +177,24 @@ impl Sandbox {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// Builds or finds the environments `jobs` ask for (`execute::envs`).
+    pub fn prepare_envs(
+        &mut self,
+        cache_dir: &Path,
+        source_builds: bool,
+        jobs: &[&crate::execute::Job<'_>],
+        progress: &mut dyn FnMut(&str),
+    ) {
+        self.envs
+            .prepare(&self.python, cache_dir, source_builds, jobs, progress);
+    }
+
+    /// The environment `job` runs in (`None`: the sandbox's own), or why it
+    /// cannot run.
+    pub fn venv_for(&self, job: &crate::execute::Job<'_>) -> Result<Option<&Path>, String> {
+        self.envs.for_job(job, &self.python.version)
     }
 
     pub fn python(&self) -> &PythonEnv {
@@ -247,10 +271,19 @@ impl Sandbox {
     fn launch_spec(&self, program: &Program<'_>, slot: &Slot) -> LaunchSpec {
         LaunchSpec {
             program: program.code.to_owned(),
-            interpreter: self.python.interpreter.clone(),
+            interpreter: program.venv.map_or_else(
+                || self.python.interpreter.clone(),
+                |v| v.join("bin").join("python"),
+            ),
             args: vec!["-s".into(), PROGRAM_FILE.into()],
-            env: self.env.clone(),
-            read_only: self.read_only.clone(),
+            env: match program.venv {
+                Some(v) => crate::execute::inside::with_venv(&self.env, v),
+                None => self.env.clone(),
+            },
+            read_only: match program.venv {
+                Some(v) => [self.read_only.as_slice(), &[v.to_owned()]].concat(),
+                None => self.read_only.clone(),
+            },
             etc_files: etc_files(),
             landlock: self.landlock,
             seccomp: self.seccomp,

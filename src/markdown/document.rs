@@ -93,6 +93,9 @@ pub struct CodeBlock {
     pub expected_output: Option<ExpectedOutput>,
     /// For an example with `deps=`: the data files it declared.
     pub data_files: Vec<crate::markdown::deps::DataFile>,
+    /// For an example whose program has a PEP 723 `# /// script` block:
+    /// the packages and Pythons it asks for.
+    pub script: Option<crate::markdown::script_meta::Script>,
 }
 
 /// An ```` ```output ```` block: what its example should print.

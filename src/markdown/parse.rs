@@ -288,6 +288,7 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
                 let mut block =
                     code_block(ctx, page, text, map, range, &raw_info, code, &mut st.diags);
                 block.code_origin = code_origin;
+                crate::markdown::script_meta::attach(&mut block, &mut st.diags);
                 st.codes.push(block);
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
@@ -365,6 +366,7 @@ fn code_block(
         download: None,
         expected_output: None,
         data_files: Vec::new(),
+        script: None,
     };
     let fence_line = &text[range.start
         ..text[range.start..]

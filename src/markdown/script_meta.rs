@@ -15,7 +15,7 @@ use pep440_rs::{Version, VersionSpecifiers};
 use serde::Deserialize;
 
 /// What a script's metadata asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScriptMeta {
     /// PEP 508 requirement strings, as written (pip checks them).
     pub dependencies: Vec<String>,
@@ -161,6 +161,52 @@ impl ScriptMeta {
         set.sort();
         set.dedup();
         set
+    }
+}
+
+/// An example's script block, with where it is in the book.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Script {
+    pub meta: ScriptMeta,
+    /// Its opening line in the chapter or the `file=` program, when that
+    /// can be told (else the fence).
+    pub span: Option<crate::diag::Span>,
+}
+
+/// Reads the script block of `block`'s program (hidden lines included, so
+/// a block readers do not see still counts; the whole file for `file=`)
+/// into `block.script`; a malformed block is an error at its line.
+pub fn attach(block: &mut crate::markdown::CodeBlock, diags: &mut Vec<crate::diag::Diagnostic>) {
+    use crate::diag::{Diagnostic, Span};
+    if !block.example.as_ref().is_some_and(|e| e.run) {
+        return;
+    }
+    let program = match &block.program_file {
+        Some(path) => match crate::fsutil::read_to_string(path) {
+            Ok(text) => text,
+            Err(_) => return, // the job reports a program it cannot read
+        },
+        None => crate::markdown::code::lines(block.info.lang.as_deref(), &block.code)
+            .iter()
+            .map(|l| format!("{}\n", l.text))
+            .collect(),
+    };
+    let at = |line: usize| -> Option<Span> {
+        match (&block.program_file, &block.code_origin) {
+            (Some(file), _) => Some(Span::new(file, line as u32, 1, 1)),
+            (None, Some(origin)) => {
+                Some(Span::new(&origin.file, origin.line + line as u32 - 1, 1, 1))
+            }
+            (None, None) => block.span.clone(),
+        }
+    };
+    match parse(&program) {
+        Ok(Some(meta)) => {
+            let span = at(meta.line);
+            block.script = Some(Script { meta, span });
+        }
+        Ok(None) => {}
+        Err(e) => diags.push(Diagnostic::error(e.message, at(e.line)).with_help(e.help)),
     }
 }
 

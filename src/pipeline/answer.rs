@@ -386,6 +386,10 @@ fn run_fresh(
         started: &started,
         done: &done,
     };
+    let all: Vec<&Job<'_>> = to_run.iter().map(|&i| &jobs[i]).collect();
+    let run = &at.config.run;
+    let mut say = |line: &str| Progress::tell(options, ProgressEvent::Note(line));
+    runner.prepare_envs(&run.cache_dir, run.source_builds, &all, &mut say);
     let expected = lookup::expected_duration(at.cache, jobs, &plain_idx, &bench_idx, threads);
     Progress::tell(
         options,

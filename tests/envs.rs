@@ -1,0 +1,99 @@
+//! Per-example packages (PEP 723): an example's `# /// script` block gets
+//! an environment of its own, shared by examples asking for the same set,
+//! so two examples with conflicting pins live in one book; a set that
+//! cannot be installed, or a `requires-python` not met, fails that example
+//! at its block while the others run; `clean --envs` lists and removes
+//! them. (Installs `six` from the package index, a wheel of 11 KiB.)
+
+mod support;
+
+use support::{BookTest, main_of};
+
+const PINS: &str = "# Pins\n\n\
+```python id=old\n# /// script\n# dependencies = [\"six==1.16.0\"]\n# ///\nimport six\nprint('six', six.__version__)\n```\n\n\
+```python id=new\n#! # /// script\n#! # dependencies = [\"six==1.17.0\"]\n#! # ///\nimport six\nprint('six', six.__version__)\n```\n\n\
+```python id=again\n# /// script\n# dependencies = [\"six==1.16.0\"]\n# ///\nimport six\nprint('again', six.__version__)\n```\n";
+
+fn stdout(run: &support::Run) -> String {
+    String::from_utf8_lossy(&run.output.stdout).into_owned()
+}
+
+#[test]
+fn conflicting_pins_each_get_their_environment_shared_by_equal_sets() {
+    let b = BookTest::one_chapter(PINS);
+    assert_eq!(b.build().success().example_counts(), (3, 0));
+    let page = b.read("book/chapter.html");
+    let main = main_of(&page);
+    assert!(main.contains("six 1.16.0"), "{main}");
+    assert!(main.contains("six 1.17.0"), "{main}");
+    assert!(main.contains("again 1.16.0"), "{main}");
+    // A block in hidden lines is folded away like any hidden line.
+    assert!(
+        main.contains(
+            "<span class=\"hidden-line\"><span class=\"hl-c\"># dependencies = [\"six==1.17.0\"]"
+        ),
+        "{main}"
+    );
+
+    // Two sets, two environments; a cached build needs none of them.
+    let listed = b.run(&["clean", "--envs", "--dry-run"]);
+    let list = stdout(listed.success());
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(
+        list.contains("six==1.16.0") && list.contains("six==1.17.0"),
+        "{list}"
+    );
+    assert!(list.contains("wheels only"), "{list}");
+    assert_eq!(b.build().success().example_counts(), (0, 3));
+
+    b.run(&["clean", "--envs"]).success();
+    let after = b.run(&["clean", "--envs", "--dry-run"]);
+    assert!(
+        after.stderr().contains("no example environments"),
+        "{}",
+        after.stderr()
+    );
+    assert!(
+        b.root().join("book/chapter.html").exists(),
+        "the site stays"
+    );
+}
+
+#[test]
+fn a_set_that_cannot_be_installed_fails_at_its_block_and_the_rest_still_run() {
+    let b = BookTest::one_chapter(
+        "# Bad\n\n```python id=good\nprint('still ran')\n```\n\n\
+```python id=missing\nimport sys\n# /// script\n# dependencies = [\"proofbook-no-such-package-zq==1.0\"]\n# ///\nprint(1)\n```\n\n\
+```python id=future\n# /// script\n# requires-python = \">=9\"\n# ///\nprint(2)\n```\n",
+    );
+    let run = b.run(&["check"]);
+    run.failure();
+    let out = stdout(&run);
+    assert!(out.contains("ok       example good"), "{out}");
+    assert!(out.contains("FAILED   example missing"), "{out}");
+    assert!(
+        out.contains("proofbook-no-such-package-zq"),
+        "pip's message: {out}"
+    );
+    assert!(out.contains("FAILED   example future"), "{out}");
+    assert!(out.contains("(\">=9\") is not met by Python"), "{out}");
+
+    let err = b.build().failure().stderr();
+    // Each at its script block's line in the chapter.
+    assert!(err.contains("chapter.md:9"), "{err}");
+    assert!(err.contains("chapter.md:15"), "{err}");
+    assert!(err.contains("fix the `# /// script` block"), "{err}");
+}
+
+#[test]
+fn a_malformed_block_is_an_error_at_its_line() {
+    let b = BookTest::one_chapter(
+        "# M\n\n```python\n# /// script\n# dependencies = [\"six\"\n# ///\nprint(1)\n```\n",
+    );
+    let err = b.build().failure().stderr();
+    assert!(err.contains("script metadata is not valid"), "{err}");
+    assert!(
+        err.contains("chapter.md:5") || err.contains("chapter.md:6"),
+        "{err}"
+    );
+}
