@@ -13,6 +13,7 @@ What it shows:
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -61,8 +62,12 @@ async def main(orders):
     gaps = []
     beat = asyncio.create_task(heartbeat(gaps))
     t0 = time.perf_counter()
+    # forkserver, not fork: by the time the process pool starts its workers the
+    # I/O pool has threads running, and forking a process with threads is unsafe
+    cpu_context = multiprocessing.get_context("forkserver")
     with (ThreadPoolExecutor(max_workers=16) as io_pool,
-          ProcessPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as cpu_pool):
+          ProcessPoolExecutor(max_workers=len(os.sched_getaffinity(0)),
+                              mp_context=cpu_context) as cpu_pool):
         results = await asyncio.gather(
             *(handle(f"sku-{n}", io_pool, cpu_pool) for n in range(orders)))
     elapsed = time.perf_counter() - t0
