@@ -136,3 +136,20 @@ fn print_page_and_redirects() {
     );
     assert!(redirect.contains("location.hash"), "the fragment is kept");
 }
+
+/// mdBook's `hidelines=PREFIX` hides the lines it starts, in any language
+/// (a Python example included), and is not refused as an unknown option.
+#[test]
+fn hidelines_prefix_in_any_language() {
+    let t = BookTest::one_chapter(
+        "# Hidden\n\n```python,norun,hidelines=%%\n%%import os\nprint(os.sep)\n  %%x = 1\n```\n\n\
+         ```text hidelines=>\n>secret\nshown\n```\n",
+    );
+    t.build().success();
+    let page = t.read("book/chapter.html");
+    let main = main_of(&page);
+    assert!(!main.contains("%%"), "{main}");
+    assert!(!main.contains("&gt;secret"), "{main}");
+    assert_eq!(main.matches("class=\"hidden-line\"").count(), 3, "{main}");
+    assert!(main.contains("shown"), "{main}");
+}
