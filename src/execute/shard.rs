@@ -64,6 +64,8 @@ pub struct PlanItem {
     /// The example's identity (`lookup::identity`), stable across edits.
     pub identity: String,
     /// Examples with the same key stay on one shard (a comparison group).
+    /// Without one, the runs of one example under several interpreters
+    /// (`ID@NAME`) still stay together: `unit_key` drops the suffix.
     pub together: Option<String>,
     /// How long it took last time, from the result cache.
     pub expected: Option<Duration>,
@@ -125,11 +127,10 @@ pub fn plan(items: &[PlanItem], count: usize) -> Plan {
     // their first member's identity so the order does not depend on maps.
     let mut units: Vec<(String, u64, Vec<usize>)> = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let joined = item.together.as_ref().and_then(|key| {
-            units
-                .iter_mut()
-                .find(|(_, _, members)| items[members[0]].together.as_ref() == Some(key))
-        });
+        let key = unit_key(item);
+        let joined = units
+            .iter_mut()
+            .find(|(_, _, members)| unit_key(&items[members[0]]) == key);
         match joined {
             Some(unit) => {
                 unit.1 += weight(item);
@@ -164,6 +165,23 @@ pub fn plan(items: &[PlanItem], count: usize) -> Plan {
         loads,
         by_duration,
         digest,
+    }
+}
+
+/// The key that keeps items on one shard: the group, else the example's
+/// identity without an interpreter suffix (`ch.md#e@3.13t` is `ch.md#e`),
+/// so one example's runs under several interpreters are never split.
+fn unit_key(item: &PlanItem) -> (bool, &str) {
+    match &item.together {
+        Some(group) => (true, group.as_str()),
+        // Only the part after the last `#` (the example's id) can carry the
+        // suffix; a folder named `a@b` in the path is not an interpreter.
+        None => {
+            let id = &item.identity;
+            let tail = id.rfind('#').map_or(0, |at| at + 1);
+            let end = id[tail..].find('@').map_or(id.len(), |at| tail + at);
+            (false, &id[..end])
+        }
     }
 }
 
@@ -243,6 +261,27 @@ mod tests {
         let p = plan(&items, 4);
         let shards: Vec<usize> = p.shard_of[8..].to_vec();
         assert!(shards.iter().all(|&s| s == shards[0]), "{shards:?}");
+    }
+
+    #[test]
+    fn one_examples_interpreters_stay_on_one_shard() {
+        let items = vec![
+            item("a.md#t", None, Some(500)),
+            item("a.md#t@3.13t", None, Some(500)),
+            item("b.md#u", None, Some(400)),
+            item("c.md#v", None, Some(400)),
+        ];
+        let plan = plan(&items, 2);
+        assert_eq!(plan.shard_of[0], plan.shard_of[1]);
+        assert_ne!(plan.shard_of[0], plan.shard_of[2]);
+        assert_eq!(plan.loads.iter().sum::<u64>(), 1800);
+        // An `@` in a folder name is not an interpreter suffix.
+        let (b, c) = (
+            item("x@y/b.md#w", None, None),
+            item("x@y/c.md#w", None, None),
+        );
+        assert_ne!(unit_key(&b), unit_key(&c));
+        assert_eq!(unit_key(&b), (false, "x@y/b.md#w"));
     }
 
     #[test]
