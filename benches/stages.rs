@@ -48,6 +48,7 @@ fn stages(c: &mut Criterion) {
         src: Path::new("/nonexistent/src"),
         pages: &pages,
         expand_includes: true,
+        hidelines: &Default::default(),
     };
     let text = chapter_text(3);
     c.bench_function("parse chapter (3 sections, no highlighting)", |b| {

@@ -136,3 +136,46 @@ fn print_page_and_redirects() {
     );
     assert!(redirect.contains("location.hash"), "the fragment is kept");
 }
+
+/// mdBook's `hidelines=PREFIX` hides the lines it starts, in any language
+/// (a Python example included), and is not refused as an unknown option.
+#[test]
+fn hidelines_prefix_in_any_language() {
+    let t = BookTest::one_chapter(
+        "# Hidden\n\n```python,norun,hidelines=%%\n%%import os\nprint(os.sep)\n  %%x = 1\n```\n\n\
+         ```text hidelines=>\n>secret\nshown\n```\n",
+    );
+    t.build().success();
+    let page = t.read("book/chapter.html");
+    let main = main_of(&page);
+    assert!(!main.contains("%%"), "{main}");
+    assert!(!main.contains("&gt;secret"), "{main}");
+    assert_eq!(main.matches("class=\"hidden-line\"").count(), 3, "{main}");
+    assert!(main.contains("shown"), "{main}");
+}
+
+/// `[output.html.code.hidelines]` gives a language its prefix; a fence's own
+/// `hidelines=` wins over it.
+#[test]
+fn hidelines_table_in_book_toml() {
+    let t = BookTest::one_chapter(
+        "# Table\n\n```text\n@@setup\nshown\n```\n\n```text,hidelines=^\n@@kept\n^gone\n```\n",
+    );
+    t.write(
+        "book.toml",
+        "[book]\ntitle = \"t\"\n\n[output.html.code.hidelines]\ntext = \"@@\"\n",
+    );
+    let run = t.build();
+    run.success();
+    assert!(
+        !run.stderr().contains("output.html.code"),
+        "{}",
+        run.stderr()
+    );
+    let page = t.read("book/chapter.html");
+    let main = main_of(&page);
+    assert!(!main.contains("@@setup"), "{main}");
+    assert!(main.contains("@@kept"), "{main}");
+    assert!(!main.contains("^gone"), "{main}");
+    assert_eq!(main.matches("class=\"hidden-line\"").count(), 2, "{main}");
+}

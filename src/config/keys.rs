@@ -69,10 +69,6 @@ const NOT_ACTED_ON: &[(&str, &str)] = &[
         "there is no Rust playground; Python examples run at build time instead",
     ),
     (
-        "output.html.code",
-        "hidden-line prefixes are fixed per language",
-    ),
-    (
         "output.html.search.copy-js",
         "the theme's search script is always copied when search is on",
     ),

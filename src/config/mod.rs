@@ -157,6 +157,8 @@ pub struct HtmlOptions {
     pub smart_punctuation: bool,
     pub definition_lists: bool,
     pub admonitions: bool,
+    /// `[output.html.code.hidelines]`: language → hidden-line prefix.
+    pub hidelines: std::collections::BTreeMap<String, String>,
     pub no_section_label: bool,
     /// Stylesheets and scripts linked on every page, relative to the book root.
     pub additional_css: Vec<PathBuf>,
@@ -499,6 +501,7 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         smart_punctuation: html.smart_punctuation.or(html.curly_quotes).unwrap_or(true),
         definition_lists: html.definition_lists.unwrap_or(true),
         admonitions: html.admonitions.unwrap_or(true),
+        hidelines: html.code.hidelines,
         no_section_label: html.no_section_label.unwrap_or(false),
         additional_css: html.additional_css,
         additional_js: html.additional_js,

@@ -369,3 +369,11 @@ fn a_build_dir_that_leaves_the_book_through_a_link_is_refused() {
         }
     }
 }
+
+#[test]
+fn source_builds_for_example_packages_are_off_unless_the_book_opts_in() {
+    let (config, _) = load("").unwrap();
+    assert!(!config.run.source_builds);
+    let (config, _) = load("[proofbook.python]\nsource-builds = true\n").unwrap();
+    assert!(config.run.source_builds);
+}

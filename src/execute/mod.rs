@@ -66,7 +66,6 @@ use std::time::Duration;
 use rayon::prelude::*;
 
 use crate::config::Limits;
-use crate::markdown::code::lines;
 use crate::markdown::example::{ExampleSpec, Expectation};
 use crate::markdown::{CodeBlock, Document};
 pub use probe::Probe;
@@ -160,7 +159,7 @@ pub fn jobs<'a>(
 /// The code of a block as Python runs it: hidden lines unmarked.
 pub fn program_text(block: &CodeBlock) -> String {
     let mut out = String::with_capacity(block.code.len());
-    for line in lines(block.info.lang.as_deref(), &block.code) {
+    for line in block.info.lines(&block.code) {
         out.push_str(&line.text);
         out.push('\n');
     }

@@ -32,6 +32,38 @@ impl CodeInfo {
     pub fn claim_id(&self) -> Option<&str> {
         self.attrs.iter().find_map(|a| a.strip_prefix("id="))
     }
+
+    /// mdBook's `hidelines=PREFIX`: lines starting with PREFIX are hidden,
+    /// in any language, instead of the language's own rule.
+    pub fn hidelines(&self) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find_map(|a| a.strip_prefix("hidelines="))
+            .filter(|p| !p.is_empty())
+    }
+
+    /// The block's lines, hidden ones marked by `hidelines=` or its language.
+    pub fn lines<'a>(&self, code: &'a str) -> Vec<CodeLine<'a>> {
+        match self.hidelines() {
+            Some(prefix) => code.lines().map(|l| prefixed_line(l, prefix)).collect(),
+            None => lines(self.lang.as_deref(), code),
+        }
+    }
+}
+
+/// A line hidden by a `hidelines=` prefix keeps its indent, as in mdBook.
+fn prefixed_line<'a>(line: &'a str, prefix: &str) -> CodeLine<'a> {
+    let trimmed = line.trim_start();
+    match trimmed.strip_prefix(prefix) {
+        Some(rest) => CodeLine {
+            text: format!("{}{rest}", &line[..line.len() - trimmed.len()]).into(),
+            hidden: true,
+        },
+        None => CodeLine {
+            text: line.into(),
+            hidden: false,
+        },
+    }
 }
 
 /// One line of a code block as the reader sees it.
@@ -164,5 +196,25 @@ mod tests {
             ]
         );
         assert_eq!(shown("text", "# not hidden"), ["# not hidden"]);
+    }
+
+    #[test]
+    fn hidelines_prefix_hides_in_any_language() {
+        let shown = |info, code| {
+            CodeInfo::parse(info)
+                .lines(code)
+                .iter()
+                .map(|l| format!("{}{}", if l.hidden { "~" } else { "" }, l.text))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shown(
+                "python,hidelines=!!!",
+                "!!!setup()\nrun()\n  !!!x = 1\n#! kept"
+            ),
+            ["~setup()", "run()", "~  x = 1", "#! kept"]
+        );
+        assert_eq!(shown("text hidelines=%", "%a\nb"), ["~a", "b"]);
+        assert_eq!(shown("rust,hidelines=", "# a"), ["~a"]);
     }
 }

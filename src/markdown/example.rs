@@ -110,8 +110,20 @@ pub struct OptionError {
 }
 
 const OPTIONS: &[&str] = &[
-    "norun", "id", "timeout", "expect", "exit", "file", "repeat", "warmup", "group", "label",
-    "baseline", "compare", "deps",
+    "norun",
+    "id",
+    "timeout",
+    "expect",
+    "exit",
+    "file",
+    "repeat",
+    "warmup",
+    "group",
+    "label",
+    "baseline",
+    "compare",
+    "deps",
+    "hidelines",
 ];
 
 /// Parses the info string of a Python fence (language included).
@@ -259,6 +271,10 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
                 group = Some(name);
             }
             "label" => label = Some(need_value(value)?),
+            // mdBook's hidden-line prefix; `CodeInfo::lines` applies it.
+            "hidelines" => {
+                need_value(value)?;
+            }
             "deps" => {
                 spec.deps.push(need_value(value)?);
                 // `deps=a.csv,b.csv`: the words after a comma belong to it,

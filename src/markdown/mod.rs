@@ -45,6 +45,7 @@ pub(crate) fn test_chapter(path: &str, text: &str) -> Document {
         src: Path::new("/b/src"),
         pages: &pages,
         expand_includes: false,
+        hidelines: &Default::default(),
     };
     let (doc, diags) = parse_chapter(&ctx, Path::new(path), text);
     assert!(diags.is_empty(), "{diags:?}");

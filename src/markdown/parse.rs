@@ -39,6 +39,9 @@ pub struct ParseContext<'a> {
     pub pages: &'a HashMap<PathBuf, PathBuf>,
     /// False when a preprocessor step already expanded the includes.
     pub expand_includes: bool,
+    /// `[output.html.code.hidelines]`: language → hidden-line prefix, for
+    /// fences without a `hidelines=` of their own.
+    pub hidelines: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// Parses the chapter at `path` (relative to the source folder) whose text is
@@ -355,7 +358,12 @@ fn code_block(
     code: String,
     diags: &mut Vec<Diagnostic>,
 ) -> CodeBlock {
-    let info = CodeInfo::parse(raw_info);
+    let mut info = CodeInfo::parse(raw_info);
+    if info.hidelines().is_none()
+        && let Some(prefix) = info.lang.as_ref().and_then(|l| ctx.hidelines.get(l))
+    {
+        info.attrs.push(format!("hidelines={prefix}"));
+    }
     let mut block = CodeBlock {
         info,
         code,

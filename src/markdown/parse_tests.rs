@@ -29,6 +29,7 @@ fn check(text: &str) -> String {
         src: Path::new("/b/src"),
         pages: &pages,
         expand_includes: true,
+        hidelines: &Default::default(),
     };
     let (doc, diags) = parse_chapter(&ctx, Path::new("dir/page.md"), text);
     let mut out = String::new();
@@ -138,6 +139,7 @@ fn a_file_example_shows_the_anchored_part_and_keeps_the_whole_program() {
         src: &dir.path().join("src"),
         pages: &pages,
         expand_includes: true,
+        hidelines: &Default::default(),
     };
     let (doc, diags) = parse_chapter(
         &ctx,

@@ -186,7 +186,9 @@ pub fn attach(block: &mut crate::markdown::CodeBlock, diags: &mut Vec<crate::dia
             Ok(text) => text,
             Err(_) => return, // the job reports a program it cannot read
         },
-        None => crate::markdown::code::lines(block.info.lang.as_deref(), &block.code)
+        None => block
+            .info
+            .lines(&block.code)
             .iter()
             .map(|l| format!("{}\n", l.text))
             .collect(),

@@ -350,6 +350,7 @@ pub(crate) fn parse_context<'a>(
         src: &config.src,
         pages,
         expand_includes: !includes_expanded,
+        hidelines: &config.html.hidelines,
     }
 }
 

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use crate::execute::RunResult;
 use crate::html::escape;
-use crate::markdown::code::lines;
 use crate::markdown::{Block, CodeBlock, Document};
 use crate::measure::compare::Comparison;
 use crate::measure::evidence::Cited;
@@ -229,7 +228,7 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, fail
             })
             .map(|a| escape(a)),
     );
-    let inner = highlighter.highlight_marked(lang, &lines(lang, &code.code), failing);
+    let inner = highlighter.highlight_marked(lang, &code.info.lines(&code.code), failing);
     out.push_str("<pre class=\"code hl-code\"><code");
     if !classes.is_empty() {
         out.push_str(" class=\"");
