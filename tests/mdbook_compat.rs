@@ -179,3 +179,23 @@ fn hidelines_table_in_book_toml() {
     assert!(!main.contains("^gone"), "{main}");
     assert_eq!(main.matches("class=\"hidden-line\"").count(), 2, "{main}");
 }
+
+/// A `[output.html.search.chapter]` key that names no chapter stops the
+/// build, as in mdBook, instead of leaving a chapter in the index unnoticed.
+#[test]
+fn search_chapter_key_naming_no_chapter_is_an_error() {
+    let t = BookTest::one_chapter("# Chapter\n\nText.\n");
+    t.write(
+        "book.toml",
+        "[book]\ntitle = \"t\"\n\n[output.html.search.chapter]\n\"chapter.md\" = { enable = true }\n\"nope.md\" = { enable = false }\n",
+    );
+    let run = t.build();
+    run.failure();
+    assert!(
+        run.stderr()
+            .contains("`[output.html.search.chapter]` names `nope.md`"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!t.root().join("book").exists());
+}

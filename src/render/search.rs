@@ -334,7 +334,7 @@ pub struct ClientOptions {
 type Terms = (Section, u32, HashMap<String, u32>);
 
 /// Builds the index of `pages`, leaving out the chapters the options
-/// exclude. Warns about an exclusion that matches no chapter.
+/// exclude. An exclusion that matches no chapter is an error, as in mdBook.
 pub fn build(
     pages: &[IndexedPage<'_>],
     sources: &[&Path],
@@ -354,7 +354,7 @@ pub fn build(
         .zip(&options.excluded)
         .filter(|(e, _)| !sources.iter().any(|s| s.starts_with(e)))
         .map(|(_, written)| {
-            Diagnostic::warning(
+            Diagnostic::error(
                 format!(
                     "`[output.html.search.chapter]` names `{}`, which is no chapter nor folder of chapters",
                     written.display()
