@@ -58,6 +58,12 @@ pub struct Args {
     /// touched. Put the book's folder before it.
     #[arg(long, value_name = "ID", num_args = 0.., conflicts_with = "shard")]
     bless: Option<Vec<String>>,
+    /// Run the whole check N times, every example fresh each time, and
+    /// print per claim how many rounds it held and its worst margin (the
+    /// larger side over the smaller); fails if anything failed in any round.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
+          conflicts_with_all = ["shard", "bless", "junit", "cached"])]
+    rounds: Option<u32>,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -88,6 +94,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         shard,
         ..BuildOptions::default()
     };
+    if let Some(rounds) = args.rounds {
+        return Ok(super::check_rounds::execute(
+            &config,
+            &options,
+            rounds as usize,
+        ));
+    }
     let started = std::time::SystemTime::now();
     let mut result = proofbook::pipeline::check::check(&config, &options);
     if let Some(ids) = &args.bless {

@@ -4,6 +4,7 @@
 mod build;
 mod build_shard;
 mod check;
+mod check_rounds;
 mod clean;
 mod doctor;
 mod init;

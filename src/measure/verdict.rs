@@ -32,6 +32,30 @@ pub enum Shown {
     },
 }
 
+impl Shown {
+    /// The side's value in the figure's base unit.
+    pub fn value(&self) -> f64 {
+        match self {
+            Shown::Number { x, .. } => *x,
+            Shown::Figure { factor, quote, .. } => factor * quote.x,
+        }
+    }
+}
+
+/// How far a judged claim is from turning: the side that should be larger
+/// over the other (1.25 means 25 % to spare; below 1, it failed by that
+/// much). None when a side is not positive, where a ratio says nothing.
+pub fn margin(c: &CheckedClaim) -> Option<f64> {
+    let (left, right) = (c.left.value(), c.right.value());
+    if !(left > 0.0 && right > 0.0) {
+        return None;
+    }
+    Some(match c.op {
+        "<" | "≤" => right / left,
+        _ => left / right,
+    })
+}
+
 /// When and where a failed claim was judged, said in its box with what
 /// happens next, so a reader (and the author) can tell one unlucky round
 /// on one machine from the book's last word.

@@ -36,6 +36,10 @@ pub struct CheckItem {
     /// For a claim, its comparison with this build's numbers (shown for a
     /// claim that holds too, so a log shows how close it came).
     pub measured: Option<String>,
+    /// For a claim that was judged: how far its comparison is from turning
+    /// (the larger side over the smaller one, above 1 when it holds), for
+    /// `check --rounds`' worst margin; none when a side is not positive.
+    pub margin: Option<f64>,
 }
 
 #[derive(Debug, Default)]
@@ -239,6 +243,7 @@ fn shard_items(part: &super::shard::ShardPart, claims: usize) -> Vec<CheckItem> 
         duration: Duration::ZERO,
         details,
         measured: None,
+        margin: None,
     };
     let mut items = Vec::new();
     if claims > 0 {
@@ -287,6 +292,7 @@ fn not_run_item(config: &Config, docs: &[crate::markdown::Document]) -> CheckIte
             super::not_run::EXAMPLES_ON_KEY
         ),
         measured: None,
+        margin: None,
     }
 }
 
@@ -314,6 +320,7 @@ fn failed_item(name: &str, details: String) -> CheckItem {
         duration: Duration::ZERO,
         details,
         measured: None,
+        margin: None,
     }
 }
 
@@ -348,6 +355,7 @@ fn example_item(job: &execute::Job<'_>, result: &execute::RunResult) -> CheckIte
         duration,
         details,
         measured: None,
+        margin: None,
     }
 }
 
@@ -426,12 +434,17 @@ fn take_errors(diags: &mut Vec<Diagnostic>, report: &mut CheckReport) {
             duration: Duration::ZERO,
             details,
             measured: None,
+            margin: None,
         });
     }
 }
 
 fn claim_item(c: CheckedClaim) -> CheckItem {
     let comparison = crate::render::format::claim_comparison(&c);
+    let margin = match c.verdict {
+        ClaimVerdict::Skipped => None,
+        _ => crate::measure::verdict::margin(&c),
+    };
     let (verdict, details) = match c.verdict {
         ClaimVerdict::Holds => (Verdict::Ok, String::new()),
         ClaimVerdict::Fails => (Verdict::Failed, format!("it does not hold: {comparison}")),
@@ -460,5 +473,6 @@ fn claim_item(c: CheckedClaim) -> CheckItem {
         duration: Duration::ZERO,
         details,
         measured: Some(comparison),
+        margin,
     }
 }

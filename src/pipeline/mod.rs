@@ -27,6 +27,7 @@ pub mod not_run;
 mod pages;
 mod print_job;
 mod reuse;
+pub mod rounds;
 pub mod shard;
 mod stages;
 mod warnings;

@@ -1,0 +1,87 @@
+//! `check --rounds N`: prints one line per round as it ends, then a table
+//! of every claim (how often it held, its worst margin and the comparison
+//! in that round), then whatever else failed in any round.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use proofbook::BuildOptions;
+use proofbook::config::Config;
+use proofbook::pipeline::check::Verdict;
+use proofbook::pipeline::rounds::{ItemRounds, RoundsReport, check_rounds};
+use proofbook::terminal_text::neutralise;
+
+pub(super) fn execute(config: &Config, options: &BuildOptions, rounds: usize) -> ExitCode {
+    let all = check_rounds(config, options, rounds, |round, report| {
+        println!(
+            "round {round} of {rounds}: {} passed, {} failed, {} skipped",
+            report.count(Verdict::Ok),
+            report.count(Verdict::Failed),
+            report.count(Verdict::Skipped)
+        );
+    });
+    print_table(&all, &config.root);
+    if all.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_table(all: &RoundsReport, root: &Path) {
+    println!();
+    println!(
+        "{:<40} {:>7} {:>8}  {:<36} comparison in its worst round",
+        "claim", "held", "margin", "at"
+    );
+    for claim in all.claims() {
+        let judged = claim.held + claim.failed;
+        let held = format!("{}/{judged}", claim.held);
+        let margin = claim
+            .worst
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), |(m, _)| format!("×{m:.2}"));
+        let shown = claim.worst.as_ref().map_or("", |(_, s)| s.as_str());
+        let skipped = match claim.skipped {
+            0 => String::new(),
+            n => format!(" (skipped in {n} of {} rounds)", all.rounds),
+        };
+        println!(
+            "{:<40} {held:>7} {margin:>8}  {:<36} {}{skipped}",
+            neutralise(claim.name.trim_start_matches("claim ")),
+            place(claim, root),
+            neutralise(shown)
+        );
+    }
+    let failed: Vec<&ItemRounds> = all.items.iter().filter(|i| i.failed > 0).collect();
+    if !failed.is_empty() {
+        println!();
+        for item in &failed {
+            println!(
+                "---- FAILED in {} of {} rounds: {} at {}",
+                item.failed,
+                all.rounds,
+                neutralise(&item.name),
+                place(item, root)
+            );
+            println!("{}\n", neutralise(item.last_details.trim_end()));
+        }
+    }
+    let flaky = all.claims().filter(|c| c.failed > 0).count();
+    println!(
+        "{} claims over {} rounds: {} held every round it was judged, {flaky} failed at least once",
+        all.claims().count(),
+        all.rounds,
+        all.claims().filter(|c| c.failed == 0).count()
+    );
+}
+
+fn place(item: &ItemRounds, root: &Path) -> String {
+    item.span.as_ref().map_or_else(
+        || "-".to_owned(),
+        |s| {
+            let file = s.file.strip_prefix(root).unwrap_or(&s.file);
+            neutralise(&format!("{}:{}", file.display(), s.line))
+        },
+    )
+}
