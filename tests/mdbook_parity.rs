@@ -243,3 +243,24 @@ fn the_preview_creates_a_missing_chapter_too() {
     );
     assert_eq!(t.read("src/chapter_1.md"), "# Chapter 1\n");
 }
+
+#[test]
+fn a_playground_include_is_a_rust_code_block_with_hidden_lines() {
+    let t = book_naming(&[], "");
+    t.write(
+        "src/intro.md",
+        "# Intro\n\n{{#playground ex/main.rs editable}}\n",
+    )
+    .write(
+        "src/ex/main.rs",
+        "fn main() {\n    println!(\"shown\");\n# // hidden set-up\n}\n",
+    );
+    t.build().success();
+    let page = t.read("book/intro.html");
+    // Code, not Markdown: no heading made of the `# ` line.
+    assert!(!page.contains("<h1 id=\"-hidden"), "{page}");
+    assert!(page.contains("language-rust"), "{page}");
+    let hidden = page.find("class=\"hidden-line\"").expect(&page);
+    assert!(page[hidden..].contains("hidden set-up"), "{page}");
+    assert!(page.contains("shown"), "{page}");
+}
