@@ -18,6 +18,7 @@ pub mod deps;
 pub mod document;
 pub mod example;
 mod footnotes;
+mod html_links;
 pub mod ids;
 pub mod include;
 pub mod links;

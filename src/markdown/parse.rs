@@ -14,6 +14,7 @@ use crate::markdown::code::CodeInfo;
 use crate::markdown::document::{CodeBlock, Document, Heading, PageLink};
 use crate::markdown::example;
 use crate::markdown::footnotes;
+use crate::markdown::html_links;
 use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::include::{self, IncludeContext, SourceMap};
 use crate::markdown::links::{self, LinkKind};
@@ -293,7 +294,27 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
             }
             Event::Html(ref html) | Event::InlineHtml(ref html) => {
                 collect_html_ids(html, &mut st.doc.ids);
-                events.push(event);
+                // `<a href="other.md">` goes to the page, as a Markdown link does.
+                let rewritten = html_links::rewrite_hrefs(html, |href| {
+                    match links::classify(href, page, ctx.src) {
+                        LinkKind::Chapter { target, fragment } => {
+                            ctx.pages.get(&target).map(|out| {
+                                let from = page_output(ctx, page);
+                                links::relative_url(
+                                    from.as_deref().unwrap_or(page),
+                                    out,
+                                    fragment.as_deref(),
+                                )
+                            })
+                        }
+                        _ => None,
+                    }
+                });
+                events.push(match (rewritten, event) {
+                    (Some(new), Event::Html(_)) => Event::Html(new.into()),
+                    (Some(new), _) => Event::InlineHtml(new.into()),
+                    (None, event) => event,
+                });
             }
             Event::Text(ref t) if t.contains(MEASURE_OPEN) => {
                 // The text's offset in the source, when it is the source's

@@ -259,3 +259,20 @@ fn footnotes_gather_at_the_end_with_back_links_and_unique_ids() {
         );
     }
 }
+
+#[test]
+fn raw_html_links_to_chapters_are_rewritten() {
+    let out = check(
+        "<a href=\"other.md#sec\">O</a> and <a class=\"x\" href='../top.md'>T</a>\n\nInline <a href=\"data.md\">D</a> <img src=\"other.md\">\n",
+    );
+    assert!(out.contains(r#"<a href="other.html#sec">O</a>"#), "{out}");
+    assert!(
+        out.contains(r#"<a class="x" href='../index.html'>T</a>"#),
+        "{out}"
+    );
+    // Not a chapter, or not a link: left as written.
+    assert!(
+        out.contains(r#"<a href="data.md">D</a> <img src="other.md">"#),
+        "{out}"
+    );
+}
