@@ -264,3 +264,30 @@ fn a_playground_include_is_a_rust_code_block_with_hidden_lines() {
     assert!(page[hidden..].contains("hidden set-up"), "{page}");
     assert!(page.contains("shown"), "{page}");
 }
+
+#[test]
+fn mdbook_environment_variables_override_book_toml() {
+    let t = book_naming(&[], "[build]\nbuild-dir = \"out\"\n");
+    let run = t.run_with_env(
+        &["build"],
+        &[
+            ("MDBOOK_BOOK__TITLE", "Env title"),
+            ("MDBOOK_BUILD", r#"{"build-dir": "alt"}"#),
+            ("MDBOOK_LOG", "debug"),
+        ],
+    );
+    run.success();
+    assert!(
+        t.read("alt/intro.html")
+            .contains("<title>Intro - Env title</title>"),
+        "{}",
+        t.read("alt/intro.html")
+    );
+    assert!(!t.root().join("out").exists());
+    let err = run.stderr();
+    assert!(
+        err.contains("`book.title` is set by the environment variable MDBOOK_BOOK__TITLE"),
+        "{err}"
+    );
+    assert!(!err.contains("MDBOOK_LOG"), "{err}");
+}
