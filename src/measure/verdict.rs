@@ -86,6 +86,10 @@ pub struct CheckedClaim {
     pub unmet: Vec<String>,
     /// The machine it was judged on.
     pub usable_cores: usize,
+    /// Whether a `when` names `free-cores`, and the fewest free cores its
+    /// examples had while they ran (none: not measured).
+    pub measures_free: bool,
+    pub free_cores: Option<f64>,
     pub python_version: String,
     pub verdict: Verdict,
     /// For a failed claim: when and where it was judged.
@@ -109,6 +113,7 @@ pub(crate) fn check_claims(
         cores: machine.usable_cores,
         logical_cores: machine.logical_cores,
         python: (major, minor),
+        free_cores: None,
     };
     let mut out = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
@@ -179,6 +184,17 @@ pub(crate) fn check_claims(
             if let Shown::Number { unit, .. } = &mut right_shown {
                 *unit = left_unit;
             }
+            let examples = judged_on(&parsed, docs);
+            let measures_free = parsed
+                .when
+                .iter()
+                .any(|c| c.quantity == claim::Quantity::FreeCores);
+            let here = Machine {
+                free_cores: measures_free
+                    .then(|| least_free(&examples, figures))
+                    .flatten(),
+                ..here
+            };
             let unmet: Vec<&claim::Condition> =
                 parsed.when.iter().filter(|c| !c.holds(&here)).collect();
             let verdict = if !unmet.is_empty() {
@@ -188,7 +204,6 @@ pub(crate) fn check_claims(
             } else {
                 Verdict::Fails
             };
-            let examples = judged_on(&parsed, docs);
             // A failure says when and where: one unlucky round on a noisy
             // machine must read as that, not as the book's last word.
             let judged = (verdict == Verdict::Fails).then(|| {
@@ -218,6 +233,8 @@ pub(crate) fn check_claims(
                 when: parsed.when.iter().map(|c| c.text.clone()).collect(),
                 unmet: unmet.iter().map(|c| c.text.clone()).collect(),
                 usable_cores: machine.usable_cores,
+                free_cores: here.free_cores,
+                measures_free,
                 python_version: machine.python_version.clone(),
                 verdict,
                 judged,
@@ -226,6 +243,14 @@ pub(crate) fn check_claims(
         }
     }
     out
+}
+
+/// The fewest cores left free while any of `examples` ran (each one's
+/// median over its runs): a claim on them is only as sound as its least
+/// quiet member. None when one of them has no such figure.
+fn least_free(examples: &[String], figures: &Figures<'_>) -> Option<f64> {
+    let free: Option<Vec<f64>> = examples.iter().map(|id| figures.free_cores(id)).collect();
+    free?.into_iter().reduce(f64::min)
 }
 
 /// Whether every figure of the claim comes from an example that ran. A
