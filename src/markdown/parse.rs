@@ -353,7 +353,17 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
     );
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    html
+    // Only raw HTML can hold a literal `<i`: text and code are escaped.
+    let (with_icons, unknown) = crate::icons::replace_in(&html);
+    for icon in unknown {
+        let class = format!("fa-{}", icon.name);
+        let at = text.find(&class).and_then(|o| map.span(o, class.len()));
+        st.diags.push(
+            Diagnostic::warning(format!("Font Awesome has no {} icon `{}`, so the <i> tag is left as written", icon.style, icon.name), at)
+                .with_help("check the name and the style (fas solid, fab brands, fa or far regular) at https://fontawesome.com/v6/search?m=free"),
+        );
+    }
+    with_icons.unwrap_or(html)
 }
 
 /// A fenced block as a `CodeBlock`; for Python, its example options are
