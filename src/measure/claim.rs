@@ -12,7 +12,9 @@
 //!   is a figure `ID [FIGURE [STAT]]` (as in `{{#measure}}`), optionally
 //!   scaled, `1.5 * ID FIGURE`, or a plain number.
 //! - `when` lines (optional) say where the claim applies: `cores`
-//!   (usable cores), `logical_cores` or `python` (its version, as `3.12`)
+//!   (usable cores), `logical_cores` or `python` (its version, as `3.12`;
+//!   the version of the interpreter the claim's runs ran under), or
+//!   `free-threaded` / `not free-threaded` (whether that one's GIL is off)
 //!   compared with a number, joined with `and`. A claim that does not apply
 //!   on this machine is skipped, never passed.
 
@@ -93,6 +95,8 @@ pub enum Quantity {
     LogicalCores,
     /// Major × 1000 + minor, so 3.12 compares above 3.9.
     Python,
+    /// `free-threaded`: 1 when the interpreter's GIL is disabled.
+    FreeThreaded,
 }
 
 /// The machine a condition is checked on.
@@ -100,8 +104,10 @@ pub enum Quantity {
 pub struct Machine {
     pub cores: usize,
     pub logical_cores: usize,
-    /// (major, minor)
+    /// (major, minor) of the interpreter the claim's runs ran under.
     pub python: (u32, u32),
+    /// Whether that interpreter's GIL is disabled.
+    pub free_threaded: bool,
 }
 
 impl Condition {
@@ -110,6 +116,7 @@ impl Condition {
             Quantity::Cores => m.cores as f64,
             Quantity::LogicalCores => m.logical_cores as f64,
             Quantity::Python => (m.python.0 * 1000 + m.python.1) as f64,
+            Quantity::FreeThreaded => f64::from(u8::from(m.free_threaded)),
         };
         self.op.holds(have, self.value)
     }
@@ -237,9 +244,24 @@ fn figure(factor: f64, words: &[&str]) -> Result<Side, String> {
 
 fn condition(text: &str) -> Result<Condition, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
+    // `free-threaded` and `not free-threaded` test the interpreter the
+    // claim's runs ran under.
+    let free = match words[..] {
+        ["free-threaded"] => Some(Op::Ge),
+        ["not", "free-threaded"] => Some(Op::Lt),
+        _ => None,
+    };
+    if let Some(op) = free {
+        return Ok(Condition {
+            quantity: Quantity::FreeThreaded,
+            op,
+            value: 1.0,
+            text: text.to_owned(),
+        });
+    }
     let [q, op, v] = words[..] else {
         return Err(format!(
-            "`when {text}`: write `when cores >= 2` or `when python >= 3.12`"
+            "`when {text}`: write `when cores >= 2`, `when python >= 3.12` or `when free-threaded`"
         ));
     };
     let quantity = match q {
@@ -248,7 +270,7 @@ fn condition(text: &str) -> Result<Condition, String> {
         "python" => Quantity::Python,
         other => {
             return Err(format!(
-                "`{other}` is not something a claim can depend on: use cores, logical_cores or python"
+                "`{other}` is not something a claim can depend on: use cores, logical_cores, python or free-threaded"
             ));
         }
     };
@@ -273,6 +295,25 @@ fn condition(text: &str) -> Result<Condition, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_threaded_is_a_condition_on_the_interpreter() {
+        let c = parse("a wall < b wall\nwhen free-threaded and python >= 3.13\n").unwrap();
+        let gil = Machine {
+            cores: 2,
+            logical_cores: 2,
+            python: (3, 13),
+            free_threaded: false,
+        };
+        let t = Machine {
+            free_threaded: true,
+            ..gil
+        };
+        assert!(!c.when.iter().all(|w| w.holds(&gil)));
+        assert!(c.when.iter().all(|w| w.holds(&t)));
+        let not = parse("a wall < b wall\nwhen not free-threaded\n").unwrap();
+        assert!(not.when[0].holds(&gil) && !not.when[0].holds(&t));
+    }
 
     #[test]
     fn a_full_claim_parses() {
@@ -300,6 +341,7 @@ mod tests {
             cores: 2,
             logical_cores: 2,
             python: (3, 11),
+            free_threaded: false,
         };
         assert!(c.when.iter().all(|w| w.holds(&m)));
         let old = Machine {
@@ -348,7 +390,10 @@ mod tests {
         );
         let when = parse("a wall < 1\nwhen memory > 3").unwrap_err();
         assert_eq!(when.line, 1);
-        assert!(when.message.contains("cores, logical_cores or python"));
+        assert!(
+            when.message
+                .contains("cores, logical_cores, python or free-threaded")
+        );
         assert!(
             parse("a b c d < 1")
                 .unwrap_err()
