@@ -32,6 +32,7 @@ pub mod bundle;
 pub mod cache;
 pub mod capture;
 pub mod cgroup;
+pub mod cpu_load;
 pub mod data_files;
 pub mod envs;
 pub mod expected;

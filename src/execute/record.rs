@@ -66,6 +66,10 @@ pub struct RunRecord {
     /// When the run started, in seconds since the Unix epoch.
     #[serde(default)]
     pub started_unix: u64,
+    /// Cores not taken by other work while it ran (`cpu_load`); none
+    /// where `/proc` does not say.
+    #[serde(default)]
+    pub free_cores: Option<f64>,
     /// The record came from the result cache, not from a run of this build.
     #[serde(skip)]
     pub from_cache: bool,
@@ -128,6 +132,8 @@ pub struct Sample {
     pub sys: Duration,
     pub peak_memory_bytes: Option<u64>,
     pub metrics: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub free_cores: Option<f64>,
 }
 
 impl Sample {
@@ -138,6 +144,7 @@ impl Sample {
             sys: record.sys,
             peak_memory_bytes: record.peak_memory_bytes,
             metrics: record.metrics.clone(),
+            free_cores: record.free_cores,
         }
     }
 
@@ -276,6 +283,7 @@ pub(crate) fn test_record() -> RunRecord {
         protections: vec![],
         missing: vec![],
         started_unix: 1_764_612_000,
+        free_cores: None,
         from_cache: false,
         stale: false,
         metrics: BTreeMap::new(),

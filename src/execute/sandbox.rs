@@ -15,6 +15,7 @@ use crate::config::{Limits, Protection};
 use crate::execute::budget::{Budget, HostTables, Lowered};
 use crate::execute::capture::Capture;
 use crate::execute::cgroup::{Baseline, CgroupLimits, CgroupRoot, CgroupStats, SlotCgroup};
+use crate::execute::cpu_load::CpuSnapshot;
 use crate::execute::inside::{etc_files, mounts_and_env};
 use crate::execute::probe::Probe;
 use crate::execute::python::PythonEnv;
@@ -360,6 +361,7 @@ impl Sandbox {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let mut base = slot.cgroup.as_ref().map(SlotCgroup::begin);
+        let cpu_before = crate::execute::cpu_load::snapshot();
         let started = Instant::now();
         if slot
             .zygote
@@ -379,6 +381,7 @@ impl Sandbox {
             base,
             started,
             started_unix,
+            cpu_before,
         })
     }
 
@@ -427,10 +430,12 @@ impl Sandbox {
             base,
             started,
             started_unix,
+            cpu_before,
         } = launched;
         let (reports, timed_out) =
             super::wait::wait_for_end(&done_rx, &pids, started + program.timeout);
         let elapsed = started.elapsed();
+        let cpu = cpu_before.zip(crate::execute::cpu_load::snapshot());
         // Every process of the sandbox is gone; a pipe still open is held
         // from outside it (see `readers`).
         let deadline = Instant::now() + GRACE;
@@ -452,6 +457,7 @@ impl Sandbox {
             own_uid,
             capture,
             started_unix,
+            cpu,
         })
     }
 
@@ -542,6 +548,9 @@ impl Sandbox {
             protections,
             missing: self.missing.clone(),
             started_unix: ended.started_unix,
+            free_cores: ended.cpu.and_then(|(before, after)| {
+                crate::execute::cpu_load::free_cores(before, after, ended.elapsed, user + sys)
+            }),
             from_cache: false,
             stale: false,
             metrics,
@@ -558,6 +567,7 @@ struct Launched {
     base: Option<Baseline>,
     started: Instant,
     started_unix: u64,
+    cpu_before: Option<CpuSnapshot>,
 }
 
 /// What a run left once every process of it ended.
@@ -571,6 +581,8 @@ struct Ended {
     own_uid: bool,
     capture: Arc<Capture>,
     started_unix: u64,
+    /// The usable CPUs' idle time at launch and at the end.
+    cpu: Option<(CpuSnapshot, CpuSnapshot)>,
 }
 
 /// How a run ended: its time limit and its output limit come first, then

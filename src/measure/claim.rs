@@ -12,11 +12,13 @@
 //!   is a figure `ID [FIGURE [STAT]]` (as in `{{#measure}}`), optionally
 //!   scaled, `1.5 * ID FIGURE`, or a plain number.
 //! - `when` lines (optional) say where the claim applies: `cores`
-//!   (usable cores), `logical_cores` or `python` (its version, as `3.12`;
-//!   the version of the interpreter the claim's runs ran under), or
-//!   `free-threaded` / `not free-threaded` (whether that one's GIL is off)
-//!   compared with a number, joined with `and`. A claim that does not apply
-//!   on this machine is skipped, never passed.
+//!   (usable cores), `logical_cores`, `python` (its version, as `3.12`:
+//!   the version of the interpreter the claim's runs ran under) or
+//!   `free-cores` (the cores other work left free while the claim's
+//!   examples ran, measured, not the machine's promise) compared with a
+//!   number, or `free-threaded` / `not free-threaded` (whether the runs'
+//!   interpreter has its GIL off), joined with `and`. A claim that does not
+//!   apply is skipped (not judged), never passed.
 
 /// A parsed claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,10 +99,12 @@ pub enum Quantity {
     Python,
     /// `free-threaded`: 1 when the interpreter's GIL is disabled.
     FreeThreaded,
+    /// Measured while the claim's examples ran (`execute::cpu_load`).
+    FreeCores,
 }
 
 /// The machine a condition is checked on.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Machine {
     pub cores: usize,
     pub logical_cores: usize,
@@ -108,6 +112,9 @@ pub struct Machine {
     pub python: (u32, u32),
     /// Whether that interpreter's GIL is disabled.
     pub free_threaded: bool,
+    /// The fewest free cores any of the claim's examples had (the median
+    /// over its runs); none when a run did not measure it.
+    pub free_cores: Option<f64>,
 }
 
 impl Condition {
@@ -117,6 +124,11 @@ impl Condition {
             Quantity::LogicalCores => m.logical_cores as f64,
             Quantity::Python => (m.python.0 * 1000 + m.python.1) as f64,
             Quantity::FreeThreaded => f64::from(u8::from(m.free_threaded)),
+            // Not measured is not met: the claim is not judged.
+            Quantity::FreeCores => match m.free_cores {
+                Some(free) => free,
+                None => return false,
+            },
         };
         self.op.holds(have, self.value)
     }
@@ -261,16 +273,17 @@ fn condition(text: &str) -> Result<Condition, String> {
     }
     let [q, op, v] = words[..] else {
         return Err(format!(
-            "`when {text}`: write `when cores >= 2`, `when python >= 3.12` or `when free-threaded`"
+            "`when {text}`: write `when cores >= 2`, `when free-cores >= 1.8`, `when python >= 3.12` or `when free-threaded`"
         ));
     };
     let quantity = match q {
         "cores" => Quantity::Cores,
         "logical_cores" => Quantity::LogicalCores,
         "python" => Quantity::Python,
+        "free-cores" => Quantity::FreeCores,
         other => {
             return Err(format!(
-                "`{other}` is not something a claim can depend on: use cores, logical_cores, python or free-threaded"
+                "`{other}` is not something a claim can depend on: use cores, logical_cores, free-cores, python or free-threaded"
             ));
         }
     };
@@ -304,6 +317,7 @@ mod tests {
             logical_cores: 2,
             python: (3, 13),
             free_threaded: false,
+            free_cores: None,
         };
         let t = Machine {
             free_threaded: true,
@@ -342,6 +356,7 @@ mod tests {
             logical_cores: 2,
             python: (3, 11),
             free_threaded: false,
+            free_cores: None,
         };
         assert!(c.when.iter().all(|w| w.holds(&m)));
         let old = Machine {
@@ -378,6 +393,34 @@ mod tests {
     }
 
     #[test]
+    fn free_cores_are_judged_on_what_was_measured() {
+        let c = parse("a speedup >= 1.3\nwhen free-cores >= 1.8 and cores >= 2").unwrap();
+        let busy = Machine {
+            cores: 2,
+            logical_cores: 2,
+            python: (3, 11),
+            free_threaded: false,
+            free_cores: Some(1.1),
+        };
+        assert!(!c.when[0].holds(&busy), "1.1 cores free is not 1.8");
+        assert!(c.when[1].holds(&busy), "the machine has the cores");
+        let quiet = Machine {
+            free_cores: Some(1.95),
+            ..busy
+        };
+        assert!(c.when[0].holds(&quiet));
+        let unmeasured = Machine {
+            free_cores: None,
+            ..busy
+        };
+        assert!(
+            !c.when[0].holds(&unmeasured),
+            "a figure nobody measured does not let the claim be judged"
+        );
+        assert!(c.when[0].quantity == Quantity::FreeCores);
+    }
+
+    #[test]
     fn mistakes_name_their_line() {
         assert_eq!(parse("says: only words").unwrap_err().line, 0);
         let two = parse("a wall < 1\nb wall < 1").unwrap_err();
@@ -392,7 +435,7 @@ mod tests {
         assert_eq!(when.line, 1);
         assert!(
             when.message
-                .contains("cores, logical_cores, python or free-threaded")
+                .contains("cores, logical_cores, free-cores, python or free-threaded")
         );
         assert!(
             parse("a b c d < 1")

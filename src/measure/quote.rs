@@ -202,6 +202,40 @@ impl<'a> Figures<'a> {
         }
     }
 
+    /// The cores other work left free while example `id` ran: the median
+    /// over a benchmark's counted runs; none when it did not run as it
+    /// should or a run did not measure it.
+    /// The runs of example `id`: itself, or each interpreter's `ID@NAME`
+    /// run of a matrix that ran here (not one this machine lacks).
+    pub(crate) fn runs_of(&self, id: &str) -> Vec<String> {
+        if self.by_id.contains_key(id) {
+            return vec![id.to_owned()];
+        }
+        let prefix = format!("{id}@");
+        let mut runs: Vec<String> = self
+            .by_id
+            .iter()
+            .filter(|(k, v)| {
+                k.starts_with(&prefix)
+                    && !matches!(v.1, Err(e) if crate::execute::named::is_not_here(e))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        runs.sort();
+        runs
+    }
+
+    pub(crate) fn free_cores(&self, id: &str) -> Option<f64> {
+        let (_, Ok(record), true, _) = self.by_id.get(id)? else {
+            return None;
+        };
+        if record.samples.is_empty() {
+            return record.free_cores;
+        }
+        let free: Option<Vec<f64>> = record.samples.iter().map(|s| s.free_cores).collect();
+        crate::measure::stats::Stats::of(&free?).map(|s| s.median)
+    }
+
     /// `ID [FIGURE [STAT [FORMAT]]]`; the error is a message and a hint.
     pub(crate) fn quote(&self, args: &[String]) -> Result<Quoted, (String, String)> {
         value(args, &self.by_id, self.members, self.docs)

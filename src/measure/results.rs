@@ -17,7 +17,8 @@
 //!   `figures[]` (`name`, `unit`: `seconds`|`percent`|`bytes`|`number`,
 //!   and `n`, `min`, `median`, `max`, `mean`, `stdev`, `cv`), `runs[]`
 //!   (a benchmark's counted runs: `wall`, `user`, `sys` as
-//!   `{"secs", "nanos"}`, `peak_memory_bytes`, `metrics`)
+//!   `{"secs", "nanos"}`, `peak_memory_bytes`, `metrics`, `free_cores`:
+//!   the cores other work left free during the run, or null)
 //! - `comparisons[]`: `name`, `figure` (the compared figure's name),
 //!   `unit`, `members[]` (`id`, `label`, `baseline`, and statistics as
 //!   above: `value` of the compared figure, `ratio` of it to the

@@ -90,6 +90,10 @@ pub struct CheckedClaim {
     pub unmet: Vec<String>,
     /// The machine it was judged on.
     pub usable_cores: usize,
+    /// Whether a `when` names `free-cores`, and the fewest free cores its
+    /// examples had while they ran (none: not measured).
+    pub measures_free: bool,
+    pub free_cores: Option<f64>,
     pub python_version: String,
     pub verdict: Verdict,
     /// For a failed claim: when and where it was judged.
@@ -114,6 +118,7 @@ pub(crate) fn check_claims(
         logical_cores: machine.logical_cores,
         python: (major, minor),
         free_threaded: false,
+        free_cores: None,
     };
     let mut out = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
@@ -204,8 +209,23 @@ pub(crate) fn check_claims(
             if let Shown::Number { unit, .. } = &mut right_shown {
                 *unit = left_unit;
             }
+            let examples = judged_on(&parsed, docs);
+            // Each interpreter's run, for an example run under several.
+            let runs: Vec<String> = examples.iter().flat_map(|id| figures.runs_of(id)).collect();
+            let measures_free = parsed
+                .when
+                .iter()
+                .any(|c| c.quantity == claim::Quantity::FreeCores);
+            let here = Machine {
+                free_cores: measures_free.then(|| least_free(&runs, figures)).flatten(),
+                ..here
+            };
+            // Free cores are the runs'; the interpreter each side's.
             if under.is_empty() {
                 under.push(here);
+            }
+            for m in &mut under {
+                m.free_cores = here.free_cores;
             }
             let mut unmet: Vec<String> = parsed
                 .when
@@ -221,11 +241,10 @@ pub(crate) fn check_claims(
             } else {
                 Verdict::Fails
             };
-            let examples = judged_on(&parsed, docs);
             // A failure says when and where: one unlucky round on a noisy
             // machine must read as that, not as the book's last word.
             let judged = (verdict == Verdict::Fails).then(|| {
-                let started: Vec<u64> = examples
+                let started: Vec<u64> = runs
                     .iter()
                     .filter_map(|id| figures.started_unix(id))
                     .collect();
@@ -251,6 +270,8 @@ pub(crate) fn check_claims(
                 when: parsed.when.iter().map(|c| c.text.clone()).collect(),
                 unmet,
                 usable_cores: machine.usable_cores,
+                free_cores: here.free_cores,
+                measures_free,
                 python_version: machine.python_version.clone(),
                 verdict,
                 judged,
@@ -259,6 +280,14 @@ pub(crate) fn check_claims(
         }
     }
     out
+}
+
+/// The fewest cores left free while any of `examples` ran (each one's
+/// median over its runs): a claim on them is only as sound as its least
+/// quiet member. None when one of them has no such figure.
+fn least_free(examples: &[String], figures: &Figures<'_>) -> Option<f64> {
+    let free: Option<Vec<f64>> = examples.iter().map(|id| figures.free_cores(id)).collect();
+    free?.into_iter().reduce(f64::min)
 }
 
 /// Whether every figure of the claim comes from an example that ran. A

@@ -222,8 +222,13 @@ fn side(s: &Shown) -> String {
 
 /// The machine a claim was judged on: `2 usable cores, Python 3.11.7`.
 pub fn claim_machine(c: &CheckedClaim) -> String {
+    let free = match (c.measures_free, c.free_cores) {
+        (false, _) => String::new(),
+        (true, Some(f)) => format!(", {} free while its examples ran", significant(f)),
+        (true, None) => ", free cores not measured".into(),
+    };
     format!(
-        "{} usable cores, Python {}",
+        "{} usable cores{free}, Python {}",
         c.usable_cores, c.python_version
     )
 }

@@ -368,6 +368,7 @@ mod bench_tests {
                 sys: Duration::ZERO,
                 peak_memory_bytes: Some(8 << 20),
                 metrics: [("rps".to_owned(), 1000.0 / *ms as f64)].into(),
+                free_cores: None,
             })
             .collect();
         let mut page = String::new();
@@ -415,6 +416,7 @@ mod bench_tests {
             sys: Duration::ZERO,
             peak_memory_bytes: Some(8 << 20),
             metrics: [("thread_speedup".to_owned(), 0.97)].into(),
+            free_cores: None,
         }];
         let mut page = String::new();
         output_html(&mut page, &Ok(bench), Expectation::Success, "wall");
