@@ -243,3 +243,51 @@ fn the_preview_creates_a_missing_chapter_too() {
     );
     assert_eq!(t.read("src/chapter_1.md"), "# Chapter 1\n");
 }
+
+#[test]
+fn a_playground_include_is_a_rust_code_block_with_hidden_lines() {
+    let t = book_naming(&[], "");
+    t.write(
+        "src/intro.md",
+        "# Intro\n\n{{#playground ex/main.rs editable}}\n",
+    )
+    .write(
+        "src/ex/main.rs",
+        "fn main() {\n    println!(\"shown\");\n# // hidden set-up\n}\n",
+    );
+    t.build().success();
+    let page = t.read("book/intro.html");
+    // Code, not Markdown: no heading made of the `# ` line.
+    assert!(!page.contains("<h1 id=\"-hidden"), "{page}");
+    assert!(page.contains("language-rust"), "{page}");
+    let hidden = page.find("class=\"hidden-line\"").expect(&page);
+    assert!(page[hidden..].contains("hidden set-up"), "{page}");
+    assert!(page.contains("shown"), "{page}");
+}
+
+#[test]
+fn mdbook_environment_variables_override_book_toml() {
+    let t = book_naming(&[], "[build]\nbuild-dir = \"out\"\n");
+    let run = t.run_with_env(
+        &["build"],
+        &[
+            ("MDBOOK_BOOK__TITLE", "Env title"),
+            ("MDBOOK_BUILD", r#"{"build-dir": "alt"}"#),
+            ("MDBOOK_LOG", "debug"),
+        ],
+    );
+    run.success();
+    assert!(
+        t.read("alt/intro.html")
+            .contains("<title>Intro - Env title</title>"),
+        "{}",
+        t.read("alt/intro.html")
+    );
+    assert!(!t.root().join("out").exists());
+    let err = run.stderr();
+    assert!(
+        err.contains("`book.title` is set by the environment variable MDBOOK_BOOK__TITLE"),
+        "{err}"
+    );
+    assert!(!err.contains("MDBOOK_LOG"), "{err}");
+}

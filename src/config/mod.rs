@@ -9,6 +9,7 @@
 
 mod build_dir;
 mod collect;
+mod env;
 pub mod interpreters;
 mod keys;
 pub mod raw;
@@ -258,7 +259,18 @@ impl Config {
         } else {
             String::new()
         };
-        Config::from_str(&text, &root, &file)
+        let (overridden, env_diags) = env::apply(&text, &file, std::env::vars());
+        if let Some(bad) = env_diags.iter().find(|d| d.severity == Severity::Error) {
+            return Err(ConfigError::Invalid {
+                message: bad.message.clone(),
+                span: Span::file(&file),
+                help: bad.help.clone(),
+            });
+        }
+        let text = overridden.unwrap_or(text);
+        let (config, mut warnings) = Config::from_str(&text, &root, &file)?;
+        warnings.splice(0..0, env_diags);
+        Ok((config, warnings))
     }
 
     /// Parses `text` as the book.toml at `file` of the book in `root`.
