@@ -384,6 +384,20 @@ fn check_places(config: &Config, span_of: &dyn Fn(&[&str]) -> Span) -> Result<()
     if let Some(file) = &config.run.requirements {
         confined(file, &["proofbook", "python", "requirements"])?;
     }
+    for named in &config.run.interpreters {
+        if let Some(file) = &named.requirements {
+            confined(
+                file,
+                &[
+                    "proofbook",
+                    "python",
+                    "interpreters",
+                    &named.name,
+                    "requirements",
+                ],
+            )?;
+        }
+    }
     if let Some(input) = &config.html.input_404 {
         let file = crate::fsutil::normalize(&config.src.join(input));
         if !file.starts_with(&config.root) && !config.confine.contains(&file) {

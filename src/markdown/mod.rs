@@ -50,6 +50,7 @@ pub(crate) fn test_chapter(path: &str, text: &str) -> Document {
         pages: &pages,
         expand_includes: false,
         hidelines: &Default::default(),
+        interpreters: &[],
     };
     let (doc, diags) = parse_chapter(&ctx, Path::new(path), text);
     assert!(diags.is_empty(), "{diags:?}");

@@ -45,6 +45,9 @@ pub struct ParseContext<'a> {
     /// `[output.html.code.hidelines]`: language → hidden-line prefix, for
     /// fences without a `hidelines=` of their own.
     pub hidelines: &'a std::collections::BTreeMap<String, String>,
+    /// The names of `[proofbook.python.interpreters]`, which `python=`
+    /// may use.
+    pub interpreters: &'a [crate::config::NamedInterpreter],
 }
 
 /// Parses the chapter at `path` (relative to the source folder) whose text is
@@ -446,6 +449,10 @@ fn code_block(
                 diags.push(Diagnostic::error(message, block.span.clone()).with_help(help))
             }
         }
+    }
+    if let Err(e) = example::check_interpreters(&spec, ctx.interpreters) {
+        diags.push(option_error(e));
+        return block;
     }
     match crate::markdown::deps::resolve(ctx.confine, &spec.deps) {
         Ok(files) => block.data_files = files,

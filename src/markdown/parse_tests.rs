@@ -30,6 +30,7 @@ fn check(text: &str) -> String {
         pages: &pages,
         expand_includes: true,
         hidelines: &Default::default(),
+        interpreters: &[],
     };
     let (doc, diags) = parse_chapter(&ctx, Path::new("dir/page.md"), text);
     let mut out = String::new();
@@ -140,6 +141,7 @@ fn a_file_example_shows_the_anchored_part_and_keeps_the_whole_program() {
         pages: &pages,
         expand_includes: true,
         hidelines: &Default::default(),
+        interpreters: &[],
     };
     let (doc, diags) = parse_chapter(
         &ctx,
