@@ -28,6 +28,7 @@ mod pages;
 mod print_job;
 mod reuse;
 pub mod rounds;
+mod search_index;
 pub mod shard;
 mod stages;
 mod warnings;
@@ -152,9 +153,11 @@ impl Progress {
 pub struct BuildReport {
     pub dest: PathBuf,
     pub pages: usize,
-    /// Pages (print.html and index.html included) unchanged since the
-    /// previous build, taken from it as they were.
+    /// Files unchanged since the previous build, taken from it as they
+    /// were: pages (print.html and index.html included) and the search index.
     pub reused: usize,
+    /// What was made again.
+    pub made: Remade,
     pub files: usize,
     pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
@@ -169,6 +172,21 @@ pub struct BuildReport {
     pub failed_claims: Vec<FailedClaim>,
     /// With `defer_print`, when the book has a print page: its makings.
     pub print: Option<Box<PrintJob>>,
+}
+
+/// What a build rendered rather than took from the previous site or the
+/// parts store, for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Remade {
+    /// Pages rendered: chapters, and index.html when it is the first
+    /// chapter again.
+    pub pages: usize,
+    /// print.html was assembled again, with how many chapters' parts of it
+    /// were made (the others came from the store).
+    pub print: Option<usize>,
+    /// The search index was assembled again, with how many chapters' parts
+    /// of it were made.
+    pub search: Option<usize>,
 }
 
 /// A claim that did not hold, for the build's summary.
@@ -248,9 +266,10 @@ pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, Bui
         Progress::tell(options, ProgressEvent::Note(&line));
     })?;
     let leftovers = remove_leftovers(&dest);
-    let (mut report, staging) = render_site(config, options, &dest)?;
+    let (mut report, staging, parts) = render_site(config, options, &dest)?;
     let mut clock = Instant::now();
     let swapped = staging.finish(options.force)?;
+    parts.retain_used();
     report.timings.lap("swap", &mut clock);
     report.moved_aside = swapped.moved_aside;
     report.leftovers = leftovers;
