@@ -210,6 +210,39 @@ fn claims_hold_fail_or_are_skipped_and_show_on_the_page() {
 }
 
 #[test]
+fn free_cores_are_measured_while_the_claims_examples_run() {
+    // A machine never has more free cores than CPUs: the first claim is
+    // not judged and says why with the figure measured; any run has at
+    // least zero free, so the second is judged on its comparison.
+    let b = book(
+        "# Load\n\n```python id=spin repeat=2 warmup=0\nimport time\nt = time.perf_counter()\nwhile time.perf_counter() - t < 0.2: pass\n```\n\n\
+```claim id=needs-free\nspin wall n >= 2\nwhen free-cores >= 4096\n```\n\n\
+```claim id=any-load\nspin wall n >= 2\nwhen free-cores >= 0\n```\n",
+    );
+    let check = b.run(&["check"]);
+    let out = stdout(&check);
+    assert_eq!(check.code(), 0, "{out}");
+    assert!(out.contains("skipped  claim needs-free"), "{out}");
+    assert!(out.contains("ok       claim any-load"), "{out}");
+    let why = out[out.find("---- skipped: claim needs-free").unwrap()..]
+        .lines()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(why.contains("free-cores >= 4096"), "{why}");
+    assert!(why.contains("free while its examples ran"), "{why}");
+    assert!(
+        !why.contains("free cores not measured"),
+        "this machine has /proc/stat: {why}"
+    );
+    assert_eq!(
+        out.lines().last(),
+        Some("2 passed, 0 failed, 1 skipped"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_claim_that_does_not_parse_or_names_an_unknown_figure_fails() {
     let b = book(
         "# Claims\n\n```python id=one\nprint(1)\n```\n\n```claim\none wall = 2\n```\n\n```claim\none bogus < 2\n```\n",

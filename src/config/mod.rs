@@ -9,6 +9,7 @@
 
 mod build_dir;
 mod collect;
+mod env;
 pub mod interpreters;
 mod keys;
 pub mod raw;
@@ -59,9 +60,15 @@ pub struct Config {
     /// Where `build` writes: the site itself, or its parent when
     /// `html_in_subfolder` is set.
     pub build_dir: PathBuf,
+    /// Whether `build` makes the HTML site: mdBook's rule, so unless
+    /// book.toml names other renderers but no `[output.html]`.
+    pub render_html: bool,
     /// mdBook writes each renderer's output into `build-dir/NAME/` when a
-    /// book names more than one renderer; the HTML then lives in `html/`.
+    /// book has more than one renderer; the HTML then lives in `html/`.
     pub html_in_subfolder: bool,
+    /// The other renderers (`[output.NAME]`), in name order, run after the
+    /// HTML by `build` (not by `serve` or `check`).
+    pub renderers: Vec<RendererSpec>,
     pub html: HtmlOptions,
     /// Whether a link to a missing page or `#anchor` fails the build.
     pub broken_links: Severity,
@@ -89,6 +96,19 @@ pub struct PreprocessorSpec {
     pub before: Vec<String>,
     pub after: Vec<String>,
     /// A missing optional preprocessor is a warning, not an error.
+    pub optional: bool,
+    /// The table's header in book.toml.
+    pub span: Option<Span>,
+}
+
+/// One `[output.NAME]` table other than html: a program run over mdBook's
+/// renderer protocol.
+#[derive(Debug, Clone)]
+pub struct RendererSpec {
+    pub name: String,
+    /// The command line (default `mdbook-NAME`), split like a shell would.
+    pub command: String,
+    /// A missing optional renderer is a warning, not an error.
     pub optional: bool,
     /// The table's header in book.toml.
     pub span: Option<Span>,
@@ -164,6 +184,9 @@ pub struct HtmlOptions {
     pub additional_css: Vec<PathBuf>,
     pub additional_js: Vec<PathBuf>,
     pub git_repository_url: Option<String>,
+    /// `git-repository-icon` (`fab-github`): a Font Awesome icon for the
+    /// repository link instead of the theme's own; checked at load.
+    pub git_repository_icon: Option<String>,
     pub edit_url_template: Option<String>,
     pub site_url: Option<String>,
     pub cname: Option<String>,
@@ -239,7 +262,18 @@ impl Config {
         } else {
             String::new()
         };
-        Config::from_str(&text, &root, &file)
+        let (overridden, env_diags) = env::apply(&text, &file, std::env::vars());
+        if let Some(bad) = env_diags.iter().find(|d| d.severity == Severity::Error) {
+            return Err(ConfigError::Invalid {
+                message: bad.message.clone(),
+                span: Span::file(&file),
+                help: bad.help.clone(),
+            });
+        }
+        let text = overridden.unwrap_or(text);
+        let (config, mut warnings) = Config::from_str(&text, &root, &file)?;
+        warnings.splice(0..0, env_diags);
+        Ok((config, warnings))
     }
 
     /// Parses `text` as the book.toml at `file` of the book in `root`.
@@ -312,6 +346,17 @@ fn check_places(config: &Config, span_of: &dyn Fn(&[&str]) -> Span) -> Result<()
         }
     };
     confined(&config.src, &["book", "src"])?;
+    // mdBook fails on an icon it cannot draw; so does proofbook, at the key.
+    if let Some(icon) = &config.html.git_repository_icon {
+        let (style, name) = crate::icons::parse_setting(icon);
+        if let Err(why) = crate::icons::svg(style, name) {
+            return Err(invalid(
+                format!("`git-repository-icon = \"{icon}\"`: {why}"),
+                &["output", "html", "git-repository-icon"],
+                "name an icon with its style prefix, such as \"fab-github\" or \"fas-code-branch\"",
+            ));
+        }
+    }
     if let Some(theme) = &config.html.theme_dir {
         let theme = crate::fsutil::normalize(theme);
         if config.src.starts_with(&theme) || config.root.starts_with(&theme) {
@@ -338,6 +383,20 @@ fn check_places(config: &Config, span_of: &dyn Fn(&[&str]) -> Span) -> Result<()
     }
     if let Some(file) = &config.run.requirements {
         confined(file, &["proofbook", "python", "requirements"])?;
+    }
+    for named in &config.run.interpreters {
+        if let Some(file) = &named.requirements {
+            confined(
+                file,
+                &[
+                    "proofbook",
+                    "python",
+                    "interpreters",
+                    &named.name,
+                    "requirements",
+                ],
+            )?;
+        }
     }
     if let Some(input) = &config.html.input_404 {
         let file = crate::fsutil::normalize(&config.src.join(input));
@@ -445,16 +504,29 @@ fn resolve(
             .build_dir
             .unwrap_or_else(|| PathBuf::from(DEFAULT_BUILD_DIR)),
     );
-    let html_in_subfolder = !raw.output.others.is_empty();
+    // mdBook's rule: the HTML renderer runs when book.toml names it or
+    // names no renderer at all.
+    let render_html = raw.output.html.is_some() || raw.output.others.is_empty();
+    let html_in_subfolder = raw.output.others.len() + usize::from(render_html) > 1;
     let html = raw.output.html.unwrap_or_default();
-    for name in raw.output.others.keys() {
-        warnings.push(
-            Diagnostic::warning(
-                format!("renderer `output.{name}` is not run: proofbook renders HTML only"),
-                span_of(&["output", name]),
-            )
-            .with_help("the HTML site is still built (in html/ under the build folder, where mdBook puts it when a book has several renderers)"),
-        );
+    let mut renderers = Vec::new();
+    for (name, r) in raw.output.others {
+        if name == "markdown" {
+            // mdBook's built-in debugging renderer (the chapters' Markdown
+            // after preprocessing), not a program: not ours to run.
+            warnings.push(Diagnostic::warning(
+                "renderer `output.markdown` (mdBook's Markdown dump) is not run by proofbook"
+                    .to_owned(),
+                span_of(&["output", &name]),
+            ));
+            continue;
+        }
+        renderers.push(RendererSpec {
+            command: r.command.unwrap_or_else(|| format!("mdbook-{name}")),
+            optional: r.optional,
+            span: span_of(&["output", &name]),
+            name,
+        });
     }
     Config {
         root: root.to_owned(),
@@ -468,7 +540,9 @@ fn resolve(
         confine,
         src,
         build_dir,
+        render_html,
         html_in_subfolder,
+        renderers,
         html: HtmlOptions {
             redirect_spans: html
                 .redirect
@@ -506,6 +580,7 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         additional_css: html.additional_css,
         additional_js: html.additional_js,
         git_repository_url: html.git_repository_url,
+        git_repository_icon: html.git_repository_icon,
         edit_url_template: html.edit_url_template,
         site_url: html.site_url,
         cname: html.cname,

@@ -66,6 +66,10 @@ pub struct RunRecord {
     /// When the run started, in seconds since the Unix epoch.
     #[serde(default)]
     pub started_unix: u64,
+    /// Cores not taken by other work while it ran (`cpu_load`); none
+    /// where `/proc` does not say.
+    #[serde(default)]
+    pub free_cores: Option<f64>,
     /// The record came from the result cache, not from a run of this build.
     #[serde(skip)]
     pub from_cache: bool,
@@ -84,6 +88,40 @@ pub struct RunRecord {
     /// and status are the last run's).
     #[serde(default)]
     pub samples: Vec<Sample>,
+    /// The named interpreter it ran under (`python=`); `None`: the book's
+    /// default interpreter, which the machine's fingerprint names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<RanUnder>,
+}
+
+/// A named interpreter, as a run under it reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RanUnder {
+    /// Its name in book.toml (`3.13t`).
+    pub name: String,
+    /// `3.13.5`.
+    pub version: String,
+    /// `cpython`, `pypy`.
+    pub implementation: String,
+    /// Whether its GIL is disabled.
+    pub free_threaded: bool,
+}
+
+impl RanUnder {
+    /// `CPython 3.13.5 free-threaded`, as pages and reports label it.
+    pub fn label(&self) -> String {
+        let implementation = match self.implementation.as_str() {
+            "cpython" => "CPython",
+            "pypy" => "PyPy",
+            other => other,
+        };
+        let build = if self.free_threaded {
+            " free-threaded"
+        } else {
+            ""
+        };
+        format!("{implementation} {}{build}", self.version)
+    }
 }
 
 /// The figures of one counted run of a benchmark.
@@ -94,6 +132,8 @@ pub struct Sample {
     pub sys: Duration,
     pub peak_memory_bytes: Option<u64>,
     pub metrics: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub free_cores: Option<f64>,
 }
 
 impl Sample {
@@ -104,6 +144,7 @@ impl Sample {
             sys: record.sys,
             peak_memory_bytes: record.peak_memory_bytes,
             metrics: record.metrics.clone(),
+            free_cores: record.free_cores,
         }
     }
 
@@ -242,10 +283,12 @@ pub(crate) fn test_record() -> RunRecord {
         protections: vec![],
         missing: vec![],
         started_unix: 1_764_612_000,
+        free_cores: None,
         from_cache: false,
         stale: false,
         metrics: BTreeMap::new(),
         metrics_error: None,
         samples: vec![],
+        interpreter: None,
     }
 }

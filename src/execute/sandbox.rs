@@ -15,6 +15,7 @@ use crate::config::{Limits, Protection};
 use crate::execute::budget::{Budget, HostTables, Lowered};
 use crate::execute::capture::Capture;
 use crate::execute::cgroup::{Baseline, CgroupLimits, CgroupRoot, CgroupStats, SlotCgroup};
+use crate::execute::cpu_load::CpuSnapshot;
 use crate::execute::inside::{etc_files, mounts_and_env};
 use crate::execute::probe::Probe;
 use crate::execute::python::PythonEnv;
@@ -68,6 +69,8 @@ pub struct Sandbox {
     budget: Budget,
     /// The examples' own environments (PEP 723), once prepared.
     envs: crate::execute::envs::Envs,
+    /// The book's named interpreters, each with its environment.
+    named: crate::execute::named::NamedEnvs,
     /// Job slots, reused run after run, at most `budget.slots` of them.
     pool: SlotPool,
 }
@@ -96,6 +99,9 @@ pub struct Program<'a> {
     /// The example's own environment (`execute::envs`), mounted read-only,
     /// whose `bin/python` runs it; `None`: the sandbox's interpreter.
     pub venv: Option<&'a Path>,
+    /// A named interpreter (`python=`) and its environment, mounted
+    /// read-only for this run; `None`: the book's default.
+    pub python: Option<&'a PythonEnv>,
 }
 
 impl Sandbox {
@@ -143,6 +149,7 @@ impl Sandbox {
             pool: SlotPool::new(budget.slots),
             budget,
             envs: Default::default(),
+            named: Default::default(),
         })
     }
 
@@ -187,14 +194,41 @@ impl Sandbox {
         jobs: &[&crate::execute::Job<'_>],
         progress: &mut dyn FnMut(&str),
     ) {
+        let (default, named) = (&self.python, &self.named);
+        let python = |job: &crate::execute::Job<'_>| match job.python {
+            None => Some(default.clone()),
+            Some(name) => named.get(name).ok().map(|(env, _)| env.clone()),
+        };
         self.envs
-            .prepare(&self.python, cache_dir, source_builds, jobs, progress);
+            .prepare(&python, cache_dir, source_builds, jobs, progress);
     }
 
-    /// The environment `job` runs in (`None`: the sandbox's own), or why it
-    /// cannot run.
+    /// The environment `job` runs in (`None`: its interpreter's own), or
+    /// why it cannot run.
     pub fn venv_for(&self, job: &crate::execute::Job<'_>) -> Result<Option<&Path>, String> {
-        self.envs.for_job(job, &self.python.version)
+        let (python, _) = self.python_for(job)?;
+        self.envs.for_job(job, python)
+    }
+
+    /// The book's named interpreters, made ready (`setup::sandbox`).
+    pub fn set_named(&mut self, named: crate::execute::named::NamedEnvs) {
+        self.named = named;
+    }
+
+    pub fn named(&self) -> &crate::execute::named::NamedEnvs {
+        &self.named
+    }
+
+    /// The interpreter `job` runs under, and what its runs report of a
+    /// named one; or why it cannot run here.
+    pub fn python_for(
+        &self,
+        job: &crate::execute::Job<'_>,
+    ) -> Result<(&PythonEnv, Option<&crate::execute::record::RanUnder>), String> {
+        match job.python {
+            None => Ok((&self.python, None)),
+            Some(name) => self.named.get(name).map(|(env, about)| (env, Some(about))),
+        }
     }
 
     pub fn python(&self) -> &PythonEnv {
@@ -272,17 +306,27 @@ impl Sandbox {
         LaunchSpec {
             program: program.code.to_owned(),
             interpreter: program.venv.map_or_else(
-                || self.python.interpreter.clone(),
+                || program.python.unwrap_or(&self.python).interpreter.clone(),
                 |v| v.join("bin").join("python"),
             ),
             args: vec!["-s".into(), PROGRAM_FILE.into()],
-            env: match program.venv {
-                Some(v) => crate::execute::inside::with_venv(&self.env, v),
-                None => self.env.clone(),
+            env: {
+                let env = match program.python {
+                    Some(python) => crate::execute::inside::with_python(&self.env, python),
+                    None => self.env.clone(),
+                };
+                match program.venv {
+                    Some(v) => crate::execute::inside::with_venv(&env, v),
+                    None => env,
+                }
             },
-            read_only: match program.venv {
-                Some(v) => [self.read_only.as_slice(), &[v.to_owned()]].concat(),
-                None => self.read_only.clone(),
+            read_only: {
+                let mut read_only = self.read_only.clone();
+                if let Some(python) = program.python {
+                    read_only.extend(python.mounts.iter().cloned());
+                }
+                read_only.extend(program.venv.map(Path::to_owned));
+                read_only
             },
             etc_files: etc_files(),
             landlock: self.landlock,
@@ -317,6 +361,7 @@ impl Sandbox {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let mut base = slot.cgroup.as_ref().map(SlotCgroup::begin);
+        let cpu_before = crate::execute::cpu_load::snapshot();
         let started = Instant::now();
         if slot
             .zygote
@@ -336,6 +381,7 @@ impl Sandbox {
             base,
             started,
             started_unix,
+            cpu_before,
         })
     }
 
@@ -384,10 +430,12 @@ impl Sandbox {
             base,
             started,
             started_unix,
+            cpu_before,
         } = launched;
         let (reports, timed_out) =
             super::wait::wait_for_end(&done_rx, &pids, started + program.timeout);
         let elapsed = started.elapsed();
+        let cpu = cpu_before.zip(crate::execute::cpu_load::snapshot());
         // Every process of the sandbox is gone; a pipe still open is held
         // from outside it (see `readers`).
         let deadline = Instant::now() + GRACE;
@@ -409,6 +457,7 @@ impl Sandbox {
             own_uid,
             capture,
             started_unix,
+            cpu,
         })
     }
 
@@ -499,11 +548,15 @@ impl Sandbox {
             protections,
             missing: self.missing.clone(),
             started_unix: ended.started_unix,
+            free_cores: ended.cpu.and_then(|(before, after)| {
+                crate::execute::cpu_load::free_cores(before, after, ended.elapsed, user + sys)
+            }),
             from_cache: false,
             stale: false,
             metrics,
             metrics_error,
             samples: Vec::new(),
+            interpreter: None,
         })
     }
 }
@@ -514,6 +567,7 @@ struct Launched {
     base: Option<Baseline>,
     started: Instant,
     started_unix: u64,
+    cpu_before: Option<CpuSnapshot>,
 }
 
 /// What a run left once every process of it ended.
@@ -527,6 +581,8 @@ struct Ended {
     own_uid: bool,
     capture: Arc<Capture>,
     started_unix: u64,
+    /// The usable CPUs' idle time at launch and at the end.
+    cpu: Option<(CpuSnapshot, CpuSnapshot)>,
 }
 
 /// How a run ended: its time limit and its output limit come first, then

@@ -132,6 +132,7 @@ mod tests {
                 sys: Duration::ZERO,
                 peak_memory_bytes: None,
                 metrics: Default::default(),
+                free_cores: None,
             })
             .collect();
         r

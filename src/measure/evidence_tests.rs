@@ -46,6 +46,7 @@ fn bench(ms: &[u64]) -> RunRecord {
             sys: Duration::ZERO,
             peak_memory_bytes: Some(8 << 20),
             metrics: Default::default(),
+            free_cores: None,
         })
         .collect();
     RunRecord {
@@ -67,6 +68,7 @@ fn machine() -> Fingerprint {
         python_implementation: "CPython".into(),
         python_version: "3.11.7".into(),
         event_loop: "asyncio".into(),
+        interpreters: Vec::new(),
     }
 }
 
@@ -175,4 +177,76 @@ fn an_unknown_figure_is_an_error_at_the_reference_with_a_suggestion() {
         d.help.as_deref().is_some_and(|h| h.contains("`wall`")),
         "{d:?}"
     );
+}
+
+/// Two members whose runs had `seq_free` and `thr_free` cores free, and a
+/// claim that asks for 1.8.
+fn under_load(seq_free: &[Option<f64>], thr_free: &[Option<f64>]) -> Vec<CheckedClaim> {
+    let docs = vec![doc("\
+```python id=seq repeat=3 group=cpu baseline
+work()
+```
+
+```python id=thr repeat=3 group=cpu
+work()
+```
+
+```claim
+thr speedup >= 1.5
+when free-cores >= 1.8 and cores >= 2
+```
+")];
+    let jobs: Vec<Job<'_>> = crate::execute::jobs(&docs, &Default::default())
+        .into_iter()
+        .map(|j| j.expect("an inline example"))
+        .collect();
+    let with = |ms: &[u64], free: &[Option<f64>]| {
+        let mut r = bench(ms);
+        for (s, f) in r.samples.iter_mut().zip(free) {
+            s.free_cores = *f;
+        }
+        r
+    };
+    let results: Vec<RunResult> = vec![
+        Ok(with(&[100, 100, 100], seq_free)),
+        Ok(with(&[50, 50, 50], thr_free)),
+    ];
+    let mut diags = Vec::new();
+    let evidence = weigh(
+        &docs,
+        &[PathBuf::from("page.html")],
+        (&jobs, &results),
+        Some(&machine()),
+        false,
+        &mut diags,
+    );
+    assert!(diags.is_empty(), "{diags:?}");
+    evidence.claims
+}
+
+#[test]
+fn a_claim_on_free_cores_is_judged_only_when_its_runs_had_them() {
+    let quiet = [Some(1.9), Some(2.0), Some(1.95)];
+    let claims = under_load(&quiet, &quiet);
+    let [c] = claims.as_slice() else {
+        panic!("one claim: {claims:?}");
+    };
+    assert_eq!(c.verdict, Verdict::Holds);
+    assert_eq!(c.free_cores, Some(1.95));
+    // The threads' runs shared the machine with something else: the
+    // median of their free cores, 1.2, is the claim's, and it is skipped
+    // (saying which condition), not passed and not failed.
+    let claims = under_load(&quiet, &[Some(1.2), Some(1.9), Some(1.1)]);
+    let [c] = claims.as_slice() else {
+        panic!("one claim: {claims:?}");
+    };
+    assert_eq!(c.verdict, Verdict::Skipped);
+    assert_eq!(c.free_cores, Some(1.2));
+    assert_eq!(c.unmet, vec!["free-cores >= 1.8".to_owned()]);
+    // A run that did not measure it: not judged either.
+    let claims = under_load(&quiet, &[Some(1.9), None, Some(1.9)]);
+    let [c] = claims.as_slice() else {
+        panic!("one claim: {claims:?}");
+    };
+    assert_eq!((c.verdict, c.free_cores), (Verdict::Skipped, None));
 }

@@ -6,14 +6,19 @@
 //! - `schema`: `"proofbook-results/1"`
 //! - `machine`: where the build measured (`Fingerprint`: `cpu_model`,
 //!   `logical_cores`, `usable_cores`, `cpu_quota`, `memory_bytes`, `os`,
-//!   `kernel`, `python_implementation`, `python_version`, `event_loop`)
-//! - `examples[]`: `id` (or null), `page` (site path), `source`
+//!   `kernel`, `python_implementation`, `python_version`, `event_loop`,
+//!   and `interpreters[]` when the book names some: `name`, `version`,
+//!   `implementation`, `free_threaded`)
+//! - `examples[]`: `id` (or null; `ID@NAME` for a run under a named
+//!   interpreter), `interpreter` (`name`, `version`, `implementation`,
+//!   `free_threaded`, or null for the default one), `page` (site path), `source`
 //!   (`file:line`), `group`, `label`, `cached`, `measured_unix`, `outcome`
 //!   (`{"kind": "exited"|"signaled"|"timed_out"|"output_limit", "value"}`),
 //!   `figures[]` (`name`, `unit`: `seconds`|`percent`|`bytes`|`number`,
 //!   and `n`, `min`, `median`, `max`, `mean`, `stdev`, `cv`), `runs[]`
 //!   (a benchmark's counted runs: `wall`, `user`, `sys` as
-//!   `{"secs", "nanos"}`, `peak_memory_bytes`, `metrics`)
+//!   `{"secs", "nanos"}`, `peak_memory_bytes`, `metrics`, `free_cores`:
+//!   the cores other work left free during the run, or null)
 //! - `comparisons[]`: `name`, `figure` (the compared figure's name),
 //!   `unit`, `members[]` (`id`, `label`, `baseline`, and statistics as
 //!   above: `value` of the compared figure, `ratio` of it to the
@@ -41,6 +46,8 @@ pub struct BookResults {
 #[derive(Debug, Clone, Serialize)]
 pub struct ExampleEntry {
     pub id: Option<String>,
+    /// The named interpreter it ran under; `None`: the machine's default.
+    pub interpreter: Option<crate::execute::record::RanUnder>,
     pub page: String,
     pub source: String,
     pub group: Option<String>,
@@ -74,7 +81,8 @@ pub fn gather(
                 format!("{}:{}", file.display(), s.line)
             });
             Some(ExampleEntry {
-                id: spec.id.clone(),
+                id: job.id(),
+                interpreter: record.interpreter.clone(),
                 page: page_paths[job.at.doc].to_string_lossy().replace('\\', "/"),
                 source,
                 group: spec.group.as_ref().map(|g| g.name.clone()),

@@ -30,6 +30,9 @@ pub enum Shown {
         written: String,
         quote: Quote,
     },
+    /// A figure of a run under an optional interpreter this machine lacks:
+    /// the reference as written, with no number.
+    Absent { written: String },
 }
 
 impl Shown {
@@ -38,6 +41,7 @@ impl Shown {
         match self {
             Shown::Number { x, .. } => *x,
             Shown::Figure { factor, quote, .. } => factor * quote.x,
+            Shown::Absent { .. } => f64::NAN,
         }
     }
 }
@@ -86,6 +90,10 @@ pub struct CheckedClaim {
     pub unmet: Vec<String>,
     /// The machine it was judged on.
     pub usable_cores: usize,
+    /// Whether a `when` names `free-cores`, and the fewest free cores its
+    /// examples had while they ran (none: not measured).
+    pub measures_free: bool,
+    pub free_cores: Option<f64>,
     pub python_version: String,
     pub verdict: Verdict,
     /// For a failed claim: when and where it was judged.
@@ -109,6 +117,8 @@ pub(crate) fn check_claims(
         cores: machine.usable_cores,
         logical_cores: machine.logical_cores,
         python: (major, minor),
+        free_threaded: false,
+        free_cores: None,
     };
     let mut out = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
@@ -138,19 +148,39 @@ pub(crate) fn check_claims(
             if selection && !claim_is_selected(&parsed, figures, docs) {
                 continue;
             }
+            // The interpreters the claim's runs ran under (the default's
+            // when none is named), which `when python`/`free-threaded` test;
+            // and an optional interpreter this machine lacks.
+            let mut under: Vec<Machine> = Vec::new();
+            let mut not_here: Option<String> = None;
             let mut side = |s: &Side| -> Option<(f64, Shown, Option<Unit>)> {
                 match s {
                     Side::Number(x) => Some((*x, Shown::Number { x: *x, unit: None }, None)),
                     Side::Figure { factor, args } => match figures.quote(args) {
-                        Ok(q) => Some((
-                            factor * q.quote.x,
-                            Shown::Figure {
-                                factor: *factor,
-                                written: args.join(" "),
-                                quote: q.quote,
-                            },
-                            q.unit,
-                        )),
+                        Ok(q) => {
+                            under.push(match &q.ran_under {
+                                Some(r) => Machine {
+                                    python: python_version(&r.version),
+                                    free_threaded: r.free_threaded,
+                                    ..here
+                                },
+                                None => here,
+                            });
+                            Some((
+                                factor * q.quote.x,
+                                Shown::Figure {
+                                    factor: *factor,
+                                    written: args.join(" "),
+                                    quote: q.quote,
+                                },
+                                q.unit,
+                            ))
+                        }
+                        Err((message, _)) if crate::execute::named::is_not_here(&message) => {
+                            not_here = Some(message);
+                            let written = args.join(" ");
+                            Some((f64::NAN, Shown::Absent { written }, None))
+                        }
                         Err((message, help)) => {
                             diags.push(
                                 Diagnostic::error(
@@ -179,8 +209,31 @@ pub(crate) fn check_claims(
             if let Shown::Number { unit, .. } = &mut right_shown {
                 *unit = left_unit;
             }
-            let unmet: Vec<&claim::Condition> =
-                parsed.when.iter().filter(|c| !c.holds(&here)).collect();
+            let examples = judged_on(&parsed, docs);
+            // Each interpreter's run, for an example run under several.
+            let runs: Vec<String> = examples.iter().flat_map(|id| figures.runs_of(id)).collect();
+            let measures_free = parsed
+                .when
+                .iter()
+                .any(|c| c.quantity == claim::Quantity::FreeCores);
+            let here = Machine {
+                free_cores: measures_free.then(|| least_free(&runs, figures)).flatten(),
+                ..here
+            };
+            // Free cores are the runs'; the interpreter each side's.
+            if under.is_empty() {
+                under.push(here);
+            }
+            for m in &mut under {
+                m.free_cores = here.free_cores;
+            }
+            let mut unmet: Vec<String> = parsed
+                .when
+                .iter()
+                .filter(|c| !under.iter().all(|m| c.holds(m)))
+                .map(|c| c.text.clone())
+                .collect();
+            unmet.extend(not_here);
             let verdict = if !unmet.is_empty() {
                 Verdict::Skipped
             } else if parsed.op.holds(left, right) {
@@ -188,11 +241,10 @@ pub(crate) fn check_claims(
             } else {
                 Verdict::Fails
             };
-            let examples = judged_on(&parsed, docs);
             // A failure says when and where: one unlucky round on a noisy
             // machine must read as that, not as the book's last word.
             let judged = (verdict == Verdict::Fails).then(|| {
-                let started: Vec<u64> = examples
+                let started: Vec<u64> = runs
                     .iter()
                     .filter_map(|id| figures.started_unix(id))
                     .collect();
@@ -216,8 +268,10 @@ pub(crate) fn check_claims(
                 op: parsed.op.symbol(),
                 right: right_shown,
                 when: parsed.when.iter().map(|c| c.text.clone()).collect(),
-                unmet: unmet.iter().map(|c| c.text.clone()).collect(),
+                unmet,
                 usable_cores: machine.usable_cores,
+                free_cores: here.free_cores,
+                measures_free,
                 python_version: machine.python_version.clone(),
                 verdict,
                 judged,
@@ -226,6 +280,14 @@ pub(crate) fn check_claims(
         }
     }
     out
+}
+
+/// The fewest cores left free while any of `examples` ran (each one's
+/// median over its runs): a claim on them is only as sound as its least
+/// quiet member. None when one of them has no such figure.
+fn least_free(examples: &[String], figures: &Figures<'_>) -> Option<f64> {
+    let free: Option<Vec<f64>> = examples.iter().map(|id| figures.free_cores(id)).collect();
+    free?.into_iter().reduce(f64::min)
 }
 
 /// Whether every figure of the claim comes from an example that ran. A
@@ -249,7 +311,11 @@ pub(crate) fn judged_on(parsed: &claim::Claim, docs: &[Document]) -> Vec<String>
     let named: Vec<&str> = [&parsed.left, &parsed.right]
         .into_iter()
         .filter_map(|side| match side {
-            Side::Figure { args, .. } => args.first().map(String::as_str),
+            // `ID@NAME` is a run of example ID: the whole example is
+            // judged on (a matrix's runs are one example).
+            Side::Figure { args, .. } => args
+                .first()
+                .map(|id| id.split_once('@').map_or(id.as_str(), |(id, _)| id)),
             Side::Number(_) => None,
         })
         .collect();

@@ -42,6 +42,7 @@ fn bench(text: &str, wall_ms: u64, items: f64) -> RunRecord {
         sys: Duration::ZERO,
         peak_memory_bytes: Some(1 << 20),
         metrics: std::collections::BTreeMap::clone(&metrics),
+        free_cores: None,
     };
     RunRecord {
         output: vec![Chunk {

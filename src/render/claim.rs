@@ -44,7 +44,12 @@ pub fn unchecked_html(id: &str) -> String {
 }
 
 pub fn claim_html(c: &CheckedClaim) -> String {
-    let (class, status) = shown(c.verdict);
+    let (class, mut status) = shown(c.verdict);
+    // Skipped for load, not for what the machine is: the next build may
+    // judge it.
+    if c.verdict == Verdict::Skipped && c.unmet.iter().all(|u| u.starts_with("free-cores")) {
+        status = "– Not judged in this build: other work took the cores it needs";
+    }
     let id =
         c.id.as_ref()
             .map_or_else(String::new, |id| format!(" id=\"claim-{}\"", escape(id)));
@@ -63,6 +68,12 @@ pub fn claim_html(c: &CheckedClaim) -> String {
             "<p class=\"claim-judged\">Failed on the runs of {} on {}; the next build runs its examples again.</p>\n",
             escape(&runs_between(j.runs)),
             escape(&j.machine)
+        ));
+    }
+    if c.when.is_empty() && !c.unmet.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"claim-when\">{}</p>\n",
+            escape(&c.unmet.join("; "))
         ));
     }
     if !c.when.is_empty() {
@@ -110,6 +121,8 @@ mod tests {
             when: Vec::new(),
             unmet: Vec::new(),
             usable_cores: 2,
+            measures_free: false,
+            free_cores: None,
             python_version: "3.11.7".into(),
             verdict,
             judged,
@@ -132,5 +145,30 @@ mod tests {
             "{html}"
         );
         assert!(!claim_html(&claim(Verdict::Holds, None)).contains("claim-judged"));
+    }
+
+    #[test]
+    fn a_claim_skipped_for_load_says_so_with_what_was_measured() {
+        let busy = CheckedClaim {
+            when: vec!["free-cores >= 1.8".into()],
+            unmet: vec!["free-cores >= 1.8".into()],
+            measures_free: true,
+            free_cores: Some(1.14),
+            ..claim(Verdict::Skipped, None)
+        };
+        let html = claim_html(&busy);
+        assert!(
+            html.contains("Not judged in this build: other work took the cores it needs"),
+            "{html}"
+        );
+        assert!(html.contains("1.14 free while its examples ran"), "{html}");
+        let small = CheckedClaim {
+            when: vec!["cores >= 4".into()],
+            unmet: vec!["cores >= 4".into()],
+            ..claim(Verdict::Skipped, None)
+        };
+        let html = claim_html(&small);
+        assert!(html.contains("Not checked on this machine"), "{html}");
+        assert!(!html.contains("free while"), "{html}");
     }
 }

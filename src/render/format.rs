@@ -216,13 +216,19 @@ fn side(s: &Shown) -> String {
             let f = number(*factor);
             format!("{f} × {written} = {f} × {}", quoted(quote))
         }
+        Shown::Absent { written } => format!("{written} = not measured here"),
     }
 }
 
 /// The machine a claim was judged on: `2 usable cores, Python 3.11.7`.
 pub fn claim_machine(c: &CheckedClaim) -> String {
+    let free = match (c.measures_free, c.free_cores) {
+        (false, _) => String::new(),
+        (true, Some(f)) => format!(", {} free while its examples ran", significant(f)),
+        (true, None) => ", free cores not measured".into(),
+    };
     format!(
-        "{} usable cores, Python {}",
+        "{} usable cores{free}, Python {}",
         c.usable_cores, c.python_version
     )
 }
