@@ -3,8 +3,8 @@
 //!
 //! For each `[preprocessor.NAME]` (in mdBook's order: a topological sort of
 //! `before`/`after`, names sorted within a rank, with the built-in `links`
-//! and `index` steps in the graph): ask `CMD supports html` unless
-//! `renderers` says, then run `CMD` with `[context, book]` as JSON on stdin
+//! and `index` steps in the graph): ask `CMD supports RENDERER` unless
+//! `renderers` says (`html` for the site, a renderer's name before it runs), then run `CMD` with `[context, book]` as JSON on stdin
 //! and read the changed book from stdout. A preprocessor that is missing,
 //! fails, hangs past the timeout or writes something that is not a book is
 //! reported with its book.toml line; a hung one is killed.
@@ -14,7 +14,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
-use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -35,8 +34,9 @@ pub struct Preprocessed {
     pub includes_expanded: bool,
 }
 
-/// Runs every external preprocessor of `config` over `book`.
-pub fn run(config: &Config, book: Book) -> (Preprocessed, Vec<Diagnostic>) {
+/// Runs every external preprocessor of `config` that supports `renderer`
+/// over `book`.
+pub fn run(config: &Config, book: Book, renderer: &str) -> (Preprocessed, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     if config.preprocessors.is_empty() {
         return (
@@ -78,7 +78,7 @@ pub fn run(config: &Config, book: Book) -> (Preprocessed, Vec<Diagnostic>) {
         let Some(spec) = config.preprocessors.iter().find(|p| &p.name == name) else {
             continue;
         };
-        match run_one(config, spec, &book) {
+        match run_one(config, spec, &book, renderer) {
             Ok(Some(mut changed)) => {
                 keep_summary_lines(&book.items, &mut changed.items);
                 book = changed;
@@ -177,11 +177,12 @@ fn expand_includes(config: &Config, book: &mut Book, diags: &mut Vec<Diagnostic>
     });
 }
 
-/// Runs one preprocessor; `Ok(None)` when it does not apply to HTML.
+/// Runs one preprocessor; `Ok(None)` when it does not apply to `renderer`.
 fn run_one(
     config: &Config,
     spec: &PreprocessorSpec,
     book: &Book,
+    renderer: &str,
 ) -> Result<Option<Book>, Diagnostic> {
     let fail = |what: String, help: &str| failure(spec, what, help);
     let timed_out = |during: &str| {
@@ -194,16 +195,16 @@ fn run_one(
         )
     };
     let supported = match &spec.renderers {
-        Some(renderers) => renderers.iter().any(|r| r == "html"),
+        Some(renderers) => renderers.iter().any(|r| r == renderer),
         None => {
-            let child = spawn(config, spec, &["supports", "html"], |probe| {
+            let child = spawn(config, spec, &["supports", renderer], |probe| {
                 probe.stdin(Stdio::null()).stdout(Stdio::null());
             })?;
             // The probe gets the same time limit as the run: a preprocessor
             // that hangs on `supports` must not hang the build.
             match wait_bounded(child, config.preprocessor_timeout) {
                 Some((status, _)) => status.success(),
-                None => return Err(timed_out("supports html")),
+                None => return Err(timed_out(&format!("supports {renderer}"))),
             }
         }
     };
@@ -215,7 +216,7 @@ fn run_one(
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
     })?;
-    let input = protocol_input(config, book);
+    let input = protocol_input(config, book, renderer);
     // Feed stdin and drain stdout on their own threads: a preprocessor that
     // writes before it has read everything must not deadlock the build.
     let mut stdin = child.stdin.take().expect("stdin was piped");
@@ -305,7 +306,7 @@ fn spawn(
     args: &[&str],
     pipes: impl FnOnce(&mut Command),
 ) -> Result<Child, Diagnostic> {
-    let mut cmd = command(&spec.command, &config.root)
+    let mut cmd = crate::external::command(&spec.command, &config.confine)
         .map_err(|e| failure(spec, e, "fix `command` in book.toml"))?;
     cmd.args(args).current_dir(&config.root);
     pipes(&mut cmd);
@@ -349,40 +350,51 @@ fn missing(spec: &PreprocessorSpec) -> Diagnostic {
     }
 }
 
-/// The command line split like a shell would; a relative program path with
-/// a folder in it is relative to the book's root (mdBook's rule).
-fn command(line: &str, root: &Path) -> Result<Command, String> {
-    let words = shlex::split(line).ok_or_else(|| "has unbalanced quotes".to_owned())?;
-    let (program, args) = words.split_first().ok_or_else(|| "is empty".to_owned())?;
-    let program = Path::new(program);
-    let program = if program.components().count() == 1 {
-        program.to_owned()
-    } else {
-        root.join(program)
-    };
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    Ok(cmd)
-}
-
 /// `[context, book]` as mdBook sends it. The book goes out under both
 /// `items` (mdBook 0.5) and `sections` (0.4), and both structs carry
 /// `__non_exhaustive`, so preprocessors built against either version parse it.
-fn protocol_input(config: &Config, book: &Book) -> Vec<u8> {
+fn protocol_input(config: &Config, book: &Book, renderer: &str) -> Vec<u8> {
     let context = serde_json::json!({
         "root": config.root,
         "config": config.as_json,
-        "renderer": "html",
+        "renderer": renderer,
         "mdbook_version": MDBOOK_VERSION,
         "__non_exhaustive": null,
     });
+    serde_json::to_vec(&(context, book_json(book))).unwrap_or_default()
+}
+
+/// The book as mdBook's JSON, for preprocessors and renderers built
+/// against either mdBook 0.5 or 0.4.
+pub fn book_json(book: &Book) -> serde_json::Value {
     let mut book_json = serde_json::to_value(book).unwrap_or_default();
     if let Some(obj) = book_json.as_object_mut() {
         let items = obj.get("items").cloned().unwrap_or_default();
         obj.insert("sections".into(), items);
         obj.insert("__non_exhaustive".into(), serde_json::Value::Null);
     }
-    serde_json::to_vec(&(context, book_json)).unwrap_or_default()
+    book_json
+}
+
+/// Expands the include directives of every chapter, as mdBook's `links`
+/// step does for every renderer, unless `already` (a preprocessor ordered
+/// after `links` saw them expanded), and gives each README chapter the
+/// path `index.md`, as its `index` step does.
+pub fn finish_for_renderer(config: &Config, book: &mut Book, already: bool) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    if !already {
+        expand_includes(config, book, &mut diags);
+    }
+    book.for_each_chapter_mut(|ch| {
+        if let Some(path) = &mut ch.path
+            && path
+                .file_stem()
+                .is_some_and(|s| s.eq_ignore_ascii_case("readme"))
+        {
+            path.set_file_name("index.md");
+        }
+    });
+    diags
 }
 
 /// Copies SUMMARY line numbers (not part of the JSON) onto the changed
@@ -441,19 +453,5 @@ mod tests {
         let mut diags = Vec::new();
         order(&[spec("a", &["nope"], &[])], &mut diags).unwrap();
         assert!(diags[0].message.contains("`nope`"));
-    }
-
-    #[test]
-    fn commands_split_like_a_shell_and_resolve_relative_paths() {
-        let cmd = command("./tools/pre --flag 'two words'", Path::new("/book")).unwrap();
-        assert_eq!(cmd.get_program(), Path::new("/book/./tools/pre"));
-        assert_eq!(cmd.get_args().collect::<Vec<_>>(), ["--flag", "two words"]);
-        assert_eq!(
-            command("mdbook-toc", Path::new("/book"))
-                .unwrap()
-                .get_program(),
-            "mdbook-toc"
-        );
-        assert!(command("pre 'unbalanced", Path::new("/b")).is_err());
     }
 }

@@ -2,7 +2,8 @@
 //! rewritten in place to say what its example printed, wildcards kept
 //! where they still match and every other byte of the file as it was; a
 //! second `check` then passes. A file edited while the check ran, a crash
-//! and a claim are never blessed.
+//! and a claim are never blessed; a read-only source folder is a clear
+//! error with nothing written.
 
 mod support;
 
@@ -123,4 +124,65 @@ fn claims_are_never_blessed() {
         out.contains("FAILED   claim"),
         "the claim still fails: {out}"
     );
+}
+
+/// Makes `dir` read-only for whoever runs the test: permission bits stop a
+/// user, and root (whom they do not stop) is stopped by the immutable flag.
+struct ReadOnly(std::path::PathBuf);
+
+impl ReadOnly {
+    fn new(dir: &std::path::Path) -> ReadOnly {
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout.trim_ascii() == b"0")
+            .unwrap();
+        let ok = if root {
+            std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(dir)
+                .status()
+                .unwrap()
+                .success()
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).is_ok()
+        };
+        assert!(ok, "could not make {} read-only", dir.display());
+        ReadOnly(dir.to_path_buf())
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[test]
+fn a_read_only_source_folder_is_a_clear_error_and_nothing_is_written() {
+    let chapter = "# Ro\n\n```python id=ro\nprint('new')\n```\n\n```output\nold\n```\n";
+    let b = BookTest::one_chapter(chapter);
+    let content = b.root().join("content");
+    let before = std::fs::read_dir(&content).unwrap().count();
+    let run = {
+        let _guard = ReadOnly::new(&content);
+        b.run(&["check", "--bless"])
+    };
+    run.failure();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.output.stdout),
+        run.stderr()
+    );
+    assert!(said.contains("is the folder read-only?"), "{said}");
+    assert!(said.contains("chapter.md"), "names the file: {said}");
+    assert_eq!(b.read("content/chapter.md"), chapter, "not a byte changed");
+    let after = std::fs::read_dir(&content).unwrap().count();
+    assert_eq!(before, after, "no temp file left beside it");
 }

@@ -3,7 +3,8 @@
 //! so two examples with conflicting pins live in one book; a set that
 //! cannot be installed, or a `requires-python` not met, fails that example
 //! at its block while the others run; `clean --envs` lists and removes
-//! them. (Installs `six` from the package index, a wheel of 11 KiB.)
+//! them; with uv on PATH, uv makes them. (Installs `six` from the package
+//! index, a wheel of 11 KiB, and uv, about 20 MB.)
 
 mod support;
 
@@ -96,4 +97,56 @@ fn a_malformed_block_is_an_error_at_its_line() {
         err.contains("chapter.md:5") || err.contains("chapter.md:6"),
         "{err}"
     );
+}
+
+/// With uv on PATH the environment is made by uv instead of pip (uv marks
+/// the venv it makes with `uv = VERSION` in pyvenv.cfg) and the example runs
+/// in it. uv itself comes from the package index, as pip's wheel.
+#[test]
+fn uv_on_path_makes_the_environment() {
+    let tools = tempfile::tempdir().unwrap();
+    let installed = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .arg("--root-user-action=ignore")
+        .arg("--target")
+        .arg(tools.path())
+        .arg("uv")
+        .status()
+        .expect("python3 runs");
+    assert!(
+        installed.success(),
+        "pip could not install uv from the index"
+    );
+    let bin = tools.path().join("bin");
+    assert!(
+        bin.join("uv").is_file(),
+        "uv's wheel puts its binary in bin/"
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    let b = BookTest::one_chapter(
+        "# Uv\n\n```python id=uv\n# /// script\n# dependencies = [\"six==1.16.0\"]\n# ///\nimport six\nprint('six', six.__version__)\n```\n",
+    );
+    let run = b.run_with_env(&["build"], &[("PATH", &path)]);
+    run.success();
+    assert!(run.stderr().contains("with uv in"), "{}", run.stderr());
+    assert!(main_of(&b.read("book/chapter.html")).contains("six 1.16.0"));
+
+    let envs = b.root().join(".proofbook-cache/envs");
+    let made_by_uv = std::fs::read_dir(&envs)
+        .unwrap_or_else(|e| panic!("{}: {e}", envs.display()))
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("pyvenv.cfg")).ok())
+        .filter(|cfg| cfg.lines().any(|l| l.starts_with("uv = ")))
+        .count();
+    assert_eq!(made_by_uv, 1, "one environment, made by uv");
 }

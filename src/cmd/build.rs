@@ -124,6 +124,17 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                     aside.display()
                 );
             }
+            if !config.render_html {
+                // book.toml names only other renderers, as mdBook allows.
+                let names: Vec<&str> = config.renderers.iter().map(|r| r.name.as_str()).collect();
+                eprintln!(
+                    "rendered with {} into {} in {} (no HTML: book.toml has no [output.html])",
+                    proofbook::terminal_text::neutralise(&names.join(", ")),
+                    proofbook::terminal_text::neutralise(&r.dest.display().to_string()),
+                    seconds(started.elapsed().as_secs_f64())
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             eprintln!(
                 "built {} pages ({} files, {} unchanged since the last build; examples: {}) into {} in {}",
                 r.pages,

@@ -59,9 +59,15 @@ pub struct Config {
     /// Where `build` writes: the site itself, or its parent when
     /// `html_in_subfolder` is set.
     pub build_dir: PathBuf,
+    /// Whether `build` makes the HTML site: mdBook's rule, so unless
+    /// book.toml names other renderers but no `[output.html]`.
+    pub render_html: bool,
     /// mdBook writes each renderer's output into `build-dir/NAME/` when a
-    /// book names more than one renderer; the HTML then lives in `html/`.
+    /// book has more than one renderer; the HTML then lives in `html/`.
     pub html_in_subfolder: bool,
+    /// The other renderers (`[output.NAME]`), in name order, run after the
+    /// HTML by `build` (not by `serve` or `check`).
+    pub renderers: Vec<RendererSpec>,
     pub html: HtmlOptions,
     /// Whether a link to a missing page or `#anchor` fails the build.
     pub broken_links: Severity,
@@ -89,6 +95,19 @@ pub struct PreprocessorSpec {
     pub before: Vec<String>,
     pub after: Vec<String>,
     /// A missing optional preprocessor is a warning, not an error.
+    pub optional: bool,
+    /// The table's header in book.toml.
+    pub span: Option<Span>,
+}
+
+/// One `[output.NAME]` table other than html: a program run over mdBook's
+/// renderer protocol.
+#[derive(Debug, Clone)]
+pub struct RendererSpec {
+    pub name: String,
+    /// The command line (default `mdbook-NAME`), split like a shell would.
+    pub command: String,
+    /// A missing optional renderer is a warning, not an error.
     pub optional: bool,
     /// The table's header in book.toml.
     pub span: Option<Span>,
@@ -445,16 +464,29 @@ fn resolve(
             .build_dir
             .unwrap_or_else(|| PathBuf::from(DEFAULT_BUILD_DIR)),
     );
-    let html_in_subfolder = !raw.output.others.is_empty();
+    // mdBook's rule: the HTML renderer runs when book.toml names it or
+    // names no renderer at all.
+    let render_html = raw.output.html.is_some() || raw.output.others.is_empty();
+    let html_in_subfolder = raw.output.others.len() + usize::from(render_html) > 1;
     let html = raw.output.html.unwrap_or_default();
-    for name in raw.output.others.keys() {
-        warnings.push(
-            Diagnostic::warning(
-                format!("renderer `output.{name}` is not run: proofbook renders HTML only"),
-                span_of(&["output", name]),
-            )
-            .with_help("the HTML site is still built (in html/ under the build folder, where mdBook puts it when a book has several renderers)"),
-        );
+    let mut renderers = Vec::new();
+    for (name, r) in raw.output.others {
+        if name == "markdown" {
+            // mdBook's built-in debugging renderer (the chapters' Markdown
+            // after preprocessing), not a program: not ours to run.
+            warnings.push(Diagnostic::warning(
+                "renderer `output.markdown` (mdBook's Markdown dump) is not run by proofbook"
+                    .to_owned(),
+                span_of(&["output", &name]),
+            ));
+            continue;
+        }
+        renderers.push(RendererSpec {
+            command: r.command.unwrap_or_else(|| format!("mdbook-{name}")),
+            optional: r.optional,
+            span: span_of(&["output", &name]),
+            name,
+        });
     }
     Config {
         root: root.to_owned(),
@@ -468,7 +500,9 @@ fn resolve(
         confine,
         src,
         build_dir,
+        render_html,
         html_in_subfolder,
+        renderers,
         html: HtmlOptions {
             redirect_spans: html
                 .redirect

@@ -185,13 +185,24 @@ pub enum RustEdition {
 }
 
 /// `[output]`: the html renderer is ours; any other `[output.NAME]` is a
-/// renderer proofbook does not run (a warning, see `Config::load`).
+/// renderer program run over mdBook's protocol (`crate::renderer`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RawOutput {
     pub html: Option<RawHtml>,
     #[serde(flatten)]
-    pub others: BTreeMap<String, toml::Value>,
+    pub others: BTreeMap<String, RawRenderer>,
+}
+
+/// An `[output.NAME]` table other than html: mdBook's keys, and any others,
+/// which belong to the renderer itself.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawRenderer {
+    pub command: Option<String>,
+    pub optional: bool,
+    #[serde(flatten)]
+    pub settings: toml::Table,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -207,8 +207,13 @@ assets_version = "3.0.2"
         Some(Path::new("/books/b/my-theme"))
     );
     assert_eq!(config.html.redirects["/old.html"], "new.html");
+    // Another renderer is run, beside the HTML, each in its own folder.
+    assert!(config.render_html && config.html_in_subfolder);
+    assert_eq!(config.renderers.len(), 1);
+    assert_eq!(config.renderers[0].name, "linkcheck");
+    assert_eq!(config.renderers[0].command, "mdbook-linkcheck");
     assert!(
-        warnings
+        !warnings
             .iter()
             .any(|w| w.message.contains("output.linkcheck"))
     );

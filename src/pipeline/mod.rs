@@ -26,6 +26,7 @@ mod examples;
 pub mod not_run;
 mod pages;
 mod print_job;
+mod renderers;
 mod reuse;
 pub mod rounds;
 pub mod shard;
@@ -171,6 +172,25 @@ pub struct BuildReport {
     pub print: Option<Box<PrintJob>>,
 }
 
+impl BuildReport {
+    /// A build that made no HTML (book.toml names only other renderers).
+    fn without_html(dest: PathBuf) -> BuildReport {
+        BuildReport {
+            dest,
+            pages: 0,
+            reused: 0,
+            files: 0,
+            examples: ExampleCounts::default(),
+            warnings: Vec::new(),
+            timings: Timings::default(),
+            moved_aside: None,
+            leftovers: Vec::new(),
+            failed_claims: Vec::new(),
+            print: None,
+        }
+    }
+}
+
 /// A claim that did not hold, for the build's summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedClaim {
@@ -207,18 +227,36 @@ impl BuildError {
     }
 }
 
-/// Builds the site into the destination, replacing the previous one whole.
-/// Pages are written into the staging folder as soon as they are rendered,
-/// so memory does not grow with the size of the site.
+/// Builds the site into the destination, replacing the previous one whole,
+/// then runs the book's other renderers (`[output.NAME]`). Pages are
+/// written into the staging folder as soon as they are rendered, so memory
+/// does not grow with the size of the site.
 pub fn build(config: &Config, options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let base = match &options.dest {
         Some(d) => std::path::absolute(d).unwrap_or_else(|_| d.clone()),
         None => config.build_dir.clone(),
     };
+    let mut report = if config.render_html {
+        build_html(config, options, &base)?
+    } else {
+        BuildReport::without_html(base.clone())
+    };
+    if renderers::run_all(config, options, &base, &mut report.warnings).is_err() {
+        return Err(BuildError::Book(std::mem::take(&mut report.warnings)));
+    }
+    Ok(report)
+}
+
+/// The HTML site, into `base` or `base/html`.
+fn build_html(
+    config: &Config,
+    options: &BuildOptions,
+    base: &Path,
+) -> Result<BuildReport, BuildError> {
     let dest = if config.html_in_subfolder {
         base.join("html")
     } else {
-        base
+        base.to_owned()
     };
     // A destination that is a symbolic link is replaced where it points,
     // so the link keeps working; one that points nowhere is refused.
@@ -293,6 +331,27 @@ pub(crate) fn load_book(
     for_check: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(Book, bool)> {
+    load(config, options, for_check, "html", diags)
+}
+
+/// The book as `load_book` reads it for `build`, with the preprocessors
+/// that support the renderer `renderer` run over it.
+pub(crate) fn load_book_for(
+    config: &Config,
+    options: &BuildOptions,
+    renderer: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Book, bool)> {
+    load(config, options, false, renderer, diags)
+}
+
+fn load(
+    config: &Config,
+    options: &BuildOptions,
+    for_check: bool,
+    renderer: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Book, bool)> {
     let missing = match (config.create_missing, for_check) {
         (false, _) => book::Missing::Error,
         (true, true) => book::Missing::WouldCreate,
@@ -307,7 +366,7 @@ pub(crate) fn load_book(
     if has_errors(diags) {
         return None;
     }
-    let (preprocessed, pre_diags) = preprocess::run(config, book);
+    let (preprocessed, pre_diags) = preprocess::run(config, book, renderer);
     diags.extend(pre_diags);
     if has_errors(diags) {
         return None;
