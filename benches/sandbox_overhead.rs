@@ -73,6 +73,7 @@ fn main() {
                 timeout: Duration::from_secs(10),
                 files: &[],
                 venv: None,
+                python: None,
             })
             .unwrap();
         assert_eq!(r.stdout(), "1\n");

@@ -49,6 +49,7 @@ fn stages(c: &mut Criterion) {
         pages: &pages,
         expand_includes: true,
         hidelines: &Default::default(),
+        interpreters: &[],
     };
     let text = chapter_text(3);
     c.bench_function("parse chapter (3 sections, no highlighting)", |b| {

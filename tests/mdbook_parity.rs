@@ -243,3 +243,107 @@ fn the_preview_creates_a_missing_chapter_too() {
     );
     assert_eq!(t.read("src/chapter_1.md"), "# Chapter 1\n");
 }
+
+#[test]
+fn a_playground_include_is_a_rust_code_block_with_hidden_lines() {
+    let t = book_naming(&[], "");
+    t.write(
+        "src/intro.md",
+        "# Intro\n\n{{#playground ex/main.rs editable}}\n",
+    )
+    .write(
+        "src/ex/main.rs",
+        "fn main() {\n    println!(\"shown\");\n# // hidden set-up\n}\n",
+    );
+    t.build().success();
+    let page = t.read("book/intro.html");
+    // Code, not Markdown: no heading made of the `# ` line.
+    assert!(!page.contains("<h1 id=\"-hidden"), "{page}");
+    assert!(page.contains("language-rust"), "{page}");
+    let hidden = page.find("class=\"hidden-line\"").expect(&page);
+    assert!(page[hidden..].contains("hidden set-up"), "{page}");
+    assert!(page.contains("shown"), "{page}");
+}
+
+#[test]
+fn mdbook_environment_variables_override_book_toml() {
+    let t = book_naming(&[], "[build]\nbuild-dir = \"out\"\n");
+    let run = t.run_with_env(
+        &["build"],
+        &[
+            ("MDBOOK_BOOK__TITLE", "Env title"),
+            ("MDBOOK_BUILD", r#"{"build-dir": "alt"}"#),
+            ("MDBOOK_LOG", "debug"),
+        ],
+    );
+    run.success();
+    assert!(
+        t.read("alt/intro.html")
+            .contains("<title>Intro - Env title</title>"),
+        "{}",
+        t.read("alt/intro.html")
+    );
+    assert!(!t.root().join("out").exists());
+    let err = run.stderr();
+    assert!(
+        err.contains("`book.title` is set by the environment variable MDBOOK_BOOK__TITLE"),
+        "{err}"
+    );
+    assert!(!err.contains("MDBOOK_LOG"), "{err}");
+}
+
+#[test]
+fn font_awesome_icons_are_inline_svg_and_unknown_ones_are_reported() {
+    let t = book_naming(&[], "");
+    t.write(
+        "src/intro.md",
+        "# Intro\n\n<i id=\"love\" class=\"fas fa-heart big\"></i> and <i class=\"fa fa-user\"></i>\n\n<i class=\"fa fa-no-such-icon\"></i>\n",
+    );
+    let run = t.build();
+    run.success();
+    let page = t.read("book/intro.html");
+    assert!(
+        page.contains("<span class=\"fa-svg big\" id=\"love\"><svg"),
+        "{page}"
+    );
+    assert!(page.contains("<span class=\"fa-svg\"><svg"), "{page}");
+    assert!(
+        page.contains("<i class=\"fa fa-no-such-icon\"></i>"),
+        "{page}"
+    );
+    let err = run.stderr();
+    assert!(
+        err.contains("Font Awesome has no regular icon `no-such-icon`"),
+        "{err}"
+    );
+    assert!(err.contains("intro.md:5"), "{err}");
+}
+
+#[test]
+fn git_repository_icon_draws_the_link_and_a_bad_one_is_an_error() {
+    let url = "git-repository-url = \"https://example.org/r\"\n";
+    let t = book_naming(
+        &[],
+        &format!("[output.html]\n{url}git-repository-icon = \"fab-gitlab\"\n"),
+    );
+    t.build().success();
+    let page = t.read("book/intro.html");
+    let link = &page[page.find("href=\"https://example.org/r\"").expect(&page)..];
+    assert!(
+        link[..link.find("</a>").unwrap()].contains("class=\"fa-svg\""),
+        "{link}"
+    );
+
+    let t = book_naming(
+        &[],
+        &format!("[output.html]\n{url}git-repository-icon = \"fa-github\"\n"),
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("Font Awesome has no regular icon `github`"),
+        "{err}"
+    );
+    assert!(err.contains("book.toml:5"), "{err}");
+}

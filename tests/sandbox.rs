@@ -89,6 +89,7 @@ fn run_in(sandbox: &Sandbox, code: &str, timeout: f64) -> RunRecord {
             timeout: Duration::from_secs_f64(timeout),
             files: &[],
             venv: None,
+            python: None,
         })
         .expect("the sandbox starts");
     assert_host_clean();

@@ -70,6 +70,7 @@ fn run(sandbox: &Sandbox, code: &str) -> RunRecord {
             timeout: Duration::from_secs(30),
             files: &[],
             venv: None,
+            python: None,
         })
         .expect("the sandbox starts")
 }

@@ -68,6 +68,7 @@ fn run_in(sandbox: &Sandbox, code: &str) -> RunRecord {
             timeout: Duration::from_secs(60),
             files: &[],
             venv: None,
+            python: None,
         })
         .expect("the sandbox starts");
     assert_eq!(

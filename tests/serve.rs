@@ -282,3 +282,32 @@ fn a_book_without_a_print_page_has_no_print_button_in_the_preview() {
     assert!(!page.text().contains("print.html"), "{}", page.text());
     assert_eq!(request(serve.addr, "GET", "/print.html").status, 404);
 }
+
+/// A data file an example declares with `deps=` is part of its result: saving
+/// it under `serve` runs that example again and the page shows what it read.
+#[test]
+fn saving_a_declared_data_file_reruns_its_example_in_the_preview() {
+    let t = BookTest::one_chapter(
+        "# Prices\n\n```python id=prices deps=data/prices.csv\nprint(open('data/prices.csv').read().strip())\n```\n",
+    );
+    t.write("data/prices.csv", "apples,3\n");
+    let serve = Serve::start(&t);
+    let page = request(serve.addr, "GET", "/chapter.html").text();
+    assert!(page.contains("apples,3"), "{page}");
+
+    t.write("data/prices.csv", "apples,5\n");
+    serve.wait_for_line("running 1 changed example");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let page = request(serve.addr, "GET", "/chapter.html").text();
+        if page.contains("apples,5") {
+            assert!(!page.contains("apples,3"), "{page}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page never showed the new data: {page}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

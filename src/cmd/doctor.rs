@@ -328,6 +328,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 timeout: Duration::from_secs(20),
                 files: &[],
                 venv: None,
+                python: None,
             })
             .map_err(|e| e.to_string())
     });

@@ -9,6 +9,9 @@
 //! "sys"   = { path = "/usr/bin/python3" }
 //! ```
 //!
+//! An entry may name its own `requirements` file (relative to book.toml),
+//! installed into its environment instead of the book's.
+//!
 //! Here each entry is only checked as written: a name fences can use, a
 //! version proofbook can look for, a `path` that is an executable file.
 //! Finding and running the interpreters is `execute::interpreters`' work;
@@ -33,6 +36,9 @@ pub struct NamedInterpreter {
     pub optional: bool,
     /// The entry's key in book.toml.
     pub span: Span,
+    /// Its own requirements file (absolute), instead of the book's: for
+    /// an interpreter some of the book's packages have no build for.
+    pub requirements: Option<PathBuf>,
 }
 
 /// What an entry asks for. Discovery checks every part that is set.
@@ -119,6 +125,7 @@ pub(super) fn resolve(
                 want,
                 optional: entry.optional,
                 span: at(None),
+                requirements: entry.requirements.as_ref().map(|p| root.join(p)),
             }),
             Err((key, message, help)) => errors.push(bad(key, message, &help)),
         }

@@ -83,6 +83,9 @@ pub struct RawInterpreter {
     pub path: Option<PathBuf>,
     /// Missing on this machine is a warning, not an error.
     pub optional: bool,
+    /// This interpreter's own requirements file (relative to book.toml),
+    /// instead of `[proofbook.python] requirements`.
+    pub requirements: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -75,16 +75,20 @@ pub fn key_part(meta: Option<&ScriptMeta>) -> String {
 /// The environments this build's examples need, built or found once.
 #[derive(Debug, Default)]
 pub struct Envs {
-    /// Package set → the environment's folder, or why it could not be made.
-    ready: HashMap<Vec<String>, Result<PathBuf, String>>,
+    /// (The interpreter's environment key, package set) → the
+    /// environment's folder, or why it could not be made: one per set and
+    /// interpreter, since a matrix runs a script block under each.
+    ready: HashMap<(String, Vec<String>), Result<PathBuf, String>>,
 }
 
 impl Envs {
     /// Builds (or finds) an environment for each package set `jobs` ask
     /// for, one after another; `progress` hears each one that is built.
+    /// `python` gives the interpreter each job runs under (`None`: it
+    /// cannot run, so it needs no environment).
     pub fn prepare(
         &mut self,
-        python: &PythonEnv,
+        python: &dyn Fn(&Job<'_>) -> Option<PythonEnv>,
         cache_dir: &Path,
         source_builds: bool,
         jobs: &[&Job<'_>],
@@ -94,22 +98,25 @@ impl Envs {
             let Some(script) = &job.block.script else {
                 continue;
             };
+            let Some(python) = python(job) else { continue };
             let set = script.meta.package_set();
-            if set.is_empty() || self.ready.contains_key(&set) {
+            let key = (python.key.clone(), set);
+            if key.1.is_empty() || self.ready.contains_key(&key) {
                 continue;
             }
-            let made = provision(python, cache_dir, &set, source_builds, progress);
-            self.ready.insert(set, made);
+            let made = provision(&python, cache_dir, &key.1, source_builds, progress);
+            self.ready.insert(key, made);
         }
     }
 
     /// The environment `job` runs in: `None` for the sandbox's own, or why
     /// it cannot run (its packages, or a `requires-python` the interpreter
     /// does not meet).
-    pub fn for_job(&self, job: &Job<'_>, version: &str) -> Result<Option<&Path>, String> {
+    pub fn for_job(&self, job: &Job<'_>, python: &PythonEnv) -> Result<Option<&Path>, String> {
         let Some(script) = &job.block.script else {
             return Ok(None);
         };
+        let version = python.version.as_str();
         let meta = &script.meta;
         if !meta.runs_on(version) {
             let wanted = meta
@@ -124,7 +131,7 @@ impl Envs {
         if set.is_empty() {
             return Ok(None);
         }
-        match self.ready.get(&set) {
+        match self.ready.get(&(python.key.clone(), set)) {
             Some(Ok(dir)) => Ok(Some(dir)),
             Some(Err(why)) => Err(why.clone()),
             None => Err(format!(

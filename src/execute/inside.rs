@@ -34,13 +34,7 @@ pub(crate) fn mounts_and_env(
     .collect();
     read_only.extend(python.mounts.iter().cloned());
     let mut env: Vec<(String, String)> = vec![
-        (
-            "PATH".into(),
-            format!(
-                "{}:/usr/local/bin:/usr/bin:/bin",
-                python.bin_dir().display()
-            ),
-        ),
+        ("PATH".into(), search_path(python)),
         ("HOME".into(), WORK_DIR.into()),
         ("LANG".into(), "C.UTF-8".into()),
         ("TMPDIR".into(), "/tmp".into()),
@@ -57,6 +51,25 @@ pub(crate) fn mounts_and_env(
         read_only.push(dir);
     }
     (read_only, env)
+}
+
+/// The environment of a program run by the named interpreter `python`:
+/// its `bin` first on `PATH` instead of the default interpreter's.
+pub(crate) fn with_python(env: &[(String, String)], python: &PythonEnv) -> Vec<(String, String)> {
+    env.iter()
+        .map(|(k, v)| match k.as_str() {
+            "PATH" => (k.clone(), search_path(python)),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
+}
+
+/// `PATH` inside the sandbox: the interpreter's `bin`, then the system's.
+fn search_path(python: &PythonEnv) -> String {
+    format!(
+        "{}:/usr/local/bin:/usr/bin:/bin",
+        python.bin_dir().display()
+    )
 }
 
 /// The environment of a program run by the venv `dir`'s interpreter: its

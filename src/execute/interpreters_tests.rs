@@ -75,6 +75,7 @@ fn entry(name: &str, want: Want, optional: bool) -> NamedInterpreter {
         want,
         optional,
         span: Span::new("/books/b/book.toml", 7, 1, 4),
+        requirements: None,
     }
 }
 

@@ -14,8 +14,16 @@ use crate::execute::{Job, RunResult};
 
 /// Each job's cache key, in the jobs' order. A group member's key starts
 /// with the group's (over every member's own key), so changing one member
-/// runs the whole comparison again.
-pub fn job_keys(jobs: &[Job<'_>], policy: &str, examples: Option<&Path>) -> Vec<String> {
+/// runs the whole comparison again. `interpreter` gives a named
+/// interpreter's identity (its binary, version and environment), so a run
+/// under `3.13t` is never answered by one under `3.13`, and a rebuilt 3.13t
+/// runs its examples again.
+pub fn job_keys(
+    jobs: &[Job<'_>],
+    policy: &str,
+    interpreter: &dyn Fn(&str) -> String,
+    examples: Option<&Path>,
+) -> Vec<String> {
     let alone: Vec<String> = jobs
         .iter()
         .map(|job| {
@@ -31,6 +39,10 @@ pub fn job_keys(jobs: &[Job<'_>], policy: &str, examples: Option<&Path>) -> Vec<
             let policy = match crate::execute::envs::key_part(script) {
                 packages if packages.is_empty() => policy,
                 packages => format!("{policy}|{packages}"),
+            };
+            let policy = match job.python {
+                Some(name) => format!("{policy}|python {name} {}", interpreter(name)),
+                None => policy,
             };
             cache_key(&job.program, job.timeout.as_nanos(), &policy, examples)
         })
@@ -248,11 +260,17 @@ pub fn identity(jobs: &[Job<'_>], i: usize) -> String {
         .as_ref()
         .map(|s| s.file.display().to_string())
         .unwrap_or_default();
-    match job.spec.id.as_deref() {
+    let own = match job.spec.id.as_deref() {
         Some(id) => format!("{file}#{}#{id}", job.at.doc),
         // Among the page's examples, so a code block added above (not an
         // example) does not rename it, nor does `--filter` or a shard.
         None => format!("{file}#{}#example-{}", job.at.doc, job.ordinal),
+    };
+    // One run per interpreter of a matrix: `shard::unit_key` drops this
+    // suffix to keep them on one shard.
+    match job.python {
+        Some(name) => format!("{own}@{name}"),
+        None => own,
     }
 }
 

@@ -24,6 +24,10 @@ pub struct Fingerprint {
     pub python_version: String,
     /// asyncio's default loop here, and uvloop's version if installed.
     pub event_loop: String,
+    /// The book's named interpreters found here, each with its version and
+    /// whether its GIL is disabled (`[proofbook.python.interpreters]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interpreters: Vec<crate::execute::record::RanUnder>,
 }
 
 impl Fingerprint {
@@ -73,6 +77,7 @@ impl Fingerprint {
                 Some(v) => format!("asyncio (selector, epoll); uvloop {v} installed"),
                 None => "asyncio (selector, epoll)".into(),
             },
+            interpreters: Vec::new(),
         }
     }
 
@@ -90,7 +95,21 @@ impl Fingerprint {
             self.kernel,
             self.python_implementation,
             self.python_version
-        )
+        ) + &self.also()
+    }
+
+    /// `; also CPython 3.13.5 free-threaded (3.13t)`: the named
+    /// interpreters, when the book has some.
+    fn also(&self) -> String {
+        if self.interpreters.is_empty() {
+            return String::new();
+        }
+        let each: Vec<String> = self
+            .interpreters
+            .iter()
+            .map(|i| format!("{} ({})", i.label(), i.name))
+            .collect();
+        format!("; also {}", each.join(", "))
     }
 }
 
@@ -167,5 +186,6 @@ pub(crate) fn test_machine() -> Fingerprint {
         python_implementation: "CPython".into(),
         python_version: "3.12.0".into(),
         event_loop: "asyncio".into(),
+        interpreters: Vec::new(),
     }
 }

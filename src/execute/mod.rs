@@ -42,6 +42,7 @@ pub mod launcher;
 pub mod lookup;
 pub mod machine;
 pub mod metrics_channel;
+pub mod named;
 pub mod probe;
 pub mod python;
 pub mod readers;
@@ -95,23 +96,45 @@ pub struct Job<'a> {
     /// Its place among its page's examples that run (from 0): part of its
     /// identity, the same whichever examples a run selects.
     pub ordinal: usize,
+    /// The named interpreter it runs under (`python=`); `None`: the
+    /// default. An example with `python="A,B"` is one job per name.
+    pub python: Option<&'a str>,
 }
 
 impl Job<'_> {
-    /// How messages name it: "example `ID`", or "the example".
-    pub fn name(&self) -> String {
-        self.spec
-            .id
-            .as_ref()
-            .map_or_else(|| "the example".into(), |id| format!("example `{id}`"))
+    /// Its id as figures, claims and reports name it: `ID`, or `ID@NAME`
+    /// when it runs under a named interpreter.
+    pub fn id(&self) -> Option<String> {
+        let id = self.spec.id.as_deref()?;
+        Some(match self.python {
+            Some(name) => format!("{id}@{name}"),
+            None => id.to_owned(),
+        })
     }
 
-    /// `file:line` of its fence, for progress lines and `--filter`.
+    /// How messages name it: "example `ID`" (`ID@NAME` under a named
+    /// interpreter), "the example under `NAME`", or "the example".
+    pub fn name(&self) -> String {
+        match (self.id(), self.python) {
+            (Some(id), _) => format!("example `{id}`"),
+            (None, Some(name)) => format!("the example under `{name}`"),
+            (None, None) => "the example".into(),
+        }
+    }
+
+    /// `file:line` of its fence, for progress lines and `--filter`, with
+    /// `@NAME` when it runs under a named interpreter, so the runs of a
+    /// matrix are told apart in every report.
     pub fn place(&self) -> String {
-        self.block
+        let place = self
+            .block
             .span
             .as_ref()
-            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line))
+            .map_or_else(String::new, |s| format!("{}:{}", s.file.display(), s.line));
+        match self.python {
+            Some(name) => format!("{place}@{name}"),
+            None => place,
+        }
     }
 }
 
@@ -144,14 +167,31 @@ pub fn jobs<'a>(
                 },
                 None => program_text(block),
             };
-            out.push(Ok(Job {
-                at,
-                block,
-                spec,
-                program,
-                timeout: spec.timeout.unwrap_or(limits.timeout),
-                ordinal: ordinal - 1,
-            }));
+            let timeout = spec.timeout.unwrap_or(limits.timeout);
+            if spec.python.is_empty() {
+                out.push(Ok(Job {
+                    at,
+                    block,
+                    spec,
+                    program,
+                    timeout,
+                    ordinal: ordinal - 1,
+                    python: None,
+                }));
+                continue;
+            }
+            // A matrix: one job per interpreter, in the order written.
+            for name in &spec.python {
+                out.push(Ok(Job {
+                    at,
+                    block,
+                    spec,
+                    program: program.clone(),
+                    timeout,
+                    ordinal: ordinal - 1,
+                    python: Some(name),
+                }));
+            }
         }
     }
     out
@@ -204,17 +244,22 @@ pub fn run_all(
     }
 }
 
-/// Runs one job in the sandbox, in its own environment when it has one.
+/// Runs one job in the sandbox, under its interpreter and in its own
+/// environment when it has one; a run under a named interpreter says which.
 pub fn run_job(sandbox: &Sandbox, job: &Job<'_>) -> RunResult {
+    let (python, about) = sandbox.python_for(job)?;
     let venv = sandbox.venv_for(job)?;
-    sandbox
+    let mut record = sandbox
         .run(&Program {
             code: &job.program,
             timeout: job.timeout,
             files: &job.block.data_files,
             venv,
+            python: job.python.is_some().then_some(python),
         })
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    record.interpreter = about.cloned();
+    Ok(record)
 }
 
 /// Whether a run ended the way its example says it should.
@@ -278,6 +323,9 @@ pub fn diagnose(
         let name = job.name();
         let span = job.block.span.clone();
         match result {
+            // An optional interpreter this machine lacks: its book.toml
+            // line already says so, once.
+            Err(message) if named::is_not_here(message) => {}
             Err(message) => out.push(could_not_run(job, message)),
             Ok(record) if record.metrics_error.is_some() => out.push(
                 Diagnostic::error(

@@ -88,6 +88,40 @@ pub struct RunRecord {
     /// and status are the last run's).
     #[serde(default)]
     pub samples: Vec<Sample>,
+    /// The named interpreter it ran under (`python=`); `None`: the book's
+    /// default interpreter, which the machine's fingerprint names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<RanUnder>,
+}
+
+/// A named interpreter, as a run under it reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RanUnder {
+    /// Its name in book.toml (`3.13t`).
+    pub name: String,
+    /// `3.13.5`.
+    pub version: String,
+    /// `cpython`, `pypy`.
+    pub implementation: String,
+    /// Whether its GIL is disabled.
+    pub free_threaded: bool,
+}
+
+impl RanUnder {
+    /// `CPython 3.13.5 free-threaded`, as pages and reports label it.
+    pub fn label(&self) -> String {
+        let implementation = match self.implementation.as_str() {
+            "cpython" => "CPython",
+            "pypy" => "PyPy",
+            other => other,
+        };
+        let build = if self.free_threaded {
+            " free-threaded"
+        } else {
+            ""
+        };
+        format!("{implementation} {}{build}", self.version)
+    }
 }
 
 /// The figures of one counted run of a benchmark.
@@ -255,5 +289,6 @@ pub(crate) fn test_record() -> RunRecord {
         metrics: BTreeMap::new(),
         metrics_error: None,
         samples: vec![],
+        interpreter: None,
     }
 }

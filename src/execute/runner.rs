@@ -8,6 +8,8 @@ use std::collections::HashMap;
 
 use crate::execute::budget::Lowered;
 use crate::execute::machine::Fingerprint;
+use crate::execute::named::NOT_HERE;
+use crate::execute::record::RanUnder;
 use crate::execute::secret::Secret;
 use crate::execute::{Job, RunRecord, RunResult, Sandbox, Watch, bench, run_all};
 
@@ -31,6 +33,9 @@ pub struct Recorded {
     /// Signs the result cache in place of the user's secret, so a test
     /// does not make or read one outside its own folders.
     pub cache_secret: Option<Secret>,
+    /// The named interpreters runs under them report, by name; a name
+    /// missing here answers as an interpreter absent from this machine.
+    pub interpreters: HashMap<String, RanUnder>,
 }
 
 impl Recorded {
@@ -40,6 +45,7 @@ impl Recorded {
             policy: policy.into(),
             machine,
             cache_secret: None,
+            interpreters: HashMap::new(),
         }
     }
 
@@ -49,10 +55,20 @@ impl Recorded {
     }
 
     fn answer(&self, job: &Job<'_>) -> RunResult {
-        self.by_program
+        let about = match job.python {
+            Some(name) => match self.interpreters.get(name) {
+                Some(about) => Some(about.clone()),
+                None => return Err(format!("{NOT_HERE}no interpreter `{name}`")),
+            },
+            None => None,
+        };
+        let mut record = self
+            .by_program
             .get(&job.program)
             .cloned()
-            .ok_or_else(|| "no recorded run of this program".to_owned())
+            .ok_or_else(|| "no recorded run of this program".to_owned())?;
+        record.interpreter = about;
+        Ok(record)
     }
 
     fn run(&self, jobs: &[&Job<'_>], watch: &Watch<'_>) -> Vec<RunResult> {
@@ -74,6 +90,15 @@ impl Runner<'_> {
         match self {
             Runner::Sandbox(s) => s.policy_key(),
             Runner::Recorded(r) => r.policy.clone(),
+        }
+    }
+
+    /// What identifies the named interpreter `name` (and its environment)
+    /// in a result's cache key.
+    pub fn interpreter_key(&self, name: &str) -> String {
+        match self {
+            Runner::Sandbox(s) => s.named().key(name),
+            Runner::Recorded(r) => format!("{:?}", r.interpreters.get(name)),
         }
     }
 
@@ -124,7 +149,10 @@ impl Runner<'_> {
     /// The machine the runs were made on.
     pub fn machine(&self) -> Fingerprint {
         match self {
-            Runner::Sandbox(s) => Fingerprint::detect(s.python()),
+            Runner::Sandbox(s) => Fingerprint {
+                interpreters: s.named().ready(),
+                ..Fingerprint::detect(s.python())
+            },
             Runner::Recorded(r) => r.machine.clone(),
         }
     }

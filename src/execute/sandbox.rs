@@ -69,6 +69,8 @@ pub struct Sandbox {
     budget: Budget,
     /// The examples' own environments (PEP 723), once prepared.
     envs: crate::execute::envs::Envs,
+    /// The book's named interpreters, each with its environment.
+    named: crate::execute::named::NamedEnvs,
     /// Job slots, reused run after run, at most `budget.slots` of them.
     pool: SlotPool,
 }
@@ -97,6 +99,9 @@ pub struct Program<'a> {
     /// The example's own environment (`execute::envs`), mounted read-only,
     /// whose `bin/python` runs it; `None`: the sandbox's interpreter.
     pub venv: Option<&'a Path>,
+    /// A named interpreter (`python=`) and its environment, mounted
+    /// read-only for this run; `None`: the book's default.
+    pub python: Option<&'a PythonEnv>,
 }
 
 impl Sandbox {
@@ -144,6 +149,7 @@ impl Sandbox {
             pool: SlotPool::new(budget.slots),
             budget,
             envs: Default::default(),
+            named: Default::default(),
         })
     }
 
@@ -188,14 +194,41 @@ impl Sandbox {
         jobs: &[&crate::execute::Job<'_>],
         progress: &mut dyn FnMut(&str),
     ) {
+        let (default, named) = (&self.python, &self.named);
+        let python = |job: &crate::execute::Job<'_>| match job.python {
+            None => Some(default.clone()),
+            Some(name) => named.get(name).ok().map(|(env, _)| env.clone()),
+        };
         self.envs
-            .prepare(&self.python, cache_dir, source_builds, jobs, progress);
+            .prepare(&python, cache_dir, source_builds, jobs, progress);
     }
 
-    /// The environment `job` runs in (`None`: the sandbox's own), or why it
-    /// cannot run.
+    /// The environment `job` runs in (`None`: its interpreter's own), or
+    /// why it cannot run.
     pub fn venv_for(&self, job: &crate::execute::Job<'_>) -> Result<Option<&Path>, String> {
-        self.envs.for_job(job, &self.python.version)
+        let (python, _) = self.python_for(job)?;
+        self.envs.for_job(job, python)
+    }
+
+    /// The book's named interpreters, made ready (`setup::sandbox`).
+    pub fn set_named(&mut self, named: crate::execute::named::NamedEnvs) {
+        self.named = named;
+    }
+
+    pub fn named(&self) -> &crate::execute::named::NamedEnvs {
+        &self.named
+    }
+
+    /// The interpreter `job` runs under, and what its runs report of a
+    /// named one; or why it cannot run here.
+    pub fn python_for(
+        &self,
+        job: &crate::execute::Job<'_>,
+    ) -> Result<(&PythonEnv, Option<&crate::execute::record::RanUnder>), String> {
+        match job.python {
+            None => Ok((&self.python, None)),
+            Some(name) => self.named.get(name).map(|(env, about)| (env, Some(about))),
+        }
     }
 
     pub fn python(&self) -> &PythonEnv {
@@ -273,17 +306,27 @@ impl Sandbox {
         LaunchSpec {
             program: program.code.to_owned(),
             interpreter: program.venv.map_or_else(
-                || self.python.interpreter.clone(),
+                || program.python.unwrap_or(&self.python).interpreter.clone(),
                 |v| v.join("bin").join("python"),
             ),
             args: vec!["-s".into(), PROGRAM_FILE.into()],
-            env: match program.venv {
-                Some(v) => crate::execute::inside::with_venv(&self.env, v),
-                None => self.env.clone(),
+            env: {
+                let env = match program.python {
+                    Some(python) => crate::execute::inside::with_python(&self.env, python),
+                    None => self.env.clone(),
+                };
+                match program.venv {
+                    Some(v) => crate::execute::inside::with_venv(&env, v),
+                    None => env,
+                }
             },
-            read_only: match program.venv {
-                Some(v) => [self.read_only.as_slice(), &[v.to_owned()]].concat(),
-                None => self.read_only.clone(),
+            read_only: {
+                let mut read_only = self.read_only.clone();
+                if let Some(python) = program.python {
+                    read_only.extend(python.mounts.iter().cloned());
+                }
+                read_only.extend(program.venv.map(Path::to_owned));
+                read_only
             },
             etc_files: etc_files(),
             landlock: self.landlock,
@@ -513,6 +556,7 @@ impl Sandbox {
             metrics,
             metrics_error,
             samples: Vec::new(),
+            interpreter: None,
         })
     }
 }

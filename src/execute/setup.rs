@@ -9,6 +9,7 @@ use std::path::Path;
 use crate::config::{CONFIG_FILE, Config, EXAMPLES_DIR};
 use crate::diag::{Diagnostic, Span};
 use crate::execute::interpreters::{self, Places, Resolved, VERIFY_TIMEOUT, VerifyCache};
+use crate::execute::named::NamedEnvs;
 use crate::execute::python::{self, PythonError};
 use crate::execute::{Probe, Sandbox, examples_dir};
 
@@ -36,12 +37,21 @@ pub fn sandbox(
         ]
     })?;
     // The named interpreters are found now, so a missing one stops the
-    // build at its book.toml line before anything runs. Examples do not use
-    // them yet (issue #21, items 2-5).
-    let (_named, mut warnings) = named_interpreters(config);
+    // build at its book.toml line before anything runs.
+    let (resolved, mut warnings) = named_interpreters(config);
     if crate::diag::has_errors(&warnings) {
         return Err(warnings);
     }
+    // Each gets its environment; one that fails is an error at its line,
+    // and only its runs fail with it.
+    let (named, failed) = NamedEnvs::provision(
+        &run.interpreters,
+        &resolved,
+        run.requirements.as_deref(),
+        &run.cache_dir,
+        say,
+    );
+    warnings.extend(failed);
     // Nothing runs while the examples folder holds what must not be mounted.
     let refused = config
         .confine
@@ -50,7 +60,7 @@ pub fn sandbox(
         return Err(refused);
     }
     let probe = Probe::detect();
-    let sandbox = Sandbox::new(
+    let mut sandbox = Sandbox::new(
         launcher.to_owned(),
         python,
         examples_dir(&config.confine).as_deref(),
@@ -70,6 +80,7 @@ pub fn sandbox(
             ),
         ]
     })?;
+    sandbox.set_named(named);
     warnings.extend(probe.missing().into_iter().map(|(protection, why)| {
         Diagnostic::warning(
             format!(

@@ -21,6 +21,7 @@
 //! | `baseline` | the member the others are compared with (default: the first) |
 //! | `compare=FIGURE` | the figure the group compares (default `wall`): a built-in one or a metric every run reports; members that give it must agree |
 //! | `deps=PATH[,PATH…]` | data files the example reads (globs allowed, relative to the book's root): mounted read-only, their content part of the cache key (`markdown::deps`) |
+//! | `python=NAME` or `python="A,B"` | the example runs under that named interpreter (`[proofbook.python.interpreters]`), or once under each (a matrix); names are checked against book.toml by `parse` |
 //!
 //! An unknown option is an error naming the valid ones, never ignored.
 //! Nothing here runs anything: `execute` will consume `ExampleSpec`s.
@@ -50,6 +51,12 @@ pub struct ExampleSpec {
     pub group: Option<GroupMember>,
     /// `deps=`: the data files' paths or globs, as written.
     pub deps: Vec<String>,
+    /// `python=`: the named interpreters it runs under, in the order
+    /// written (empty: the default interpreter only).
+    pub python: Vec<String>,
+    /// The byte offset of the `python=` option in the info string, so a
+    /// name book.toml does not define is reported at it.
+    pub python_at: usize,
 }
 
 /// How a benchmark repeats.
@@ -80,6 +87,8 @@ impl Default for ExampleSpec {
             bench: None,
             group: None,
             deps: Vec::new(),
+            python: Vec::new(),
+            python_at: 0,
         }
     }
 }
@@ -124,6 +133,7 @@ const OPTIONS: &[&str] = &[
     "compare",
     "deps",
     "hidelines",
+    "python",
 ];
 
 /// Parses the info string of a Python fence (language included).
@@ -290,6 +300,15 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
                     words.next();
                 }
             }
+            "python" => {
+                spec.python = interpreter_names(&need_value(value)?).map_err(|m| {
+                    err(
+                        m,
+                        "name interpreters of [proofbook.python.interpreters], quoted and separated by commas: `python=\"3.12,3.13t\"`",
+                    )
+                })?;
+                spec.python_at = offset;
+            }
             "compare" => {
                 let figure = need_value(value)?;
                 if figure.is_empty()
@@ -330,6 +349,13 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
             message: format!("`norun` with `{key}`: a benchmark that does not run"),
             help: "remove `norun`, or the benchmark options".into(),
             offset: at(key),
+        });
+    }
+    if !spec.run && !spec.python.is_empty() {
+        return Err(OptionError {
+            message: "`norun` with `python=`: an example that is not run has no interpreter".into(),
+            help: "remove `norun` to run it under those interpreters, or remove `python=`".into(),
+            offset: at("python"),
         });
     }
     if let Some(repeat) = repeat {
@@ -378,6 +404,57 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
         });
     }
     Ok(spec)
+}
+
+/// Every name of an example's `python=` must be one of book.toml's
+/// `[proofbook.python.interpreters]`; the error lists those it defines.
+pub fn check_interpreters(
+    spec: &ExampleSpec,
+    defined: &[crate::config::NamedInterpreter],
+) -> Result<(), OptionError> {
+    let Some(unknown) = spec
+        .python
+        .iter()
+        .find(|n| !defined.iter().any(|i| &i.name == *n))
+    else {
+        return Ok(());
+    };
+    let help = if defined.is_empty() {
+        "book.toml defines none: add `[proofbook.python.interpreters]` with an entry such as `\"3.12\" = { version = \"3.12\" }`".to_owned()
+    } else {
+        let names: Vec<String> = defined.iter().map(|i| format!("`{}`", i.name)).collect();
+        format!(
+            "the names book.toml defines under [proofbook.python.interpreters]: {}",
+            names.join(", ")
+        )
+    };
+    Err(OptionError {
+        message: format!("`python=`: no interpreter is named `{unknown}`"),
+        help,
+        offset: spec.python_at,
+    })
+}
+
+/// The names of `python=A,B` (quotes already removed): each a name
+/// book.toml can define, none twice.
+fn interpreter_names(value: &str) -> Result<Vec<String>, String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in value.split(',').map(str::trim) {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(format!(
+                "`python={value}`: `{name}` is not an interpreter name"
+            ));
+        }
+        if names.iter().any(|n| n == name) {
+            return Err(format!("`python={value}` names `{name}` twice"));
+        }
+        names.push(name.to_owned());
+    }
+    Ok(names)
 }
 
 /// An example's or claim's id: lowercase letters, digits, `-` and `_`,

@@ -163,3 +163,26 @@ fn deps_takes_a_comma_separated_list_up_to_the_next_option() {
         "option `deps` needs a value: `deps=...`"
     );
 }
+
+#[test]
+fn python_names_one_or_several_interpreters() {
+    let spec = parse_options("python id=m python=\"3.12,3.13t\"").unwrap();
+    assert_eq!(spec.python, ["3.12", "3.13t"]);
+    assert_eq!(spec.python_at, 12);
+    assert_eq!(
+        parse_options("python python=3.13t").unwrap().python,
+        ["3.13t"]
+    );
+    let twice = parse_options("python python=\"3.12, 3.12\"").unwrap_err();
+    assert!(twice.message.contains("names `3.12` twice"), "{twice:?}");
+    let norun = parse_options("python norun python=3.12").unwrap_err();
+    assert!(
+        norun.message.contains("`norun` with `python=`"),
+        "{norun:?}"
+    );
+    let bad = parse_options("python python=\"3.12,a b\"").unwrap_err();
+    assert!(
+        bad.message.contains("`a b` is not an interpreter name"),
+        "{bad:?}"
+    );
+}

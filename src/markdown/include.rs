@@ -305,6 +305,18 @@ fn include_file(
     let sub = Source::new(included.path.clone(), std::mem::take(&mut selection.text));
     expand_into(ctx, &sub, chain, budget, &mut nested);
     chain.pop();
+    // `{{#playground file.rs attrs}}` pastes the file as a Rust code block,
+    // as mdBook does, never as Markdown (its `# ` lines are hidden code
+    // lines, not headings). The fence lines map to the directive.
+    let playground = directive.kind == Kind::Playground;
+    if playground {
+        let attrs: Vec<&str> = directive.arg.split_whitespace().skip(1).collect();
+        let open = match attrs.is_empty() {
+            true => "```rust\n".to_owned(),
+            false => format!("```rust,{}\n", attrs.join(",")),
+        };
+        push_synthetic(out, source, directive.start, &open);
+    }
     let shift = out.text.len();
     let ends: Vec<usize> = nested
         .map
@@ -339,8 +351,26 @@ fn include_file(
         }
     }
     out.text.push_str(&nested.text);
+    if playground {
+        let close = if out.text.ends_with('\n') {
+            "```\n"
+        } else {
+            "\n```\n"
+        };
+        push_synthetic(out, source, directive.start, close);
+    }
     out.included.extend(nested.included);
     out.diagnostics.extend(nested.diagnostics);
+}
+
+/// Text proofbook adds (a playground's fence), mapped to `at` in `source`.
+fn push_synthetic(out: &mut Expanded, source: &Arc<Source>, at: usize, text: &str) {
+    out.map.pieces.push(Piece {
+        out_start: out.text.len(),
+        source: source.clone(),
+        src_start: at,
+    });
+    out.text.push_str(text);
 }
 
 /// For `file=PATH[:ANCHOR]` of an example in `chapter`: the file's path and

@@ -241,7 +241,40 @@ fn title_escape_and_playground() {
     ]);
     let out = expand_in(dir.path(), "src/a.md");
     assert_eq!(out.title.as_deref(), Some("Custom Title"));
-    assert_eq!(out.text, "\n{{#include x.py}}\nx = 1\n{{#unknown y}}\n");
+    assert_eq!(
+        out.text,
+        "\n{{#include x.py}}\n```rust\nx = 1\n```\n\n{{#unknown y}}\n"
+    );
+}
+
+#[test]
+fn playground_pastes_a_rust_code_block_with_its_attributes() {
+    let dir = root_with(&[
+        (
+            "src/a.md",
+            "Before.\n\n{{#playground ex/main.rs editable}}\nAfter.\n",
+        ),
+        ("src/ex/main.rs", "fn main() {\n# hidden();\n}"),
+    ]);
+    let out = expand_in(dir.path(), "src/a.md");
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(
+        out.text,
+        "Before.\n\n```rust,editable\nfn main() {\n# hidden();\n}\n```\n\nAfter.\n"
+    );
+    // The fence lines point at the directive, the code at its own file.
+    let line_of = |needle: &str| {
+        let span = out.map.span(out.text.find(needle).unwrap(), 1).unwrap();
+        let file = span
+            .file
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        (file, span.line)
+    };
+    assert_eq!(line_of("```rust"), ("a.md".to_owned(), 3));
+    assert_eq!(line_of("# hidden"), ("main.rs".to_owned(), 2));
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! 2. `parse` walks pulldown-cmark's events: heading ids (`ids`), links
 //!    (`links`), callouts, and code blocks cut out with their info (`code`),
 //!    Python blocks with their example options (`example`), quoted
-//!    figures as markers (`quoted`);
+//!    figures as markers (`quoted`); footnotes moved to the page's end,
+//!    numbered, with links back (`footnotes`);
 //! 3. the result is a `Document` (`document`): HTML pieces and code blocks.
 //!
 //! This stage reads the chapter's included files and nothing else; it never
@@ -16,9 +17,12 @@ pub mod code;
 pub mod deps;
 pub mod document;
 pub mod example;
+mod footnotes;
+mod html_links;
 pub mod ids;
 pub mod include;
 pub mod links;
+mod markers;
 pub mod parse;
 mod quoted;
 pub mod script_meta;
@@ -46,6 +50,7 @@ pub(crate) fn test_chapter(path: &str, text: &str) -> Document {
         pages: &pages,
         expand_includes: false,
         hidelines: &Default::default(),
+        interpreters: &[],
     };
     let (doc, diags) = parse_chapter(&ctx, Path::new(path), text);
     assert!(diags.is_empty(), "{diags:?}");

@@ -11,11 +11,14 @@ use crate::diag::Diagnostic;
 use crate::html::escape;
 use crate::markdown::checklist_page;
 use crate::markdown::code::CodeInfo;
-use crate::markdown::document::{Block, CodeBlock, Document, Heading, PageLink};
+use crate::markdown::document::{CodeBlock, Document, Heading, PageLink};
 use crate::markdown::example;
+use crate::markdown::footnotes;
+use crate::markdown::html_links;
 use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::include::{self, IncludeContext, SourceMap};
 use crate::markdown::links::{self, LinkKind};
+use crate::markdown::markers::{marker, marker_fence, split_at_markers, verdict_marker};
 use crate::markdown::quoted::{self, MEASURE_OPEN};
 
 /// Markdown extensions, from `[output.html]`.
@@ -42,6 +45,9 @@ pub struct ParseContext<'a> {
     /// `[output.html.code.hidelines]`: language → hidden-line prefix, for
     /// fences without a `hidelines=` of their own.
     pub hidelines: &'a std::collections::BTreeMap<String, String>,
+    /// The names of `[proofbook.python.interpreters]`, which `python=`
+    /// may use.
+    pub interpreters: &'a [crate::config::NamedInterpreter],
 }
 
 /// Parses the chapter at `path` (relative to the source folder) whose text is
@@ -87,25 +93,6 @@ fn extensions(options: MarkdownOptions) -> Options {
         o |= Options::ENABLE_GFM;
     }
     o
-}
-
-/// A marker for code block `n` inside the rendered HTML, fenced by a
-/// character the page does not contain (see `marker_fence`).
-fn marker(fence: char, n: usize) -> String {
-    format!("{fence}pb-code-{n}{fence}")
-}
-
-/// A marker for verdict reference `n` (a claim a checklist cites).
-fn verdict_marker(fence: char, n: usize) -> String {
-    format!("{fence}pb-verdict-{n}{fence}")
-}
-
-/// A private-use character that does not occur in `text`, to fence the
-/// code-block markers with: no text of the page can then imitate one.
-fn marker_fence(text: &str) -> char {
-    ('\u{E000}'..='\u{F8FF}')
-        .find(|c| !text.contains(*c))
-        .unwrap_or('\u{FFFF}')
 }
 
 /// What a page's rendering builds up, shared by the nested renders of a
@@ -178,6 +165,7 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
     let mut events: Vec<Event<'_>> = Vec::new();
     let parser = Parser::new_ext(text, extensions(ctx.options)).into_offset_iter();
     let mut iter = parser.peekable();
+    let mut footnote_spans = Vec::new();
 
     while let Some((event, range)) = iter.next() {
         match event {
@@ -304,12 +292,32 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
                 events.push(Event::Html("</blockquote>\n".into()))
             }
             Event::Start(Tag::FootnoteDefinition(ref label)) => {
-                st.doc.ids.push(label.to_string());
+                footnote_spans.push(map.span(range.start, label.len() + 4));
                 events.push(event);
             }
             Event::Html(ref html) | Event::InlineHtml(ref html) => {
                 collect_html_ids(html, &mut st.doc.ids);
-                events.push(event);
+                // `<a href="other.md">` goes to the page, as a Markdown link does.
+                let rewritten = html_links::rewrite_hrefs(html, |href| {
+                    match links::classify(href, page, ctx.src) {
+                        LinkKind::Chapter { target, fragment } => {
+                            ctx.pages.get(&target).map(|out| {
+                                let from = page_output(ctx, page);
+                                links::relative_url(
+                                    from.as_deref().unwrap_or(page),
+                                    out,
+                                    fragment.as_deref(),
+                                )
+                            })
+                        }
+                        _ => None,
+                    }
+                });
+                events.push(match (rewritten, event) {
+                    (Some(new), Event::Html(_)) => Event::Html(new.into()),
+                    (Some(new), _) => Event::InlineHtml(new.into()),
+                    (None, event) => event,
+                });
             }
             Event::Text(ref t) if t.contains(MEASURE_OPEN) => {
                 // The text's offset in the source, when it is the source's
@@ -339,9 +347,26 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
         }
     }
 
+    let events = footnotes::arrange(
+        events,
+        &footnote_spans,
+        &mut st.used_ids,
+        &mut st.doc.ids,
+        &mut st.diags,
+    );
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    html
+    // Only raw HTML can hold a literal `<i`: text and code are escaped.
+    let (with_icons, unknown) = crate::icons::replace_in(&html);
+    for icon in unknown {
+        let class = format!("fa-{}", icon.name);
+        let at = text.find(&class).and_then(|o| map.span(o, class.len()));
+        st.diags.push(
+            Diagnostic::warning(format!("Font Awesome has no {} icon `{}`, so the <i> tag is left as written", icon.style, icon.name), at)
+                .with_help("check the name and the style (fas solid, fab brands, fa or far regular) at https://fontawesome.com/v6/search?m=free"),
+        );
+    }
+    with_icons.unwrap_or(html)
 }
 
 /// A fenced block as a `CodeBlock`; for Python, its example options are
@@ -424,6 +449,10 @@ fn code_block(
                 diags.push(Diagnostic::error(message, block.span.clone()).with_help(help))
             }
         }
+    }
+    if let Err(e) = example::check_interpreters(&spec, ctx.interpreters) {
+        diags.push(option_error(e));
+        return block;
     }
     match crate::markdown::deps::resolve(ctx.confine, &spec.deps) {
         Ok(files) => block.data_files = files,
@@ -573,45 +602,6 @@ fn collect_html_ids(html: &str, ids: &mut Vec<String>) {
             }
         }
     }
-}
-
-fn split_at_markers(html: String, codes: Vec<CodeBlock>, fence: char) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    let mut codes = codes.into_iter();
-    let mut rest = html.as_str();
-    // Markers are `{fence}pb-code-N{fence}`, `{fence}pb-measure-N{fence}` and
-    // `{fence}pb-verdict-N{fence}`, in page order; the fence character occurs
-    // nowhere else in the page.
-    while let Some(open) = rest.find(fence) {
-        let after = &rest[open + fence.len_utf8()..];
-        let Some(close) = after.find(fence) else {
-            break;
-        };
-        let token = &after[..close];
-        if open > 0 {
-            blocks.push(Block::Html(rest[..open].to_owned()));
-        }
-        if let Some(n) = token
-            .strip_prefix("pb-measure-")
-            .and_then(|n| n.parse().ok())
-        {
-            blocks.push(Block::Measure(n));
-        } else if let Some(n) = token
-            .strip_prefix("pb-verdict-")
-            .and_then(|n| n.parse().ok())
-        {
-            blocks.push(Block::Verdict(n));
-        } else if let Some(code) = codes.next() {
-            blocks.push(Block::Code(Box::new(code)));
-        }
-        rest = &after[close + fence.len_utf8()..];
-    }
-    if !rest.is_empty() {
-        blocks.push(Block::Html(rest.to_owned()));
-    }
-    // Unreachable unless a marker went missing; keep the code anyway.
-    blocks.extend(codes.map(|c| Block::Code(Box::new(c))));
-    blocks
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ fn check(text: &str) -> String {
         pages: &pages,
         expand_includes: true,
         hidelines: &Default::default(),
+        interpreters: &[],
     };
     let (doc, diags) = parse_chapter(&ctx, Path::new("dir/page.md"), text);
     let mut out = String::new();
@@ -140,6 +141,7 @@ fn a_file_example_shows_the_anchored_part_and_keeps_the_whole_program() {
         pages: &pages,
         expand_includes: true,
         hidelines: &Default::default(),
+        interpreters: &[],
     };
     let (doc, diags) = parse_chapter(
         &ctx,
@@ -199,4 +201,80 @@ fn claim_fence_options_other_than_id_are_errors_at_the_option() {
         "{out}"
     );
     assert_eq!(out.matches("diag: error").count(), 1, "{out}");
+}
+
+#[test]
+fn footnotes_gather_at_the_end_with_back_links_and_unique_ids() {
+    let out = check(
+        "# Footnote 1\n\nA[^1] and B[^w].\n\n[^1]: First.\n\n[^w]: Word, citing[^1].\n\n\
+         Again[^w].\n\n[^w]: A second definition.\n\n[^unused]: Never cited.\n\n\
+         Code[^code].\n\n[^code]: Has code:\n\n    ```text\n    inside\n    ```\n\nAfter.\n\n```text\nlast\n```\n",
+    );
+    // The heading took `footnote-1` first, so the note steps aside.
+    assert!(out.contains("toc: h1 #footnote-1 "), "{out}");
+    assert!(
+        out.contains(
+            r##"A<sup class="footnote-reference" id="fr-1-1"><a href="#footnote-1-1">1</a></sup>"##
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(r##"Again<sup class="footnote-reference" id="fr-w-2"><a href="#footnote-w">2</a></sup>"##),
+        "{out}"
+    );
+    // Numbered in order of first citation, at the end, each with its links
+    // back; a citation inside a note counts too.
+    let notes = &out[out.find("<ol class=\"footnote-definition\">").expect(&out)..];
+    assert!(notes.contains(r##"<li id="footnote-1-1">
+<p>First. <a href="#fr-1-1" class="footnote-backref">↩</a> <a href="#fr-1-2" class="footnote-backref">↩2</a></p>"##), "{notes}");
+    assert!(notes.contains(r##"<p>Word, citing<sup class="footnote-reference" id="fr-1-2"><a href="#footnote-1-1">1</a></sup>"##), "{notes}");
+    // The first definition wins; the unused one is left out.
+    assert!(
+        !out.contains("A second definition") && !out.contains("Never cited"),
+        "{out}"
+    );
+    assert!(
+        out.contains("diag: warning: /b/src/dir/page.md:11:1: footnote `w` is defined again; the first definition (line 7) is kept"),
+        "{out}"
+    );
+    assert!(
+        out.contains("diag: warning: /b/src/dir/page.md:13:1: footnote `unused` is defined but never referenced"),
+        "{out}"
+    );
+    // A code block moved with its note keeps its place among the blocks.
+    let inside = out.find("inside").expect(&out);
+    let last = out.find("\nlast").expect(&out);
+    assert!(last < inside, "{out}");
+    assert!(out.find("After.").unwrap() < last, "{out}");
+    for id in [
+        "footnote-1-1",
+        "fr-1-1",
+        "fr-1-2",
+        "footnote-w",
+        "fr-w-1",
+        "fr-w-2",
+        "footnote-code",
+    ] {
+        assert!(
+            out.contains(&format!("\"{id}\"")),
+            "{id} not among the ids: {out}"
+        );
+    }
+}
+
+#[test]
+fn raw_html_links_to_chapters_are_rewritten() {
+    let out = check(
+        "<a href=\"other.md#sec\">O</a> and <a class=\"x\" href='../top.md'>T</a>\n\nInline <a href=\"data.md\">D</a> <img src=\"other.md\">\n",
+    );
+    assert!(out.contains(r#"<a href="other.html#sec">O</a>"#), "{out}");
+    assert!(
+        out.contains(r#"<a class="x" href='../index.html'>T</a>"#),
+        "{out}"
+    );
+    // Not a chapter, or not a link: left as written.
+    assert!(
+        out.contains(r#"<a href="data.md">D</a> <img src="other.md">"#),
+        "{out}"
+    );
 }

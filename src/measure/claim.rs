@@ -12,11 +12,13 @@
 //!   is a figure `ID [FIGURE [STAT]]` (as in `{{#measure}}`), optionally
 //!   scaled, `1.5 * ID FIGURE`, or a plain number.
 //! - `when` lines (optional) say where the claim applies: `cores`
-//!   (usable cores), `logical_cores`, `python` (its version, as `3.12`) or
+//!   (usable cores), `logical_cores`, `python` (its version, as `3.12`:
+//!   the version of the interpreter the claim's runs ran under) or
 //!   `free-cores` (the cores other work left free while the claim's
 //!   examples ran, measured, not the machine's promise) compared with a
-//!   number, joined with `and`. A claim that does not apply is skipped
-//!   (not judged), never passed.
+//!   number, or `free-threaded` / `not free-threaded` (whether the runs'
+//!   interpreter has its GIL off), joined with `and`. A claim that does not
+//!   apply is skipped (not judged), never passed.
 
 /// A parsed claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +97,8 @@ pub enum Quantity {
     LogicalCores,
     /// Major × 1000 + minor, so 3.12 compares above 3.9.
     Python,
+    /// `free-threaded`: 1 when the interpreter's GIL is disabled.
+    FreeThreaded,
     /// Measured while the claim's examples ran (`execute::cpu_load`).
     FreeCores,
 }
@@ -104,8 +108,10 @@ pub enum Quantity {
 pub struct Machine {
     pub cores: usize,
     pub logical_cores: usize,
-    /// (major, minor)
+    /// (major, minor) of the interpreter the claim's runs ran under.
     pub python: (u32, u32),
+    /// Whether that interpreter's GIL is disabled.
+    pub free_threaded: bool,
     /// The fewest free cores any of the claim's examples had (the median
     /// over its runs); none when a run did not measure it.
     pub free_cores: Option<f64>,
@@ -117,6 +123,7 @@ impl Condition {
             Quantity::Cores => m.cores as f64,
             Quantity::LogicalCores => m.logical_cores as f64,
             Quantity::Python => (m.python.0 * 1000 + m.python.1) as f64,
+            Quantity::FreeThreaded => f64::from(u8::from(m.free_threaded)),
             // Not measured is not met: the claim is not judged.
             Quantity::FreeCores => match m.free_cores {
                 Some(free) => free,
@@ -249,9 +256,24 @@ fn figure(factor: f64, words: &[&str]) -> Result<Side, String> {
 
 fn condition(text: &str) -> Result<Condition, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
+    // `free-threaded` and `not free-threaded` test the interpreter the
+    // claim's runs ran under.
+    let free = match words[..] {
+        ["free-threaded"] => Some(Op::Ge),
+        ["not", "free-threaded"] => Some(Op::Lt),
+        _ => None,
+    };
+    if let Some(op) = free {
+        return Ok(Condition {
+            quantity: Quantity::FreeThreaded,
+            op,
+            value: 1.0,
+            text: text.to_owned(),
+        });
+    }
     let [q, op, v] = words[..] else {
         return Err(format!(
-            "`when {text}`: write `when cores >= 2`, `when free-cores >= 1.8` or `when python >= 3.12`"
+            "`when {text}`: write `when cores >= 2`, `when free-cores >= 1.8`, `when python >= 3.12` or `when free-threaded`"
         ));
     };
     let quantity = match q {
@@ -261,7 +283,7 @@ fn condition(text: &str) -> Result<Condition, String> {
         "free-cores" => Quantity::FreeCores,
         other => {
             return Err(format!(
-                "`{other}` is not something a claim can depend on: use cores, logical_cores, free-cores or python"
+                "`{other}` is not something a claim can depend on: use cores, logical_cores, free-cores, python or free-threaded"
             ));
         }
     };
@@ -286,6 +308,26 @@ fn condition(text: &str) -> Result<Condition, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn free_threaded_is_a_condition_on_the_interpreter() {
+        let c = parse("a wall < b wall\nwhen free-threaded and python >= 3.13\n").unwrap();
+        let gil = Machine {
+            cores: 2,
+            logical_cores: 2,
+            python: (3, 13),
+            free_threaded: false,
+            free_cores: None,
+        };
+        let t = Machine {
+            free_threaded: true,
+            ..gil
+        };
+        assert!(!c.when.iter().all(|w| w.holds(&gil)));
+        assert!(c.when.iter().all(|w| w.holds(&t)));
+        let not = parse("a wall < b wall\nwhen not free-threaded\n").unwrap();
+        assert!(not.when[0].holds(&gil) && !not.when[0].holds(&t));
+    }
 
     #[test]
     fn a_full_claim_parses() {
@@ -313,6 +355,7 @@ mod tests {
             cores: 2,
             logical_cores: 2,
             python: (3, 11),
+            free_threaded: false,
             free_cores: None,
         };
         assert!(c.when.iter().all(|w| w.holds(&m)));
@@ -356,6 +399,7 @@ mod tests {
             cores: 2,
             logical_cores: 2,
             python: (3, 11),
+            free_threaded: false,
             free_cores: Some(1.1),
         };
         assert!(!c.when[0].holds(&busy), "1.1 cores free is not 1.8");
@@ -391,7 +435,7 @@ mod tests {
         assert_eq!(when.line, 1);
         assert!(
             when.message
-                .contains("cores, logical_cores, free-cores or python")
+                .contains("cores, logical_cores, free-cores, python or free-threaded")
         );
         assert!(
             parse("a b c d < 1")

@@ -22,6 +22,9 @@ pub struct Evidence {
     pub comparisons: Vec<(ExampleAt, Comparison)>,
     /// Each `{{#measure}}`, per document, by reference index.
     pub quoted: Vec<BTreeMap<usize, Quote>>,
+    /// Each `{{#measure}}` of a run under an optional interpreter this
+    /// machine lacks, per document: why it is not measured.
+    pub not_here: Vec<BTreeMap<usize, String>>,
     pub claims: Vec<CheckedClaim>,
     /// Each claim a checklist cites, per document, by reference index.
     pub cited: Vec<BTreeMap<usize, Cited>>,
@@ -52,6 +55,7 @@ pub fn weigh(
 ) -> Evidence {
     let mut evidence = Evidence {
         quoted: vec![BTreeMap::new(); docs.len()],
+        not_here: vec![BTreeMap::new(); docs.len()],
         cited: vec![BTreeMap::new(); docs.len()],
         ..Evidence::default()
     };
@@ -61,7 +65,8 @@ pub fn weigh(
     let (comparisons, members) = compare_groups(jobs, results, diags);
     evidence.comparisons = comparisons;
     if !selection {
-        evidence.quoted = quote::resolve(docs, page_paths, jobs, results, &members, diags);
+        (evidence.quoted, evidence.not_here) =
+            quote::resolve(docs, page_paths, jobs, results, &members, diags);
     }
     if let Some(machine) = machine {
         let figures = Figures::new(docs, jobs, results, &members);
@@ -154,10 +159,7 @@ fn compare_groups(
             );
             continue;
         }
-        let baselines = members
-            .iter()
-            .filter(|(_, j)| j.spec.group.as_ref().is_some_and(|g| g.baseline))
-            .count();
+        let baselines = members.iter().filter(|(_, j)| is_baseline(j)).count();
         if baselines > 1 {
             diags.push(
                 Diagnostic::error(
@@ -171,18 +173,15 @@ fn compare_groups(
         let Some(figure) = compared_figure(name, &members, diags) else {
             continue;
         };
+        let names: Vec<(String, String)> = members.iter().map(|&(_, j)| member_names(j)).collect();
         let runs: Vec<MemberRun<'_>> = members
             .iter()
-            .map(|&(i, j)| {
-                let spec = j.spec;
-                let g = spec.group.as_ref().expect("filtered on the group");
-                let id = spec.id.as_deref().unwrap_or("");
-                MemberRun {
-                    id,
-                    label: g.label.as_deref().unwrap_or(id),
-                    baseline: g.baseline,
-                    record: results[i].as_ref().ok(),
-                }
+            .zip(&names)
+            .map(|(&(i, j), (id, label))| MemberRun {
+                id,
+                label,
+                baseline: is_baseline(j),
+                record: results[i].as_ref().ok(),
             })
             .collect();
         match compare(name, figure, &runs) {
@@ -198,7 +197,7 @@ fn compare_groups(
             Err(Incomplete::NoFigure { id, has }) => {
                 let (_, job) = members
                     .iter()
-                    .find(|(_, j)| j.spec.id.as_deref() == Some(id.as_str()))
+                    .find(|(_, j)| j.id().as_deref() == Some(id.as_str()))
                     .expect("the member is in the group");
                 diags.push(
                     Diagnostic::error(
@@ -221,6 +220,31 @@ fn compare_groups(
         }
     }
     (all, by_id)
+}
+
+/// Whether `job` is its group's baseline: a `baseline` example's run, its
+/// first interpreter's when it runs under several.
+fn is_baseline(job: &Job<'_>) -> bool {
+    job.spec.group.as_ref().is_some_and(|g| g.baseline)
+        && (job.python.is_none() || job.python == job.spec.python.first().map(String::as_str))
+}
+
+/// A member's id (`ID@NAME` under a named interpreter) and its label in
+/// the chart: its `label=` or id, with the interpreter's version when it
+/// ran under a named one (`threads (CPython 3.13.5 free-threaded)`), so
+/// each bar says which interpreter it measured.
+fn member_names(job: &Job<'_>) -> (String, String) {
+    let id = job.id().unwrap_or_default();
+    let g = job.spec.group.as_ref();
+    let base = g
+        .and_then(|g| g.label.clone())
+        .or_else(|| job.spec.id.clone())
+        .unwrap_or_default();
+    let label = match job.python {
+        Some(name) => format!("{base} ({name})"),
+        None => base,
+    };
+    (id, label)
 }
 
 /// The figure a group compares: the one its members name with

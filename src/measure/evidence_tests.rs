@@ -68,6 +68,7 @@ fn machine() -> Fingerprint {
         python_implementation: "CPython".into(),
         python_version: "3.11.7".into(),
         event_loop: "asyncio".into(),
+        interpreters: Vec::new(),
     }
 }
 

@@ -80,6 +80,10 @@ pub struct Quote {
     pub stale: bool,
 }
 
+/// Per document, by reference index: each reference resolved, and each
+/// one of a run under an optional interpreter this machine lacks (why).
+pub(crate) type Resolved = (Vec<BTreeMap<usize, Quote>>, Vec<BTreeMap<usize, String>>);
+
 /// Every reference, per document and by reference index.
 pub(crate) fn resolve(
     docs: &[Document],
@@ -88,9 +92,10 @@ pub(crate) fn resolve(
     results: &[RunResult],
     members: &HashMap<String, Member>,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<BTreeMap<usize, Quote>> {
+) -> Resolved {
     let figures = Figures::new(docs, jobs, results, members);
     let mut out = vec![BTreeMap::new(); docs.len()];
+    let mut not_here = vec![BTreeMap::new(); docs.len()];
     for (d, doc) in docs.iter().enumerate() {
         for (n, reference) in doc.measures.iter().enumerate() {
             match figures.quote(&reference.args) {
@@ -102,6 +107,18 @@ pub(crate) fn resolve(
                     );
                     out[d].insert(n, q.quote);
                 }
+                // An optional interpreter this machine lacks: the prose
+                // says so (render), and the build goes on.
+                Err((message, help)) if crate::execute::named::is_not_here(&message) => {
+                    diags.push(
+                        Diagnostic::warning(
+                            format!("`{}`: {message}", reference.written),
+                            reference.span.clone(),
+                        )
+                        .with_help(help),
+                    );
+                    not_here[d].insert(n, message);
+                }
                 Err((message, help)) => diags.push(
                     Diagnostic::error(
                         format!("`{}`: {message}", reference.written),
@@ -112,13 +129,13 @@ pub(crate) fn resolve(
             }
         }
     }
-    out
+    (out, not_here)
 }
 
 /// The figures of this build, by example id, for quotes and claims.
 pub(crate) struct Figures<'a> {
     /// id → (document, result, whether it ended as it should, group).
-    by_id: HashMap<&'a str, ById<'a>>,
+    by_id: HashMap<String, ById<'a>>,
     members: &'a HashMap<String, Member>,
     docs: &'a [Document],
 }
@@ -132,6 +149,9 @@ pub(crate) struct Quoted {
     /// The figure's unit (none for a speed-up, a CV or a count): what a
     /// claim's plain number beside it is written in.
     pub unit: Option<Unit>,
+    /// The named interpreter its run ran under (`None`: the default),
+    /// which a claim's `when python`/`free-threaded` tests.
+    pub ran_under: Option<crate::execute::record::RanUnder>,
 }
 
 impl<'a> Figures<'a> {
@@ -142,15 +162,26 @@ impl<'a> Figures<'a> {
         members: &'a HashMap<String, Member>,
     ) -> Figures<'a> {
         // Only runs that ended as their example says are evidence.
-        let by_id = jobs
-            .iter()
-            .zip(results)
-            .filter_map(|(j, r)| {
-                let spec = j.spec;
-                let usable = matches!(r, Ok(rec) if crate::execute::as_expected(spec.expect, rec) && rec.metrics_error.is_none());
-                Some((spec.id.as_deref()?, (j.at.doc, r, usable, spec.group.as_ref().map(|g| g.name.as_str()))))
-            })
-            .collect();
+        let mut by_id = HashMap::new();
+        for (j, r) in jobs.iter().zip(results) {
+            let spec = j.spec;
+            let Some(id) = j.id() else { continue };
+            let usable = matches!(r, Ok(rec) if crate::execute::as_expected(spec.expect, rec) && rec.metrics_error.is_none());
+            let entry = (
+                j.at.doc,
+                r,
+                usable,
+                spec.group.as_ref().map(|g| g.name.as_str()),
+            );
+            // An example under one named interpreter answers to its plain
+            // id too; a matrix's runs only by `ID@NAME`.
+            if spec.python.len() == 1
+                && let Some(plain) = &spec.id
+            {
+                by_id.insert(plain.clone(), entry);
+            }
+            by_id.insert(id, entry);
+        }
         Figures {
             by_id,
             members,
@@ -174,6 +205,26 @@ impl<'a> Figures<'a> {
     /// The cores other work left free while example `id` ran: the median
     /// over a benchmark's counted runs; none when it did not run as it
     /// should or a run did not measure it.
+    /// The runs of example `id`: itself, or each interpreter's `ID@NAME`
+    /// run of a matrix that ran here (not one this machine lacks).
+    pub(crate) fn runs_of(&self, id: &str) -> Vec<String> {
+        if self.by_id.contains_key(id) {
+            return vec![id.to_owned()];
+        }
+        let prefix = format!("{id}@");
+        let mut runs: Vec<String> = self
+            .by_id
+            .iter()
+            .filter(|(k, v)| {
+                k.starts_with(&prefix)
+                    && !matches!(v.1, Err(e) if crate::execute::named::is_not_here(e))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        runs.sort();
+        runs
+    }
+
     pub(crate) fn free_cores(&self, id: &str) -> Option<f64> {
         let (_, Ok(record), true, _) = self.by_id.get(id)? else {
             return None;
@@ -191,6 +242,17 @@ impl<'a> Figures<'a> {
     }
 }
 
+/// `ID@NAME` of each run of example `id` when it is a matrix (runs under
+/// several interpreters), whose plain id names no one run.
+pub(crate) fn matrix_runs(docs: &[Document], id: &str) -> Option<Vec<String>> {
+    let spec = docs
+        .iter()
+        .flat_map(|d| d.code_blocks())
+        .filter_map(|b| b.example.as_ref())
+        .find(|s| s.id.as_deref() == Some(id))?;
+    (spec.python.len() > 1).then(|| spec.python.iter().map(|n| format!("{id}@{n}")).collect())
+}
+
 /// Whether some example of the book has the id `id`, run or not.
 pub(crate) fn is_example_id(docs: &[Document], id: &str) -> bool {
     docs.iter()
@@ -200,7 +262,7 @@ pub(crate) fn is_example_id(docs: &[Document], id: &str) -> bool {
 
 fn value(
     args: &[String],
-    by_id: &HashMap<&str, ById<'_>>,
+    by_id: &HashMap<String, ById<'_>>,
     members: &HashMap<String, Member>,
     docs: &[Document],
 ) -> Result<Quoted, (String, String)> {
@@ -214,24 +276,45 @@ fn value(
             usage.into(),
         ));
     }
-    let Some((&id, &(doc, result, usable, group))) = by_id.get_key_value(id.as_str()) else {
+    let Some((id, &(doc, result, usable, group))) = by_id.get_key_value(id.as_str()) else {
+        if let Some(runs) = matrix_runs(docs, id) {
+            return Err((
+                format!("example `{id}` runs under several interpreters"),
+                format!(
+                    "name the run: {}",
+                    runs.iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
         if is_example_id(docs, id) {
             return Err((
                 format!("example `{id}` does not run (it is `norun`, or examples are off)"),
                 "quote an example that runs, by its `id=`".into(),
             ));
         }
-        let suggestion = crate::suggest::did_you_mean(id, by_id.keys().copied());
+        let suggestion = crate::suggest::did_you_mean(id, by_id.keys().map(String::as_str));
         return Err((
             format!("no example has the id `{id}`"),
             format!("{suggestion}quote an example that runs, by its `id=`"),
         ));
     };
-    let Ok(record) = result else {
-        return Err((
-            format!("example `{id}` could not run"),
-            "fix the example first".into(),
-        ));
+    let record = match result {
+        Ok(record) => record,
+        Err(why) if crate::execute::named::is_not_here(why) => {
+            return Err((
+                why.clone(),
+                "its figures are not measured in this build".into(),
+            ));
+        }
+        Err(_) => {
+            return Err((
+                format!("example `{id}` could not run"),
+                "fix the example first".into(),
+            ));
+        }
     };
     if !usable {
         return Err((
@@ -342,5 +425,6 @@ fn value(
         },
         doc,
         unit,
+        ran_under: record.interpreter.clone(),
     })
 }

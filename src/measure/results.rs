@@ -6,8 +6,12 @@
 //! - `schema`: `"proofbook-results/1"`
 //! - `machine`: where the build measured (`Fingerprint`: `cpu_model`,
 //!   `logical_cores`, `usable_cores`, `cpu_quota`, `memory_bytes`, `os`,
-//!   `kernel`, `python_implementation`, `python_version`, `event_loop`)
-//! - `examples[]`: `id` (or null), `page` (site path), `source`
+//!   `kernel`, `python_implementation`, `python_version`, `event_loop`,
+//!   and `interpreters[]` when the book names some: `name`, `version`,
+//!   `implementation`, `free_threaded`)
+//! - `examples[]`: `id` (or null; `ID@NAME` for a run under a named
+//!   interpreter), `interpreter` (`name`, `version`, `implementation`,
+//!   `free_threaded`, or null for the default one), `page` (site path), `source`
 //!   (`file:line`), `group`, `label`, `cached`, `measured_unix`, `outcome`
 //!   (`{"kind": "exited"|"signaled"|"timed_out"|"output_limit", "value"}`),
 //!   `figures[]` (`name`, `unit`: `seconds`|`percent`|`bytes`|`number`,
@@ -42,6 +46,8 @@ pub struct BookResults {
 #[derive(Debug, Clone, Serialize)]
 pub struct ExampleEntry {
     pub id: Option<String>,
+    /// The named interpreter it ran under; `None`: the machine's default.
+    pub interpreter: Option<crate::execute::record::RanUnder>,
     pub page: String,
     pub source: String,
     pub group: Option<String>,
@@ -75,7 +81,8 @@ pub fn gather(
                 format!("{}:{}", file.display(), s.line)
             });
             Some(ExampleEntry {
-                id: spec.id.clone(),
+                id: job.id(),
+                interpreter: record.interpreter.clone(),
                 page: page_paths[job.at.doc].to_string_lossy().replace('\\', "/"),
                 source,
                 group: spec.group.as_ref().map(|g| g.name.clone()),

@@ -30,6 +30,9 @@ pub enum Shown {
         written: String,
         quote: Quote,
     },
+    /// A figure of a run under an optional interpreter this machine lacks:
+    /// the reference as written, with no number.
+    Absent { written: String },
 }
 
 impl Shown {
@@ -38,6 +41,7 @@ impl Shown {
         match self {
             Shown::Number { x, .. } => *x,
             Shown::Figure { factor, quote, .. } => factor * quote.x,
+            Shown::Absent { .. } => f64::NAN,
         }
     }
 }
@@ -113,6 +117,7 @@ pub(crate) fn check_claims(
         cores: machine.usable_cores,
         logical_cores: machine.logical_cores,
         python: (major, minor),
+        free_threaded: false,
         free_cores: None,
     };
     let mut out = Vec::new();
@@ -143,19 +148,39 @@ pub(crate) fn check_claims(
             if selection && !claim_is_selected(&parsed, figures, docs) {
                 continue;
             }
+            // The interpreters the claim's runs ran under (the default's
+            // when none is named), which `when python`/`free-threaded` test;
+            // and an optional interpreter this machine lacks.
+            let mut under: Vec<Machine> = Vec::new();
+            let mut not_here: Option<String> = None;
             let mut side = |s: &Side| -> Option<(f64, Shown, Option<Unit>)> {
                 match s {
                     Side::Number(x) => Some((*x, Shown::Number { x: *x, unit: None }, None)),
                     Side::Figure { factor, args } => match figures.quote(args) {
-                        Ok(q) => Some((
-                            factor * q.quote.x,
-                            Shown::Figure {
-                                factor: *factor,
-                                written: args.join(" "),
-                                quote: q.quote,
-                            },
-                            q.unit,
-                        )),
+                        Ok(q) => {
+                            under.push(match &q.ran_under {
+                                Some(r) => Machine {
+                                    python: python_version(&r.version),
+                                    free_threaded: r.free_threaded,
+                                    ..here
+                                },
+                                None => here,
+                            });
+                            Some((
+                                factor * q.quote.x,
+                                Shown::Figure {
+                                    factor: *factor,
+                                    written: args.join(" "),
+                                    quote: q.quote,
+                                },
+                                q.unit,
+                            ))
+                        }
+                        Err((message, _)) if crate::execute::named::is_not_here(&message) => {
+                            not_here = Some(message);
+                            let written = args.join(" ");
+                            Some((f64::NAN, Shown::Absent { written }, None))
+                        }
                         Err((message, help)) => {
                             diags.push(
                                 Diagnostic::error(
@@ -185,18 +210,30 @@ pub(crate) fn check_claims(
                 *unit = left_unit;
             }
             let examples = judged_on(&parsed, docs);
+            // Each interpreter's run, for an example run under several.
+            let runs: Vec<String> = examples.iter().flat_map(|id| figures.runs_of(id)).collect();
             let measures_free = parsed
                 .when
                 .iter()
                 .any(|c| c.quantity == claim::Quantity::FreeCores);
             let here = Machine {
-                free_cores: measures_free
-                    .then(|| least_free(&examples, figures))
-                    .flatten(),
+                free_cores: measures_free.then(|| least_free(&runs, figures)).flatten(),
                 ..here
             };
-            let unmet: Vec<&claim::Condition> =
-                parsed.when.iter().filter(|c| !c.holds(&here)).collect();
+            // Free cores are the runs'; the interpreter each side's.
+            if under.is_empty() {
+                under.push(here);
+            }
+            for m in &mut under {
+                m.free_cores = here.free_cores;
+            }
+            let mut unmet: Vec<String> = parsed
+                .when
+                .iter()
+                .filter(|c| !under.iter().all(|m| c.holds(m)))
+                .map(|c| c.text.clone())
+                .collect();
+            unmet.extend(not_here);
             let verdict = if !unmet.is_empty() {
                 Verdict::Skipped
             } else if parsed.op.holds(left, right) {
@@ -207,7 +244,7 @@ pub(crate) fn check_claims(
             // A failure says when and where: one unlucky round on a noisy
             // machine must read as that, not as the book's last word.
             let judged = (verdict == Verdict::Fails).then(|| {
-                let started: Vec<u64> = examples
+                let started: Vec<u64> = runs
                     .iter()
                     .filter_map(|id| figures.started_unix(id))
                     .collect();
@@ -231,7 +268,7 @@ pub(crate) fn check_claims(
                 op: parsed.op.symbol(),
                 right: right_shown,
                 when: parsed.when.iter().map(|c| c.text.clone()).collect(),
-                unmet: unmet.iter().map(|c| c.text.clone()).collect(),
+                unmet,
                 usable_cores: machine.usable_cores,
                 free_cores: here.free_cores,
                 measures_free,
@@ -274,7 +311,11 @@ pub(crate) fn judged_on(parsed: &claim::Claim, docs: &[Document]) -> Vec<String>
     let named: Vec<&str> = [&parsed.left, &parsed.right]
         .into_iter()
         .filter_map(|side| match side {
-            Side::Figure { args, .. } => args.first().map(String::as_str),
+            // `ID@NAME` is a run of example ID: the whole example is
+            // judged on (a matrix's runs are one example).
+            Side::Figure { args, .. } => args
+                .first()
+                .map(|id| id.split_once('@').map_or(id.as_str(), |(id, _)| id)),
             Side::Number(_) => None,
         })
         .collect();

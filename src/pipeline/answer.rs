@@ -122,7 +122,7 @@ fn selected(options: &BuildOptions, job: &Job<'_>) -> bool {
     let Some(pattern) = &options.filter else {
         return true;
     };
-    id_of(job).is_some_and(|id| id.contains(pattern.as_str()))
+    job.id().is_some_and(|id| id.contains(pattern.as_str()))
         || job.place().contains(pattern.as_str())
 }
 
@@ -184,13 +184,20 @@ fn answer_jobs(
     let mut say = |line: &str| Progress::tell(options, ProgressEvent::Note(line));
     match execute::setup::sandbox(config, launcher, &mut say) {
         Ok((mut sandbox, warnings)) => {
+            // An error here (a named interpreter whose environment could
+            // not be made) fails that interpreter's runs only: the others
+            // are answered, and cached, first.
+            let (errors, warnings): (Vec<_>, Vec<_>) =
+                warnings.into_iter().partition(Diagnostic::is_error);
             diags.extend(warnings);
             let at = Answering {
                 config,
                 options,
                 cache: &cache,
             };
-            answer_with(Runner::Sandbox(&mut sandbox), &at, jobs, diags)
+            let answers = answer_with(Runner::Sandbox(&mut sandbox), &at, jobs, diags);
+            diags.extend(errors);
+            answers
         }
         Err(errors) => {
             diags.extend(errors);
@@ -229,7 +236,12 @@ fn rerun_ids_known(options: &BuildOptions, jobs: &[Job<'_>], diags: &mut Vec<Dia
     let Rerun::Ids(ids) = &options.rerun else {
         return true;
     };
-    let known: HashSet<&str> = jobs.iter().filter_map(|j| id_of(j)).collect();
+    let runs: Vec<String> = jobs.iter().filter_map(Job::id).collect();
+    let known: HashSet<&str> = jobs
+        .iter()
+        .filter_map(|j| id_of(j))
+        .chain(runs.iter().map(String::as_str))
+        .collect();
     for id in ids.iter().filter(|id| !known.contains(id.as_str())) {
         diags.push(
             Diagnostic::error(
@@ -277,7 +289,12 @@ pub(super) fn answer_with(
     diags: &mut Vec<Diagnostic>,
 ) -> Answers {
     let examples = execute::examples_dir(&at.config.confine);
-    let keys = lookup::job_keys(jobs, &runner.policy_key(), examples.as_deref());
+    let keys = lookup::job_keys(
+        jobs,
+        &runner.policy_key(),
+        &|name| runner.interpreter_key(name),
+        examples.as_deref(),
+    );
     let Some(mut answered) = from_cache(at, jobs, &keys, diags) else {
         return Answers::default();
     };
@@ -336,7 +353,11 @@ fn from_cache(
     let fresh = |job: &Job<'_>| match &options.rerun {
         Rerun::None => false,
         Rerun::All => true,
-        Rerun::Ids(ids) => id_of(job).is_some_and(|id| ids.iter().any(|i| i == id)),
+        // `ID` runs every interpreter's run of it, `ID@NAME` one.
+        Rerun::Ids(ids) => {
+            let run = job.id();
+            id_of(job).is_some_and(|id| ids.iter().any(|i| i == id || Some(i) == run.as_ref()))
+        }
     };
     let note = |line: &str| Progress::tell(options, ProgressEvent::Note(line));
     let ask = lookup::Ask {

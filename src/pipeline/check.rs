@@ -328,12 +328,15 @@ fn failed_item(name: &str, details: String) -> CheckItem {
 /// ended, when that can be told: CI annotates that line rather than the
 /// fence).
 fn example_item(job: &execute::Job<'_>, result: &execute::RunResult) -> CheckItem {
-    let name = match &job.spec.id {
-        Some(id) => format!("example {id}"),
-        None => "example".to_owned(),
+    let name = match (job.id(), job.python) {
+        (Some(id), _) => format!("example {id}"),
+        (None, Some(python)) => format!("example under {python}"),
+        (None, None) => "example".to_owned(),
     };
     let mut failing_at = None;
     let (verdict, details, duration) = match result {
+        // An optional interpreter this machine lacks: skipped, with why.
+        Err(e) if execute::named::is_not_here(e) => (Verdict::Skipped, e.clone(), Duration::ZERO),
         Err(e) => (
             Verdict::Failed,
             format!("could not run: {e}"),
@@ -379,7 +382,7 @@ fn mismatch(
     }
     Some(super::bless::Mismatch {
         item: index,
-        id: job.spec.id.clone(),
+        id: job.id(),
         block: expected.span.clone()?,
         expected: expected.text.clone(),
         printed: record.output.iter().map(|c| c.text.as_str()).collect(),

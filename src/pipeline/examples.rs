@@ -73,7 +73,17 @@ pub(super) fn run_examples(
         say_where_measured(&mut pages, &measured, &answered.jobs, docs, page_paths);
     }
     for (job, result) in answered.jobs.iter().zip(answered.results) {
-        pages[job.at.doc].results.insert(job.at.block, result);
+        let page = &mut pages[job.at.doc];
+        match job.python {
+            Some(name) => page
+                .matrix
+                .entry(job.at.block)
+                .or_default()
+                .push((name.to_owned(), result)),
+            None => {
+                page.results.insert(job.at.block, result);
+            }
+        }
     }
     ExampleOutput {
         pages,
@@ -88,6 +98,9 @@ pub(super) fn run_examples(
 fn place_evidence(pages: &mut [body::PageRuns], evidence: &mut Evidence) {
     for (at, c) in &evidence.comparisons {
         pages[at.doc].comparisons.insert(at.block, c.clone());
+    }
+    for (page, not_here) in pages.iter_mut().zip(std::mem::take(&mut evidence.not_here)) {
+        page.not_here = not_here;
     }
     let quoted = std::mem::take(&mut evidence.quoted);
     let cited = std::mem::take(&mut evidence.cited);
@@ -142,7 +155,7 @@ fn count_failed(options: &BuildOptions, answered: &mut super::answer::Answered<'
         .iter()
         .zip(&answered.results)
         .filter(|(job, result)| match result {
-            Err(_) => true,
+            Err(e) => !execute::named::is_not_here(e),
             Ok(r) if r.stale => false,
             Ok(r) => {
                 !execute::as_expected(job.spec.expect, r)
@@ -222,19 +235,22 @@ fn doubt_failed_results(
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<FailedClaim> {
     use std::collections::BTreeMap;
-    let key_of = |id: &str| {
-        let i = answered
+    // Every run of the example: each interpreter's, for a matrix.
+    let key_of = |id: &str| -> Vec<&str> {
+        answered
             .jobs
             .iter()
-            .position(|j| j.spec.id.as_deref() == Some(id))?;
-        answered.keys.get(i).map(String::as_str)
+            .enumerate()
+            .filter(|(_, j)| j.spec.id.as_deref() == Some(id))
+            .filter_map(|(i, _)| answered.keys.get(i).map(String::as_str))
+            .collect()
     };
     // Key → the failed claim that marks it (the first), or None to clear.
     let mut marks: BTreeMap<&str, Option<String>> = BTreeMap::new();
     let mut failed = Vec::new();
     for c in claims.iter().filter(|c| c.verdict == Verdict::Fails) {
         let place = crate::measure::verdict::place(c.span.as_ref(), &config.root);
-        for key in c.examples.iter().filter_map(|id| key_of(id)) {
+        for key in c.examples.iter().flat_map(|id| key_of(id)) {
             marks.entry(key).or_insert_with(|| Some(place.clone()));
         }
         failed.push(FailedClaim {
@@ -244,7 +260,7 @@ fn doubt_failed_results(
         });
     }
     for c in claims.iter().filter(|c| c.verdict == Verdict::Holds) {
-        for key in c.examples.iter().filter_map(|id| key_of(id)) {
+        for key in c.examples.iter().flat_map(|id| key_of(id)) {
             marks.entry(key).or_insert(None);
         }
     }

@@ -410,6 +410,7 @@ pub(crate) fn parse_context<'a>(
         pages,
         expand_includes: !includes_expanded,
         hidelines: &config.html.hidelines,
+        interpreters: &config.run.interpreters,
     }
 }
 

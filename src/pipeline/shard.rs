@@ -43,7 +43,7 @@ pub struct ShardPart {
 /// the same on every machine (the policy names local paths).
 pub(super) fn book_keys(config: &Config, jobs: &[Job<'_>]) -> Vec<String> {
     let examples = execute::examples_dir(&config.confine);
-    lookup::job_keys(jobs, "", examples.as_deref())
+    lookup::job_keys(jobs, "", &|_| String::new(), examples.as_deref())
 }
 
 /// Keeps the jobs of shard `spec` and says what it left to the others.

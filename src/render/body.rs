@@ -20,10 +20,16 @@ use crate::render::{chart, claim};
 #[derive(Debug, Clone, Default)]
 pub struct PageRuns {
     pub results: BTreeMap<usize, RunResult>,
+    /// The runs of an example under named interpreters (`python=`), each
+    /// with the interpreter's name, in the order its fence names them.
+    pub matrix: BTreeMap<usize, Vec<(String, RunResult)>>,
     /// Each comparison, drawn after the block of its group's last member.
     pub comparisons: BTreeMap<usize, Comparison>,
     /// Each `{{#measure}}` reference, resolved.
     pub quoted: BTreeMap<usize, Quote>,
+    /// Each reference to a run under an optional interpreter this machine
+    /// lacks, with why: it reads "not measured on this machine".
+    pub not_here: BTreeMap<usize, String>,
     /// Checked claims, shown instead of their ```claim blocks.
     pub claims: BTreeMap<usize, CheckedClaim>,
     /// Each claim a checklist cites, by its reference's index.
@@ -62,7 +68,12 @@ impl PageRuns {
 impl std::hash::Hash for PageRuns {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.results.len().hash(state);
-        for (index, result) in &self.results {
+        let matrix = self
+            .matrix
+            .iter()
+            .flat_map(|(index, runs)| runs.iter().map(move |(name, r)| ((*index, Some(name)), r)));
+        let plain = self.results.iter().map(|(index, r)| ((*index, None), r));
+        for (index, result) in plain.chain(matrix) {
             index.hash(state);
             match result {
                 Ok(record) => {
@@ -82,7 +93,13 @@ impl std::hash::Hash for PageRuns {
         }
         format!(
             "{:?}",
-            (&self.comparisons, &self.quoted, &self.claims, &self.cited)
+            (
+                &self.comparisons,
+                &self.quoted,
+                &self.not_here,
+                &self.claims,
+                &self.cited
+            )
         )
         .hash(state);
         self.measured_on.hash(state);
@@ -99,6 +116,12 @@ pub fn quote_html(doc: &Document, runs: &PageRuns, n: usize) -> Option<String> {
         return Some(format!(
             "<span class=\"measured not-measured\" title=\"{}: not measured, this book's examples are off\">not measured</span>",
             escape(&reference.args.join(" "))
+        ));
+    }
+    if let Some(why) = runs.not_here.get(&n) {
+        return Some(format!(
+            "<span class=\"measured not-measured\" title=\"{}\">not measured on this machine</span>",
+            escape(why)
         ));
     }
     let q = runs.quoted.get(&n)?;
@@ -155,6 +178,14 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
                     index += 1;
                     continue;
                 }
+                if let (Some(matrix), Some(spec)) = (runs.matrix.get(&index), &code.example) {
+                    matrix_figure(&mut out, (doc, code, spec), highlighter, matrix);
+                    if let Some(comparison) = runs.comparisons.get(&index) {
+                        out.push_str(&chart::comparison_html(comparison));
+                    }
+                    index += 1;
+                    continue;
+                }
                 match (runs.results.get(&index), &code.example) {
                     (Some(result), Some(spec)) => {
                         out.push_str("<figure class=\"run\"");
@@ -207,6 +238,32 @@ pub fn body_html(doc: &Document, highlighter: &Highlighter, runs: &PageRuns) -> 
         ));
     }
     out
+}
+
+/// An example run under several interpreters: its code once, then a
+/// panel per interpreter (`run::matrix_html`).
+fn matrix_figure(
+    out: &mut String,
+    (doc, code, spec): (
+        &Document,
+        &CodeBlock,
+        &crate::markdown::example::ExampleSpec,
+    ),
+    highlighter: &Highlighter,
+    matrix: &[(String, RunResult)],
+) {
+    out.push_str("<figure class=\"run\"");
+    if let Some(id) = &spec.id {
+        out.push_str(&format!(" id=\"example-{}\"", escape(id)));
+    }
+    out.push_str(">\n");
+    code_html(out, code, highlighter, None);
+    let judged = spec
+        .group
+        .as_ref()
+        .map_or("wall", |g| doc.group_figure(&g.name));
+    crate::render::run::matrix_html(out, spec.id.as_deref(), matrix, spec.expect, judged);
+    out.push_str("</figure>\n");
 }
 
 /// `failing`: the program's line (1-based) to mark as where it failed.

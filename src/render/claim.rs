@@ -70,6 +70,12 @@ pub fn claim_html(c: &CheckedClaim) -> String {
             escape(&j.machine)
         ));
     }
+    if c.when.is_empty() && !c.unmet.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"claim-when\">{}</p>\n",
+            escape(&c.unmet.join("; "))
+        ));
+    }
     if !c.when.is_empty() {
         let unmet = if c.unmet.is_empty() {
             String::new()

@@ -216,6 +216,7 @@ fn side(s: &Shown) -> String {
             let f = number(*factor);
             format!("{f} × {written} = {f} × {}", quoted(quote))
         }
+        Shown::Absent { written } => format!("{written} = not measured here"),
     }
 }
 

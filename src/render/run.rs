@@ -16,12 +16,55 @@ use crate::render::format::{
 pub fn output_html(out: &mut String, result: &RunResult, expect: Expectation, judged: &str) {
     out.push_str("<div class=\"run-output\" aria-label=\"Program output\">\n");
     match result {
+        // An optional interpreter this machine lacks: a gap of the
+        // machine, not a failure of the example.
+        Err(message) if crate::execute::named::is_not_here(message) => {
+            out.push_str("<p class=\"run-status not-here\">");
+            out.push_str(&escape(message));
+            out.push_str("</p>\n");
+        }
         Err(message) => {
             out.push_str("<p class=\"run-status error\">could not run: ");
             out.push_str(&escape(message));
             out.push_str("</p>\n");
         }
         Ok(record) => record_html(out, record, expect, judged),
+    }
+    out.push_str("</div>\n");
+}
+
+/// One example run under several named interpreters (`python="A,B"`):
+/// a panel per interpreter, each headed by its full version (`CPython
+/// 3.13.5 free-threaded`) and its name in book.toml, with the id
+/// `example-ID@NAME` that quotes and claims link to. Plain HTML: the
+/// panels sit side by side where there is room and stack on a phone.
+pub fn matrix_html(
+    out: &mut String,
+    id: Option<&str>,
+    runs: &[(String, RunResult)],
+    expect: Expectation,
+    judged: &str,
+) {
+    out.push_str("<div class=\"run-matrix\">\n");
+    for (name, result) in runs {
+        out.push_str("<section class=\"run-under\"");
+        if let Some(id) = id {
+            out.push_str(&format!(" id=\"example-{}@{}\"", escape(id), escape(name)));
+        }
+        let label = match result {
+            Ok(r) => r
+                .interpreter
+                .as_ref()
+                .map_or_else(|| name.clone(), |i| i.label()),
+            Err(_) => name.clone(),
+        };
+        out.push_str(&format!(
+            ">\n<p class=\"run-under-label\">{} <span class=\"run-under-name\">python={}</span></p>\n",
+            escape(&label),
+            escape(name)
+        ));
+        output_html(out, result, expect, judged);
+        out.push_str("</section>\n");
     }
     out.push_str("</div>\n");
 }

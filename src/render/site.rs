@@ -66,6 +66,10 @@ impl<'a> SiteRenderer<'a> {
             js_files,
             default_theme: config.html.default_theme,
             git_repository_url: config.html.git_repository_url.as_deref(),
+            git_repository_icon: config.html.git_repository_icon.as_deref().and_then(|v| {
+                let (style, name) = crate::icons::parse_setting(v);
+                crate::icons::svg(style, name).ok()
+            }),
             live_reload_script,
             search_enabled: config.html.search.is_some(),
             print_enabled: config.html.print_enable,

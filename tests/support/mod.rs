@@ -71,8 +71,13 @@ impl BookTest {
 
     /// `run` with `env` added to proofbook's environment.
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = Command::cargo_bin("proofbook")
-            .unwrap()
+        let mut cmd = Command::cargo_bin("proofbook").unwrap();
+        // MDBOOK_* variables override book.toml (as in mdBook); the
+        // developer's own must not change what a test builds.
+        for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("MDBOOK_")) {
+            cmd.env_remove(name);
+        }
+        let output = cmd
             .args(args)
             .envs(env.iter().copied())
             .current_dir(self.root())
