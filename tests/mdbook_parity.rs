@@ -347,3 +347,25 @@ fn git_repository_icon_draws_the_link_and_a_bad_one_is_an_error() {
     );
     assert!(err.contains("book.toml:5"), "{err}");
 }
+
+#[test]
+fn a_themes_fonts_css_is_linked_from_every_page() {
+    let t = book_naming(&[("Deep", "a/deep.md")], "");
+    t.write("theme/fonts/fonts.css", "/* custom */\n")
+        .write("theme/fonts/myfont.woff", "");
+    t.build().success();
+    assert_eq!(t.read("book/fonts/fonts.css"), "/* custom */\n");
+    assert!(
+        t.read("book/intro.html")
+            .contains("<link rel=\"stylesheet\" href=\"fonts/fonts.css\">"),
+        "{}",
+        t.read("book/intro.html")
+    );
+    // From a nested page, through the path to the root.
+    assert!(
+        t.read("book/a/deep.html")
+            .contains("<link rel=\"stylesheet\" href=\"../fonts/fonts.css\">"),
+        "{}",
+        t.read("book/a/deep.html")
+    );
+}

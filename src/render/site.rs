@@ -44,6 +44,11 @@ impl<'a> SiteRenderer<'a> {
             "static/css/main.css".to_owned(),
             "static/css/syntax.css".to_owned(),
         ];
+        // A theme's own fonts (an mdBook theme's fonts/fonts.css) are
+        // linked, as mdBook links them, not just copied.
+        if theme.assets.contains_key(Path::new("fonts/fonts.css")) {
+            css_files.push("fonts/fonts.css".to_owned());
+        }
         css_files.extend(config.html.additional_css.iter().map(|p| url_of(p)));
         let sidebar = Sidebar::new(book, pages, !config.html.no_section_label);
         let mut js_files = vec!["static/js/main.js".to_owned()];
