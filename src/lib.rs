@@ -13,6 +13,7 @@ pub mod execute;
 pub mod external;
 pub mod fsutil;
 pub mod html;
+pub mod icons;
 pub mod interrupt;
 pub mod markdown;
 pub mod measure;

@@ -291,3 +291,81 @@ fn mdbook_environment_variables_override_book_toml() {
     );
     assert!(!err.contains("MDBOOK_LOG"), "{err}");
 }
+
+#[test]
+fn font_awesome_icons_are_inline_svg_and_unknown_ones_are_reported() {
+    let t = book_naming(&[], "");
+    t.write(
+        "src/intro.md",
+        "# Intro\n\n<i id=\"love\" class=\"fas fa-heart big\"></i> and <i class=\"fa fa-user\"></i>\n\n<i class=\"fa fa-no-such-icon\"></i>\n",
+    );
+    let run = t.build();
+    run.success();
+    let page = t.read("book/intro.html");
+    assert!(
+        page.contains("<span class=\"fa-svg big\" id=\"love\"><svg"),
+        "{page}"
+    );
+    assert!(page.contains("<span class=\"fa-svg\"><svg"), "{page}");
+    assert!(
+        page.contains("<i class=\"fa fa-no-such-icon\"></i>"),
+        "{page}"
+    );
+    let err = run.stderr();
+    assert!(
+        err.contains("Font Awesome has no regular icon `no-such-icon`"),
+        "{err}"
+    );
+    assert!(err.contains("intro.md:5"), "{err}");
+}
+
+#[test]
+fn git_repository_icon_draws_the_link_and_a_bad_one_is_an_error() {
+    let url = "git-repository-url = \"https://example.org/r\"\n";
+    let t = book_naming(
+        &[],
+        &format!("[output.html]\n{url}git-repository-icon = \"fab-gitlab\"\n"),
+    );
+    t.build().success();
+    let page = t.read("book/intro.html");
+    let link = &page[page.find("href=\"https://example.org/r\"").expect(&page)..];
+    assert!(
+        link[..link.find("</a>").unwrap()].contains("class=\"fa-svg\""),
+        "{link}"
+    );
+
+    let t = book_naming(
+        &[],
+        &format!("[output.html]\n{url}git-repository-icon = \"fa-github\"\n"),
+    );
+    let run = t.build();
+    run.failure();
+    let err = run.stderr();
+    assert!(
+        err.contains("Font Awesome has no regular icon `github`"),
+        "{err}"
+    );
+    assert!(err.contains("book.toml:5"), "{err}");
+}
+
+#[test]
+fn a_themes_fonts_css_is_linked_from_every_page() {
+    let t = book_naming(&[("Deep", "a/deep.md")], "");
+    t.write("theme/fonts/fonts.css", "/* custom */\n")
+        .write("theme/fonts/myfont.woff", "");
+    t.build().success();
+    assert_eq!(t.read("book/fonts/fonts.css"), "/* custom */\n");
+    assert!(
+        t.read("book/intro.html")
+            .contains("<link rel=\"stylesheet\" href=\"fonts/fonts.css\">"),
+        "{}",
+        t.read("book/intro.html")
+    );
+    // From a nested page, through the path to the root.
+    assert!(
+        t.read("book/a/deep.html")
+            .contains("<link rel=\"stylesheet\" href=\"../fonts/fonts.css\">"),
+        "{}",
+        t.read("book/a/deep.html")
+    );
+}

@@ -32,10 +32,6 @@ const NOT_ACTED_ON: &[(&str, &str)] = &[
         "MathJax is not bundled (pages load nothing from the internet)",
     ),
     (
-        "output.html.git-repository-icon",
-        "the default theme uses its own icon",
-    ),
-    (
         "output.html.hash-files",
         "asset names are not fingerprinted yet",
     ),

@@ -184,6 +184,9 @@ pub struct HtmlOptions {
     pub additional_css: Vec<PathBuf>,
     pub additional_js: Vec<PathBuf>,
     pub git_repository_url: Option<String>,
+    /// `git-repository-icon` (`fab-github`): a Font Awesome icon for the
+    /// repository link instead of the theme's own; checked at load.
+    pub git_repository_icon: Option<String>,
     pub edit_url_template: Option<String>,
     pub site_url: Option<String>,
     pub cname: Option<String>,
@@ -343,6 +346,17 @@ fn check_places(config: &Config, span_of: &dyn Fn(&[&str]) -> Span) -> Result<()
         }
     };
     confined(&config.src, &["book", "src"])?;
+    // mdBook fails on an icon it cannot draw; so does proofbook, at the key.
+    if let Some(icon) = &config.html.git_repository_icon {
+        let (style, name) = crate::icons::parse_setting(icon);
+        if let Err(why) = crate::icons::svg(style, name) {
+            return Err(invalid(
+                format!("`git-repository-icon = \"{icon}\"`: {why}"),
+                &["output", "html", "git-repository-icon"],
+                "name an icon with its style prefix, such as \"fab-github\" or \"fas-code-branch\"",
+            ));
+        }
+    }
     if let Some(theme) = &config.html.theme_dir {
         let theme = crate::fsutil::normalize(theme);
         if config.src.starts_with(&theme) || config.root.starts_with(&theme) {
@@ -566,6 +580,7 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         additional_css: html.additional_css,
         additional_js: html.additional_js,
         git_repository_url: html.git_repository_url,
+        git_repository_icon: html.git_repository_icon,
         edit_url_template: html.edit_url_template,
         site_url: html.site_url,
         cname: html.cname,

@@ -189,7 +189,7 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
                     // Like mdBook, an explicit id is kept as written and does
                     // not take part in de-duplication.
                     Some(id) => id.to_string(),
-                    None => st.used_ids.unique(&id_from_text(&plain)),
+                    None => st.used_ids.unique(&id_from_text(&id_text(&inner))),
                 };
                 st.doc.ids.push(id.clone());
                 let level = level as u8;
@@ -230,7 +230,7 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
                     map,
                     &mut st.diags,
                 );
-                let id = st.used_ids.unique(&id_from_text(&plain));
+                let id = st.used_ids.unique(&id_from_text(&id_text(&inner)));
                 st.doc.ids.push(id.clone());
                 let mut html = format!(
                     "<dt id=\"{}\"><a class=\"header\" href=\"#{}\">",
@@ -356,7 +356,17 @@ fn render_html(st: &mut State<'_, '_>, text: &str, map: &SourceMap) -> String {
     );
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    html
+    // Only raw HTML can hold a literal `<i`: text and code are escaped.
+    let (with_icons, unknown) = crate::icons::replace_in(&html);
+    for icon in unknown {
+        let class = format!("fa-{}", icon.name);
+        let at = text.find(&class).and_then(|o| map.span(o, class.len()));
+        st.diags.push(
+            Diagnostic::warning(format!("Font Awesome has no {} icon `{}`, so the <i> tag is left as written", icon.style, icon.name), at)
+                .with_help("check the name and the style (fas solid, fab brands, fa or far regular) at https://fontawesome.com/v6/search?m=free"),
+        );
+    }
+    with_icons.unwrap_or(html)
 }
 
 /// A fenced block as a `CodeBlock`; for Python, its example options are
@@ -554,6 +564,17 @@ fn rewrite_link<'a>(
 
 fn page_output(ctx: &ParseContext<'_>, page: &Path) -> Option<PathBuf> {
     ctx.pages.get(page).cloned()
+}
+
+/// The text an id is made from, as mdBook reads it: a hard line break
+/// (`a\\` then `b`) is an element, not text, so it adds nothing (`ab`).
+fn id_text(events: &[Event<'_>]) -> String {
+    let kept: Vec<Event<'_>> = events
+        .iter()
+        .filter(|e| !matches!(e, Event::HardBreak))
+        .cloned()
+        .collect();
+    plain_text(&kept)
 }
 
 fn plain_text(events: &[Event<'_>]) -> String {

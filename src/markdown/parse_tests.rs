@@ -278,3 +278,10 @@ fn raw_html_links_to_chapters_are_rewritten() {
         "{out}"
     );
 }
+
+#[test]
+fn a_hard_line_break_adds_nothing_to_an_id_as_in_mdbook() {
+    let out = check("a\nb\\\nc\n\n:   foo\n\nOne\\\nTwo\n===\n");
+    assert!(out.contains("<dt id=\"a-bc\">"), "{out}");
+    assert!(out.contains("toc: h1 #onetwo "), "{out}");
+}

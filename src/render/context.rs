@@ -46,6 +46,8 @@ pub struct SiteView<'a> {
     pub js_files: Vec<String>,
     pub default_theme: &'a str,
     pub git_repository_url: Option<&'a str>,
+    /// `git-repository-icon`'s SVG (Font Awesome), when book.toml names one.
+    pub git_repository_icon: Option<&'static str>,
     pub live_reload_script: Option<&'a str>,
     /// Whether the site has a search index (`[output.html.search]`).
     pub search_enabled: bool,

@@ -19,16 +19,17 @@
 //!    snippet from the section's stored text, of which the index keeps the
 //!    first `STORED_WORDS_PER_TEASER_WORD × teaser-word-count` words.
 //!
-//! Built from the documents on every build (about 0.23 s of a 1,000-chapter
-//! book's build on two cores), so page reuse never has to know about it.
-//! Reads no files.
+//! Each chapter's share of the index is made on its own (`chapter_part`)
+//! and the index assembled from the shares in book order (`merge`), so a
+//! build keeps the shares and makes only an edited chapter's again
+//! (`pipeline::search_index`). Reads no files.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::config::SearchOptions;
@@ -330,26 +331,33 @@ pub struct ClientOptions {
     pub boost: [u8; 3],
 }
 
-/// A section, the words in its text, and each term's `count × 4 + flags`.
-type Terms = (Section, u32, HashMap<String, u32>);
+/// One chapter's share of the index, made on its own (`chapter_part`) so
+/// that a build can keep it and make only the edited chapters' parts again
+/// (`merge` assembles the index from them in book order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChapterPart {
+    pub sections: Vec<PartSection>,
+}
 
-/// Builds the index of `pages`, leaving out the chapters the options
-/// exclude. An exclusion that matches no chapter is an error, as in mdBook.
-pub fn build(
-    pages: &[IndexedPage<'_>],
-    sources: &[&Path],
-    options: &SearchOptions,
-) -> (Index, Vec<Diagnostic>) {
-    let excluded: Vec<PathBuf> = options
-        .excluded
-        .iter()
-        .map(|p| {
-            p.components()
-                .filter(|c| !matches!(c, Component::CurDir | Component::RootDir))
-                .collect()
-        })
-        .collect();
-    let diags = excluded
+/// A section of a `ChapterPart`: what the index stores of it, and each of
+/// its terms with `count × 4 + flags`, sorted by term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartSection {
+    pub url: String,
+    pub title: String,
+    pub crumbs: Vec<String>,
+    /// Words in the whole text.
+    pub words: u32,
+    /// The start of the text the index keeps for snippets.
+    pub stored: String,
+    pub terms: Vec<(String, u32)>,
+}
+
+/// The chapters `[output.html.search.chapter]` names that are no chapter
+/// nor folder of chapters: an error, as in mdBook. `sources` are the
+/// chapters' source paths.
+pub fn exclusion_errors(sources: &[&Path], options: &SearchOptions) -> Vec<Diagnostic> {
+    excluded(options)
         .iter()
         .zip(&options.excluded)
         .filter(|(e, _)| !sources.iter().any(|s| s.starts_with(e)))
@@ -363,39 +371,86 @@ pub fn build(
             )
             .with_help("keys are chapter source paths relative to the source folder, such as `appendix.md` or `part2`")
         })
-        .collect();
+        .collect()
+}
+
+/// The excluded paths as written, without `./` or a leading `/`.
+fn excluded(options: &SearchOptions) -> Vec<PathBuf> {
+    options
+        .excluded
+        .iter()
+        .map(|p| {
+            p.components()
+                .filter(|c| !matches!(c, Component::CurDir | Component::RootDir))
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether the chapter at `source` is left out of the index.
+pub fn is_excluded(source: &Path, options: &SearchOptions) -> bool {
+    excluded(options).iter().any(|e| source.starts_with(e))
+}
+
+/// Chapter `page`'s share of the index.
+pub fn chapter_part(p: &IndexedPage<'_>, options: &SearchOptions) -> ChapterPart {
     let stored = STORED_WORDS_PER_TEASER_WORD * options.teaser_word_count.max(1) as usize;
-    // Each section with its term table, computed in parallel.
-    let indexed: Vec<Vec<Terms>> = pages
+    let page = p.page.to_string_lossy().replace('\\', "/");
+    let sections = sections(
+        p.name,
+        &page,
+        p.doc,
+        p.measures,
+        options.heading_split_level,
+    )
+    .into_iter()
+    .map(|s| {
+        let mut table: HashMap<String, u32> = HashMap::new();
+        let mut words = 0;
+        each_term(&s.text, |t| {
+            update(&mut table, t, |v| *v += 4);
+            words += 1;
+        });
+        each_term(&s.title, |t| update(&mut table, t, |v| *v |= IN_TITLE));
+        for c in &s.crumbs {
+            each_term(c, |t| update(&mut table, t, |v| *v |= IN_CRUMBS));
+        }
+        let mut terms: Vec<(String, u32)> = table.into_iter().collect();
+        terms.sort_unstable();
+        let mut text = s.text;
+        text.truncate(first_words(&text, stored).len());
+        PartSection {
+            url: s.url,
+            title: s.title,
+            crumbs: s.crumbs,
+            words,
+            stored: text,
+            terms,
+        }
+    })
+    .collect();
+    ChapterPart { sections }
+}
+
+/// Builds the index of `pages`, leaving out the chapters the options
+/// exclude. An exclusion that matches no chapter is an error, as in mdBook.
+pub fn build(
+    pages: &[IndexedPage<'_>],
+    sources: &[&Path],
+    options: &SearchOptions,
+) -> (Index, Vec<Diagnostic>) {
+    let diags = exclusion_errors(sources, options);
+    let parts: Vec<ChapterPart> = pages
         .par_iter()
         .zip(sources)
-        .filter(|(_, src)| !excluded.iter().any(|e| src.starts_with(e)))
-        .map(|(p, _)| {
-            let page = p.page.to_string_lossy().replace('\\', "/");
-            sections(
-                p.name,
-                &page,
-                p.doc,
-                p.measures,
-                options.heading_split_level,
-            )
-            .into_iter()
-            .map(|s| {
-                let mut table: HashMap<String, u32> = HashMap::new();
-                let mut words = 0;
-                each_term(&s.text, |t| {
-                    update(&mut table, t, |v| *v += 4);
-                    words += 1;
-                });
-                each_term(&s.title, |t| update(&mut table, t, |v| *v |= IN_TITLE));
-                for c in &s.crumbs {
-                    each_term(c, |t| update(&mut table, t, |v| *v |= IN_CRUMBS));
-                }
-                (s, words, table)
-            })
-            .collect()
-        })
+        .filter(|(_, src)| !is_excluded(src, options))
+        .map(|(p, _)| chapter_part(p, options))
         .collect();
+    (merge(parts, options), diags)
+}
+
+/// The index of the chapters whose parts are `parts`, in book order.
+pub fn merge(parts: impl IntoIterator<Item = ChapterPart>, options: &SearchOptions) -> Index {
     let mut index = Index {
         v: 1,
         options: ClientOptions {
@@ -414,20 +469,20 @@ pub fn build(
     };
     // Each term's postings, with the section of its last one for the gaps.
     let mut postings: HashMap<String, (u32, Vec<u32>)> = HashMap::new();
-    for (s, words, table) in indexed.into_iter().flatten() {
+    for s in parts.into_iter().flat_map(|p| p.sections) {
         let id = index.sections.len() as u32;
-        for (term, value) in table {
+        for (term, value) in s.terms {
             let (last, list) = postings.entry(term).or_insert((0, Vec::new()));
             list.push(id - *last);
             list.push(value);
             *last = id;
         }
-        let mut text = s.text;
-        text.truncate(first_words(&text, stored).len());
-        index.sections.push((s.url, s.title, s.crumbs, words, text));
+        index
+            .sections
+            .push((s.url, s.title, s.crumbs, s.words, s.stored));
     }
     index.terms = postings.into_iter().map(|(t, (_, p))| (t, p)).collect();
-    (index, diags)
+    index
 }
 
 /// The start of `text` up to its `n`th word (UAX #29), whole.
