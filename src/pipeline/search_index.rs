@@ -19,7 +19,7 @@ use crate::output::{SiteFile, Staging};
 use crate::pipeline::pages::Keys;
 use crate::pipeline::reuse::Reuse;
 use crate::render::body::PageRuns;
-use crate::render::search::{self, ChapterPart};
+use crate::render::search;
 use crate::render::site::SiteRenderer;
 
 /// The kind of part (`output::parts`) a chapter's share of the index is.
@@ -75,13 +75,13 @@ pub(super) fn search_index(
         }
         return Made::Reused;
     }
-    let made: Vec<(ChapterPart, bool)> = included
+    let made: Vec<(String, bool)> = included
         .par_iter()
         .zip(&part_keys)
         .map(|(&i, &key)| {
             let kept = parts
                 .get(SEARCH_PARTS, key)
-                .and_then(|bytes| serde_json::from_slice::<ChapterPart>(&bytes).ok());
+                .and_then(|bytes| String::from_utf8(bytes).ok());
             match kept {
                 Some(part) => (part, false),
                 None => {
@@ -91,18 +91,17 @@ pub(super) fn search_index(
                         &input.docs[i],
                         &input.runs[i],
                     );
-                    let part = site.search_part(c, p, d, r, options);
-                    let json = serde_json::to_vec(&part).expect("a search part serializes");
-                    parts.put(SEARCH_PARTS, key, &json);
+                    let part = site.search_part(c, p, d, r, options).to_json();
+                    parts.put(SEARCH_PARTS, key, part.as_bytes());
                     (part, true)
                 }
             }
         })
         .collect();
     let fresh = made.iter().filter(|(_, fresh)| *fresh).count();
-    let index = search::merge(made.into_iter().map(|(p, _)| p), options);
+    let texts: Vec<&str> = made.iter().map(|(p, _)| p.as_str()).collect();
     Made::Made {
-        file: index.file(),
+        file: SiteFile::text(search::INDEX_FILE, search::index_js(options, &texts)),
         parts: fresh,
     }
 }

@@ -19,10 +19,13 @@
 //!    snippet from the section's stored text, of which the index keeps the
 //!    first `STORED_WORDS_PER_TEASER_WORD × teaser-word-count` words.
 //!
-//! Each chapter's share of the index is made on its own (`chapter_part`)
-//! and the index assembled from the shares in book order (`merge`), so a
-//! build keeps the shares and makes only an edited chapter's again
-//! (`pipeline::search_index`). Reads no files.
+//! Each chapter's share of the index is made on its own (`chapter_part`,
+//! written as text by `ChapterPart::to_json`), and `searchindex.js` holds
+//! the shares as they are, in book order (`index_js`, format 2): a build
+//! keeps the shares and makes only an edited chapter's again
+//! (`pipeline::search_index`), and joining them is a copy. `search.js`
+//! joins their postings into one index when it loads the file, as `merge`
+//! does here. Reads no files.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -35,7 +38,6 @@ use unicode_segmentation::UnicodeSegmentation;
 use crate::config::SearchOptions;
 use crate::diag::Diagnostic;
 use crate::markdown::{Block, Document};
-use crate::render::site_file::SiteFile;
 
 /// The index's site path.
 pub const INDEX_FILE: &str = "searchindex.js";
@@ -307,10 +309,14 @@ fn update(table: &mut HashMap<String, u32>, term: &str, f: impl FnOnce(&mut u32)
 const IN_TITLE: u32 = 1;
 const IN_CRUMBS: u32 = 2;
 
-/// The whole index, as `searchindex.js` holds it.
+/// The version of `searchindex.js`'s format, which `search.js` checks.
+pub const FORMAT: u32 = 2;
+
+/// The whole index as `search.js` sees it once it has joined the
+/// chapters' parts (`merge` does in Rust what `search.js` does on load).
 #[derive(Debug, Serialize)]
 pub struct Index {
-    /// Format version, for `search.js`.
+    /// Format version.
     pub v: u32,
     pub options: ClientOptions,
     /// Per section: URL, title, breadcrumbs, words in its text, stored text.
@@ -392,6 +398,63 @@ pub fn is_excluded(source: &Path, options: &SearchOptions) -> bool {
     excluded(options).iter().any(|e| source.starts_with(e))
 }
 
+impl ChapterPart {
+    /// The part as `searchindex.js` holds it: `[sections, terms]`, each
+    /// section `[url, title, crumbs, words, stored text]`, and each term
+    /// with its postings in the chapter, flat: the section (numbered in the
+    /// chapter), then `count × 4 + flags`. Terms in byte order, so a part
+    /// is the same text whenever it is made.
+    pub fn to_json(&self) -> String {
+        let sections: Vec<_> = self
+            .sections
+            .iter()
+            .map(|s| (&s.url, &s.title, &s.crumbs, s.words, &s.stored))
+            .collect();
+        let mut terms: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for (n, s) in self.sections.iter().enumerate() {
+            for (term, value) in &s.terms {
+                terms.entry(term).or_default().extend([n as u32, *value]);
+            }
+        }
+        serde_json::to_string(&(sections, terms)).expect("a search part serializes")
+    }
+}
+
+/// `searchindex.js` from the chapters' parts as `ChapterPart::to_json`
+/// wrote them, in book order: the parts are joined as they are, so making
+/// the index again after an edit costs a copy, not an indexing of the
+/// book; `search.js` joins their postings when it loads the file.
+pub fn index_js(options: &SearchOptions, parts: &[impl AsRef<str>]) -> String {
+    let head = serde_json::to_string(&client_options(options)).expect("options serialize");
+    let len: usize = parts.iter().map(|p| p.as_ref().len() + 1).sum();
+    let mut js = String::with_capacity(len + head.len() + 64);
+    js.push_str(&format!(
+        "window.proofbookSearch={{\"v\":{FORMAT},\"options\":{head},\"chapters\":["
+    ));
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            js.push(',');
+        }
+        js.push_str(part.as_ref());
+    }
+    js.push_str("]};\n");
+    js
+}
+
+fn client_options(options: &SearchOptions) -> ClientOptions {
+    ClientOptions {
+        limit: options.limit_results,
+        teaser: options.teaser_word_count,
+        and: options.use_boolean_and,
+        expand: options.expand,
+        boost: [
+            options.boost_title,
+            options.boost_hierarchy,
+            options.boost_paragraph,
+        ],
+    }
+}
+
 /// Chapter `page`'s share of the index.
 pub fn chapter_part(p: &IndexedPage<'_>, options: &SearchOptions) -> ChapterPart {
     let stored = STORED_WORDS_PER_TEASER_WORD * options.teaser_word_count.max(1) as usize;
@@ -449,21 +512,12 @@ pub fn build(
     (merge(parts, options), diags)
 }
 
-/// The index of the chapters whose parts are `parts`, in book order.
+/// The index of the chapters whose parts are `parts`, in book order, as
+/// `search.js` joins it from `searchindex.js`.
 pub fn merge(parts: impl IntoIterator<Item = ChapterPart>, options: &SearchOptions) -> Index {
     let mut index = Index {
-        v: 1,
-        options: ClientOptions {
-            limit: options.limit_results,
-            teaser: options.teaser_word_count,
-            and: options.use_boolean_and,
-            expand: options.expand,
-            boost: [
-                options.boost_title,
-                options.boost_hierarchy,
-                options.boost_paragraph,
-            ],
-        },
+        v: FORMAT,
+        options: client_options(options),
         sections: Vec::new(),
         terms: BTreeMap::new(),
     };
@@ -490,19 +544,6 @@ fn first_words(text: &str, n: usize) -> &str {
     match text.unicode_word_indices().nth(n) {
         Some((at, _)) => text[..at].trim_end(),
         None => text,
-    }
-}
-
-impl Index {
-    /// `searchindex.js`: the index as JSON, assigned to a global that
-    /// `search.js` reads when the script has loaded.
-    pub fn to_js(&self) -> String {
-        let json = serde_json::to_string(self).expect("the search index serializes");
-        format!("window.proofbookSearch={json};\n")
-    }
-
-    pub fn file(&self) -> SiteFile {
-        SiteFile::text(INDEX_FILE, self.to_js())
     }
 }
 
