@@ -13,6 +13,14 @@ fn inode(t: &BookTest, rel: &str) -> u64 {
         .ino()
 }
 
+/// What the summary line says was made again.
+fn made_again(run: &support::Run) -> String {
+    let err = run.stderr();
+    let at = err.find("made again: ").expect(&err) + "made again: ".len();
+    let end = at + err[at..].find("; examples").expect(&err);
+    err[at..end].to_owned()
+}
+
 fn unchanged(run: &support::Run) -> usize {
     let err = run.stderr();
     let at = err.find(" unchanged since the last build").expect(&err);
@@ -29,34 +37,51 @@ fn an_unchanged_book_reuses_every_page_and_a_change_renders_only_its_page() {
     let start = inode(&t, "book/start.html");
     let reference = inode(&t, "book/reference.html");
     let print = inode(&t, "book/print.html");
+    let search = inode(&t, "book/searchindex.js");
+    assert_eq!(
+        made_again(&first),
+        "6 pages, print.html (5 chapters' parts), the search index (5 chapters' parts)"
+    );
 
     let again = t.build();
     again.success();
-    // Five chapter pages, print.html, and index.html (the preface again).
-    assert_eq!(unchanged(&again), 7, "{}", again.stderr());
+    // Five chapter pages, print.html, index.html (the preface again) and
+    // the search index.
+    assert_eq!(unchanged(&again), 8, "{}", again.stderr());
+    assert_eq!(made_again(&again), "0 pages");
     assert_eq!(inode(&t, "book/start.html"), start);
     assert_eq!(inode(&t, "book/print.html"), print);
+    assert_eq!(inode(&t, "book/searchindex.js"), search);
 
     let text = t.read("content/reference.md");
     t.write(
         "content/reference.md",
-        &format!("{text}\nA new closing line.\n"),
+        &format!("{text}\nA new closing line about quokkas.\n"),
     );
     let edited = t.build();
     edited.success();
     assert_eq!(
         unchanged(&edited),
         5,
-        "the edited page and print.html are made again: {}",
+        "the edited page, print.html and the search index are made again: {}",
         edited.stderr()
     );
+    // Of print.html and the index, only the edited chapter's parts.
+    assert_eq!(
+        made_again(&edited),
+        "1 page, print.html (1 chapter's part), the search index (1 chapter's part)"
+    );
+    assert!(t.read("book/searchindex.js").contains("\"quokkas\""));
     assert_eq!(inode(&t, "book/start.html"), start);
     assert_ne!(inode(&t, "book/reference.html"), reference);
     assert!(
         t.read("book/reference.html")
-            .contains("A new closing line.")
+            .contains("A new closing line about quokkas.")
     );
-    assert!(t.read("book/print.html").contains("A new closing line."));
+    assert!(
+        t.read("book/print.html")
+            .contains("A new closing line about quokkas.")
+    );
 }
 
 #[test]
@@ -83,9 +108,13 @@ fn a_renamed_chapter_changes_its_neighbours_and_a_template_change_every_page() {
     themed.success();
     assert_eq!(
         unchanged(&themed),
-        0,
-        "the templates are one input of every page: {}",
+        1,
+        "the templates are one input of every page, not of the search index: {}",
         themed.stderr()
+    );
+    assert_eq!(
+        made_again(&themed),
+        "6 pages, print.html (0 chapters' parts)"
     );
     assert!(t.read("book/start.html").contains("custom layout"));
 }
@@ -105,7 +134,8 @@ fn an_edited_output_folder_is_refused_and_never_reused_when_forced() {
     std::fs::remove_file(t.root().join("book/start.html")).expect("remove");
     let run = t.build();
     run.success();
-    assert_eq!(unchanged(&run), 6, "{}", run.stderr());
+    assert_eq!(unchanged(&run), 7, "{}", run.stderr());
+    assert_eq!(made_again(&run), "1 page");
     assert!(t.read("book/start.html").contains("Getting started"));
 
     // A page edited by hand is not linked into the new site.

@@ -12,7 +12,36 @@ fn index_of(t: &BookTest) -> Value {
         .strip_prefix("window.proofbookSearch=")
         .and_then(|j| j.strip_suffix(";\n"))
         .unwrap_or_else(|| panic!("not an assignment to window.proofbookSearch: {js}"));
-    serde_json::from_str(json).unwrap()
+    let raw: Value = serde_json::from_str(json).unwrap();
+    assert_eq!(raw["v"], 2, "the format search.js reads");
+    join(&raw)
+}
+
+/// The index as `search.js` joins it from the chapters' parts: every
+/// section, and each term's postings as gaps from the previous one.
+fn join(raw: &Value) -> Value {
+    let mut sections = Vec::new();
+    let mut terms = serde_json::Map::new();
+    let mut last = std::collections::HashMap::new();
+    for part in raw["chapters"].as_array().unwrap() {
+        let base = sections.len() as u64;
+        sections.extend(part[0].as_array().unwrap().iter().cloned());
+        for (term, postings) in part[1].as_object().unwrap() {
+            let postings = postings.as_array().unwrap();
+            let list = terms
+                .entry(term.clone())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            let prev = last.entry(term.clone()).or_insert(0);
+            for pair in postings.chunks(2) {
+                let d = base + pair[0].as_u64().unwrap();
+                let list = list.as_array_mut().unwrap();
+                list.push((d - *prev).into());
+                list.push(pair[1].clone());
+                *prev = d;
+            }
+        }
+    }
+    serde_json::json!({"options": raw["options"], "sections": sections, "terms": terms})
 }
 
 fn urls(index: &Value) -> Vec<&str> {

@@ -136,10 +136,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             eprintln!(
-                "built {} pages ({} files, {} unchanged since the last build; examples: {}) into {} in {}",
+                "built {} pages ({} files, {} unchanged since the last build, made again: {}; examples: {}) into {} in {}",
                 r.pages,
                 r.files,
                 r.reused,
+                remade_summary(&r.made),
                 examples_summary(&r.examples),
                 // book.toml chooses it: shown inert.
                 proofbook::terminal_text::neutralise(&r.dest.display().to_string()),
@@ -171,6 +172,26 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// The examples part of a build's summary line.
+/// What a build made again: pages rendered, and print.html or the search
+/// index with how many chapters' parts of them were made.
+pub(crate) fn remade_summary(m: &proofbook::pipeline::Remade) -> String {
+    let parts = |n: usize| match n {
+        1 => "1 chapter's part".to_owned(),
+        n => format!("{n} chapters' parts"),
+    };
+    let mut out = vec![match m.pages {
+        1 => "1 page".to_owned(),
+        n => format!("{n} pages"),
+    }];
+    if let Some(n) = m.print {
+        out.push(format!("print.html ({})", parts(n)));
+    }
+    if let Some(n) = m.search {
+        out.push(format!("the search index ({})", parts(n)));
+    }
+    out.join(", ")
+}
+
 pub(crate) fn examples_summary(c: &proofbook::pipeline::ExampleCounts) -> String {
     if c.off > 0 {
         return format!("off, {} not run", blocks(c.off));

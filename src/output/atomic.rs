@@ -268,16 +268,44 @@ fn write_one(root: &Path, file: &SiteFile) -> Result<(), FsError> {
     if let Some(dir) = path.parent() {
         fsutil::create_dir_all(dir)?;
     }
-    // A path already there may be a hard link into the previous site
-    // (reuse); writing through it would change that site's file.
-    let _ = std::fs::remove_file(&path);
-    match &file.content {
-        Content::Bytes(bytes) => {
-            std::fs::write(&path, bytes).map_err(|e| FsError::new("cannot write", &path, e))
+    // The staging folder starts empty and each site path is claimed once,
+    // so the file is new: created with `create_new`, no `remove_file`
+    // first (each costs a lookup under the folder's lock, for every page).
+    // Should the path hold something after all, such as a hard link into
+    // the previous site (reuse), writing through it would change that
+    // site's file: it is removed and the file made anew.
+    match create_new(&path, &file.content) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(&path).map_err(|e| FsError::new("cannot replace", &path, e))?;
+            create_new(&path, &file.content)
         }
-        Content::CopyOf(from) => std::fs::copy(from, &path)
-            .map(drop)
-            .map_err(|e| FsError::new("cannot copy", from, e)),
+        other => other,
+    }
+    .map_err(|e| match &file.content {
+        Content::CopyOf(from) => FsError::new("cannot copy", from, e),
+        Content::Bytes(_) => FsError::new("cannot write", &path, e),
+    })
+}
+
+/// Writes `content` into a file made at `path`, which must not exist.
+fn create_new(path: &Path, content: &Content) -> std::io::Result<()> {
+    use std::io::Write;
+    match content {
+        Content::Bytes(bytes) => {
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            out.write_all(bytes)
+        }
+        Content::CopyOf(from) => {
+            let mut input = std::fs::File::open(from)?;
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            std::io::copy(&mut input, &mut out).map(drop)
+        }
     }
 }
 

@@ -29,6 +29,7 @@ mod print_job;
 mod renderers;
 mod reuse;
 pub mod rounds;
+mod search_index;
 pub mod shard;
 mod stages;
 mod warnings;
@@ -153,9 +154,11 @@ impl Progress {
 pub struct BuildReport {
     pub dest: PathBuf,
     pub pages: usize,
-    /// Pages (print.html and index.html included) unchanged since the
-    /// previous build, taken from it as they were.
+    /// Files unchanged since the previous build, taken from it as they
+    /// were: pages (print.html and index.html included) and the search index.
     pub reused: usize,
+    /// What was made again.
+    pub made: Remade,
     pub files: usize,
     pub examples: ExampleCounts,
     pub warnings: Vec<Diagnostic>,
@@ -172,6 +175,21 @@ pub struct BuildReport {
     pub print: Option<Box<PrintJob>>,
 }
 
+/// What a build rendered rather than took from the previous site or the
+/// parts store, for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Remade {
+    /// Pages rendered: chapters, and index.html when it is the first
+    /// chapter again.
+    pub pages: usize,
+    /// print.html was assembled again, with how many chapters' parts of it
+    /// were made (the others came from the store).
+    pub print: Option<usize>,
+    /// The search index was assembled again, with how many chapters' parts
+    /// of it were made.
+    pub search: Option<usize>,
+}
+
 impl BuildReport {
     /// A build that made no HTML (book.toml names only other renderers).
     fn without_html(dest: PathBuf) -> BuildReport {
@@ -179,6 +197,7 @@ impl BuildReport {
             dest,
             pages: 0,
             reused: 0,
+            made: Remade::default(),
             files: 0,
             examples: ExampleCounts::default(),
             warnings: Vec::new(),
@@ -286,9 +305,10 @@ fn build_html(
         Progress::tell(options, ProgressEvent::Note(&line));
     })?;
     let leftovers = remove_leftovers(&dest);
-    let (mut report, staging) = render_site(config, options, &dest)?;
+    let (mut report, staging, parts) = render_site(config, options, &dest)?;
     let mut clock = Instant::now();
     let swapped = staging.finish(options.force)?;
+    parts.retain_used();
     report.timings.lap("swap", &mut clock);
     report.moved_aside = swapped.moved_aside;
     report.leftovers = leftovers;
@@ -402,6 +422,11 @@ pub(crate) fn parse_context<'a>(
     ParseContext {
         options: MarkdownOptions {
             smart_punctuation: config.html.smart_punctuation,
+            playground: crate::markdown::playground::PlaygroundOptions {
+                runnable: config.html.playground_runnable,
+                editable: config.html.playground_editable,
+                edition: config.html.rust_edition,
+            },
             definition_lists: config.html.definition_lists,
             admonitions: config.html.admonitions,
         },

@@ -6,8 +6,11 @@
 //! bodies, plus the print page built from them, and under 3 MB).
 //!
 //! A page whose key is the one the previous site recorded is not rendered
-//! at all but linked from that site (`reuse`); its body is made only when
-//! print.html or index.html needs it.
+//! at all but linked from that site (`reuse`). print.html is assembled from
+//! each chapter's part, kept in the parts store (`output::parts`) by a key
+//! made of the page's key and the print plan's: a part is made (and the
+//! body highlighted for it) only for a chapter whose page or ids changed,
+//! and print.html is linked whole when no page changed.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +20,7 @@ use crate::book::Chapter;
 use crate::diag::Diagnostic;
 use crate::digest::Key;
 use crate::markdown::Document;
+use crate::output::parts::Parts;
 use crate::output::{SiteFile, StagedFile, Staging};
 use crate::pipeline::BuildError;
 use crate::pipeline::reuse::{self, Reuse};
@@ -28,6 +32,9 @@ use crate::render::site::SiteRenderer;
 /// that the bodies held stay small.
 pub(super) const CHUNK: usize = 64;
 
+/// The kind of part (`output::parts`) a chapter's piece of print.html is.
+const PRINT_PARTS: &str = "print";
+
 /// What the pages need besides the documents.
 pub(crate) struct PageInputs<'a> {
     pub chapters: &'a [&'a Chapter],
@@ -35,6 +42,8 @@ pub(crate) struct PageInputs<'a> {
     pub pages: &'a [PathBuf],
     pub docs: &'a [Document],
     pub runs: &'a [PageRuns],
+    /// Each chapter's body and page keys (`page_keys`).
+    pub keys: &'a Keys,
     /// Make print.html.
     pub print: bool,
     /// Make index.html from the first chapter (no chapter is the index).
@@ -46,12 +55,15 @@ enum PrintSink {
     Off,
     Streamed {
         plan: PrintPlan,
+        /// What every chapter's part depends on besides its own page.
+        plan_key: Key,
         pieces: Vec<String>,
         file: StagedFile,
     },
     /// The theme's print template cannot be streamed: every chapter is kept.
     Whole {
         plan: PrintPlan,
+        plan_key: Key,
         chapters: Vec<PrintChapter>,
     },
 }
@@ -62,6 +74,8 @@ struct Out<'s, 'a> {
     site: &'s SiteRenderer<'a>,
     staging: &'s Staging,
     reuse: &'s Reuse,
+    /// Each chapter's part of print.html, kept between builds.
+    parts: &'s Parts,
 }
 
 /// Renders and writes every chapter page (and index.html, print.html when
@@ -71,26 +85,30 @@ pub(crate) fn write_pages(
     site: &SiteRenderer<'_>,
     staging: &Staging,
     reuse: &Reuse,
+    parts: &Parts,
     input: &PageInputs<'_>,
-) -> Result<Vec<Diagnostic>, BuildError> {
+) -> Result<Rendered, BuildError> {
     let out = Out {
         site,
         staging,
         reuse,
+        parts,
     };
     let mut diags = Vec::new();
     let n = input.chapters.len();
     let pages = input.pages;
-    let keys = page_keys(site, input);
+    let keys = &input.keys.pages;
     // A page whose key is unchanged comes from the previous site.
     let reused: Vec<bool> = (0..n)
         .into_par_iter()
         .map(|i| reuse.take(staging, &pages[i], keys[i]))
         .collect();
-    // print.html is made of every chapter (and nothing else per page);
-    // index.html, when it is the first chapter again, of the first.
-    let print_reused =
-        input.print && reuse.take(staging, Path::new("print.html"), Key::of(&("print", &keys)));
+    // A chapter's part of print.html is made from its body, on its page.
+    let print_keys: Vec<Key> = (0..n)
+        .map(|i| Key::of(&(input.keys.bodies[i], &pages[i])))
+        .collect();
+    let mut print = PrintSink::start(&out, input, &print_keys, &mut diags)?;
+    // index.html, when it is the first chapter again, is made of the first.
     let index_reused = input.index_fallback
         && n > 0
         && reuse.take(
@@ -98,16 +116,24 @@ pub(crate) fn write_pages(
             Path::new("index.html"),
             Key::of(&("index", keys[0])),
         );
-    let mut print = if input.print && !print_reused {
-        PrintSink::open(&out, input, &mut diags)?
-    } else {
-        PrintSink::Off
-    };
-    let printing = !matches!(print, PrintSink::Off);
     let make_index = input.index_fallback && !index_reused;
-    let needs_body = |i: usize| !reused[i] || printing || (i == 0 && make_index);
+    let mut rendered = Rendered {
+        pages: reused.iter().filter(|r| !**r).count() + usize::from(make_index),
+        print_parts: 0,
+        print: !matches!(print, PrintSink::Off),
+        diags: Vec::new(),
+    };
     for start in (0..n).step_by(CHUNK) {
         let range = start..(start + CHUNK).min(n);
+        // Each chapter's part of print.html, when the store has it.
+        let kept: Vec<Option<String>> = range
+            .clone()
+            .into_par_iter()
+            .map(|i| print.kept_part(&out, print_keys[i]))
+            .collect();
+        let needs_body = |i: usize| {
+            !reused[i] || (rendered.print && kept[i - start].is_none()) || (i == 0 && make_index)
+        };
         // An empty body stands for one nothing needs.
         let bodies: Vec<String> = range
             .clone()
@@ -123,28 +149,58 @@ pub(crate) fn write_pages(
                 staging.write(&file)?;
             }
         }
-        print.append(range, &bodies)?;
+        rendered.print_parts += print.append(&out, &print_keys, range, &bodies, kept)?;
     }
     print.close(&out, &mut diags)?;
-    Ok(diags)
+    rendered.diags = diags;
+    Ok(rendered)
 }
 
-/// Each chapter page's reuse key, in book order.
-fn page_keys(site: &SiteRenderer<'_>, input: &PageInputs<'_>) -> Vec<Key> {
+/// The key of a chapter's part of print.html: its body's and page's
+/// (`print_keys`) and the plan's (every chapter's ids and top, which its
+/// links and ids are rewritten by).
+fn print_part_key(body_on_page: Key, plan_key: Key) -> Key {
+    Key::of(&("print part", body_on_page, plan_key))
+}
+
+/// What `write_pages` made, for the build's summary.
+pub(crate) struct Rendered {
+    /// Pages rendered (chapters, and index.html when it is made from the
+    /// first chapter), not taken from the previous site.
+    pub pages: usize,
+    /// Chapters whose part of print.html was made, not taken from the store.
+    pub print_parts: usize,
+    /// print.html was assembled (it changed).
+    pub print: bool,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// Each chapter's keys, in book order: its body's and its page's.
+pub(crate) struct Keys {
+    /// What the body is made of: what a chapter's parts of print.html and
+    /// of the search index start from.
+    pub bodies: Vec<Key>,
+    /// What the page is made of: whether it is rendered again.
+    pub pages: Vec<Key>,
+}
+
+/// Each chapter's body and page keys, in book order.
+pub(crate) fn page_keys(
+    site: &SiteRenderer<'_>,
+    chapters: &[&Chapter],
+    pages: &[PathBuf],
+    docs: &[Document],
+    runs: &[PageRuns],
+) -> Keys {
     let binary = reuse::binary_identity();
-    (0..input.chapters.len())
+    let (bodies, pages) = (0..chapters.len())
         .into_par_iter()
         .map(|i| {
-            site.page_key(
-                binary,
-                input.chapters,
-                input.docs,
-                &input.runs[i],
-                i,
-                &input.pages[i],
-            )
+            let body = SiteRenderer::body_key(binary, &docs[i], &runs[i]);
+            (body, site.page_key(body, chapters, i, &pages[i]))
         })
-        .collect()
+        .unzip();
+    Keys { bodies, pages }
 }
 
 /// Templates and writes the pages of the chapters in `range` that were not
@@ -184,11 +240,40 @@ fn write_chunk(
 }
 
 impl PrintSink {
+    /// print.html taken from the previous site when no page changed (it
+    /// is made of every chapter and nothing else per page), else opened to
+    /// be assembled; `Off` when the book has none or it is taken.
+    fn start(
+        out: &Out<'_, '_>,
+        input: &PageInputs<'_>,
+        print_keys: &[Key],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Result<PrintSink, BuildError> {
+        if !input.print {
+            return Ok(PrintSink::Off);
+        }
+        let key = Key::of(&("print", &input.keys.pages));
+        let taken = out.reuse.take(out.staging, Path::new("print.html"), key);
+        let plan_key = out
+            .site
+            .print_plan_key(input.pages, input.chapters, input.docs);
+        if taken {
+            // Not read this time, but the next edit assembles print.html
+            // from them.
+            for &key in print_keys {
+                out.parts.keep(PRINT_PARTS, print_part_key(key, plan_key));
+            }
+            return Ok(PrintSink::Off);
+        }
+        PrintSink::open(out, input, plan_key, diags)
+    }
+
     /// print.html planned for the whole book and, when the theme's template
     /// allows, opened with its first piece written.
     fn open(
         out: &Out<'_, '_>,
         input: &PageInputs<'_>,
+        plan_key: Key,
         diags: &mut Vec<Diagnostic>,
     ) -> Result<PrintSink, BuildError> {
         let plan = out.site.print_plan(input.pages, input.chapters, input.docs);
@@ -196,10 +281,16 @@ impl PrintSink {
             Ok(PrintFrame::Streamed(pieces)) => {
                 let mut file = out.staging.create("print.html")?;
                 file.append(pieces[0].as_bytes())?;
-                PrintSink::Streamed { plan, pieces, file }
+                PrintSink::Streamed {
+                    plan,
+                    plan_key,
+                    pieces,
+                    file,
+                }
             }
             Ok(PrintFrame::Whole) => PrintSink::Whole {
                 plan,
+                plan_key,
                 chapters: Vec::new(),
             },
             Err(d) => {
@@ -209,32 +300,74 @@ impl PrintSink {
         })
     }
 
-    /// Adds the chapters in `range`, from their `bodies` (numbered from
-    /// `range.start`).
+    /// The key of a chapter's part, given its page's key.
+    fn part_key(&self, page_key: Key) -> Option<Key> {
+        match self {
+            PrintSink::Off => None,
+            PrintSink::Streamed { plan_key, .. } | PrintSink::Whole { plan_key, .. } => {
+                Some(print_part_key(page_key, *plan_key))
+            }
+        }
+    }
+
+    /// The chapter's part from the store, given its page's key.
+    fn kept_part(&self, out: &Out<'_, '_>, page_key: Key) -> Option<String> {
+        let bytes = out.parts.get(PRINT_PARTS, self.part_key(page_key)?)?;
+        String::from_utf8(bytes).ok()
+    }
+
+    /// Adds the chapters in `range`: each one's `kept` part, or its part
+    /// made from its body in `bodies` (both numbered from `range.start`)
+    /// and kept for the next build. How many parts were made.
     fn append(
         &mut self,
+        out: &Out<'_, '_>,
+        keys: &[Key],
         range: std::ops::Range<usize>,
         bodies: &[String],
-    ) -> Result<(), BuildError> {
+        kept: Vec<Option<String>>,
+    ) -> Result<usize, BuildError> {
         let start = range.start;
+        let plan = match &*self {
+            PrintSink::Off => return Ok(0),
+            PrintSink::Streamed { plan, .. } | PrintSink::Whole { plan, .. } => plan,
+        };
+        let made: Vec<(String, bool)> = range
+            .clone()
+            .into_par_iter()
+            .zip(kept)
+            .map(|(i, kept)| match kept {
+                Some(content) => (content, false),
+                None => {
+                    let content = plan.chapter(i, &bodies[i - start]).content;
+                    if let Some(key) = self.part_key(keys[i]) {
+                        out.parts.put(PRINT_PARTS, key, content.as_bytes());
+                    }
+                    (content, true)
+                }
+            })
+            .collect();
+        let fresh = made.iter().filter(|(_, fresh)| *fresh).count();
         match self {
             PrintSink::Off => {}
-            PrintSink::Streamed { plan, pieces, file } => {
-                let printed: Vec<PrintChapter> = range
-                    .clone()
-                    .into_par_iter()
-                    .map(|i| plan.chapter(i, &bodies[i - start]))
-                    .collect();
-                for (i, chapter) in range.zip(printed) {
-                    file.append(chapter.content.as_bytes())?;
+            PrintSink::Streamed { pieces, file, .. } => {
+                for (i, (content, _)) in range.zip(made) {
+                    file.append(content.as_bytes())?;
                     file.append(pieces[i + 1].as_bytes())?;
                 }
             }
-            PrintSink::Whole { plan, chapters } => {
-                chapters.extend(range.map(|i| plan.chapter(i, &bodies[i - start])))
+            PrintSink::Whole { plan, chapters, .. } => {
+                chapters.extend(range.zip(made).map(|(i, (content, _))| {
+                    let (id, title) = plan.heading(i);
+                    PrintChapter {
+                        id: id.to_owned(),
+                        title: title.to_owned(),
+                        content,
+                    }
+                }))
             }
         }
-        Ok(())
+        Ok(fresh)
     }
 
     /// Finishes print.html: the last piece is already written when it
@@ -243,10 +376,12 @@ impl PrintSink {
         match self {
             PrintSink::Off => {}
             PrintSink::Streamed { file, .. } => file.close()?,
-            PrintSink::Whole { plan, chapters } => match out.site.print_page(&plan, &chapters) {
-                Ok(file) => out.staging.write(&file)?,
-                Err(d) => diags.push(d),
-            },
+            PrintSink::Whole { plan, chapters, .. } => {
+                match out.site.print_page(&plan, &chapters) {
+                    Ok(file) => out.staging.write(&file)?,
+                    Err(d) => diags.push(d),
+                }
+            }
         }
         Ok(())
     }

@@ -11,14 +11,15 @@ use rayon::prelude::*;
 
 use super::{
     BuildError, BuildOptions, BuildReport, ExampleCounts, FailedClaim, PrintJob, Progress,
-    ProgressEvent, Timings, examples, load_book, not_run, page_chapters, page_map, pages,
-    parse_context, parse_docs, reuse,
+    ProgressEvent, Remade, Timings, examples, load_book, not_run, page_chapters, page_map, pages,
+    parse_context, parse_docs, reuse, search_index,
 };
 use crate::book::{self, Book, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
 use crate::markdown::{Document, ParseContext, parse_chapter};
 use crate::measure::results::BookResults;
+use crate::output::parts::Parts;
 use crate::output::{Content, SiteFile, Staging, assets, page_path};
 use crate::render::body::PageRuns;
 use crate::render::site::SiteRenderer;
@@ -29,23 +30,18 @@ use crate::render::{self, Theme};
 /// with errors, or a build stopped while loading, leaves nothing behind).
 /// Problems in the book come back as `BuildError::Book` with every
 /// diagnostic found so far, warnings included. The report's `moved_aside`
-/// and `leftovers` are the caller's to fill.
+/// and `leftovers` are the caller's to fill. The parts store comes back
+/// with the staging folder: once the site is swapped in, the parts it did
+/// not use can go (`Parts::retain_used`).
 pub fn render_site(
     config: &Config,
     options: &BuildOptions,
     dest: &Path,
-) -> Result<(BuildReport, Staging), BuildError> {
+) -> Result<(BuildReport, Staging, Parts), BuildError> {
     let mut diags = Vec::new();
     let mut timings = Timings::default();
     let mut clock = Instant::now();
-    let (theme, theme_warnings) =
-        render::theme::load(config.html.theme_dir.as_deref()).map_err(BuildError::Book)?;
-    diags.extend(theme_warnings);
-    let loaded = load_book(config, options, false, &mut diags);
-    crate::interrupt::check()?;
-    let Some((book, includes_expanded)) = loaded else {
-        return Err(BuildError::Book(diags));
-    };
+    let (theme, book, includes_expanded) = load(config, options, &mut diags)?;
     timings.lap("load", &mut clock);
 
     let mut claims = SitePaths::default();
@@ -67,26 +63,29 @@ pub fn render_site(
         &book,
         &parsed.pages,
     );
+    let (chapters, paths, docs) = (&parsed.chapters, &parsed.page_paths, &parsed.docs);
+    let keys = pages::page_keys(&site, chapters, paths, docs, &answered.runs);
+    let store = Parts::open(&config.run.cache_dir, dest);
     let w = Writing {
         config,
         theme: &theme,
         site: &site,
         staging: &staging,
         reuse: &reuse::Reuse::open(dest),
+        parts: &store,
         parsed: &parsed,
         answered: &answered,
+        keys: &keys,
     };
-    let index_fallback = write_pages(&w, options.defer_print, &mut claims, &mut diags)?;
+    let (index_fallback, rendered) = write_pages(&w, options.defer_print, &mut claims, &mut diags)?;
     timings.lap("render", &mut clock);
-    let other_files = write_other_files(&w, &mut claims, &mut diags)?;
+    let (other_files, search) = write_other_files(&w, &mut claims, &mut diags)?;
     timings.lap("other files", &mut clock);
     tell_outside_reads(config, options);
 
     let n = parsed.chapters.len();
     let reused = w.reuse.reused();
     let print_later = config.html.print_enable && options.defer_print;
-    let failed_claims = answered.failed_claims;
-    let counts = answered.counts;
     // The parsed chapters borrow the book: their owned parts are taken
     // first, so the book can go to the print job.
     let parts = parsed.into_parts();
@@ -95,19 +94,42 @@ pub fn render_site(
         dest: dest.to_owned(),
         pages: n,
         reused,
+        made: Remade {
+            pages: rendered.pages,
+            print: rendered.print.then_some(rendered.print_parts),
+            search,
+        },
         files: n
             + other_files
             + usize::from(config.html.print_enable && !print_later)
             + usize::from(index_fallback && n > 0),
-        examples: counts,
+        examples: answered.counts,
         warnings: diags,
         timings,
         moved_aside: None,
         leftovers: Vec::new(),
-        failed_claims,
+        failed_claims: answered.failed_claims,
         print,
     };
-    Ok((report, staging))
+    Ok((report, staging, store))
+}
+
+/// The theme and the book (with whether a preprocessor expanded the
+/// includes); the book's problems so far stop here.
+fn load(
+    config: &Config,
+    options: &BuildOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<(Theme, Book, bool), BuildError> {
+    let (theme, theme_warnings) =
+        render::theme::load(config.html.theme_dir.as_deref()).map_err(BuildError::Book)?;
+    diags.extend(theme_warnings);
+    let loaded = load_book(config, options, false, diags);
+    crate::interrupt::check()?;
+    match loaded {
+        Some((book, includes_expanded)) => Ok((theme, book, includes_expanded)),
+        None => Err(BuildError::Book(std::mem::take(diags))),
+    }
 }
 
 /// What the pages were made of, kept for print.html instead of dropped
@@ -262,19 +284,22 @@ struct Writing<'a> {
     site: &'a SiteRenderer<'a>,
     staging: &'a Staging,
     reuse: &'a reuse::Reuse,
+    parts: &'a Parts,
     parsed: &'a Parsed<'a>,
     answered: &'a Answered,
+    /// Each chapter page's key, in book order.
+    keys: &'a pages::Keys,
 }
 
 /// Claims print.html and the index fallback, then renders and writes every
 /// chapter page with them; whether index.html was made from the first
-/// chapter (no chapter is the index).
+/// chapter (no chapter is the index), and what was rendered.
 fn write_pages(
     w: &Writing<'_>,
     defer_print: bool,
     claims: &mut SitePaths,
     diags: &mut Vec<Diagnostic>,
-) -> Result<bool, BuildError> {
+) -> Result<(bool, pages::Rendered), BuildError> {
     // print.html is written as the pages are, so it is claimed first; one
     // made later (`defer_print`) is claimed all the same, as it is served
     // at that path.
@@ -296,29 +321,66 @@ fn write_pages(
         pages: &w.parsed.page_paths,
         docs: &w.parsed.docs,
         runs: &w.answered.runs,
+        keys: w.keys,
         print,
         index_fallback,
     };
-    diags.extend(pages::write_pages(w.site, w.staging, w.reuse, &inputs)?);
+    let mut rendered = pages::write_pages(w.site, w.staging, w.reuse, w.parts, &inputs)?;
+    diags.append(&mut rendered.diags);
     stop_on_errors(diags)?;
-    Ok(index_fallback)
+    Ok((index_fallback, rendered))
 }
 
 /// Claims and writes every file of the site besides the pages (the page
-/// manifest first); how many.
+/// manifest last, once every file has its key); how many, and how many
+/// chapters' parts of the search index were made when it was made again.
 fn write_other_files(
     w: &Writing<'_>,
     claims: &mut SitePaths,
     diags: &mut Vec<Diagnostic>,
-) -> Result<usize, BuildError> {
-    let mut files = vec![(w.reuse.manifest(), "the page manifest".to_owned())];
-    files.extend(other_files(w, diags));
+) -> Result<(usize, Option<usize>), BuildError> {
+    let mut count = 1;
+    let mut search = None;
+    if let Some(options) = &w.config.html.search {
+        claims.claim(
+            Path::new(render::search::INDEX_FILE),
+            "the search index",
+            diags,
+        );
+        let sources: Vec<&Path> = w
+            .parsed
+            .chapters
+            .iter()
+            .map(|c| c.path.as_deref().unwrap_or(Path::new("")))
+            .collect();
+        diags.extend(render::search::exclusion_errors(&sources, options));
+        stop_on_errors(diags)?;
+        let input = search_index::IndexInputs {
+            chapters: &w.parsed.chapters,
+            pages: &w.parsed.page_paths,
+            docs: &w.parsed.docs,
+            runs: &w.answered.runs,
+            keys: w.keys,
+        };
+        let stores = (w.staging, w.reuse, w.parts);
+        match search_index::search_index(w.site, options, &input, stores) {
+            search_index::Made::Reused => {}
+            search_index::Made::Made { file, parts } => {
+                w.staging.write(&file)?;
+                search = Some(parts);
+            }
+        }
+        count += 1;
+    }
+    let files = other_files(w, diags);
     for (file, label) in &files {
         claims.claim(&file.path, label, diags);
     }
+    claims.claim(Path::new(reuse::MANIFEST), "the page manifest", diags);
     stop_on_errors(diags)?;
     files.par_iter().try_for_each(|(f, _)| w.staging.write(f))?;
-    Ok(files.len())
+    w.staging.write(&w.reuse.manifest())?;
+    Ok((count + files.len(), search))
 }
 
 /// Every file of the site besides the pages, each with what it is for the
@@ -352,11 +414,7 @@ fn other_files(w: &Writing<'_>, diags: &mut Vec<Diagnostic>) -> Vec<(SiteFile, S
             Err(d) => diags.push(d),
         }
     }
-    let (chapters, paths, docs) = (&parsed.chapters, &parsed.page_paths, &parsed.docs);
-    if let Some((file, d)) = site.search_index(chapters, paths, docs, &answered.runs) {
-        files.push((file, "the search index".into()));
-        diags.extend(d);
-    }
+    let paths = &parsed.page_paths;
     let shared = site.shared_sidebar().into_iter();
     files.extend(shared.map(|f| (f, "the shared table of contents".into())));
     let (redirects, redirect_diags) = site.redirects(paths);

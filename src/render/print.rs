@@ -100,7 +100,13 @@ impl PrintPlan {
         let (top, synthesised) = &self.tops[page];
         let mut content = rewrite(body, page, &self.remap, &self.tops);
         if *synthesised {
-            content.insert_str(0, &format!("<span id=\"{top}\"></span>\n"));
+            // The chapter's title as its heading, as mdBook makes one: a
+            // reader of the printed book sees where each chapter starts.
+            let (id, name) = (crate::html::escape(top), crate::html::escape(title));
+            content.insert_str(
+                0,
+                &format!("<h1 id=\"{id}\"><a class=\"header\" href=\"#{id}\">{name}</a></h1>\n"),
+            );
         }
         PrintChapter {
             id: top.clone(),
@@ -291,7 +297,10 @@ mod tests {
         assert!(out[0].content.contains("href=\"https://x.org/a.html\""));
         assert_eq!(out[1].id, "b-page");
         let b = &out[1].content;
-        assert!(b.starts_with("<span id=\"b-page\"></span>"), "{b}");
+        assert!(
+            b.starts_with("<h1 id=\"b-page\"><a class=\"header\" href=\"#b-page\">B page</a></h1>"),
+            "{b}"
+        );
         assert!(
             b.contains("<h2 id=\"usage-1\">U</h2><a href=\"#usage-1\">here</a>"),
             "{b}"

@@ -19,22 +19,25 @@
 //!    snippet from the section's stored text, of which the index keeps the
 //!    first `STORED_WORDS_PER_TEASER_WORD × teaser-word-count` words.
 //!
-//! Built from the documents on every build (about 0.23 s of a 1,000-chapter
-//! book's build on two cores), so page reuse never has to know about it.
-//! Reads no files.
+//! Each chapter's share of the index is made on its own (`chapter_part`,
+//! written as text by `ChapterPart::to_json`), and `searchindex.js` holds
+//! the shares as they are, in book order (`index_js`, format 2): a build
+//! keeps the shares and makes only an edited chapter's again
+//! (`pipeline::search_index`), and joining them is a copy. `search.js`
+//! joins their postings into one index when it loads the file, as `merge`
+//! does here. Reads no files.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::config::SearchOptions;
 use crate::diag::Diagnostic;
 use crate::markdown::{Block, Document};
-use crate::render::site_file::SiteFile;
 
 /// The index's site path.
 pub const INDEX_FILE: &str = "searchindex.js";
@@ -306,10 +309,14 @@ fn update(table: &mut HashMap<String, u32>, term: &str, f: impl FnOnce(&mut u32)
 const IN_TITLE: u32 = 1;
 const IN_CRUMBS: u32 = 2;
 
-/// The whole index, as `searchindex.js` holds it.
+/// The version of `searchindex.js`'s format, which `search.js` checks.
+pub const FORMAT: u32 = 2;
+
+/// The whole index as `search.js` sees it once it has joined the
+/// chapters' parts (`merge` does in Rust what `search.js` does on load).
 #[derive(Debug, Serialize)]
 pub struct Index {
-    /// Format version, for `search.js`.
+    /// Format version.
     pub v: u32,
     pub options: ClientOptions,
     /// Per section: URL, title, breadcrumbs, words in its text, stored text.
@@ -330,26 +337,33 @@ pub struct ClientOptions {
     pub boost: [u8; 3],
 }
 
-/// A section, the words in its text, and each term's `count × 4 + flags`.
-type Terms = (Section, u32, HashMap<String, u32>);
+/// One chapter's share of the index, made on its own (`chapter_part`) so
+/// that a build can keep it and make only the edited chapters' parts again
+/// (`merge` assembles the index from them in book order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChapterPart {
+    pub sections: Vec<PartSection>,
+}
 
-/// Builds the index of `pages`, leaving out the chapters the options
-/// exclude. An exclusion that matches no chapter is an error, as in mdBook.
-pub fn build(
-    pages: &[IndexedPage<'_>],
-    sources: &[&Path],
-    options: &SearchOptions,
-) -> (Index, Vec<Diagnostic>) {
-    let excluded: Vec<PathBuf> = options
-        .excluded
-        .iter()
-        .map(|p| {
-            p.components()
-                .filter(|c| !matches!(c, Component::CurDir | Component::RootDir))
-                .collect()
-        })
-        .collect();
-    let diags = excluded
+/// A section of a `ChapterPart`: what the index stores of it, and each of
+/// its terms with `count × 4 + flags`, sorted by term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartSection {
+    pub url: String,
+    pub title: String,
+    pub crumbs: Vec<String>,
+    /// Words in the whole text.
+    pub words: u32,
+    /// The start of the text the index keeps for snippets.
+    pub stored: String,
+    pub terms: Vec<(String, u32)>,
+}
+
+/// The chapters `[output.html.search.chapter]` names that are no chapter
+/// nor folder of chapters: an error, as in mdBook. `sources` are the
+/// chapters' source paths.
+pub fn exclusion_errors(sources: &[&Path], options: &SearchOptions) -> Vec<Diagnostic> {
+    excluded(options)
         .iter()
         .zip(&options.excluded)
         .filter(|(e, _)| !sources.iter().any(|s| s.starts_with(e)))
@@ -363,71 +377,166 @@ pub fn build(
             )
             .with_help("keys are chapter source paths relative to the source folder, such as `appendix.md` or `part2`")
         })
-        .collect();
+        .collect()
+}
+
+/// The excluded paths as written, without `./` or a leading `/`.
+fn excluded(options: &SearchOptions) -> Vec<PathBuf> {
+    options
+        .excluded
+        .iter()
+        .map(|p| {
+            p.components()
+                .filter(|c| !matches!(c, Component::CurDir | Component::RootDir))
+                .collect()
+        })
+        .collect()
+}
+
+/// Whether the chapter at `source` is left out of the index.
+pub fn is_excluded(source: &Path, options: &SearchOptions) -> bool {
+    excluded(options).iter().any(|e| source.starts_with(e))
+}
+
+impl ChapterPart {
+    /// The part as `searchindex.js` holds it: `[sections, terms]`, each
+    /// section `[url, title, crumbs, words, stored text]`, and each term
+    /// with its postings in the chapter, flat: the section (numbered in the
+    /// chapter), then `count × 4 + flags`. Terms in byte order, so a part
+    /// is the same text whenever it is made.
+    pub fn to_json(&self) -> String {
+        let sections: Vec<_> = self
+            .sections
+            .iter()
+            .map(|s| (&s.url, &s.title, &s.crumbs, s.words, &s.stored))
+            .collect();
+        let mut terms: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for (n, s) in self.sections.iter().enumerate() {
+            for (term, value) in &s.terms {
+                terms.entry(term).or_default().extend([n as u32, *value]);
+            }
+        }
+        serde_json::to_string(&(sections, terms)).expect("a search part serializes")
+    }
+}
+
+/// `searchindex.js` from the chapters' parts as `ChapterPart::to_json`
+/// wrote them, in book order: the parts are joined as they are, so making
+/// the index again after an edit costs a copy, not an indexing of the
+/// book; `search.js` joins their postings when it loads the file.
+pub fn index_js(options: &SearchOptions, parts: &[impl AsRef<str>]) -> String {
+    let head = serde_json::to_string(&client_options(options)).expect("options serialize");
+    let len: usize = parts.iter().map(|p| p.as_ref().len() + 1).sum();
+    let mut js = String::with_capacity(len + head.len() + 64);
+    js.push_str(&format!(
+        "window.proofbookSearch={{\"v\":{FORMAT},\"options\":{head},\"chapters\":["
+    ));
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            js.push(',');
+        }
+        js.push_str(part.as_ref());
+    }
+    js.push_str("]};\n");
+    js
+}
+
+fn client_options(options: &SearchOptions) -> ClientOptions {
+    ClientOptions {
+        limit: options.limit_results,
+        teaser: options.teaser_word_count,
+        and: options.use_boolean_and,
+        expand: options.expand,
+        boost: [
+            options.boost_title,
+            options.boost_hierarchy,
+            options.boost_paragraph,
+        ],
+    }
+}
+
+/// Chapter `page`'s share of the index.
+pub fn chapter_part(p: &IndexedPage<'_>, options: &SearchOptions) -> ChapterPart {
     let stored = STORED_WORDS_PER_TEASER_WORD * options.teaser_word_count.max(1) as usize;
-    // Each section with its term table, computed in parallel.
-    let indexed: Vec<Vec<Terms>> = pages
+    let page = p.page.to_string_lossy().replace('\\', "/");
+    let sections = sections(
+        p.name,
+        &page,
+        p.doc,
+        p.measures,
+        options.heading_split_level,
+    )
+    .into_iter()
+    .map(|s| {
+        let mut table: HashMap<String, u32> = HashMap::new();
+        let mut words = 0;
+        each_term(&s.text, |t| {
+            update(&mut table, t, |v| *v += 4);
+            words += 1;
+        });
+        each_term(&s.title, |t| update(&mut table, t, |v| *v |= IN_TITLE));
+        for c in &s.crumbs {
+            each_term(c, |t| update(&mut table, t, |v| *v |= IN_CRUMBS));
+        }
+        let mut terms: Vec<(String, u32)> = table.into_iter().collect();
+        terms.sort_unstable();
+        let mut text = s.text;
+        text.truncate(first_words(&text, stored).len());
+        PartSection {
+            url: s.url,
+            title: s.title,
+            crumbs: s.crumbs,
+            words,
+            stored: text,
+            terms,
+        }
+    })
+    .collect();
+    ChapterPart { sections }
+}
+
+/// Builds the index of `pages`, leaving out the chapters the options
+/// exclude. An exclusion that matches no chapter is an error, as in mdBook.
+pub fn build(
+    pages: &[IndexedPage<'_>],
+    sources: &[&Path],
+    options: &SearchOptions,
+) -> (Index, Vec<Diagnostic>) {
+    let diags = exclusion_errors(sources, options);
+    let parts: Vec<ChapterPart> = pages
         .par_iter()
         .zip(sources)
-        .filter(|(_, src)| !excluded.iter().any(|e| src.starts_with(e)))
-        .map(|(p, _)| {
-            let page = p.page.to_string_lossy().replace('\\', "/");
-            sections(
-                p.name,
-                &page,
-                p.doc,
-                p.measures,
-                options.heading_split_level,
-            )
-            .into_iter()
-            .map(|s| {
-                let mut table: HashMap<String, u32> = HashMap::new();
-                let mut words = 0;
-                each_term(&s.text, |t| {
-                    update(&mut table, t, |v| *v += 4);
-                    words += 1;
-                });
-                each_term(&s.title, |t| update(&mut table, t, |v| *v |= IN_TITLE));
-                for c in &s.crumbs {
-                    each_term(c, |t| update(&mut table, t, |v| *v |= IN_CRUMBS));
-                }
-                (s, words, table)
-            })
-            .collect()
-        })
+        .filter(|(_, src)| !is_excluded(src, options))
+        .map(|(p, _)| chapter_part(p, options))
         .collect();
+    (merge(parts, options), diags)
+}
+
+/// The index of the chapters whose parts are `parts`, in book order, as
+/// `search.js` joins it from `searchindex.js`.
+pub fn merge(parts: impl IntoIterator<Item = ChapterPart>, options: &SearchOptions) -> Index {
     let mut index = Index {
-        v: 1,
-        options: ClientOptions {
-            limit: options.limit_results,
-            teaser: options.teaser_word_count,
-            and: options.use_boolean_and,
-            expand: options.expand,
-            boost: [
-                options.boost_title,
-                options.boost_hierarchy,
-                options.boost_paragraph,
-            ],
-        },
+        v: FORMAT,
+        options: client_options(options),
         sections: Vec::new(),
         terms: BTreeMap::new(),
     };
     // Each term's postings, with the section of its last one for the gaps.
     let mut postings: HashMap<String, (u32, Vec<u32>)> = HashMap::new();
-    for (s, words, table) in indexed.into_iter().flatten() {
+    for s in parts.into_iter().flat_map(|p| p.sections) {
         let id = index.sections.len() as u32;
-        for (term, value) in table {
+        for (term, value) in s.terms {
             let (last, list) = postings.entry(term).or_insert((0, Vec::new()));
             list.push(id - *last);
             list.push(value);
             *last = id;
         }
-        let mut text = s.text;
-        text.truncate(first_words(&text, stored).len());
-        index.sections.push((s.url, s.title, s.crumbs, words, text));
+        index
+            .sections
+            .push((s.url, s.title, s.crumbs, s.words, s.stored));
     }
     index.terms = postings.into_iter().map(|(t, (_, p))| (t, p)).collect();
-    (index, diags)
+    index
 }
 
 /// The start of `text` up to its `n`th word (UAX #29), whole.
@@ -435,19 +544,6 @@ fn first_words(text: &str, n: usize) -> &str {
     match text.unicode_word_indices().nth(n) {
         Some((at, _)) => text[..at].trim_end(),
         None => text,
-    }
-}
-
-impl Index {
-    /// `searchindex.js`: the index as JSON, assigned to a global that
-    /// `search.js` reads when the script has loaded.
-    pub fn to_js(&self) -> String {
-        let json = serde_json::to_string(self).expect("the search index serializes");
-        format!("window.proofbookSearch={json};\n")
-    }
-
-    pub fn file(&self) -> SiteFile {
-        SiteFile::text(INDEX_FILE, self.to_js())
     }
 }
 

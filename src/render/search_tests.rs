@@ -145,10 +145,40 @@ fn the_index_holds_sections_and_gap_coded_postings_with_flags() {
     // "alpha": section 0's title, section 1's breadcrumb.
     assert_eq!(index.terms["alpha"], [0, IN_TITLE, 1, IN_CRUMBS]);
     assert_eq!(index.terms["thread"], [1, 4]);
-    let js = index.to_js();
-    assert!(js.starts_with("window.proofbookSearch={\"v\":1,\"options\":{\"limit\":30,\"teaser\":30,\"and\":true,\"expand\":true,\"boost\":[2,1,1]},\"sections\":[[\"a.html#alpha\",\"Alpha\",[],4,\"Threads and more threads.\"]"), "{js}");
-    assert!(js.ends_with("};\n"));
-    assert_eq!(index.file().path, Path::new("searchindex.js"));
+}
+
+#[test]
+fn searchindex_js_holds_each_chapters_part_as_it_was_made() {
+    let d = doc("# Alpha\n\nThreads and more threads.\n\n## Beta\n\nA thread pool.\n");
+    let page = PathBuf::from("a.html");
+    let options = SearchOptions::default();
+    let input = IndexedPage {
+        name: "Alpha",
+        page: &page,
+        doc: &d,
+        measures: &NO_FIGURES,
+    };
+    let json = chapter_part(&input, &options).to_json();
+    assert!(
+        json.starts_with(r#"[[["a.html#alpha","Alpha",[],4,"Threads and more threads."],["a.html#beta","Beta",["Alpha"],3,"A thread pool."]],{"#),
+        "{json}"
+    );
+    // Postings number the sections within the chapter: "alpha" is in the
+    // first one's title and the second one's breadcrumbs.
+    assert!(json.contains(r#""alpha":[0,1,1,2]"#), "{json}");
+    assert!(json.contains(r#""threads":[0,8]"#), "{json}");
+    assert_eq!(
+        json,
+        chapter_part(&input, &options).to_json(),
+        "the same text each time"
+    );
+    let js = index_js(&options, &[&json, &json]);
+    assert_eq!(
+        js,
+        format!(
+            "window.proofbookSearch={{\"v\":2,\"options\":{{\"limit\":30,\"teaser\":30,\"and\":true,\"expand\":true,\"boost\":[2,1,1]}},\"chapters\":[{json},{json}]}};\n"
+        )
+    );
 }
 
 #[test]

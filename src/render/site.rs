@@ -51,7 +51,12 @@ impl<'a> SiteRenderer<'a> {
         }
         css_files.extend(config.html.additional_css.iter().map(|p| url_of(p)));
         let sidebar = Sidebar::new(book, pages, !config.html.no_section_label);
-        let mut js_files = vec!["static/js/main.js".to_owned()];
+        // The playground's script does nothing on a page without a
+        // runnable Rust block, and reaches the network only on Run.
+        let mut js_files = vec![
+            "static/js/main.js".to_owned(),
+            "static/js/playground.js".to_owned(),
+        ];
         if sidebar.is_shared() {
             js_files.push("static/js/toc.js".to_owned());
         }
@@ -79,9 +84,13 @@ impl<'a> SiteRenderer<'a> {
             search_enabled: config.html.search.is_some(),
             print_enabled: config.html.print_enable,
         };
+        // A shared sidebar (`toc.js`) is no part of any page: a title
+        // changed in SUMMARY.md then re-renders only the pages that show it
+        // (its own and its neighbours'), not every page.
+        let inline_sidebar = (!sidebar.is_shared()).then(|| sidebar.html());
         let key = Key::of(&(
             serde_json::to_string(&view).expect("the site view serializes"),
-            sidebar.html(),
+            inline_sidebar,
             theme.templates_key,
             config.as_json.to_string(),
             &config.root,
@@ -107,31 +116,28 @@ impl<'a> SiteRenderer<'a> {
         }
     }
 
+    /// The key of a chapter's body (`body::body_html`): its document and
+    /// results, given `binary` (what renders it, highlighter included).
+    /// Its parts of print.html and of the search index start from it.
+    pub fn body_key(binary: Key, doc: &Document, runs: &body::PageRuns) -> Key {
+        Key::of(&("body", binary, doc, runs))
+    }
+
     /// The key of chapter `i`'s page at `out`: a digest of everything
-    /// `chapter_page` makes it from, given `binary` (what renders it).
+    /// `chapter_page` makes it from, given its `body_key`.
     /// Two builds that give a page the same key give it the same HTML.
-    pub fn page_key(
-        &self,
-        binary: Key,
-        chapters: &[&Chapter],
-        docs: &[Document],
-        runs: &body::PageRuns,
-        i: usize,
-        out: &Path,
-    ) -> Key {
+    pub fn page_key(&self, body: Key, chapters: &[&Chapter], i: usize, out: &Path) -> Key {
         fn chapter(c: &Chapter) -> impl std::hash::Hash + '_ {
             (&c.name, &c.number, &c.path, &c.source_path)
         }
         let neighbour = |j: Option<usize>| j.and_then(|j| chapters.get(j)).map(|c| chapter(c));
         Key::of(&(
-            binary,
             self.key,
             out,
             chapter(chapters[i]),
             neighbour(i.checked_sub(1)),
             neighbour(Some(i + 1)),
-            &docs[i],
-            runs,
+            body,
         ))
     }
 
@@ -295,6 +301,25 @@ impl<'a> SiteRenderer<'a> {
         )]
     }
 
+    /// A digest of what `print_plan` is made from that a chapter's part of
+    /// print.html depends on besides its own page: every chapter's ids and
+    /// top (its `h1`, or its name when it has none).
+    pub fn print_plan_key(
+        &self,
+        pages: &[PathBuf],
+        chapters: &[&Chapter],
+        docs: &[Document],
+    ) -> Key {
+        let inputs: Vec<_> = (0..chapters.len())
+            .map(|i| {
+                let h1 = docs[i].headings.iter().find(|h| h.level == 1);
+                let top = h1.map_or(chapters[i].name.as_str(), |h| h.id.as_str());
+                (&pages[i], &docs[i].ids, h1.is_some(), top)
+            })
+            .collect();
+        Key::of(&inputs)
+    }
+
     /// What print.html does to every chapter's ids and links.
     pub fn print_plan(
         &self,
@@ -432,38 +457,26 @@ impl<'a> SiteRenderer<'a> {
         ]
     }
 
-    /// `searchindex.js`, when search is on, with warnings about the
-    /// book.toml keys that exclude chapters.
-    pub fn search_index(
+    /// Chapter `page`'s part of the search index (`search::chapter_part`),
+    /// with its quoted figures as the page shows them.
+    pub fn search_part(
         &self,
-        chapters: &[&Chapter],
-        pages: &[PathBuf],
-        docs: &[Document],
-        runs: &[body::PageRuns],
-    ) -> Option<(SiteFile, Vec<Diagnostic>)> {
-        let options = self.config.html.search.as_ref()?;
-        // A quoted figure reads as it does on the page.
-        let quotes: Vec<std::collections::BTreeMap<usize, String>> = (0..chapters.len())
-            .map(|i| {
-                (0..docs[i].measures.len())
-                    .filter_map(|n| Some((n, body::quote_html(&docs[i], &runs[i], n)?)))
-                    .collect()
-            })
+        chapter: &Chapter,
+        page: &Path,
+        doc: &Document,
+        runs: &body::PageRuns,
+        options: &crate::config::SearchOptions,
+    ) -> search::ChapterPart {
+        let quotes: std::collections::BTreeMap<usize, String> = (0..doc.measures.len())
+            .filter_map(|n| Some((n, body::quote_html(doc, runs, n)?)))
             .collect();
-        let input: Vec<search::IndexedPage<'_>> = (0..chapters.len())
-            .map(|i| search::IndexedPage {
-                name: &chapters[i].name,
-                page: &pages[i],
-                doc: &docs[i],
-                measures: &quotes[i],
-            })
-            .collect();
-        let sources: Vec<&Path> = chapters
-            .iter()
-            .map(|c| c.path.as_deref().unwrap_or(Path::new("")))
-            .collect();
-        let (index, diags) = search::build(&input, &sources, options);
-        Some((index.file(), diags))
+        let input = search::IndexedPage {
+            name: &chapter.name,
+            page,
+            doc,
+            measures: &quotes,
+        };
+        search::chapter_part(&input, options)
     }
 
     /// The `[output.html.redirect]` pages (`redirect::pages`), given the

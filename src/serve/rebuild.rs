@@ -130,7 +130,9 @@ impl Preview {
                 let changed: Vec<String> = if everything {
                     Vec::new()
                 } else {
+                    // The manifest keys the search index too: no page to reload.
                     keys.iter()
+                        .filter(|(page, _)| page.ends_with(".html"))
                         .filter(|(page, key)| self.keys.get(*page) != Some(key))
                         .map(|(page, _)| page.clone())
                         .collect()

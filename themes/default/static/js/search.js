@@ -63,14 +63,37 @@
     });
   }
 
+  // searchindex.js holds each chapter's part as proofbook made it (so an
+  // edit rewrites one part, not the index): its sections, and each term's
+  // postings numbered within the chapter. Joined here into one index: all
+  // sections, and per term its postings as gaps from the previous one.
+  function join(raw) {
+    var sections = [], terms = Object.create(null), last = Object.create(null);
+    raw.chapters.forEach(function (part) {
+      var base = sections.length, own = part[1];
+      part[0].forEach(function (s) { sections.push(s); });
+      Object.keys(own).forEach(function (term) {
+        var p = own[term], list = terms[term];
+        if (!list) { list = terms[term] = []; last[term] = 0; }
+        for (var i = 0; i < p.length; i += 2) {
+          var d = base + p[i];
+          list.push(d - last[term], p[i + 1]);
+          last[term] = d;
+        }
+      });
+    });
+    return { options: raw.options, sections: sections, terms: terms };
+  }
+
   function load() {
     if (index || loading) return;
     loading = true;
     var s = doc.createElement("script");
     s.src = new URL("searchindex.js", root).href;
     s.onload = function () {
-      index = window.proofbookSearch;
-      if (!index || index.v !== 1) { status.textContent = "The search index could not be read."; return; }
+      var raw = window.proofbookSearch;
+      if (!raw || raw.v !== 2) { status.textContent = "The search index could not be read."; return; }
+      index = join(raw);
       keys = Object.keys(index.terms).sort();
       var total = 0;
       index.sections.forEach(function (s) { total += s[3]; });
