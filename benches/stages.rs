@@ -43,6 +43,7 @@ fn stages(c: &mut Criterion) {
             smart_punctuation: true,
             definition_lists: true,
             admonitions: true,
+            playground: Default::default(),
         },
         confine: &confine,
         src: Path::new("/nonexistent/src"),

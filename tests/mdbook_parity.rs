@@ -369,3 +369,63 @@ fn a_themes_fonts_css_is_linked_from_every_page() {
         t.read("book/a/deep.html")
     );
 }
+
+#[test]
+fn rust_blocks_get_the_playground_as_in_mdbook() {
+    let t = book_naming(
+        &[],
+        "[rust]\nedition = \"2021\"\n\n[output.html.playground]\neditable = true\n",
+    );
+    t.write(
+        "src/intro.md",
+        "# Intro\n\n```rust\nlet x = 1;\n```\n\n```rust,edition2024\nfn main() {}\n```\n\n\
+         ```rust,editable\nfn f() {}\n```\n\n```rust,ignore\nlet y = 2;\n```\n",
+    );
+    t.build().success();
+    let page = t.read("book/intro.html");
+    let blocks: Vec<&str> = page.split("<pre class=\"").skip(1).collect();
+    // Runnable, the book's edition, and a hidden fn main around it.
+    assert!(
+        blocks[0]
+            .starts_with("code hl-code playground\"><code class=\"language-rust edition2021\">"),
+        "{}",
+        blocks[0]
+    );
+    let first = &blocks[0][..blocks[0].find("</pre>").unwrap()];
+    assert!(first.contains("<span class=\"hidden-line\">"), "{first}");
+    assert_eq!(first.matches("hidden-line").count(), 3, "{first}");
+    // Its own edition and fn main: kept, not wrapped.
+    assert!(
+        blocks[1]
+            .starts_with("code hl-code playground\"><code class=\"language-rust edition2024\">"),
+        "{}",
+        blocks[1]
+    );
+    assert!(!blocks[1][..blocks[1].find("</pre>").unwrap()].contains("hidden-line"));
+    // Editable: not wrapped, so the reader edits what the book shows.
+    assert!(
+        blocks[2].contains("language-rust editable edition2021"),
+        "{}",
+        blocks[2]
+    );
+    assert!(!blocks[2][..blocks[2].find("</pre>").unwrap()].contains("hidden-line"));
+    // `ignore`: plain code.
+    assert!(blocks[3].starts_with("code hl-code\">"), "{}", blocks[3]);
+    // The script is ours, local; the page itself names no outside host.
+    assert!(page.contains("src=\"static/js/playground.js\""), "{page}");
+    assert!(!page.contains("play.rust-lang.org"), "{page}");
+    assert!(
+        t.read("book/static/js/playground.js")
+            .contains("play.rust-lang.org")
+    );
+
+    let t = book_naming(&[], "[output.html.playground]\nrunnable = false\n");
+    t.write("src/intro.md", "# Intro\n\n```rust\nlet x = 1;\n```\n");
+    t.build().success();
+    let page = t.read("book/intro.html");
+    assert!(
+        page.contains("<pre class=\"code hl-code\"><code class=\"language-rust\">"),
+        "{page}"
+    );
+    assert!(!page.contains("hidden-line"), "{page}");
+}

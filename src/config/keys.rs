@@ -22,7 +22,6 @@ const NOT_ACTED_ON: &[(&str, &str)] = &[
         "build.extra-watch-dirs",
         "`proofbook serve` does not watch extra folders yet",
     ),
-    ("rust.edition", "proofbook does not compile Rust examples"),
     (
         "output.html.preferred-dark-theme",
         "the default theme has one dark palette",
@@ -57,12 +56,28 @@ const NOT_ACTED_ON: &[(&str, &str)] = &[
     ),
     ("output.html.fold", "sidebar sections are never folded"),
     (
-        "output.html.playground",
-        "there is no Rust playground; Python examples run at build time instead",
+        "output.html.playground.copyable",
+        "every code block has a copy button",
     ),
     (
-        "output.html.playpen",
-        "there is no Rust playground; Python examples run at build time instead",
+        "output.html.playground.copy-js",
+        "the playground's script is proofbook's own and always copied",
+    ),
+    (
+        "output.html.playground.line-numbers",
+        "playground blocks have no line numbers yet",
+    ),
+    (
+        "output.html.playpen.copyable",
+        "every code block has a copy button",
+    ),
+    (
+        "output.html.playpen.copy-js",
+        "the playground's script is proofbook's own and always copied",
+    ),
+    (
+        "output.html.playpen.line-numbers",
+        "playground blocks have no line numbers yet",
     ),
     (
         "output.html.search.copy-js",

@@ -175,6 +175,12 @@ pub struct HtmlOptions {
     /// `auto` (follow the reader's system), `light` or `dark`.
     pub default_theme: &'static str,
     pub smart_punctuation: bool,
+    /// `[output.html.playground] runnable` and `editable` (mdBook's
+    /// defaults: true and false), and `[rust] edition` as a code class
+    /// (`edition2021`): how Rust blocks get the playground's Run button.
+    pub playground_runnable: bool,
+    pub playground_editable: bool,
+    pub rust_edition: Option<&'static str>,
     pub definition_lists: bool,
     pub admonitions: bool,
     /// `[output.html.code.hidelines]`: language → hidden-line prefix.
@@ -549,6 +555,7 @@ fn resolve(
                 .keys()
                 .filter_map(|k| Some((k.clone(), span_of(&["output", "html", "redirect", k])?)))
                 .collect(),
+            rust_edition: raw.rust.edition.map(|e| e.class()),
             ..resolve_html(html, root)
         },
         broken_links,
@@ -573,6 +580,9 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         theme_dir,
         default_theme: html.default_theme.map_or("auto", |t| t.as_str()),
         smart_punctuation: html.smart_punctuation.or(html.curly_quotes).unwrap_or(true),
+        playground_runnable: html.playground.runnable.unwrap_or(true),
+        playground_editable: html.playground.editable.unwrap_or(false),
+        rust_edition: None,
         definition_lists: html.definition_lists.unwrap_or(true),
         admonitions: html.admonitions.unwrap_or(true),
         hidelines: html.code.hidelines,

@@ -187,6 +187,18 @@ pub enum RustEdition {
     E2024,
 }
 
+impl RustEdition {
+    /// The class mdBook gives a block of this edition (`edition2021`).
+    pub fn class(self) -> &'static str {
+        match self {
+            RustEdition::E2015 => "edition2015",
+            RustEdition::E2018 => "edition2018",
+            RustEdition::E2021 => "edition2021",
+            RustEdition::E2024 => "edition2024",
+        }
+    }
+}
+
 /// `[output]`: the html renderer is ours; any other `[output.NAME]` is a
 /// renderer program run over mdBook's protocol (`crate::renderer`).
 #[derive(Debug, Default, Deserialize)]

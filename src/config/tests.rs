@@ -105,7 +105,7 @@ fn toml_syntax_error_has_a_line() {
 
 #[test]
 fn known_but_unused_keys_warn_once_each_with_their_line() {
-    let text = "[rust]\nedition = \"2021\"\n\n[output.html]\nmathjax-support = true\n\n[output.html.fold]\nenable = true\nlevel = 1\n";
+    let text = "[output.html.playground]\nline-numbers = true\n\n[output.html]\nmathjax-support = true\n\n[output.html.fold]\nenable = true\nlevel = 1\n";
     let (_, warnings) = load(text).unwrap();
     let lines: Vec<(String, u32)> = warnings
         .iter()
@@ -119,7 +119,7 @@ fn known_but_unused_keys_warn_once_each_with_their_line() {
     assert_eq!(
         lines,
         vec![
-            ("rust.edition".to_owned(), 2),
+            ("output.html.playground.line-numbers".to_owned(), 2),
             ("output.html.mathjax-support".to_owned(), 5),
             ("output.html.fold".to_owned(), 7),
         ]
@@ -381,4 +381,18 @@ fn source_builds_for_example_packages_are_off_unless_the_book_opts_in() {
     assert!(!config.run.source_builds);
     let (config, _) = load("[proofbook.python]\nsource-builds = true\n").unwrap();
     assert!(config.run.source_builds);
+}
+
+#[test]
+fn playground_settings_and_the_rust_edition_are_read() {
+    let (config, warnings) =
+        load("[rust]\nedition = \"2024\"\n\n[output.html.playground]\nrunnable = false\neditable = true\n")
+            .unwrap();
+    assert_eq!(config.html.rust_edition, Some("edition2024"));
+    assert!(!config.html.playground_runnable);
+    assert!(config.html.playground_editable);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let (config, _) = load("").unwrap();
+    assert!(config.html.playground_runnable && !config.html.playground_editable);
+    assert_eq!(config.html.rust_edition, None);
 }

@@ -47,19 +47,15 @@ pub struct Verified {
 }
 
 impl Verified {
-    /// `CPython 3.13.5 free-threaded`, as doctor and (later) pages label it.
+    /// `CPython 3.13.5 free-threaded`, as doctor and pages label it.
     pub fn label(&self) -> String {
-        let implementation = match self.implementation.as_str() {
-            "cpython" => "CPython",
-            "pypy" => "PyPy",
-            other => other,
-        };
-        let build = if self.free_threaded {
-            " free-threaded"
-        } else {
-            ""
-        };
-        format!("{implementation} {}{build}", self.version)
+        crate::execute::record::RanUnder {
+            name: String::new(),
+            version: self.version.clone(),
+            implementation: self.implementation.clone(),
+            free_threaded: self.free_threaded,
+        }
+        .label()
     }
 }
 

@@ -96,6 +96,8 @@ pub struct CodeBlock {
     /// For an example whose program has a PEP 723 `# /// script` block:
     /// the packages and Pythons it asks for.
     pub script: Option<crate::markdown::script_meta::Script>,
+    /// For a Rust block the playground can run: how it is shown.
+    pub playground: Option<crate::markdown::playground::Playground>,
 }
 
 /// An ```` ```output ```` block: what its example should print.

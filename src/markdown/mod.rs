@@ -24,6 +24,7 @@ pub mod include;
 pub mod links;
 mod markers;
 pub mod parse;
+pub mod playground;
 mod quoted;
 pub mod script_meta;
 
@@ -42,6 +43,7 @@ pub(crate) fn test_chapter(path: &str, text: &str) -> Document {
     let ctx = ParseContext {
         options: MarkdownOptions {
             smart_punctuation: true,
+            playground: Default::default(),
             definition_lists: true,
             admonitions: true,
         },

@@ -19,12 +19,15 @@ use crate::markdown::ids::{IdSet, id_from_text};
 use crate::markdown::include::{self, IncludeContext, SourceMap};
 use crate::markdown::links::{self, LinkKind};
 use crate::markdown::markers::{marker, marker_fence, split_at_markers, verdict_marker};
+use crate::markdown::playground;
 use crate::markdown::quoted::{self, MEASURE_OPEN};
 
 /// Markdown extensions, from `[output.html]`.
 #[derive(Debug, Clone, Copy)]
 pub struct MarkdownOptions {
     pub smart_punctuation: bool,
+    /// Which Rust blocks get the playground (`markdown::playground`).
+    pub playground: crate::markdown::playground::PlaygroundOptions,
     pub definition_lists: bool,
     pub admonitions: bool,
 }
@@ -400,7 +403,9 @@ fn code_block(
         expected_output: None,
         data_files: Vec::new(),
         script: None,
+        playground: None,
     };
+    block.playground = playground::classify(&block.info, &block.code, ctx.options.playground);
     let fence_line = &text[range.start
         ..text[range.start..]
             .find('\n')

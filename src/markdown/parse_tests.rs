@@ -7,6 +7,11 @@ use crate::markdown::document::Block;
 
 const OPTIONS: MarkdownOptions = MarkdownOptions {
     smart_punctuation: true,
+    playground: crate::markdown::playground::PlaygroundOptions {
+        runnable: true,
+        editable: false,
+        edition: None,
+    },
     definition_lists: true,
     admonitions: true,
 };

@@ -422,6 +422,11 @@ pub(crate) fn parse_context<'a>(
     ParseContext {
         options: MarkdownOptions {
             smart_punctuation: config.html.smart_punctuation,
+            playground: crate::markdown::playground::PlaygroundOptions {
+                runnable: config.html.playground_runnable,
+                editable: config.html.playground_editable,
+                edition: config.html.rust_edition,
+            },
             definition_lists: config.html.definition_lists,
             admonitions: config.html.admonitions,
         },

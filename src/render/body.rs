@@ -285,8 +285,23 @@ fn code_html(out: &mut String, code: &CodeBlock, highlighter: &Highlighter, fail
             })
             .map(|a| escape(a)),
     );
-    let inner = highlighter.highlight_marked(lang, &code.info.lines(&code.code), failing);
-    out.push_str("<pre class=\"code hl-code\"><code");
+    // A block the Rust playground can run (`markdown::playground`): its
+    // edition as a class and, as in mdBook, a hidden `fn main` around it;
+    // `playground.js` gives it the Run button.
+    let wrapped;
+    let mut text = code.code.as_str();
+    if let Some(p) = &code.playground {
+        classes.extend(p.edition.map(str::to_owned));
+        if p.wrap_main {
+            wrapped = crate::markdown::playground::wrap_main(text);
+            text = &wrapped;
+        }
+    }
+    let inner = highlighter.highlight_marked(lang, &code.info.lines(text), failing);
+    out.push_str(match code.playground {
+        Some(_) => "<pre class=\"code hl-code playground\"><code",
+        None => "<pre class=\"code hl-code\"><code",
+    });
     if !classes.is_empty() {
         out.push_str(" class=\"");
         out.push_str(&classes.join(" "));

@@ -51,7 +51,12 @@ impl<'a> SiteRenderer<'a> {
         }
         css_files.extend(config.html.additional_css.iter().map(|p| url_of(p)));
         let sidebar = Sidebar::new(book, pages, !config.html.no_section_label);
-        let mut js_files = vec!["static/js/main.js".to_owned()];
+        // The playground's script does nothing on a page without a
+        // runnable Rust block, and reaches the network only on Run.
+        let mut js_files = vec![
+            "static/js/main.js".to_owned(),
+            "static/js/playground.js".to_owned(),
+        ];
         if sidebar.is_shared() {
             js_files.push("static/js/toc.js".to_owned());
         }
