@@ -10,6 +10,9 @@
    gives it a bar of buttons. */
 (function playground() {
   "use strict";
+  // main.js waits for the page in the same way and was registered first,
+  // so its code blocks and button bars are there when this runs.
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", playground); return; }
   var doc = document;
   var SERVICE = "https://play.rust-lang.org/evaluate.json";
   var TIMEOUT_MS = 15000;
