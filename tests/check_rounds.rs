@@ -67,6 +67,30 @@ fn a_claim_that_fails_in_a_round_fails_the_command_and_says_why() {
 }
 
 #[test]
+fn a_claim_never_judged_says_why_and_is_not_counted_as_held() {
+    let b = BookTest::one_chapter(&chapter(&[
+        "steady wall n >= 3",
+        "steady wall n >= 3\nwhen free-cores >= 4096",
+    ]));
+    let run = b.run(&["check", "--rounds", "2"]);
+    let out = String::from_utf8_lossy(&run.output.stdout).into_owned();
+    assert_eq!(run.code(), 0, "{out}");
+    let c1 = line_of(&out, "c1");
+    assert!(c1.contains(" 0/0 "), "{c1}");
+    assert!(c1.contains("(skipped in 2 of 2 rounds)"), "{c1}");
+    let why = &out[out
+        .find("---- skipped in 2 of 2 rounds: claim c1")
+        .unwrap_or_else(|| panic!("no reason for c1:\n{out}"))..];
+    assert!(why.contains("free while its examples ran"), "{why}");
+    assert!(
+        out.contains(
+            "2 claims over 2 rounds: 1 held every round it was judged, 1 never judged (skipped every round), 0 failed at least once"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn zero_rounds_is_refused() {
     let b = BookTest::one_chapter(&chapter(&["steady wall n >= 3"]));
     let run = b.run(&["check", "--rounds", "0"]);

@@ -67,13 +67,40 @@ fn print_table(all: &RoundsReport, root: &Path) {
             println!("{}\n", neutralise(item.last_details.trim_end()));
         }
     }
+    // A claim skipped in some round says why (its `when`, and what was
+    // measured, such as the free cores), so "not judged" is never silent.
+    let skipped: Vec<&ItemRounds> = all.claims().filter(|c| c.skipped > 0).collect();
+    if !skipped.is_empty() {
+        println!();
+        for item in &skipped {
+            println!(
+                "---- skipped in {} of {} rounds: {} at {}",
+                item.skipped,
+                all.rounds,
+                neutralise(&item.name),
+                place(item, root)
+            );
+            println!("{}\n", neutralise(item.skipped_details.trim_end()));
+        }
+    }
+    println!("{}", summary(all));
+}
+
+/// The last line: a claim skipped in every round held nowhere, so it is
+/// counted apart from those that held every round they were judged in.
+fn summary(all: &RoundsReport) -> String {
     let flaky = all.claims().filter(|c| c.failed > 0).count();
-    println!(
-        "{} claims over {} rounds: {} held every round it was judged, {flaky} failed at least once",
+    let never = all.claims().filter(|c| c.held + c.failed == 0).count();
+    let held = all.claims().filter(|c| c.failed == 0 && c.held > 0).count();
+    let never = match never {
+        0 => String::new(),
+        n => format!(", {n} never judged (skipped every round)"),
+    };
+    format!(
+        "{} claims over {} rounds: {held} held every round it was judged{never}, {flaky} failed at least once",
         all.claims().count(),
         all.rounds,
-        all.claims().filter(|c| c.failed == 0).count()
-    );
+    )
 }
 
 fn place(item: &ItemRounds, root: &Path) -> String {

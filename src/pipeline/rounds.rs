@@ -24,6 +24,9 @@ pub struct ItemRounds {
     pub worst: Option<(f64, String)>,
     /// Why it failed or was skipped in the last such round.
     pub last_details: String,
+    /// Why it was skipped in the last round it was (its `when`, with what
+    /// was measured), kept apart from a failure's details.
+    pub skipped_details: String,
 }
 
 #[derive(Debug, Default)]
@@ -74,6 +77,7 @@ impl ItemRounds {
             skipped: 0,
             worst: None,
             last_details: String::new(),
+            skipped_details: String::new(),
         }
     }
 
@@ -85,6 +89,9 @@ impl ItemRounds {
         }
         if item.verdict != Verdict::Ok {
             self.last_details = item.details.clone();
+        }
+        if item.verdict == Verdict::Skipped {
+            self.skipped_details = item.details.clone();
         }
         if let (Some(m), Some(shown)) = (item.margin, &item.measured)
             && self.worst.as_ref().is_none_or(|(w, _)| m < *w)
