@@ -282,11 +282,6 @@ fn create_venv(
         Command::new(python).args(["-m", "venv"]).arg(&staging),
     )
     .and_then(|()| {
-        // A file that names no package (an interpreter's own, for examples
-        // that use the standard library only): pip refuses an empty set.
-        if requirement_count(wanted) == 0 {
-            return Ok(());
-        }
         run(
             &format!("pip install -r {}", requirements.display()),
             &format!(

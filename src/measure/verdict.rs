@@ -152,12 +152,25 @@ pub(crate) fn check_claims(
             // when none is named), which `when python`/`free-threaded` test;
             // and an optional interpreter this machine lacks.
             let mut under: Vec<Machine> = Vec::new();
+            // How the claim's box names them: `3.13.5 free-threaded`.
+            let mut versions: Vec<String> = Vec::new();
             let mut not_here: Option<String> = None;
             let mut side = |s: &Side| -> Option<(f64, Shown, Option<Unit>)> {
                 match s {
                     Side::Number(x) => Some((*x, Shown::Number { x: *x, unit: None }, None)),
                     Side::Figure { factor, args } => match figures.quote(args) {
                         Ok(q) => {
+                            if let Some(r) = &q.ran_under {
+                                let build = if r.free_threaded {
+                                    " free-threaded"
+                                } else {
+                                    ""
+                                };
+                                let version = format!("{}{build}", r.version);
+                                if !versions.contains(&version) {
+                                    versions.push(version);
+                                }
+                            }
                             under.push(match &q.ran_under {
                                 Some(r) => Machine {
                                     python: python_version(&r.version),
@@ -272,7 +285,13 @@ pub(crate) fn check_claims(
                 usable_cores: machine.usable_cores,
                 free_cores: here.free_cores,
                 measures_free,
-                python_version: machine.python_version.clone(),
+                // The interpreters its runs ran under, when they are named
+                // ones: what its `when python` was judged on.
+                python_version: if versions.is_empty() {
+                    machine.python_version.clone()
+                } else {
+                    versions.join(" and ")
+                },
                 verdict,
                 judged,
                 examples,

@@ -47,7 +47,10 @@ pub fn claim_html(c: &CheckedClaim) -> String {
     let (class, mut status) = shown(c.verdict);
     // Skipped for load, not for what the machine is: the next build may
     // judge it.
-    if c.verdict == Verdict::Skipped && c.unmet.iter().all(|u| u.starts_with("free-cores")) {
+    if c.verdict == Verdict::Skipped
+        && c.free_cores.is_some()
+        && c.unmet.iter().all(|u| u.starts_with("free-cores"))
+    {
         status = "– Not judged in this build: other work took the cores it needs";
     }
     let id =
@@ -170,5 +173,13 @@ mod tests {
         let html = claim_html(&small);
         assert!(html.contains("Not checked on this machine"), "{html}");
         assert!(!html.contains("free while"), "{html}");
+        // Where nothing measured the cores, no load is blamed.
+        let unmeasured = CheckedClaim {
+            free_cores: None,
+            ..busy
+        };
+        let html = claim_html(&unmeasured);
+        assert!(html.contains("Not checked on this machine"), "{html}");
+        assert!(html.contains("free cores not measured"), "{html}");
     }
 }
