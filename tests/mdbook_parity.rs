@@ -429,3 +429,42 @@ fn rust_blocks_get_the_playground_as_in_mdbook() {
     );
     assert!(!page.contains("hidden-line"), "{page}");
 }
+
+#[test]
+fn raw_html_links_footnotes_term_ids_and_print_titles_as_in_mdbook() {
+    let t = book_naming(&[("Two", "two.md")], "");
+    t.write(
+        "src/intro.md",
+        "# Intro\n\nSee <a href=\"two.md#part\">two</a>.[^n]\n\n[^n]: A note.\n\n[^unused]: Never cited.\n\nterm a\nb\\\nc\n: its definition\n",
+    )
+    .write("src/two.md", "No h1 here.\n\n## Part\n");
+    let run = t.build();
+    run.success();
+    let intro = t.read("book/intro.html");
+    // A raw-HTML link to a chapter goes to its page.
+    assert!(
+        intro.contains("<a href=\"two.html#part\">two</a>"),
+        "{intro}"
+    );
+    // The footnote at the end, with its link back; the unused one warned.
+    assert!(
+        intro.contains("<li id=\"footnote-n\">\n<p>A note. <a href=\"#fr-n-1\""),
+        "{intro}"
+    );
+    let err = run.stderr();
+    assert!(
+        err.contains("footnote `unused` is defined but never referenced"),
+        "{err}"
+    );
+    assert!(err.contains("intro.md:7"), "{err}");
+    // A hard break adds nothing to a term's id.
+    assert!(intro.contains("<dt id=\"term-a-bc\">"), "{intro}");
+    // On the print page, the chapter without an h1 starts with its title,
+    // and the raw link points inside the page.
+    let print = t.read("book/print.html");
+    assert!(
+        print.contains("<h1 id=\"two\"><a class=\"header\" href=\"#two\">Two</a></h1>"),
+        "{print}"
+    );
+    assert!(print.contains("<a href=\"#part\">two</a>"), "{print}");
+}

@@ -87,11 +87,21 @@ fn an_edit_reloads_its_page_with_the_new_text() {
         "content/start.md",
         &format!("{text}\nA sentence written while serving.\n"),
     );
-    // print.html holds every chapter, so it changed too.
-    events.wait_for("event: reload\ndata: {\"pages\":[\"start.html\",\"print.html\"]}");
+    // The edited page first, made before the rebuild; then print.html,
+    // which holds every chapter, once the rebuild is done (the page came
+    // out the same, so its tabs are not reloaded twice).
+    events.wait_for("event: reload\ndata: {\"pages\":[\"start.html\"]}");
     let page = request(serve.addr, "GET", "/start.html");
     assert!(page.text().contains("A sentence written while serving."));
+    events.wait_for("event: reload\ndata: {\"pages\":[\"print.html\"]}");
     serve.wait_for_line("reloading start.html");
+    let built = std::fs::read_to_string(t.root().join(".proofbook-cache/serve/start.html"))
+        .expect("the rebuilt page");
+    assert_eq!(
+        built,
+        page.text(),
+        "the page shown early is the page the rebuild makes"
+    );
 }
 
 #[test]
@@ -254,7 +264,9 @@ fn the_preview_makes_print_html_when_asked_and_again_after_an_edit() {
         "content/c40.md",
         "# Heading of chapter 40\n\nA sentence written while serving.\n",
     );
-    events.wait_for("event: reload\ndata: {\"pages\":[\"c40.html\",\"print.html\"]}");
+    // The page first, then print.html once the rebuild has its new job.
+    events.wait_for("event: reload\ndata: {\"pages\":[\"c40.html\"]}");
+    events.wait_for("event: reload\ndata: {\"pages\":[\"print.html\"]}");
     let print = request(serve.addr, "GET", "/print.html");
     assert_eq!(print.status, 200);
     let text = print.text();

@@ -221,7 +221,13 @@ fn write_chunk(
         .map(|i| {
             let html = out
                 .site
-                .chapter_page(input.chapters, input.docs, &bodies[i - start], i, &pages[i])
+                .chapter_page(
+                    input.chapters,
+                    &input.docs[i],
+                    &bodies[i - start],
+                    i,
+                    &pages[i],
+                )
                 .map_err(|d| {
                     out.reuse.forget(&pages[i]);
                     BuildError::Book(vec![d])

@@ -11,14 +11,15 @@
 //! between chunks once the caller says a newer build has superseded it.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::book::Book;
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::markdown::Document;
+use crate::digest::Key;
+use crate::markdown::{Block, Document};
 use crate::render::body::{self, PageRuns};
 use crate::render::print::{PrintChapter, PrintFrame};
 use crate::render::site::SiteRenderer;
@@ -47,6 +48,58 @@ impl std::fmt::Debug for PrintJob {
 }
 
 impl PrintJob {
+    /// The page of the chapter whose source file is `file` (absolute) after
+    /// an edit, made from what this build left and the file as it is now:
+    /// `(site path, HTML)`, for `serve` to show before the rebuild that
+    /// brings the rest up to date (search, print.html, neighbours). `None`
+    /// whenever that could differ from what the rebuild makes: the file is
+    /// no chapter, preprocessors change chapters, it does not read, it has
+    /// problems, or its code, quoted figures or cited claims changed (their
+    /// results are this build's). The rebuild then shows it, as always.
+    pub fn page_after_edit(&self, file: &Path) -> Option<(PathBuf, String)> {
+        if !self.config.preprocessors.is_empty() {
+            return None;
+        }
+        let chapters = super::page_chapters(&self.book);
+        // The watcher's path and the book's may differ by links on the
+        // way: the same file is the same once resolved.
+        let real = file.canonicalize().ok()?;
+        let i = chapters.iter().position(|c| {
+            c.source_path.as_deref().is_some_and(|s| {
+                s.file_name() == real.file_name()
+                    && self.config.src.join(s).canonicalize().ok().as_ref() == Some(&real)
+            })
+        })?;
+        let source = chapters[i].path.as_deref()?;
+        let resolved = self.config.confine.resolve(source, &self.config.src).ok()?;
+        let text = crate::fsutil::read_to_string(&resolved).ok()?;
+        let ctx = super::parse_context(&self.config, &self.pages, false);
+        let (doc, diags) = crate::markdown::parse_chapter(&ctx, source, &text);
+        let old = &self.docs[i];
+        let results = |d: &Document| {
+            let blocks: Vec<&Block> = d
+                .blocks
+                .iter()
+                .filter(|b| !matches!(b, Block::Html(_)))
+                .collect();
+            Key::of(&(blocks, &d.measures, &d.verdicts))
+        };
+        if !diags.is_empty() || results(&doc) != results(old) {
+            return None;
+        }
+        let site = SiteRenderer::new(
+            &self.config,
+            self.live_reload_script.as_deref(),
+            &self.theme,
+            &self.book,
+            &self.pages,
+        );
+        let body = body::body_html(&doc, &site.highlighter, &self.runs[i]);
+        let out = &self.page_paths[i];
+        let html = site.chapter_page(&chapters, &doc, &body, i, out).ok()?;
+        Some((out.clone(), html))
+    }
+
     /// How many chapters the page will hold.
     pub fn chapters(&self) -> usize {
         self.docs.len()

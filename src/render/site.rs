@@ -141,16 +141,16 @@ impl<'a> SiteRenderer<'a> {
         ))
     }
 
-    /// Renders chapter `i` as the page at `out`.
+    /// Renders chapter `i`, whose document is `doc`, as the page at `out`.
     pub fn chapter_page(
         &self,
         chapters: &[&Chapter],
-        docs: &[Document],
+        doc: &Document,
         content: &str,
         i: usize,
         out: &Path,
     ) -> Result<String, Diagnostic> {
-        let (ch, doc) = (chapters[i], &docs[i]);
+        let ch = chapters[i];
         let here = out.to_string_lossy().replace('\\', "/");
         let root = path_to_root(out);
         let nav = |j: Option<usize>| {
@@ -288,7 +288,7 @@ impl<'a> SiteRenderer<'a> {
         let first_page = page_path(first);
         if first_page.parent().is_none_or(|p| p.as_os_str().is_empty())
             && let Ok(html) =
-                self.chapter_page(chapters, docs, first_body, 0, Path::new("index.html"))
+                self.chapter_page(chapters, &docs[0], first_body, 0, Path::new("index.html"))
         {
             return vec![SiteFile::text("index.html", html)];
         }

@@ -76,8 +76,8 @@ impl PrintPage {
     /// A new build: print.html is now made from `job` (none when the book
     /// has no print page). The page made from the last job is dropped, and
     /// a render of it stops at its next chunk.
-    pub fn set(&self, job: Option<Box<PrintJob>>) {
-        self.set_source(job.map(|j| Arc::<PrintJob>::from(j) as Arc<dyn Source>));
+    pub fn set(&self, job: Option<Arc<PrintJob>>) {
+        self.set_source(job.map(|j| j as Arc<dyn Source>));
     }
 
     fn set_source(&self, job: Option<Arc<dyn Source>>) {

@@ -22,7 +22,7 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::diag::{Diagnostic, Span};
 use crate::output::{Content, SiteFile};
-use crate::pipeline::{BuildError, BuildOptions, BuildReport, build, page_keys};
+use crate::pipeline::{BuildError, BuildOptions, BuildReport, PrintJob, build, page_keys};
 use crate::serve::events::{ErrorReport, Event, Hub, LIVE_RELOAD_JS};
 use crate::serve::http::Site;
 use crate::serve::print::PRINT_PATH;
@@ -60,6 +60,11 @@ pub struct Preview {
     /// A change that may touch every page (settings, theme, an image) has
     /// not reached the pages yet: its build failed.
     owe_everything: bool,
+    /// What the last build's pages were made of (with a print page), from
+    /// which an edited chapter's page is shown before the rebuild.
+    last: Option<Arc<PrintJob>>,
+    /// The page shown that way since the last build, with its HTML.
+    shown_early: Option<(String, String)>,
 }
 
 impl Preview {
@@ -72,6 +77,8 @@ impl Preview {
             config: None,
             base,
             owe_everything: false,
+            last: None,
+            shown_early: None,
         }
     }
 
@@ -90,6 +97,11 @@ impl Preview {
         changes: Option<&BTreeSet<Change>>,
         pending: bool,
     ) -> (Outcome, Vec<Diagnostic>) {
+        // Only the first pass after a save: a second (the examples run)
+        // follows a build that already shows the page.
+        if let (Some(changes), true) = (changes, pending) {
+            self.show_early(changes);
+        }
         let (config, warnings) = match Config::load(&self.book_dir) {
             Ok(c) => c,
             Err(e) => {
@@ -127,6 +139,7 @@ impl Preview {
                 let everything =
                     self.owe_everything || changes.is_none_or(|c| c.iter().any(touches_every_page));
                 self.owe_everything = false;
+                let early = self.shown_early.take();
                 let changed: Vec<String> = if everything {
                     Vec::new()
                 } else {
@@ -137,10 +150,17 @@ impl Preview {
                         .map(|(page, _)| page.clone())
                         .collect()
                 };
-                self.site.print().set(report.print.take());
+                // The tabs of the page shown early show it already.
+                let to_reload: Vec<String> = changed
+                    .iter()
+                    .filter(|page| !same_as_shown(&report.dest, page, early.as_ref()))
+                    .cloned()
+                    .collect();
+                self.last = report.print.take().map(Arc::from);
+                self.site.print().set(self.last.clone());
                 self.site.replace_all(site_files(&report.dest));
                 self.keys = keys;
-                self.publish_built(everything, &changed);
+                self.publish_built(everything, &to_reload, early.is_some());
                 (
                     Outcome::Built {
                         report: Box::new(report),
@@ -166,13 +186,40 @@ impl Preview {
         }
     }
 
+    /// After a save of one chapter's file, shows its page at once, made
+    /// from the last build and the file as it is now
+    /// (`PrintJob::page_after_edit`), and reloads the tabs that show it;
+    /// the rebuild then brings the rest up to date and reloads the page
+    /// again only if it came out different.
+    fn show_early(&mut self, changes: &BTreeSet<Change>) {
+        let [Change::Source(file)] = changes.iter().collect::<Vec<_>>()[..] else {
+            return;
+        };
+        let Some(job) = &self.last else { return };
+        let Some((page, html)) = job.page_after_edit(file) else {
+            return;
+        };
+        let page = page.to_string_lossy().replace('\\', "/");
+        self.site
+            .update(vec![SiteFile::text(page.clone(), html.clone())]);
+        self.hub.publish(Event::Reload {
+            pages: vec![page.clone()],
+        });
+        self.shown_early = Some((page, html));
+    }
+
     /// Tells the open pages what a build changed: every page, these (and
     /// print.html, which holds every chapter), or none.
-    fn publish_built(&self, everything: bool, changed: &[String]) {
-        if everything || !changed.is_empty() {
+    fn publish_built(&self, everything: bool, changed: &[String], shown_early: bool) {
+        if everything || !changed.is_empty() || shown_early {
             let mut pages = changed.to_vec();
-            if !pages.is_empty() && self.site.print().available() {
+            // The page shown early is in print.html too.
+            if (!pages.is_empty() || shown_early) && self.site.print().available() {
                 pages.push(PRINT_PATH.to_owned());
+            }
+            if pages.is_empty() && !everything {
+                self.hub.publish(Event::Clear);
+                return;
             }
             self.hub.publish(Event::Reload { pages });
         } else {
@@ -212,6 +259,14 @@ impl Preview {
                 .publish(Event::Error(error_report(d, &self.book_dir)));
         }
     }
+}
+
+/// Whether the built `page` is the page shown early, byte for byte: its
+/// tabs then show it already.
+fn same_as_shown(dest: &Path, page: &str, shown: Option<&(String, String)>) -> bool {
+    shown.is_some_and(|(p, html)| {
+        p == page && std::fs::read(dest.join(page)).is_ok_and(|b| b == html.as_bytes())
+    })
 }
 
 /// The folders the watcher should follow for `config`.
