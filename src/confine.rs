@@ -146,6 +146,15 @@ impl Confined {
         })
     }
 
+    /// Whether `path` (links followed) lies inside the book's folder, its
+    /// `.git` included and `allow-outside` not counted: a program there is
+    /// the book's, which proofbook never runs outside the sandbox. A path
+    /// that does not exist is not inside.
+    pub fn within_book(&self, path: &Path) -> bool {
+        path.canonicalize()
+            .is_ok_and(|real| real.starts_with(&self.real_root))
+    }
+
     /// Whether `path` (links followed) is inside the book or allowed; a
     /// path that does not exist is neither.
     pub fn contains(&self, path: &Path) -> bool {

@@ -475,24 +475,24 @@ fn the_print_button_is_shown_only_when_the_book_has_a_print_page() {
 }
 
 #[test]
-fn clean_cache_keeps_interpreters_built_from_source_unless_asked() {
+fn clean_cache_keeps_the_users_interpreters_built_from_source_unless_asked() {
     let t = BookTest::from_fixture("basic");
     t.write(".proofbook-cache/results/abc.json", "{}");
     t.write(".proofbook-cache/python/3.11.7-abc/pyvenv.cfg", "home = x");
     t.write(".proofbook-cache/python/interpreters.json", "{}");
-    t.write(".proofbook-cache/python/builds/3.13.5t/bin/python3.13t", "");
+    // The builds are the user's, shared by every book, not the book's.
+    let builds = t.cache_home.path().join("proofbook/python/builds");
+    std::fs::create_dir_all(builds.join("3.13.5t/bin")).unwrap();
+    std::fs::write(builds.join("3.13.5t/bin/python3.13t"), "").unwrap();
     let run = t.run(&["clean", "--cache"]);
     run.success();
     let cache = t.root().join(".proofbook-cache");
-    assert!(!cache.join("results").exists());
-    assert!(!cache.join("python/3.11.7-abc").exists());
-    assert!(!cache.join("python/interpreters.json").exists());
-    assert!(
-        cache
-            .join("python/builds/3.13.5t/bin/python3.13t")
-            .is_file()
-    );
+    assert!(!cache.exists(), "the book's cache holds nothing kept");
+    assert!(builds.join("3.13.5t/bin/python3.13t").is_file());
     assert!(run.stderr().contains("add --builds"), "{}", run.stderr());
-    t.run(&["clean", "--cache", "--builds"]).success();
-    assert!(!cache.exists());
+    let run = t.run(&["clean", "--cache", "--builds"]);
+    run.success();
+    assert!(!builds.exists(), "{}", run.stderr());
+    // The key beside them is not a build: it stays.
+    assert!(t.cache_home.path().join("proofbook").is_dir());
 }

@@ -183,3 +183,127 @@ fn doctor_lists_each_named_interpreter() {
         "{stdout}"
     );
 }
+
+/// A script at `rel` in the book that leaves `marker` behind when run, then
+/// is `real`: run as the user, it would be taken for an interpreter.
+fn trap(b: &BookTest, rel: &str, marker: &Path, real: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    b.write(
+        rel,
+        &format!(
+            "#!/bin/sh\necho ran > '{}'\nexec '{}' \"$@\"\n",
+            marker.display(),
+            real.display()
+        ),
+    );
+    let at = b.root().join(rel);
+    std::fs::set_permissions(&at, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_free_threaded_build_the_book_ships_is_never_run() {
+    let (real, version, _) = real_python();
+    let m = Machine::new(&real, &version);
+    let marker = m.dir.path().join("ran-the-books-program");
+    let b = book("\"3.13t\" = { version = \"3.13\", free-threaded = true, optional = true }\n");
+    // Where scripts/install-python-313t once installed, inside the book.
+    trap(
+        &b,
+        ".proofbook-cache/python/builds/3.13.5t/bin/python3.13t",
+        &marker,
+        &real,
+    );
+    let out = run(&b, &m, &["build"]);
+    out.success();
+    assert!(!marker.exists(), "the book's build was run as the user");
+    let err = out.stderr();
+    assert!(err.contains("interpreter `3.13t`"), "{err}");
+    // The user's builds were looked in instead.
+    let builds = b.cache_home.path().join("proofbook/python/builds");
+    assert!(
+        err.contains(&format!("the user's builds ({}", builds.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_build_in_the_users_cache_is_found_for_every_book() {
+    use std::os::unix::fs::DirBuilderExt;
+    let (real, version, free_threaded) = real_python();
+    let m = Machine::new(&real, &version);
+    let minor = minor_of(&version);
+    let table =
+        format!("\"{minor}\" = {{ version = \"{minor}\", free-threaded = {free_threaded} }}\n");
+    let (first, second) = (book(&table), book(&table));
+    // Both books' builds share one user cache folder: the second's.
+    let user = second.cache_home.path().join("proofbook");
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&user)
+        .unwrap();
+    let bin = user.join(format!("python/builds/{version}/bin"));
+    std::fs::create_dir_all(&bin).unwrap();
+    symlink(&real, bin.join(format!("python{minor}"))).unwrap();
+    // Nothing on PATH or in pyenv has that version: only the build does.
+    let empty = m.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for b in [&first, &second] {
+        let env = [
+            ("PATH", m.dir.path().join("bin").display().to_string()),
+            ("HOME", m.dir.path().join("home").display().to_string()),
+            ("PYENV_ROOT", empty.display().to_string()),
+            (
+                "XDG_CACHE_HOME",
+                second.cache_home.path().display().to_string(),
+            ),
+        ];
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_proofbook"));
+        cmd.arg("build")
+            .current_dir(b.root())
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied());
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        let cache = b.read(".proofbook-cache/python/interpreters.json");
+        assert!(cache.contains(&bin.display().to_string()), "{cache}");
+    }
+}
+
+#[test]
+fn an_interpreter_inside_the_book_is_refused_and_never_run() {
+    let (real, version, _) = real_python();
+    let m = Machine::new(&real, &version);
+    let marker = m.dir.path().join("ran-the-books-program");
+    // A named `path` into the book: an error at its line.
+    let b = book("\"mine\" = { path = \"tools/python3\" }\n");
+    trap(&b, "tools/python3", &marker, &real);
+    let out = run(&b, &m, &["build"]);
+    out.failure();
+    let err = out.stderr();
+    assert!(err.contains("is inside the book"), "{err}");
+    assert!(err.contains("book.toml:5"), "{err}");
+    // The default interpreter as a path into the book: the same.
+    b.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n\n[proofbook.python]\ninterpreter = \"./tools/python3\"\n",
+    );
+    let out = run(&b, &m, &["build"]);
+    out.failure();
+    let err = out.stderr();
+    assert!(err.contains("is inside the book"), "{err}");
+    assert!(err.contains("book.toml:5"), "{err}");
+    // A bare name PATH finds in the book (PATH holding `tools`, relative
+    // to where proofbook starts): refused before it runs.
+    b.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n\n[proofbook.python]\ninterpreter = \"python3\"\n",
+    );
+    let path = format!("tools:{}", m.dir.path().join("bin").display());
+    let out = b.run_with_env(&["build"], &[("PATH", &path)]);
+    out.failure();
+    let err = out.stderr();
+    assert!(err.contains("inside the book"), "{err}");
+    assert!(!marker.exists(), "the book's program was run as the user");
+}

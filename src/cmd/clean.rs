@@ -22,11 +22,12 @@ pub struct Args {
     #[arg(short = 'd', long = "dest-dir", value_name = "DIR")]
     dest_dir: Option<PathBuf>,
     /// Also remove the cached example results and Python environments
-    /// (.proofbook-cache/), keeping interpreters built from source there.
+    /// (.proofbook-cache/).
     #[arg(long)]
     cache: bool,
-    /// With --cache, also remove the interpreters built from source
-    /// (.proofbook-cache/python/builds/, e.g. by scripts/install-python-313t).
+    /// With --cache, also remove the interpreters built from source, which
+    /// every book shares ($XDG_CACHE_HOME/proofbook/python/builds/, or
+    /// ~/.cache/..., made by scripts/install-python-313t).
     #[arg(long, requires = "cache")]
     builds: bool,
     /// Only the examples' own environments (PEP 723 packages, in
@@ -102,38 +103,32 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Removes the cache folder, except the interpreters built from source in
-/// it unless `builds`: they take minutes to build again and hold no result.
+/// Removes the book's cache folder; with `builds`, also the interpreters
+/// built from source, which live in the user's cache (shared by every book,
+/// minutes to build again, holding no result), so they stay otherwise.
 fn clean_cache(cache: &std::path::Path, builds: bool) -> std::io::Result<()> {
-    let kept = proofbook::execute::interpreters::builds_dir(cache);
-    if builds || kept.symlink_metadata().is_err() {
-        if cache.symlink_metadata().is_ok() {
-            std::fs::remove_dir_all(cache)?;
-            eprintln!("removed {}", cache.display());
-        }
+    if cache.symlink_metadata().is_ok() {
+        std::fs::remove_dir_all(cache)?;
+        eprintln!("removed {}", cache.display());
+    }
+    let Some(shared) = proofbook::execute::interpreters::builds_dir() else {
+        return Ok(());
+    };
+    if shared.symlink_metadata().is_err() {
         return Ok(());
     }
-    // Everything but python/builds: the cache's entries but python/, then
-    // python/'s entries but builds/.
-    let python = cache.join("python");
-    for (dir, keep) in [(cache, &python), (&python, &kept)] {
-        for entry in std::fs::read_dir(dir)? {
-            let path = entry?.path();
-            if path == *keep {
-                continue;
-            }
-            if path.symlink_metadata()?.is_dir() {
-                std::fs::remove_dir_all(&path)?;
-            } else {
-                std::fs::remove_file(&path)?;
-            }
-        }
+    if builds {
+        std::fs::remove_dir_all(&shared)?;
+        eprintln!(
+            "removed the interpreters built from source in {} (every book's)",
+            shared.display()
+        );
+    } else {
+        eprintln!(
+            "kept the interpreters built from source in {}, shared by every book (add --builds to remove them too)",
+            shared.display()
+        );
     }
-    eprintln!(
-        "removed the results and environments in {}; kept the interpreters built in {} (add --builds to remove them too)",
-        cache.display(),
-        kept.display()
-    );
     Ok(())
 }
 

@@ -286,6 +286,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let probe = Probe::detect();
     println!("proofbook doctor: the example sandbox on this machine\n");
     let mut say = |s: &str| println!("  ..  {s}");
+    if let Err(d) = execute::setup::book_interpreter(&config) {
+        println!("  FAILED  python: {}", d.message);
+        return Ok(ExitCode::FAILURE);
+    }
     let env = match python::provision(
         &run.interpreter,
         run.requirements.as_deref(),

@@ -23,7 +23,14 @@ use std::path::{Path, PathBuf};
 
 use super::ConfigError;
 use super::raw::RawInterpreter;
+use crate::confine::Confined;
 use crate::diag::Span;
+
+/// Why an interpreter inside the book is refused, and what to do instead.
+pub(super) const BOOK_PROGRAM_HELP: &str = "an interpreter is a program of this machine, never of the book: \
+proofbook runs it as you, outside the sandbox, to learn its version and make its environment, so a book \
+could otherwise run any program it ships; name one installed on this machine (`command -v python3.13` \
+shows it), or a `version` for proofbook to find";
 
 /// One entry of the table, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,10 +108,11 @@ fn valid_name(name: &str) -> bool {
 /// its entry's line). `span_of` finds a key's place in book.toml.
 pub(super) fn resolve(
     raw: &BTreeMap<String, RawInterpreter>,
-    root: &Path,
+    confine: &Confined,
     span_of: &dyn Fn(&[&str]) -> Option<Span>,
     file: &Path,
 ) -> Result<Vec<NamedInterpreter>, ConfigError> {
+    let root = confine.root();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (name, entry) in raw {
@@ -119,7 +127,7 @@ pub(super) fn resolve(
             span: at(key),
             help: Some(help.to_owned()),
         };
-        match check_entry(name, entry, root) {
+        match check_entry(name, entry, confine) {
             Ok(want) => out.push(NamedInterpreter {
                 name: name.clone(),
                 want,
@@ -140,7 +148,7 @@ pub(super) fn resolve(
 /// The key at fault (`None`: the entry), the message and the help.
 type EntryError = (Option<&'static str>, String, String);
 
-fn check_entry(name: &str, entry: &RawInterpreter, root: &Path) -> Result<Want, EntryError> {
+fn check_entry(name: &str, entry: &RawInterpreter, confine: &Confined) -> Result<Want, EntryError> {
     if !valid_name(name) {
         return Err((
             None,
@@ -175,7 +183,7 @@ fn check_entry(name: &str, entry: &RawInterpreter, root: &Path) -> Result<Want, 
     let path = entry
         .path
         .as_deref()
-        .map(|p| check_path(p, root))
+        .map(|p| check_path(p, confine))
         .transpose()?;
     if version.is_none() && path.is_none() {
         return Err((
@@ -194,6 +202,33 @@ fn check_entry(name: &str, entry: &RawInterpreter, root: &Path) -> Result<Want, 
     })
 }
 
+/// `[proofbook.python] interpreter`: a command looked up on PATH when it
+/// is a bare name (`python3`, the default), else a path, relative to
+/// book.toml's folder like every path book.toml names (so the folder
+/// `proofbook` is started from does not change which program it is). A
+/// path that leads into the book is refused, as a named `path` is.
+pub(super) fn default_interpreter(
+    written: Option<&str>,
+    confine: &Confined,
+    span: &dyn Fn() -> Span,
+) -> Result<String, ConfigError> {
+    let Some(written) = written else {
+        return Ok("python3".into());
+    };
+    if !written.contains('/') {
+        return Ok(written.to_owned());
+    }
+    let full = confine.root().join(written);
+    if confine.within_book(&full) {
+        return Err(ConfigError::Invalid {
+            message: format!("`interpreter` {} is inside the book", full.display()),
+            span: span(),
+            help: Some(BOOK_PROGRAM_HELP.to_owned()),
+        });
+    }
+    Ok(full.to_string_lossy().into_owned())
+}
+
 fn parse_version(v: &str) -> Option<(u32, u32)> {
     let (major, minor) = v.split_once('.')?;
     let all_digits =
@@ -206,10 +241,20 @@ fn parse_version(v: &str) -> Option<(u32, u32)> {
 
 /// A `path` is the user's own machine's, not the book's, so it is not
 /// confined to the book; but it is still input: it must name an executable
-/// regular file (links followed), or nothing is run.
-fn check_path(path: &Path, root: &Path) -> Result<PathBuf, EntryError> {
-    let full = root.join(path);
+/// regular file (links followed), or nothing is run. It may not lead into
+/// the book: proofbook runs an interpreter outside the sandbox to learn
+/// what it is and to make its environment, and a book (downloaded, or a
+/// pull request) would otherwise choose a program run as the user.
+fn check_path(path: &Path, confine: &Confined) -> Result<PathBuf, EntryError> {
+    let full = confine.root().join(path);
     let shown = full.display();
+    if confine.within_book(&full) {
+        return Err((
+            Some("path"),
+            format!("`path` {shown} is inside the book"),
+            BOOK_PROGRAM_HELP.to_owned(),
+        ));
+    }
     let meta = std::fs::metadata(&full).map_err(|e| {
         (
             Some("path"),

@@ -122,14 +122,17 @@ fn every_bad_entry_is_reported_at_its_line() {
 
 #[test]
 fn a_path_must_be_an_executable_file() {
+    // The book is in `book/`; the paths lead beside it, on the machine.
     let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book");
+    std::fs::create_dir(&book).unwrap();
     let plain = dir.path().join("python-not-executable");
     std::fs::write(&plain, "").unwrap();
     let table = format!(
-        "folder = {{ path = {:?} }}\nmissing = {{ path = \"nowhere/python3\" }}\nplain = {{ path = \"python-not-executable\" }}\n",
+        "folder = {{ path = {:?} }}\nmissing = {{ path = \"../nowhere/python3\" }}\nplain = {{ path = \"../python-not-executable\" }}\n",
         dir.path().display().to_string()
     );
-    let e = load_in(&table, dir.path()).expect_err("these paths must be refused");
+    let e = load_in(&table, &book).expect_err("these paths must be refused");
     let ConfigError::Several(all) = e else {
         panic!("expected three errors, got {e:?}");
     };
@@ -143,7 +146,7 @@ fn a_path_must_be_an_executable_file() {
     assert!(found[0].0.contains("is not a file"), "{found:?}");
     assert_eq!(found[0].1, 5);
     // Relative paths are relative to book.toml's folder.
-    let missing = dir.path().join("nowhere/python3");
+    let missing = book.join("../nowhere/python3");
     assert!(
         found[1].0.contains(&missing.display().to_string()),
         "{found:?}"
@@ -151,4 +154,99 @@ fn a_path_must_be_an_executable_file() {
     assert_eq!(found[1].1, 6);
     assert!(found[2].0.contains("is not executable"), "{found:?}");
     assert_eq!(found[2].1, 7);
+}
+
+/// A book with an executable `tools/python3` and a link `tools/link` to it,
+/// and a link `outside` from the book to the machine's /bin/sh.
+fn book_with_program() -> (tempfile::TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book");
+    std::fs::create_dir_all(book.join("tools")).unwrap();
+    let program = book.join("tools/python3");
+    std::fs::write(&program, "#!/bin/sh\necho ran > ran\n").unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A link from outside into the book: where it leads is what counts.
+    symlink(&program, dir.path().join("elsewhere")).unwrap();
+    symlink("/bin/sh", book.join("outside")).unwrap();
+    (dir, book)
+}
+
+#[test]
+fn a_path_into_the_book_is_refused_at_its_line() {
+    let (dir, book) = book_with_program();
+    let table = format!(
+        "rel = {{ path = \"tools/python3\" }}\nabs = {{ path = {:?} }}\nlinked = {{ path = {:?} }}\n",
+        book.join("tools/python3").display().to_string(),
+        dir.path().join("elsewhere").display().to_string(),
+    );
+    let e = load_in(&table, &book).expect_err("the book's programs must be refused");
+    let ConfigError::Several(all) = e else {
+        panic!("expected three errors, got {e:?}");
+    };
+    let mut lines = Vec::new();
+    for e in &all {
+        let ConfigError::Invalid {
+            message,
+            span,
+            help,
+        } = e
+        else {
+            panic!("{e:?}");
+        };
+        assert!(message.contains("is inside the book"), "{message}");
+        let help = help.as_deref().unwrap();
+        assert!(help.contains("never of the book"), "{help}");
+        lines.push(span.line);
+    }
+    lines.sort();
+    assert_eq!(lines, [5, 6, 7]);
+    // A link in the book that leads out to the machine's program is the
+    // machine's.
+    let config = load_in("sh = { path = \"outside\" }\n", &book).unwrap();
+    assert_eq!(
+        config.run.interpreters[0].want.path,
+        Some(book.join("outside"))
+    );
+}
+
+#[test]
+fn a_default_interpreter_in_the_book_is_refused_at_its_line() {
+    let (dir, book) = book_with_program();
+    let load_default = |value: &str| {
+        let text =
+            format!("[book]\ntitle = \"t\"\n\n[proofbook.python]\ninterpreter = {value:?}\n");
+        Config::from_str(&text, &book, &book.join("book.toml")).map(|(c, _)| c)
+    };
+    for value in [
+        "./tools/python3".to_owned(),
+        "tools/python3".to_owned(),
+        dir.path().join("elsewhere").display().to_string(),
+    ] {
+        match load_default(&value) {
+            Err(ConfigError::Invalid {
+                message,
+                span,
+                help,
+            }) => {
+                assert!(message.contains("inside the book"), "{message}");
+                assert_eq!(span.line, 5);
+                assert!(help.unwrap().contains("never of the book"));
+            }
+            other => panic!("{value}: expected a refusal, got {other:?}"),
+        }
+    }
+    // A bare name is looked up on PATH when examples run; a path outside
+    // the book is kept, made absolute from book.toml's folder.
+    assert_eq!(
+        load_default("python3.12").unwrap().run.interpreter,
+        "python3.12"
+    );
+    assert_eq!(
+        load_default("../../usr/bin/python3")
+            .unwrap()
+            .run
+            .interpreter,
+        book.join("../../usr/bin/python3").display().to_string()
+    );
 }

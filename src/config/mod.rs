@@ -310,14 +310,23 @@ impl Config {
         }
         let named = interpreters::resolve(
             &raw.proofbook.python.interpreters,
-            root,
+            &confine,
             &|path| keys::key_span(doc, text, file, path),
             file,
+        )?;
+        let default = interpreters::default_interpreter(
+            raw.proofbook.python.interpreter.as_deref(),
+            &confine,
+            &|| {
+                keys::key_span(doc, text, file, &["proofbook", "python", "interpreter"])
+                    .unwrap_or_else(|| Span::file(file))
+            },
         )?;
         let mut config = resolve(raw, root, confine, &mut warnings, &|path| {
             keys::key_span(doc, text, file, path)
         });
         config.run.interpreters = named;
+        config.run.interpreter = default;
         let table: toml::Table = toml::from_str(text).map_err(|e| invalid(file, text, &e))?;
         config.as_json = serde_json::to_value(&table).unwrap_or_default();
         let span_of = |path: &[&str]| {

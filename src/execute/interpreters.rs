@@ -2,8 +2,12 @@
 //! on this machine and checking each is what its entry says.
 //!
 //! A `version` entry is looked for in four places, in order: PATH, pyenv's
-//! version folders, uv's, and the book's own builds (where
-//! `scripts/install-python-313t` puts a free-threaded 3.13). Every candidate
+//! version folders, uv's, and the interpreters built from source in the
+//! user's cache (`builds_dir`, where `scripts/install-python-313t` puts a
+//! free-threaded 3.13), shared by every book. Never in the book: a candidate
+//! is run as the user, outside the sandbox, so one that lies inside the book
+//! (a PATH entry such as `.`, a link, a verification cached in the book that
+//! names a binary there) is skipped with its reason. Every candidate
 //! is run once (`verify`): what does not run is skipped with its reason, so
 //! a pyenv shim for a version not selected ("pyenv: python3.13: command not
 //! found") does not stop the search behind it. A `path` entry is that one
@@ -33,14 +37,16 @@ pub struct Places {
     /// uv's managed interpreters: `$UV_PYTHON_INSTALL_DIR`, or
     /// `$XDG_DATA_HOME/uv/python`, or `~/.local/share/uv/python`.
     pub uv_python: Option<PathBuf>,
-    /// The book's `.proofbook-cache/python/builds`.
-    pub builds: PathBuf,
+    /// The interpreters built from source, in the user's cache
+    /// (`builds_dir`); `None` when there is no user cache folder.
+    pub builds: Option<PathBuf>,
+    /// The book's folder, links resolved: no candidate there is run.
+    pub book: Option<PathBuf>,
 }
 
 impl Places {
-    /// This process's environment, for the book whose cache folder is
-    /// `cache_dir`.
-    pub fn from_env(cache_dir: &Path) -> Places {
+    /// This process's environment, for the book in `book_root`.
+    pub fn from_env(book_root: &Path) -> Places {
         let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         let home = var("HOME").map(PathBuf::from);
         Places {
@@ -53,14 +59,20 @@ impl Places {
                 .map(PathBuf::from)
                 .or_else(|| var("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("uv/python")))
                 .or_else(|| home.map(|h| h.join(".local/share/uv/python"))),
-            builds: builds_dir(cache_dir),
+            builds: builds_dir(),
+            book: book_root.canonicalize().ok(),
         }
     }
 }
 
-/// Where `scripts/install-python-313t` installs, under a book's cache folder.
-pub fn builds_dir(cache_dir: &Path) -> PathBuf {
-    cache_dir.join("python").join("builds")
+/// Where `scripts/install-python-313t` installs, in the user's cache:
+/// `$XDG_CACHE_HOME/proofbook/python/builds` (or `~/.cache/...`), shared by
+/// every book, never a book's own folder (a book could ship a "build").
+/// `None` when neither XDG_CACHE_HOME nor HOME says where that is.
+pub fn builds_dir() -> Option<PathBuf> {
+    crate::execute::secret::user_folder()
+        .ok()
+        .map(|f| f.join("python").join("builds"))
 }
 
 /// One named interpreter, found or not.
@@ -157,9 +169,12 @@ fn how_to_get(want: &Want, places: &Places) -> String {
     if want.free_threaded == Some(true) {
         let script = if (major, minor) == (3, 13) {
             format!(
-                "run `scripts/install-python-313t BOOK_DIR` from proofbook's repository (builds CPython 3.13.5 \
-                 free-threaded from source into {}, about 4 CPU-minutes), or ",
-                places.builds.display()
+                "run `scripts/install-python-313t` from proofbook's repository (builds CPython 3.13.5 \
+                 free-threaded from source into {}, for every book, about 4 CPU-minutes), or ",
+                places.builds.as_deref().map_or_else(
+                    || "$XDG_CACHE_HOME/proofbook/python/builds".to_owned(),
+                    |b| b.display().to_string()
+                )
             )
         } else {
             String::new()
@@ -194,7 +209,7 @@ fn find(want: &Want, places: &Places, cache: &mut VerifyCache) -> Result<Found, 
             if !seen.insert(candidate.canonicalize().unwrap_or(candidate.clone())) {
                 continue;
             }
-            let why = match cache.verify(&candidate) {
+            let why = match cache.verify_outside(&candidate, places.book.as_deref()) {
                 Ok(v) => match mismatch(want, &v) {
                     None => {
                         return Ok(Found {
@@ -267,14 +282,22 @@ fn candidates(command: &str, places: &Places) -> Vec<(String, Vec<PathBuf>)> {
     let folders = [
         ("pyenv", places.pyenv_versions.as_deref()),
         ("uv", places.uv_python.as_deref()),
-        ("the book's builds", Some(places.builds.as_path())),
+        ("the user's builds", places.builds.as_deref()),
     ];
     for (what, root) in folders {
         let Some(root) = root else { continue };
-        groups.push((
-            format!("{what} ({}/*/bin/{command})", root.display()),
-            versions_in(root, command),
-        ));
+        let place = format!("{what} ({}/*/bin/{command})", root.display());
+        // The builds are proofbook's own folder: used only while others
+        // cannot write there, as the key beside them.
+        if what == "the user's builds"
+            && let Some(mine) = root.parent().and_then(Path::parent)
+            && mine.exists()
+            && let Err(e) = crate::execute::secret::is_private_folder(mine)
+        {
+            groups.push((format!("{place}, not used: {e}"), Vec::new()));
+            continue;
+        }
+        groups.push((place, versions_in(root, command)));
     }
     groups
 }

@@ -2,7 +2,7 @@
 //! and wrapper scripts around the real interpreter of this machine (the
 //! `python3` on PATH, which every machine that runs the test suite has).
 
-use std::os::unix::fs::{PermissionsExt, symlink};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,6 +16,9 @@ fn real_python() -> Verified {
     run_once(Path::new("python3"), VERIFY_TIMEOUT).expect("python3 runs on this machine")
 }
 
+/// The user's builds, under the test machine's HOME.
+const BUILDS: &str = "home/.cache/proofbook/python/builds";
+
 struct Machine {
     dir: tempfile::TempDir,
 }
@@ -25,9 +28,15 @@ impl Machine {
         let m = Machine {
             dir: tempfile::tempdir().unwrap(),
         };
-        for sub in ["bin", "pyenv/versions", "uv", "cache"] {
+        for sub in ["bin", "pyenv/versions", "uv", "book/.proofbook-cache"] {
             std::fs::create_dir_all(m.path(sub)).unwrap();
         }
+        // The user's proofbook folder is private, as proofbook makes it.
+        std::fs::create_dir_all(m.path("home/.cache")).unwrap();
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(m.path("home/.cache/proofbook"))
+            .unwrap();
         m
     }
 
@@ -41,12 +50,14 @@ impl Machine {
             path_var: Some(self.path("bin").into_os_string()),
             pyenv_versions: Some(self.path("pyenv/versions")),
             uv_python: Some(self.path("uv")),
-            builds: builds_dir(&self.path("cache")),
+            builds: Some(self.path(BUILDS)),
+            book: Some(self.path("book").canonicalize().unwrap()),
         }
     }
 
+    /// The book's cache, where verifications are kept.
     fn cache(&self) -> VerifyCache {
-        VerifyCache::open(&self.path("cache"), VERIFY_TIMEOUT)
+        VerifyCache::open(&self.path("book/.proofbook-cache"), VERIFY_TIMEOUT)
     }
 
     fn link(&self, rel: &str, target: &Path) -> PathBuf {
@@ -179,7 +190,7 @@ fn only_a_failing_shim_is_an_error_that_says_why_and_where() {
     let help = d.help.as_deref().unwrap();
     assert!(help.contains("command not found"), "{help}");
     assert!(help.contains("exits with"), "{help}");
-    for place in ["PATH", "pyenv", "uv", "the book's builds"] {
+    for place in ["PATH", "pyenv", "uv", "the user's builds"] {
         assert!(help.contains(place), "{place} missing from {help}");
     }
     assert!(help.contains("optional = true"), "{help}");
@@ -307,9 +318,9 @@ fn a_candidate_that_hangs_is_stopped_and_skipped() {
 
 #[test]
 fn a_free_threaded_build_is_found_when_this_machine_has_one() {
-    // Through the same discovery a build uses, with this repository's cache
+    // Through the same discovery a build uses, with this user's cache
     // folder (where scripts/install-python-313t installs).
-    let cache_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::config::CACHE_DIR);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let want = Want {
         version: Some((3, 13)),
         free_threaded: Some(true),
@@ -321,7 +332,7 @@ fn a_free_threaded_build_is_found_when_this_machine_has_one() {
     );
     let (all, diags) = discover(
         &[entry("3.13t", want, true)],
-        &Places::from_env(&cache_dir),
+        &Places::from_env(root),
         &mut cache,
     );
     match &all[0].found {
@@ -353,5 +364,153 @@ fn folders_sort_by_version_not_text() {
     assert_eq!(
         version_key("cpython-3.13.5-linux-x86_64-gnu"),
         [3, 13, 5, 86, 64]
+    );
+}
+
+#[test]
+fn a_build_in_the_users_cache_is_found() {
+    let real = real_python();
+    let m = Machine::new();
+    let command = command_of(&real);
+    let (major, minor) = (real.major, real.minor);
+    let built = m.link(
+        &format!("{BUILDS}/{major}.{minor}.5/bin/{command}"),
+        &real.real,
+    );
+    let (all, diags) = m.discover(&[entry("py", want_like(&real), false)]);
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(found(&all[0]).candidate, built);
+}
+
+/// A script that leaves `marker` behind when it is run, then answers as
+/// the real interpreter would: run, it would be found.
+fn trap(m: &Machine, rel: &str, marker: &Path, real: &Verified) -> PathBuf {
+    m.script(
+        rel,
+        &format!(
+            "echo ran > '{}'\nexec '{}' \"$@\"",
+            marker.display(),
+            real.real.display()
+        ),
+    )
+}
+
+#[test]
+fn a_build_shipped_in_the_books_cache_is_never_run() {
+    let real = real_python();
+    let m = Machine::new();
+    let command = command_of(&real);
+    let marker = m.path("ran-the-books-program");
+    let (major, minor) = (real.major, real.minor);
+    // Where scripts/install-python-313t once installed: a book can ship it.
+    trap(
+        &m,
+        &format!("book/.proofbook-cache/python/builds/{major}.{minor}.5/bin/{command}"),
+        &marker,
+        &real,
+    );
+    let (all, diags) = m.discover(&[entry("py", want_like(&real), true)]);
+    assert!(all[0].found.is_err(), "found {:?}", all[0].found);
+    assert_eq!(diags.len(), 1);
+    assert!(!marker.exists(), "the book's build was run");
+}
+
+#[test]
+fn a_candidate_inside_the_book_is_skipped_unrun() {
+    let real = real_python();
+    let m = Machine::new();
+    let command = command_of(&real);
+    let marker = m.path("ran-the-books-program");
+    // PATH leads into the book (an entry such as `.` or `bin`, or a link).
+    let in_book = trap(&m, &format!("book/bin/{command}"), &marker, &real);
+    m.link(&format!("bin/{command}"), &in_book);
+    let mut places = m.places();
+    places.path_var = Some(m.path("bin").into_os_string());
+    let (all, diags) = discover(
+        &[entry("py", want_like(&real), true)],
+        &places,
+        &mut m.cache(),
+    );
+    let absent = all[0].found.as_ref().expect_err("only the book's is there");
+    assert!(
+        absent.looked.iter().any(|l| l.contains("inside the book")),
+        "{absent:?}"
+    );
+    assert!(
+        diags[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("inside the book")
+    );
+    assert!(!marker.exists(), "the book's program was run");
+    // A `path` entry leading there is refused the same way.
+    let want = Want {
+        version: None,
+        free_threaded: None,
+        path: Some(m.path("book/bin").join(&command)),
+    };
+    let (all, _) = m.discover(&[entry("sys", want, true)]);
+    let absent = all[0].found.as_ref().expect_err("it is the book's");
+    assert!(absent.reason.contains("inside the book"), "{absent:?}");
+    assert!(!marker.exists(), "the book's program was run");
+}
+
+#[test]
+fn a_cached_verification_naming_the_books_program_is_not_used() {
+    let real = real_python();
+    let m = Machine::new();
+    let command = command_of(&real);
+    let marker = m.path("ran-the-books-program");
+    let on_path = m.link(&format!("bin/{command}"), &real.real);
+    let in_book = trap(&m, "book/python", &marker, &real);
+    // The book's cache says the machine's interpreter "is" the book's
+    // program: the identities are right, as on the author's machine.
+    let forged = Verified {
+        real: in_book.clone(),
+        executable: in_book.clone(),
+        ..real.clone()
+    };
+    let stored = serde_json::json!({"entries": {
+        crate::execute::verify::identity(&on_path).unwrap():
+            [crate::execute::verify::identity(&in_book).unwrap(), forged]
+    }});
+    std::fs::create_dir_all(m.path("book/.proofbook-cache/python")).unwrap();
+    std::fs::write(
+        m.path("book/.proofbook-cache/python/interpreters.json"),
+        stored.to_string(),
+    )
+    .unwrap();
+    let (all, _) = m.discover(&[entry("py", want_like(&real), true)]);
+    let absent = all[0]
+        .found
+        .as_ref()
+        .expect_err("the answer names the book");
+    assert!(
+        absent.looked.iter().any(|l| l.contains("inside the book")),
+        "{absent:?}"
+    );
+    assert!(!marker.exists());
+}
+
+#[test]
+fn builds_others_can_write_are_not_used() {
+    let real = real_python();
+    let m = Machine::new();
+    let command = command_of(&real);
+    m.link(&format!("{BUILDS}/3.99.0/bin/{command}"), &real.real);
+    std::fs::set_permissions(
+        m.path("home/.cache/proofbook"),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .unwrap();
+    let (all, _) = m.discover(&[entry("py", want_like(&real), true)]);
+    let absent = all[0].found.as_ref().expect_err("the folder is open");
+    assert!(
+        absent
+            .looked
+            .iter()
+            .any(|l| l.contains("not used") && l.contains("loose")),
+        "{absent:?}"
     );
 }

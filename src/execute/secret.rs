@@ -145,6 +145,33 @@ impl Secret {
     }
 }
 
+/// The user's own proofbook folder, outside every book, shared by every
+/// book on the machine: the key is there, and the interpreters built from
+/// source (`interpreters::builds_dir`).
+pub fn user_folder() -> Result<PathBuf, SecretError> {
+    key_folder()
+}
+
+/// Whether `folder` exists as the user's private folder (a folder, not a
+/// link, owned by the user and closed to others), without making it: what
+/// is read from it is run as the user, so one others could write is not
+/// used.
+pub fn is_private_folder(folder: &Path) -> Result<(), SecretError> {
+    let meta = std::fs::symlink_metadata(folder).map_err(io(folder))?;
+    if meta.file_type().is_symlink() {
+        return Err(SecretError::Symlink {
+            path: folder.to_owned(),
+        });
+    }
+    if !meta.is_dir() {
+        return Err(SecretError::WrongKind {
+            path: folder.to_owned(),
+            wanted: "folder",
+        });
+    }
+    check_owner_and_mode(folder, &meta)
+}
+
 /// `$XDG_CACHE_HOME/proofbook`, or `$HOME/.cache/proofbook`. A relative
 /// XDG_CACHE_HOME is ignored, as the XDG specification asks.
 fn key_folder() -> Result<PathBuf, SecretError> {
@@ -180,19 +207,7 @@ fn ensure_private_folder(folder: &Path) -> Result<(), SecretError> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(io(folder)(e)),
     }
-    let meta = std::fs::symlink_metadata(folder).map_err(io(folder))?;
-    if meta.file_type().is_symlink() {
-        return Err(SecretError::Symlink {
-            path: folder.to_owned(),
-        });
-    }
-    if !meta.is_dir() {
-        return Err(SecretError::WrongKind {
-            path: folder.to_owned(),
-            wanted: "folder",
-        });
-    }
-    check_owner_and_mode(folder, &meta)
+    is_private_folder(folder)
 }
 
 fn check_owner_and_mode(path: &Path, meta: &std::fs::Metadata) -> Result<(), SecretError> {

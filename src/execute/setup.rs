@@ -23,6 +23,7 @@ pub fn sandbox(
 ) -> Result<(Sandbox, Vec<Diagnostic>), Vec<Diagnostic>> {
     let run = &config.run;
     let book_toml = Some(Span::file(config.root.join(CONFIG_FILE)));
+    book_interpreter(config).map_err(|d| vec![d])?;
     let python = python::provision(
         &run.interpreter,
         run.requirements.as_deref(),
@@ -101,9 +102,42 @@ pub fn named_interpreters(config: &Config) -> (Vec<Resolved>, Vec<Diagnostic>) {
     if run.interpreters.is_empty() {
         return (Vec::new(), Vec::new());
     }
-    let places = Places::from_env(&run.cache_dir);
+    let places = Places::from_env(&config.root);
     let mut cache = VerifyCache::open(&run.cache_dir, VERIFY_TIMEOUT);
     interpreters::discover(&run.interpreters, &places, &mut cache)
+}
+
+/// Refuses a default interpreter that is a program of the book: config
+/// refuses a path into it, and here a bare name found on PATH there (a
+/// PATH entry such as `.` or `bin`, relative to where proofbook started).
+/// It would run as the user, outside the sandbox, to make the environment.
+pub fn book_interpreter(config: &Config) -> Result<(), Diagnostic> {
+    let command = Path::new(&config.run.interpreter);
+    let found = if command.components().count() > 1 {
+        Some(command.to_owned())
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(command))
+                .find(|p| p.is_file())
+        })
+    };
+    match found {
+        Some(at) if config.confine.within_book(&at) => Err(Diagnostic::error(
+            format!(
+                "examples cannot run: the interpreter `{}` is {}, inside the book",
+                config.run.interpreter,
+                at.display()
+            ),
+            Some(Span::file(config.root.join(CONFIG_FILE))),
+        )
+        .with_help(
+            "an interpreter is a program of this machine, never of the book: proofbook runs it as you, \
+             outside the sandbox; take the book's folder out of PATH, or set `interpreter` under \
+             [proofbook.python] to one installed on this machine",
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn python_help(e: &PythonError) -> &'static str {

@@ -26,6 +26,10 @@ pub const VERIFY_TIMEOUT: Duration = Duration::from_secs(20);
 /// The file, under the book's cache folder, that keeps verifications.
 const CACHE_FILE: &str = "python/interpreters.json";
 
+/// Why a candidate inside the book is not run.
+const IN_BOOK: &str =
+    "it is inside the book, and proofbook runs no program of the book outside the sandbox";
+
 /// What an interpreter said about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verified {
@@ -180,6 +184,32 @@ impl VerifyCache {
         if let (Some(key), Some(real_id)) = (key, identity(&v.real)) {
             self.stored.entries.insert(key, (real_id, v.clone()));
             self.changed = true;
+        }
+        Ok(v)
+    }
+
+    /// `verify`, for a book in the folder `book` (links resolved): a
+    /// candidate there is not run, and an answer (cached, or a launcher's)
+    /// whose binary or installation lies there is not used, as proofbook
+    /// would then run the book's program, or its standard library, as the
+    /// user when it makes the interpreter's environment.
+    pub fn verify_outside(
+        &mut self,
+        candidate: &Path,
+        book: Option<&Path>,
+    ) -> Result<Verified, String> {
+        let inside =
+            |p: &Path| book.is_some_and(|b| p.canonicalize().is_ok_and(|real| real.starts_with(b)));
+        if inside(candidate) {
+            return Err(IN_BOOK.into());
+        }
+        let v = self.verify(candidate)?;
+        if inside(&v.real) || inside(&v.base_prefix) {
+            return Err(format!(
+                "it says it runs {} from {}, {IN_BOOK}",
+                v.real.display(),
+                v.base_prefix.display()
+            ));
         }
         Ok(v)
     }
