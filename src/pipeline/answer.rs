@@ -303,13 +303,18 @@ pub(super) fn answer_with(
         .iter()
         .filter(|a| matches!(a, Some(Ok(r)) if r.stale))
         .count();
-    let counts = ExampleCounts {
+    let mut counts = ExampleCounts {
         pending,
         cached: jobs.len() - to_run.len() - pending,
         ran: to_run.len(),
         ..ExampleCounts::default()
     };
     let fresh = run_fresh(&mut runner, at, jobs, &to_run, counts.cached, diags);
+    // A run under an interpreter this machine lacks did not run.
+    counts.ran -= fresh
+        .iter()
+        .filter(|(_, r)| matches!(r, Err(e) if execute::named::is_not_here(e)))
+        .count();
     let machine = runner.machine();
     let summary = machine.summary();
     // A shard leaves the cache as it found it: its durations are what

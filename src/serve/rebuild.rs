@@ -150,12 +150,21 @@ impl Preview {
                         .map(|(page, _)| page.clone())
                         .collect()
                 };
-                // The tabs of the page shown early show it already.
-                let to_reload: Vec<String> = changed
+                // The tabs of the page shown early show it already; but
+                // one shown before a build that failed may differ from
+                // this build's page although its key did not change.
+                let mut to_reload: Vec<String> = changed
                     .iter()
                     .filter(|page| !same_as_shown(&report.dest, page, early.as_ref()))
                     .cloned()
                     .collect();
+                if let Some((page, _)) = &early
+                    && !everything
+                    && !to_reload.contains(page)
+                    && !same_as_shown(&report.dest, page, early.as_ref())
+                {
+                    to_reload.push(page.clone());
+                }
                 self.last = report.print.take().map(Arc::from);
                 self.site.print().set(self.last.clone());
                 self.site.replace_all(site_files(&report.dest));
