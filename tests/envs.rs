@@ -150,3 +150,51 @@ fn uv_on_path_makes_the_environment() {
         .count();
     assert_eq!(made_by_uv, 1, "one environment, made by uv");
 }
+
+#[test]
+fn a_book_environment_shipped_in_the_cache_is_not_run_as_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let b = BookTest::one_chapter("# One\n\n```python id=plain\nprint('plain')\n```\n");
+    b.write("requirements.txt", "# the standard library only\n");
+    b.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n\n[proofbook.python]\nrequirements = \"requirements.txt\"\n",
+    );
+    b.build().success();
+    // The book's environment is in its cache, under a name anyone with the
+    // same interpreter can work out: a book can arrive with one whose
+    // `bin/python` is a program of its own.
+    let made: Vec<_> = std::fs::read_dir(b.root().join(".proofbook-cache/python"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join(".proofbook-ready").exists())
+        .collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    let marker = b.cache_home.path().join("ran-the-books-program");
+    let python = made[0].join("bin/python");
+    let real = python.canonicalize().unwrap();
+    std::fs::remove_file(&python).unwrap();
+    std::fs::write(
+        &python,
+        format!(
+            "#!/bin/sh\necho ran > '{}'\nexec '{}' \"$@\"\n",
+            marker.display(),
+            real.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // An example with packages of its own: its environment is made outside
+    // the sandbox, from the interpreter, never from the book's `bin/python`.
+    b.write(
+        "content/chapter.md",
+        "# One\n\n```python id=pkg\n# /// script\n# dependencies = [\"six==1.16.0\"]\n# ///\nimport six\nprint('six', six.__version__)\n```\n",
+    );
+    let run = b.build();
+    assert!(
+        !marker.exists(),
+        "the book's program ran as the user: {}",
+        run.stderr()
+    );
+}

@@ -272,7 +272,7 @@ fn build(
         Installer::Pip => {
             step(
                 "python -m venv",
-                Command::new(&python.interpreter)
+                Command::new(&python.base_interpreter)
                     .args(["-m", "venv"])
                     .arg(dir),
                 progress,
@@ -292,7 +292,7 @@ fn build(
                 "uv venv",
                 Command::new(uv)
                     .args(["venv", "--quiet", "--python"])
-                    .arg(&python.interpreter)
+                    .arg(&python.base_interpreter)
                     .arg(dir),
                 progress,
             )?;

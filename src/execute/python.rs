@@ -25,6 +25,11 @@ use sha2::{Digest, Sha256};
 pub struct PythonEnv {
     /// What the sandbox execs: the venv's `bin/python`, or the real binary.
     pub interpreter: PathBuf,
+    /// The real binary behind it, on the machine: what proofbook itself
+    /// runs outside the sandbox (to make the examples' own environments),
+    /// never the venv's `bin/python`, which lies in the book's cache, where
+    /// a book can arrive with an environment of its own making.
+    pub base_interpreter: PathBuf,
     /// `sys.version` of the interpreter (first line).
     pub version: String,
     /// `sys.implementation.name` (`cpython`, `pypy`).
@@ -114,7 +119,8 @@ pub fn provision(
     hasher.update([0]);
     let Some(requirements) = requirements else {
         return Ok(PythonEnv {
-            interpreter: executable,
+            interpreter: executable.clone(),
+            base_interpreter: executable,
             version: id.version,
             implementation: id.implementation,
             mounts: vec![base],
@@ -146,6 +152,7 @@ pub fn provision(
     let dir = dir.canonicalize().unwrap_or(dir);
     Ok(PythonEnv {
         interpreter: dir.join("bin").join("python"),
+        base_interpreter: executable,
         version: id.version,
         implementation: id.implementation,
         mounts: vec![base, dir],
