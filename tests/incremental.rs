@@ -93,6 +93,18 @@ fn seed_book(t: &BookTest, chapters: usize) {
         text.push_str("```rust\nfn main() {\n    println!(\"hi\");\n}\n```\n");
         t.write(&format!("content/ch{i}.md"), &text);
     }
+    // Pages in a folder: a README (the folder's index.html) and a page
+    // whose links climb out, so relative URLs and print.html's rebasing
+    // are exercised too.
+    summary.push_str("- [Folder](sub/README.md)\n- [Deep page](sub/deep.md)\n");
+    t.write(
+        "content/sub/README.md",
+        "# Folder\n\nBack to [the first](../ch1.md).\n",
+    );
+    t.write(
+        "content/sub/deep.md",
+        "# Deep\n\n## Basics\n\nSee [the basics](../ch1.md#basics).\n\n```text\nplain\n```\n",
+    );
     t.write("content/snippet.txt", "An included line.\n");
     t.write("content/SUMMARY.md", &summary);
 }
@@ -210,11 +222,14 @@ fn replay(seed: u64, steps: usize) {
                 "a failed build changed the site after: {history:#?}"
             );
             // Undo the broken link so the book builds again.
-            for entry in std::fs::read_dir(t.root().join("content")).unwrap() {
-                let path = entry.unwrap().path();
-                let text = std::fs::read_to_string(&path).unwrap();
-                std::fs::write(&path, text.replace("\nA [broken](nowhere.md) link.\n", ""))
-                    .unwrap();
+            let files = walkdir::WalkDir::new(t.root().join("content")).into_iter();
+            for entry in files
+                .map(Result::unwrap)
+                .filter(|e| e.file_type().is_file())
+            {
+                let path = entry.path();
+                let text = std::fs::read_to_string(path).unwrap();
+                std::fs::write(path, text.replace("\nA [broken](nowhere.md) link.\n", "")).unwrap();
             }
             history.push("the broken link removed".to_owned());
             t.build().success();
