@@ -125,7 +125,8 @@ impl ResultCache {
             cache_dir.join("results"),
             cache_dir.join("latest"),
             cache_dir.join("python"),
-            cache_dir.join(crate::execute::envs::ENVS_DIR),
+            // `envs::ENVS_DIR`, spelt here as envs imports this file.
+            cache_dir.join("envs"),
         ] {
             if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
                 return Err(CacheError::NotAFolder { path: dir });
