@@ -31,6 +31,7 @@ fn main() {
     let env = python::provision(
         "python3",
         Some(&root.join("requirements.txt")),
+        false,
         &root.join(".proofbook-cache"),
         &mut |line| eprintln!("{line}"),
     )

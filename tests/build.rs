@@ -496,3 +496,24 @@ fn clean_cache_keeps_the_users_interpreters_built_from_source_unless_asked() {
     // The key beside them is not a build: it stays.
     assert!(t.cache_home.path().join("proofbook").is_dir());
 }
+
+#[test]
+fn clean_never_follows_a_cache_folder_the_book_made_a_link() {
+    let t = BookTest::from_fixture("basic");
+    // A book can arrive with `.proofbook-cache` leading anywhere, such as
+    // the folder holding the user's own virtual environments.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(elsewhere.path().join("envs/precious")).unwrap();
+    std::fs::create_dir_all(elsewhere.path().join("python/builds")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), t.root().join(".proofbook-cache")).unwrap();
+    for args in [&["clean", "--envs"][..], &["clean", "--cache"][..]] {
+        let run = t.run(args);
+        run.failure();
+        assert!(
+            run.stderr().contains("symbolic link"),
+            "{args:?}: {}",
+            run.stderr()
+        );
+        assert!(elsewhere.path().join("envs/precious").is_dir(), "{args:?}");
+    }
+}

@@ -198,3 +198,31 @@ fn a_book_environment_shipped_in_the_cache_is_not_run_as_the_user() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_requirements_line_that_is_not_a_package_of_the_index_is_refused_unrun() {
+    let b = BookTest::one_chapter("# One\n\n```python id=plain\nprint('plain')\n```\n");
+    let marker = b.cache_home.path().join("ran-the-books-program");
+    // A project of the book's, which pip would build, running its setup.py
+    // as the user, outside the sandbox.
+    b.write(
+        "evilpkg/setup.py",
+        &format!(
+            "open({:?}, 'w').write('ran')\nfrom setuptools import setup\nsetup(name='evilpkg', version='1')\n",
+            marker.display().to_string()
+        ),
+    );
+    b.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n\n[proofbook.python]\nrequirements = \"requirements.txt\"\n",
+    );
+    for line in ["./evilpkg", "-e evilpkg", "evilpkg @ file:./evilpkg"] {
+        b.write("requirements.txt", &format!("# the book's own\n{line}\n"));
+        let run = b.build();
+        let err = run.stderr();
+        assert!(!marker.exists(), "{line}: the book's setup.py ran: {err}");
+        run.failure();
+        assert!(err.contains("requirements.txt:2"), "{line}: {err}");
+        assert!(err.contains("not a package of the index"), "{line}: {err}");
+    }
+}

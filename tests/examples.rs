@@ -217,12 +217,12 @@ fn a_failed_requirements_install_shows_the_pip_output() {
         "book.toml",
         "[proofbook.python]\nrequirements = \"req.txt\"\n",
     )
-    .write("req.txt", "--this-is-not-a-pip-option\n");
+    .write("req.txt", "proofbook-no-such-package-zq==1.0\n");
     let run = b.build();
     run.failure();
     let err = run.stderr();
     assert!(err.contains("pip install -r"), "{err}");
-    assert!(err.contains("this-is-not-a-pip-option"), "{err}");
+    assert!(err.contains("proofbook-no-such-package-zq"), "{err}");
     // Nothing half-made is left to be mistaken for a ready environment.
     let python = b.root().join(".proofbook-cache/python");
     let left: Vec<_> = std::fs::read_dir(&python)

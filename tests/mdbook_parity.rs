@@ -468,3 +468,77 @@ fn raw_html_links_footnotes_term_ids_and_print_titles_as_in_mdbook() {
     );
     assert!(print.contains("<a href=\"#part\">two</a>"), "{print}");
 }
+
+#[test]
+fn a_nested_first_chapter_is_copied_to_index_html_with_links_from_the_root() {
+    let t = BookTest::empty();
+    t.write("book.toml", "[book]\ntitle = \"T\"\n")
+        .write(
+            "src/SUMMARY.md",
+            "# Summary\n\n- [Keep me](first/keep_me.md)\n    - [Nested](first/nested.md)\n- [Second](second.md)\n",
+        )
+        .write(
+            "src/first/keep_me.md",
+            "# Keep me\n\nSee [the part](nested.md#part), [second](../second.md) and ![a picture](img/pic.svg).\n\n## Some section\n",
+        )
+        .write("src/first/img/pic.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n")
+        .write("src/first/nested.md", "# Nested\n\n## Part\n")
+        .write("src/second.md", "# Second\n");
+    t.build().success();
+    let index = t.read("book/index.html");
+    // The chapter itself, as mdBook copies it: readable without JavaScript.
+    assert!(!index.contains("http-equiv=\"refresh\""), "{index}");
+    assert!(index.contains("<h1 id=\"keep-me\""), "{index}");
+    assert!(index.contains("id=\"some-section\""), "{index}");
+    // Its links and image from the root, where mdBook's copy misses them.
+    for url in [
+        "href=\"first/nested.html#part\"",
+        "href=\"second.html\"",
+        "src=\"first/img/pic.svg\"",
+    ] {
+        assert!(index.contains(url), "{url} in {index}");
+    }
+    assert!(t.root().join("book/first/img/pic.svg").is_file());
+    // Its assets and navigation from the root too.
+    assert!(index.contains("href=\"static/css/main.css\""), "{index}");
+    assert!(
+        index.contains("<link rel=\"next\" href=\"first/nested.html\">"),
+        "{index}"
+    );
+    let broken = support::broken_internal_links(&t.root().join("book"));
+    assert!(broken.is_empty(), "{broken:?}");
+    // One address for search engines: the chapter's own page, which names
+    // no other.
+    assert!(
+        index.contains("<link rel=\"canonical\" href=\"first/keep_me.html\">"),
+        "{index}"
+    );
+    let own = t.read("book/first/keep_me.html");
+    assert!(!own.contains("rel=\"canonical\""), "{own}");
+    assert!(own.contains("href=\"nested.html#part\""), "{own}");
+    // The search index and the print page know the chapter by its page.
+    let search = t.read("book/searchindex.js");
+    assert!(search.contains("first/keep_me.html#keep-me"), "{search}");
+    assert!(!search.contains("\"index.html"), "{search}");
+    let print = t.read("book/print.html");
+    assert!(
+        print.contains("See <a href=\"#part\">the part</a>"),
+        "{print}"
+    );
+}
+
+#[test]
+fn index_html_names_the_first_chapter_canonical_at_the_site_url() {
+    let t = book_naming(
+        &[("Chapter 1", "chapter_1.md")],
+        "[output.html]\nsite-url = \"/docs/\"\n",
+    );
+    t.write("src/chapter_1.md", "# One\n");
+    t.build().success();
+    let index = t.read("book/index.html");
+    assert!(index.contains("<h1 id=\"intro\""), "{index}");
+    assert!(
+        index.contains("<link rel=\"canonical\" href=\"/docs/intro.html\">"),
+        "{index}"
+    );
+}

@@ -49,6 +49,30 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => return Ok(report::failed(&e.to_diagnostics())),
     };
+    // The cache folder is the book's: one that arrived as a link (to the
+    // user's own folders) is never removed through.
+    if args.envs || args.cache {
+        let cache = &config.run.cache_dir;
+        for dir in [
+            cache.clone(),
+            cache.join(proofbook::execute::envs::ENVS_DIR),
+        ] {
+            if dir
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                let d = Diagnostic::error(
+                    format!("not cleaning {}: it is a symbolic link", dir.display()),
+                    None,
+                )
+                .with_help(
+                    "proofbook removes nothing through a link in the book, which may lead to \
+                     folders of yours; remove the link itself (`rm` without a trailing slash)",
+                );
+                return Ok(report::failed(&[d]));
+            }
+        }
+    }
     if args.envs {
         clean_envs(&config.run.cache_dir, args.dry_run)?;
         return Ok(ExitCode::SUCCESS);

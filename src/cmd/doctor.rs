@@ -293,6 +293,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let env = match python::provision(
         &run.interpreter,
         run.requirements.as_deref(),
+        run.source_builds,
         &run.cache_dir,
         &mut say,
     ) {

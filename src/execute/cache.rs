@@ -125,6 +125,7 @@ impl ResultCache {
             cache_dir.join("results"),
             cache_dir.join("latest"),
             cache_dir.join("python"),
+            cache_dir.join(crate::execute::envs::ENVS_DIR),
         ] {
             if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir()) {
                 return Err(CacheError::NotAFolder { path: dir });

@@ -57,6 +57,7 @@ impl NamedEnvs {
         entries: &[NamedInterpreter],
         resolved: &[Resolved],
         requirements: Option<&Path>,
+        source_builds: bool,
         cache: &Path,
         say: &mut dyn FnMut(&str),
     ) -> (NamedEnvs, Vec<Diagnostic>) {
@@ -78,7 +79,7 @@ impl NamedEnvs {
                     let requirements = entry
                         .and_then(|n| n.requirements.as_deref())
                         .or(requirements);
-                    match python::provision(&command, requirements, cache, say) {
+                    match python::provision(&command, requirements, source_builds, cache, say) {
                         Ok(env) => Named::Ready { env, about },
                         Err(e) => {
                             let message = format!(

@@ -62,6 +62,15 @@ pub enum PythonError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{}:{line}: `{text}` is not a package of the index: options, paths, URLs and archives are refused",
+        .path.display()
+    )]
+    NotOfTheIndex {
+        path: PathBuf,
+        line: usize,
+        text: String,
+    },
     #[error("setting up the Python environment failed: {what}\n{output}")]
     Setup { what: String, output: String },
 }
@@ -96,10 +105,14 @@ const IDENTIFY: &str = "import json, sys; print(json.dumps({'executable': sys.ex
 
 /// Resolves `command` (a name on PATH or a path) and, when `requirements`
 /// is given, makes sure the virtual environment for it exists under
-/// `cache`. `progress` hears a line before a slow step.
+/// `cache`: wheels of the index only unless `source_builds`, as pip runs
+/// as the user and a package built from source, or a project of the
+/// book's, runs its build scripts. `progress` hears a line before a slow
+/// step.
 pub fn provision(
     command: &str,
     requirements: Option<&Path>,
+    source_builds: bool,
     cache: &Path,
     progress: &mut dyn FnMut(&str),
 ) -> Result<PythonEnv, PythonError> {
@@ -131,6 +144,15 @@ pub fn provision(
         path: requirements.to_owned(),
         source,
     })?;
+    if let Some((line, text)) = not_of_the_index(&wanted) {
+        return Err(PythonError::NotOfTheIndex {
+            path: requirements.to_owned(),
+            line,
+            text,
+        });
+    }
+    // `source_builds` is left out of the key: it decides only how the same
+    // packages are fetched, and a changed key would run every example again.
     hasher.update(&wanted);
     let key = hex(&hasher.finalize()[..8]);
     let dir = cache.join("python").join(format!("{}-{key}", id.version));
@@ -143,7 +165,12 @@ pub fn provision(
             dir.display()
         ));
         let started = Instant::now();
-        create_venv(&executable, requirements, &wanted, &dir, progress)?;
+        let wheels: &[&str] = if source_builds {
+            &[]
+        } else {
+            &["--only-binary", ":all:"]
+        };
+        create_venv(&executable, (requirements, wheels), &wanted, &dir, progress)?;
         progress(&format!(
             "the Python environment is ready ({:.1} s); later builds reuse it",
             started.elapsed().as_secs_f64()
@@ -204,6 +231,51 @@ fn requirement_count(text: &[u8]) -> usize {
         .count()
 }
 
+/// The first line (1-based) of a requirements file that is not a package
+/// of the index, and its text. pip reads a line that is an option (`-e .`,
+/// `-r`, `--index-url`), a path (`./pkg`), an archive (`pkg.tar.gz`) or a
+/// URL (`pkg @ file:...`) as something to fetch or build, which runs code
+/// the book chose as the user; a package name with extras, versions,
+/// `--hash=` checks and an environment marker is what remains.
+fn not_of_the_index(text: &[u8]) -> Option<(usize, String)> {
+    const ARCHIVES: [&str; 10] = [
+        ".whl", ".zip", ".tar", ".gz", ".tgz", ".bz2", ".tbz", ".xz", ".txz", ".tlz",
+    ];
+    let text = String::from_utf8_lossy(text);
+    for (i, raw) in text.lines().enumerate() {
+        // pip's comments: a `#` at the start or after whitespace.
+        let line = match raw.find(" #").or(raw.find("\t#")) {
+            Some(at) => &raw[..at],
+            None if raw.trim_start().starts_with('#') => "",
+            None => raw,
+        }
+        .trim();
+        if line.is_empty() {
+            continue;
+        }
+        let spec = line.split_once(';').map_or(line, |(spec, _marker)| spec);
+        let spec: String = spec
+            .split_whitespace()
+            .filter(|w| !w.starts_with("--hash="))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let name_end = spec
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+            .unwrap_or(spec.len());
+        let name = &spec[..name_end].to_ascii_lowercase();
+        let plain = !spec.starts_with(['-', '.'])
+            && !name.is_empty()
+            && !ARCHIVES.iter().any(|a| name.ends_with(a))
+            && spec
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " ._-[],<>=!~*".contains(c));
+        if !plain {
+            return Some((i + 1, crate::terminal_text::tail(line, 1)));
+        }
+    }
+    None
+}
+
 /// Runs `cmd` to its end; while it has not ended, `progress` hears that
 /// `what` is still running, every `HEARTBEAT`.
 fn output_telling(
@@ -259,7 +331,7 @@ pub(crate) fn setup_step(
 
 fn create_venv(
     python: &Path,
-    requirements: &Path,
+    (requirements, wheels): (&Path, &[&str]),
     wanted: &[u8],
     dir: &Path,
     progress: &mut dyn FnMut(&str),
@@ -297,6 +369,7 @@ fn create_venv(
             ),
             Command::new(staging.join("bin").join("python"))
                 .args(PIP_INSTALL)
+                .args(wheels)
                 .arg("-r")
                 .arg(requirements),
         )
@@ -341,6 +414,29 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_packages_of_the_index_pass() {
+        let fine = b"# pinned\nnumpy==2.0 ; python_version < \"3.14\"\naiohttp[speedups] >= 3.9, <4 # why\nsix==1.16.0 --hash=sha256:abc\n\n";
+        assert_eq!(not_of_the_index(fine), None);
+        for (bad, line) in [
+            ("six\n./pkg\n", 2),
+            ("-e .\n", 1),
+            ("-r other.txt\n", 1),
+            ("--index-url https://example.org/simple\n", 1),
+            ("pkg @ file:./pkg\n", 1),
+            ("pkg-1.0.tar.gz\n", 1),
+            ("pkg-1.0-py3-none-any.whl\n", 1),
+            ("/abs/pkg\n", 1),
+            ("# c\n\nsub/dir\n", 3),
+        ] {
+            assert_eq!(
+                not_of_the_index(bad.as_bytes()).map(|(l, _)| l),
+                Some(line),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn requirement_count_skips_blanks_comments_and_options() {

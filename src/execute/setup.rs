@@ -23,20 +23,7 @@ pub fn sandbox(
 ) -> Result<(Sandbox, Vec<Diagnostic>), Vec<Diagnostic>> {
     let run = &config.run;
     let book_toml = Some(Span::file(config.root.join(CONFIG_FILE)));
-    book_interpreter(config).map_err(|d| vec![d])?;
-    let python = python::provision(
-        &run.interpreter,
-        run.requirements.as_deref(),
-        &run.cache_dir,
-        say,
-    )
-    .map_err(|e| {
-        let help = python_help(&e);
-        vec![
-            Diagnostic::error(format!("examples cannot run: {e}"), book_toml.clone())
-                .with_help(help),
-        ]
-    })?;
+    let python = default_python(config, say)?;
     // The named interpreters are found now, so a missing one stops the
     // build at its book.toml line before anything runs.
     let (resolved, mut warnings) = named_interpreters(config);
@@ -49,6 +36,7 @@ pub fn sandbox(
         &run.interpreters,
         &resolved,
         run.requirements.as_deref(),
+        run.source_builds,
         &run.cache_dir,
         say,
     );
@@ -92,6 +80,32 @@ pub fn sandbox(
         )
     }));
     Ok((sandbox, warnings))
+}
+
+/// The default interpreter (never one of the book's) and its environment,
+/// or the error that stops the examples, at book.toml or the requirements
+/// file's line.
+fn default_python(
+    config: &Config,
+    say: &mut dyn FnMut(&str),
+) -> Result<python::PythonEnv, Vec<Diagnostic>> {
+    let run = &config.run;
+    book_interpreter(config).map_err(|d| vec![d])?;
+    python::provision(
+        &run.interpreter,
+        run.requirements.as_deref(),
+        run.source_builds,
+        &run.cache_dir,
+        say,
+    )
+    .map_err(|e| {
+        let help = python_help(&e);
+        let span = match &e {
+            PythonError::NotOfTheIndex { path, line, .. } => Span::new(path, *line as u32, 1, 1),
+            _ => Span::file(config.root.join(CONFIG_FILE)),
+        };
+        vec![Diagnostic::error(format!("examples cannot run: {e}"), Some(span)).with_help(help)]
+    })
 }
 
 /// `[proofbook.python.interpreters]` found on this machine (the PATH, pyenv,
@@ -144,6 +158,12 @@ fn python_help(e: &PythonError) -> &'static str {
     match e {
         PythonError::Requirements { .. } => {
             "fix `requirements` under [proofbook.python]: the path is relative to the book's root"
+        }
+        PythonError::NotOfTheIndex { .. } => {
+            "name packages of the index only (a version, extras, `--hash=` and a marker may follow): \
+             pip runs as you, outside the sandbox, and would build a path, archive or URL, running its \
+             build scripts; with `source-builds = true` under [proofbook.python] packages of the index \
+             may also be built from source"
         }
         PythonError::Setup { .. } => {
             "fix the requirements file (pip's output is above), or check that the interpreter has the venv module"

@@ -68,6 +68,9 @@ pub struct PageCtx<'a> {
     /// The page's `#fragment` redirects from book.toml, as a script
     /// (`render::redirect::fragment_script`); chapter pages only.
     pub redirect_script: Option<String>,
+    /// The page's one address, for `<link rel="canonical">`, when this
+    /// page is a copy of it (index.html as the first chapter); else null.
+    pub canonical_url: Option<String>,
 }
 
 /// `print.html`: every chapter, in order.

@@ -15,6 +15,7 @@ pub mod highlight;
 pub mod page;
 pub mod print;
 pub mod redirect;
+pub mod relocate;
 pub mod results;
 pub mod run;
 pub mod search;

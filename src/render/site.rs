@@ -150,6 +150,20 @@ impl<'a> SiteRenderer<'a> {
         i: usize,
         out: &Path,
     ) -> Result<String, Diagnostic> {
+        self.chapter_page_as(chapters, doc, content, i, out, None)
+    }
+
+    /// `chapter_page`, with the page's canonical address when the page at
+    /// `out` is a copy of it.
+    fn chapter_page_as(
+        &self,
+        chapters: &[&Chapter],
+        doc: &Document,
+        content: &str,
+        i: usize,
+        out: &Path,
+        canonical_url: Option<String>,
+    ) -> Result<String, Diagnostic> {
         let ch = chapters[i];
         let here = out.to_string_lossy().replace('\\', "/");
         let root = path_to_root(out);
@@ -190,6 +204,7 @@ impl<'a> SiteRenderer<'a> {
             prev: nav(i.checked_sub(1)),
             next: nav(Some(i + 1)),
             redirect_script: crate::render::redirect::fragment_script(&self.config.html, out),
+            canonical_url,
         };
         let page = render::page::render(
             self.theme,
@@ -240,6 +255,7 @@ impl<'a> SiteRenderer<'a> {
             prev: None,
             next: None,
             redirect_script: None,
+            canonical_url: None,
         }
     }
 
@@ -274,8 +290,11 @@ impl<'a> SiteRenderer<'a> {
         ))
     }
 
-    /// `index.html` when no chapter is the index: the first chapter again
-    /// when it sits at the root, else a redirect to it.
+    /// `index.html` when no chapter is the index: the first chapter again,
+    /// rendered for the root (its navigation, assets and, when it sits in a
+    /// folder, its body's relative links and images resolve from there),
+    /// naming the chapter's own page as canonical so the text keeps one
+    /// address. A redirect to it only if that page cannot be rendered.
     pub fn index_fallback(
         &self,
         chapters: &[&Chapter],
@@ -285,20 +304,23 @@ impl<'a> SiteRenderer<'a> {
         let Some(first) = chapters.first().and_then(|c| c.path.as_deref()) else {
             return Vec::new();
         };
-        let first_page = page_path(first);
-        if first_page.parent().is_none_or(|p| p.as_os_str().is_empty())
-            && let Ok(html) =
-                self.chapter_page(chapters, &docs[0], first_body, 0, Path::new("index.html"))
-        {
-            return vec![SiteFile::text("index.html", html)];
+        let first_url = page_path(first).to_string_lossy().replace('\\', "/");
+        let body = match first_url.rsplit_once('/') {
+            Some((folder, _)) => crate::render::relocate::to_root(first_body, folder),
+            None => first_body.to_owned(),
+        };
+        let canonical = match self.config.html.site_url.as_deref() {
+            Some(site) => format!("{}/{first_url}", site.trim_end_matches('/')),
+            None => first_url.clone(),
+        };
+        let index = Path::new("index.html");
+        match self.chapter_page_as(chapters, &docs[0], &body, 0, index, Some(canonical)) {
+            Ok(html) => vec![SiteFile::text("index.html", html)],
+            Err(_) => vec![SiteFile::text(
+                "index.html",
+                crate::render::redirect::redirect_html(&first_url, &Default::default()),
+            )],
         }
-        vec![SiteFile::text(
-            "index.html",
-            crate::render::redirect::redirect_html(
-                &first_page.to_string_lossy().replace('\\', "/"),
-                &Default::default(),
-            ),
-        )]
     }
 
     /// A digest of what `print_plan` is made from that a chapter's part of

@@ -393,6 +393,7 @@ pub fn guide_python() -> proofbook::execute::python::PythonEnv {
     proofbook::execute::python::provision(
         "python3",
         Some(&root.join("requirements.txt")),
+        false,
         &root.join(".proofbook-cache"),
         &mut |line| eprintln!("{line}"),
     )
