@@ -542,3 +542,31 @@ fn index_html_names_the_first_chapter_canonical_at_the_site_url() {
         "{index}"
     );
 }
+
+/// `[output.html.playground] copyable = false` (mdBook's key for every
+/// code block's copy button) is acted on, not warned about: the pages say
+/// so and main.js adds no copy button (checked in code-buttons.test.js).
+#[test]
+fn copyable_false_turns_the_copy_buttons_off() {
+    let t = book_naming(&[], "\n[output.html.playground]\ncopyable = false\n");
+    t.write(
+        "src/intro.md",
+        "# Intro\n\n```python norun\nprint(1)\n```\n",
+    );
+    let run = t.build();
+    run.success();
+    assert!(!run.stderr().contains("copyable"), "{}", run.stderr());
+    for page in ["book/intro.html", "book/print.html"] {
+        let html = t.read(page);
+        let root = html
+            .split("<html")
+            .nth(1)
+            .and_then(|rest| rest.split_once('>'))
+            .map_or("", |(tag, _)| tag);
+        assert!(root.contains("data-copyable=\"false\""), "{page}: {root}");
+    }
+
+    let t = book_naming(&[], "");
+    t.build().success();
+    assert!(!t.read("book/intro.html").contains("data-copyable"));
+}

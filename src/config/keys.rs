@@ -56,20 +56,12 @@ const NOT_ACTED_ON: &[(&str, &str)] = &[
     ),
     ("output.html.fold", "sidebar sections are never folded"),
     (
-        "output.html.playground.copyable",
-        "every code block has a copy button",
-    ),
-    (
         "output.html.playground.copy-js",
         "the playground's script is proofbook's own and always copied",
     ),
     (
         "output.html.playground.line-numbers",
         "playground blocks have no line numbers yet",
-    ),
-    (
-        "output.html.playpen.copyable",
-        "every code block has a copy button",
     ),
     (
         "output.html.playpen.copy-js",

@@ -180,6 +180,10 @@ pub struct HtmlOptions {
     /// (`edition2021`): how Rust blocks get the playground's Run button.
     pub playground_runnable: bool,
     pub playground_editable: bool,
+    /// `[output.html.playground] copyable` (default true): whether code
+    /// blocks get a copy button. mdBook's key for every block, not only
+    /// Rust's, so it is the page's setting, not the playground's.
+    pub code_copyable: bool,
     pub rust_edition: Option<&'static str>,
     pub definition_lists: bool,
     pub admonitions: bool,
@@ -591,6 +595,7 @@ fn resolve_html(html: RawHtml, root: &Path) -> HtmlOptions {
         smart_punctuation: html.smart_punctuation.or(html.curly_quotes).unwrap_or(true),
         playground_runnable: html.playground.runnable.unwrap_or(true),
         playground_editable: html.playground.editable.unwrap_or(false),
+        code_copyable: html.playground.copyable.unwrap_or(true),
         rust_edition: None,
         definition_lists: html.definition_lists.unwrap_or(true),
         admonitions: html.admonitions.unwrap_or(true),

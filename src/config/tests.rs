@@ -386,13 +386,15 @@ fn source_builds_for_example_packages_are_off_unless_the_book_opts_in() {
 #[test]
 fn playground_settings_and_the_rust_edition_are_read() {
     let (config, warnings) =
-        load("[rust]\nedition = \"2024\"\n\n[output.html.playground]\nrunnable = false\neditable = true\n")
+        load("[rust]\nedition = \"2024\"\n\n[output.html.playground]\nrunnable = false\neditable = true\ncopyable = false\n")
             .unwrap();
     assert_eq!(config.html.rust_edition, Some("edition2024"));
+    assert!(!config.html.code_copyable);
     assert!(!config.html.playground_runnable);
     assert!(config.html.playground_editable);
     assert!(warnings.is_empty(), "{warnings:?}");
     let (config, _) = load("").unwrap();
     assert!(config.html.playground_runnable && !config.html.playground_editable);
+    assert!(config.html.code_copyable);
     assert_eq!(config.html.rust_edition, None);
 }

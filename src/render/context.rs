@@ -54,6 +54,9 @@ pub struct SiteView<'a> {
     /// Whether the site has print.html (`[output.html.print] enable`), so
     /// the header links to it only when it exists.
     pub print_enabled: bool,
+    /// Whether code blocks get a copy button (`[output.html.playground]
+    /// copyable`); the page says `data-copyable="false"` when not.
+    pub code_copyable: bool,
 }
 
 #[derive(Debug, Serialize)]

@@ -83,6 +83,7 @@ impl<'a> SiteRenderer<'a> {
             live_reload_script,
             search_enabled: config.html.search.is_some(),
             print_enabled: config.html.print_enable,
+            code_copyable: config.html.code_copyable,
         };
         // A shared sidebar (`toc.js`) is no part of any page: a title
         // changed in SUMMARY.md then re-renders only the pages that show it

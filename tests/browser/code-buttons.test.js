@@ -40,6 +40,24 @@ async function open(options = {}) {
 }
 
 describe('copy button', () => {
+  it('is left out when the book says copyable = false', async () => {
+    const context = await h.newContext(browser, { viewport: { width: 1280, height: 800 } });
+    // The page as proofbook writes it with `[output.html.playground]
+    // copyable = false` (tests/mdbook_parity.rs checks the attribute).
+    await context.route('**/code.html', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.text()).replace('<html ', '<html data-copyable="false" ');
+      await route.fulfill({ response: res, body });
+    });
+    const page = await context.newPage();
+    await page.goto(server.url('code.html'));
+    await h.waitUntil(page, () => document.querySelectorAll('.code-block').length > 0, null, 'the code blocks are wrapped');
+    assert.equal(await page.locator('button.code-button.copy').count(), 0);
+    // The other buttons stay.
+    assert.ok(await page.locator('button.code-button.toggle-hidden').count() > 0);
+    await context.close();
+  });
+
   it('copies the full text of a block with hidden lines, hidden lines included', async () => {
     const { context, page } = await open();
     const block = page.locator('.code-block').first();

@@ -207,6 +207,8 @@
       eye.setAttribute("aria-pressed", "false");
       bar.appendChild(eye);
     }
+    // `[output.html.playground] copyable = false`: no copy buttons.
+    if (doc.documentElement.getAttribute("data-copyable") === "false") return;
     var timer = null;
     var copy = button("copy", "Copy code", ICON_COPY, function () {
       copyText((one("code", pre) || pre).textContent.replace(/\n$/, "")).then(function () {
