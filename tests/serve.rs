@@ -323,3 +323,28 @@ fn saving_a_declared_data_file_reruns_its_example_in_the_preview() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// A save that breaks a link is not shown early (the page as saved would
+/// carry a dead link): no tab reloads, the error arrives, and the page is
+/// served as it was until a good save.
+#[test]
+fn a_save_that_breaks_a_link_shows_the_error_not_the_page() {
+    let t = BookTest::from_fixture("basic");
+    let serve = Serve::start(&t);
+    let mut events = Events::open(serve.addr);
+    let text = t.read("content/start.md");
+    t.write(
+        "content/start.md",
+        &format!("{text}\nA [dead link](missing-page.md) written while serving.\n"),
+    );
+    events.wait_for("event: error\ndata: ");
+    events.wait_for("missing-page.md");
+    let said = events.matched_text();
+    let after_hello = said.split_once("event: hello").map_or("", |(_, rest)| rest);
+    assert!(
+        !after_hello.contains("event: reload"),
+        "a tab was reloaded before the error: {said}"
+    );
+    let page = request(serve.addr, "GET", "/start.html").text();
+    assert!(!page.contains("dead link"), "the broken page was served");
+}

@@ -123,10 +123,10 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 /// Every link to a chapter must reach a page, and every fragment an id on it.
-pub fn check_links(
+pub fn check_links<D: std::borrow::Borrow<Document>>(
     book: &Book,
     chapters: &[&Chapter],
-    docs: &[Document],
+    docs: &[D],
     severity: Severity,
 ) -> Vec<Diagnostic> {
     let ids: HashMap<&Path, HashSet<&str>> = chapters
@@ -135,7 +135,11 @@ pub fn check_links(
         .filter_map(|(c, d)| {
             Some((
                 c.path.as_deref()?,
-                d.ids.iter().map(String::as_str).collect(),
+                std::borrow::Borrow::<Document>::borrow(d)
+                    .ids
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
             ))
         })
         .collect();
@@ -147,7 +151,7 @@ pub fn check_links(
         .collect();
     let mut out = Vec::new();
     for doc in docs {
-        for link in &doc.links {
+        for link in &std::borrow::Borrow::<Document>::borrow(doc).links {
             let problem = match (ids.get(link.target.as_path()), &link.fragment) {
                 (None, _) if drafts.contains(link.target.as_path()) => Some((
                     "is a draft chapter with no page".to_owned(),

@@ -87,6 +87,20 @@ impl PrintJob {
         if !diags.is_empty() || results(&doc) != results(old) {
             return None;
         }
+        // Links are checked across pages (this one's to the others, the
+        // others' to its anchors): a save that breaks one is the
+        // rebuild's error to show, over the page as it was.
+        let mut docs: Vec<&Document> = self.docs.iter().collect();
+        docs[i] = &doc;
+        let broken = crate::markdown::links::check_links(
+            &self.book,
+            &chapters,
+            &docs,
+            crate::diag::Severity::Error,
+        );
+        if !broken.is_empty() {
+            return None;
+        }
         let site = SiteRenderer::new(
             &self.config,
             self.live_reload_script.as_deref(),

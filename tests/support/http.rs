@@ -144,6 +144,11 @@ impl Events {
         events
     }
 
+    /// Everything the stream has said up to the last match.
+    pub fn matched_text(&self) -> String {
+        String::from_utf8_lossy(&self.seen[..self.matched]).into_owned()
+    }
+
     /// Reads until `needle` has arrived after what the last call matched;
     /// fails after the read timeout.
     pub fn wait_for(&mut self, needle: &str) {
