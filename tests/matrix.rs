@@ -274,3 +274,27 @@ fn an_environment_that_fails_for_one_interpreter_is_an_error_at_its_line() {
         "{page}"
     );
 }
+
+/// `check --claim` judges that claim alone: another claim, on one
+/// interpreter's run of an example this selection did not run, is left
+/// out, not an error that no example has the id `ID@NAME`.
+#[test]
+fn check_claim_leaves_out_claims_on_runs_it_did_not_make() {
+    let b = book(
+        "# Two\n\n```python id=plain\nimport json, os\nwith open(os.environ['PROOFBOOK_METRICS'], 'a') as f:\n    print(json.dumps({'n': 2}), file=f)\n```\n\n\
+```claim id=plain-two\nsays: plain reports two\nplain n > 1\n```\n\n\
+```python id=both python=\"3.11,3.12\"\nimport json, os\nwith open(os.environ['PROOFBOOK_METRICS'], 'a') as f:\n    print(json.dumps({'n': 3}), file=f)\n```\n\n\
+```claim id=both-three\nsays: the 3.12 run reports three\nboth@3.12 n > 2\n```\n",
+    );
+    let out = run(&b, &["check", "--claim", "plain-two"]);
+    let text = String::from_utf8_lossy(&out.output.stdout).into_owned();
+    assert_eq!(out.code(), 0, "{text}");
+    assert!(text.contains("ok       claim plain-two"), "{text}");
+    assert!(!text.contains("both-three"), "{text}");
+    assert!(!text.contains("no example has the id"), "{text}");
+
+    let out = run(&b, &["check", "--claim", "both-three"]);
+    let text = String::from_utf8_lossy(&out.output.stdout).into_owned();
+    assert_eq!(out.code(), 0, "{text}");
+    assert!(text.contains("ok       claim both-three"), "{text}");
+}

@@ -317,8 +317,11 @@ fn claim_is_selected(parsed: &claim::Claim, figures: &Figures<'_>, docs: &[Docum
         .into_iter()
         .all(|side| match side {
             Side::Number(_) => true,
+            // `ID@NAME` is a run of example ID: unselected when ID is an
+            // example whose run did not happen in this selection.
             Side::Figure { args, .. } => args.first().is_none_or(|id| {
-                figures.has(id) || !crate::measure::quote::is_example_id(docs, id)
+                let example = id.split_once('@').map_or(id.as_str(), |(id, _)| id);
+                figures.has(id) || !crate::measure::quote::is_example_id(docs, example)
             }),
         })
 }
