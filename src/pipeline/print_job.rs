@@ -101,17 +101,22 @@ impl PrintJob {
         if !broken.is_empty() {
             return None;
         }
-        let site = SiteRenderer::new(
+        let site = self.site();
+        let body = body::body_html(&doc, &site.highlighter, &self.runs[i]);
+        let out = &self.page_paths[i];
+        let html = site.chapter_page(&chapters, &doc, &body, i, out).ok()?;
+        Some((out.clone(), html))
+    }
+
+    /// The renderer for this build's pages, as the build made them.
+    fn site(&self) -> SiteRenderer<'_> {
+        SiteRenderer::new(
             &self.config,
             self.live_reload_script.as_deref(),
             &self.theme,
             &self.book,
             &self.pages,
-        );
-        let body = body::body_html(&doc, &site.highlighter, &self.runs[i]);
-        let out = &self.page_paths[i];
-        let html = site.chapter_page(&chapters, &doc, &body, i, out).ok()?;
-        Some((out.clone(), html))
+        )
     }
 
     /// How many chapters the page will hold.
@@ -124,13 +129,7 @@ impl PrintJob {
     /// whose print template fails is the diagnostic.
     pub fn render(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, Diagnostic> {
         let chapters = super::page_chapters(&self.book);
-        let site = SiteRenderer::new(
-            &self.config,
-            self.live_reload_script.as_deref(),
-            &self.theme,
-            &self.book,
-            &self.pages,
-        );
+        let site = self.site();
         let plan = site.print_plan(&self.page_paths, &chapters, &self.docs);
         let n = chapters.len();
         let body_of = |i: usize| body::body_html(&self.docs[i], &site.highlighter, &self.runs[i]);
