@@ -54,36 +54,48 @@ fn print_table(all: &RoundsReport, root: &Path) {
         );
     }
     let failed: Vec<&ItemRounds> = all.items.iter().filter(|i| i.failed > 0).collect();
-    if !failed.is_empty() {
-        println!();
-        for item in &failed {
-            println!(
-                "---- FAILED in {} of {} rounds: {} at {}",
-                item.failed,
-                all.rounds,
-                neutralise(&item.name),
-                place(item, root)
-            );
-            println!("{}\n", neutralise(item.last_details.trim_end()));
-        }
-    }
+    print_details(
+        "FAILED",
+        &failed,
+        |i| (i.failed, &i.last_details),
+        all.rounds,
+        root,
+    );
     // A claim skipped in some round says why (its `when`, and what was
     // measured, such as the free cores), so "not judged" is never silent.
     let skipped: Vec<&ItemRounds> = all.claims().filter(|c| c.skipped > 0).collect();
-    if !skipped.is_empty() {
-        println!();
-        for item in &skipped {
-            println!(
-                "---- skipped in {} of {} rounds: {} at {}",
-                item.skipped,
-                all.rounds,
-                neutralise(&item.name),
-                place(item, root)
-            );
-            println!("{}\n", neutralise(item.skipped_details.trim_end()));
-        }
-    }
+    print_details(
+        "skipped",
+        &skipped,
+        |i| (i.skipped, &i.skipped_details),
+        all.rounds,
+        root,
+    );
     println!("{}", summary(all));
+}
+
+/// `---- WHAT in N of M rounds: NAME at PLACE` and the details, for each
+/// item; `of` gives an item's round count and details for WHAT.
+fn print_details(
+    what: &str,
+    items: &[&ItemRounds],
+    of: impl Fn(&ItemRounds) -> (usize, &String),
+    rounds: usize,
+    root: &Path,
+) {
+    if items.is_empty() {
+        return;
+    }
+    println!();
+    for item in items {
+        let (count, details) = of(item);
+        println!(
+            "---- {what} in {count} of {rounds} rounds: {} at {}",
+            neutralise(&item.name),
+            place(item, root)
+        );
+        println!("{}\n", neutralise(details.trim_end()));
+    }
 }
 
 /// The last line: a claim skipped in every round held nowhere, so it is
