@@ -75,6 +75,7 @@ fn main() {
                 files: &[],
                 venv: None,
                 python: None,
+                asks: Default::default(),
             })
             .unwrap();
         assert_eq!(r.stdout(), "1\n");

@@ -90,6 +90,7 @@ fn run_in(sandbox: &Sandbox, code: &str, timeout: f64) -> RunRecord {
             files: &[],
             venv: None,
             python: None,
+            asks: Default::default(),
         })
         .expect("the sandbox starts");
     assert_host_clean();

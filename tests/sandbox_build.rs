@@ -99,3 +99,48 @@ fn an_example_that_hands_its_stdout_outside_ends_and_is_reported() {
         "the output read before the cut is kept"
     );
 }
+
+/// Starts 3,000 threads that wait, and prints whether all of them started.
+const THREADS: &str = "import threading\nstop = threading.Event()\nstarted = []\ntry:\n    for _ in range(3000):\n        t = threading.Thread(target=stop.wait)\n        t.start()\n        started.append(t)\nexcept RuntimeError:\n    pass\nstop.set()\nfor t in started:\n    t.join()\nprint(len(started) >= 3000)\n";
+
+#[test]
+fn an_example_asking_for_more_processes_than_the_share_gets_its_threads() {
+    // The book gives each example 64 tasks; one example asks for 9,000,
+    // more than a slot's share of a 32768-PID host with two slots, so it
+    // runs alone. The same program without the ask is held to 64.
+    let chapter = format!(
+        "# Threads\n\n```python id=asks processes=9000 open-files=64\n{THREADS}```\n\n```output\nTrue\n```\n\n\
+```python id=share\n{THREADS}```\n\n```output\nFalse\n```\n\n```python id=beside\nprint('beside')\n```\n"
+    );
+    let b = book_of(0, "[proofbook.run]\nprocesses = 64\n");
+    b.write("content/chapter.md", &chapter);
+    let run = b.run(&["check", "-j", "2"]);
+    let out = String::from_utf8_lossy(&run.output.stdout).into_owned();
+    assert_eq!(run.code(), 0, "{out}\n{}", run.stderr());
+    assert_eq!(out.lines().last(), Some("3 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn an_example_asking_for_more_than_the_host_allows_fails_at_its_fence() {
+    let b = book_of(0, "");
+    b.write(
+        "content/chapter.md",
+        "# Too many\n\n```python id=greedy processes=1048576\nprint(1)\n```\n",
+    );
+    let run = b.run(&["check"]);
+    let out = String::from_utf8_lossy(&run.output.stdout).into_owned();
+    assert_eq!(run.code(), 1, "{out}");
+    assert!(out.contains("content/chapter.md:3"), "{out}");
+    assert!(
+        out.contains("its `processes=` and `open-files=` ask for more than this machine allows"),
+        "{out}"
+    );
+    assert!(
+        out.contains("kernel.pid_max") || out.contains("pids.max of"),
+        "names the host's table: {out}"
+    );
+    assert!(
+        out.contains("ask for less, or raise kernel.pid_max"),
+        "says what to do: {out}"
+    );
+}

@@ -71,6 +71,7 @@ fn run(sandbox: &Sandbox, code: &str) -> RunRecord {
             files: &[],
             venv: None,
             python: None,
+            asks: Default::default(),
         })
         .expect("the sandbox starts")
 }

@@ -69,6 +69,7 @@ fn run_in(sandbox: &Sandbox, code: &str) -> RunRecord {
             files: &[],
             venv: None,
             python: None,
+            asks: Default::default(),
         })
         .expect("the sandbox starts");
     assert_eq!(

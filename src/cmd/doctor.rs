@@ -334,6 +334,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 files: &[],
                 venv: None,
                 python: None,
+                asks: Default::default(),
             })
             .map_err(|e| e.to_string())
     });

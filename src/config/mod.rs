@@ -24,7 +24,7 @@ use crate::fsutil;
 pub use interpreters::{NamedInterpreter, Want};
 pub use raw::TextDirection;
 use raw::{LinkSeverity, RawConfig, RawHtml};
-pub use run::{Examples, Limits, Protection, RunConfig};
+pub use run::{Asks, Examples, Limits, OPEN_FILES_RANGE, PROCESSES_RANGE, Protection, RunConfig};
 use run::{check_run, resolve_run};
 
 /// Name of the configuration file in a book's root.

@@ -78,6 +78,27 @@ impl Default for Limits {
     }
 }
 
+/// The values `processes` and `open-files` may take, under
+/// `[proofbook.run]` and in an example's fence alike.
+pub const PROCESSES_RANGE: (u64, u64) = (2, 1 << 20);
+pub const OPEN_FILES_RANGE: (u64, u64) = (16, 1 << 20);
+
+/// The task and open-file limits one example asks for in its fence
+/// (`processes=N open-files=N`), above or below what the book's share
+/// gives it; `None`: what every example gets. `execute::budget::place`
+/// decides whether it runs beside others, alone, or not at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Asks {
+    pub processes: Option<u64>,
+    pub open_files: Option<u64>,
+}
+
+impl Asks {
+    pub fn any(&self) -> bool {
+        self.processes.is_some() || self.open_files.is_some()
+    }
+}
+
 /// A protection layer, as `doctor` and book.toml name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Protection {
@@ -186,9 +207,19 @@ pub(super) fn check_run(
     }
     let ranges: [(&str, Option<u64>, u64, u64); 7] = [
         ("memory-mib", r.memory_mib, 16, 1 << 20),
-        ("processes", r.processes, 2, 1 << 20),
+        (
+            "processes",
+            r.processes,
+            PROCESSES_RANGE.0,
+            PROCESSES_RANGE.1,
+        ),
         ("cpu-seconds", r.cpu_seconds, 1, 1 << 20),
-        ("open-files", r.open_files, 16, 1 << 20),
+        (
+            "open-files",
+            r.open_files,
+            OPEN_FILES_RANGE.0,
+            OPEN_FILES_RANGE.1,
+        ),
         ("file-size-mib", r.file_size_mib, 1, 1 << 20),
         ("output-kib", r.output_kib, 1, 1 << 20),
         ("tmpfs-mib", r.tmpfs_mib, 1, 1 << 20),

@@ -15,11 +15,27 @@
 //!   with a thousand threads is common while one holding a thousand files
 //!   per process is not.
 //!
-//! `plan` is pure arithmetic; `HostTables::detect` reads the machine.
+//! An example may ask for limits of its own in its fence (`processes=N
+//! open-files=N`, `config::Asks`). `place` keeps the same rule for it:
+//! within a slot's share it runs beside the others; above it, it runs
+//! alone (no other example runs meanwhile, `slots::SlotPool::take_alone`),
+//! checked against the whole half of each table as if it were the only
+//! slot; beyond that it does not run, and says which table and what to do.
+//!
+//! The open-file rule counts every task as a descriptor table of its own,
+//! which overstates threads (they share their process's table). It is
+//! kept anyway: the kernel offers no count of descriptor tables, only of
+//! tasks (`pids.max` counts threads too), so nothing could hold an example
+//! to a smaller number of processes than it has tasks, and a rule that
+//! trusted it to use threads would let a fork of each thread hold
+//! `open_files` descriptors of its own.
+//!
+//! `plan` and `place` are pure arithmetic; `HostTables::detect` reads the
+//! machine.
 
 use std::path::Path;
 
-use crate::config::Limits;
+use crate::config::{Asks, Limits};
 use crate::execute::cgroup::CgroupRoot;
 
 /// How far the open-file budget lowers `open_files` before it cuts
@@ -120,10 +136,7 @@ pub fn plan(limits: &Limits, slots: usize, host: HostTables) -> Budget {
     let tasks = host.tasks() / 2 / n;
     if processes > tasks {
         let to = tasks.max(FLOOR_PROCESSES);
-        let table = match host.parent_pids_max {
-            Some(p) if p < host.pid_max => format!("the pids.max of {p} above proofbook's cgroup"),
-            _ => format!("the host's PID space (kernel.pid_max = {})", host.pid_max),
-        };
+        let table = task_table(&host);
         let because = format!(
             "{n} parallel examples × {processes} tasks would take more than half of {table}"
         );
@@ -186,6 +199,88 @@ pub fn plan(limits: &Limits, slots: usize, host: HostTables) -> Budget {
         open_files,
         host,
         lowered,
+    }
+}
+
+/// Where an example with limits of its own runs, and with which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub processes: u64,
+    pub open_files: u64,
+    /// Above one slot's share: no other example may run meanwhile.
+    pub alone: bool,
+}
+
+/// How the messages of an example asking too much begin, so the build can
+/// tell it from a sandbox that failed and say what to do.
+pub const TOO_LARGE: &str =
+    "its `processes=` and `open-files=` ask for more than this machine allows";
+
+pub fn is_too_large(message: &str) -> bool {
+    message.starts_with(TOO_LARGE)
+}
+
+/// Places an example that asks for `asks` (a limit it does not ask for is
+/// the share's): beside the others when both rules hold for one of
+/// `share.slots` slots, alone when they hold for one slot, otherwise an
+/// error naming the host's table and the most it could ask for.
+pub fn place(asks: Asks, share: &Budget) -> Result<Placement, String> {
+    let processes = asks.processes.unwrap_or(share.processes);
+    let open_files = asks.open_files.unwrap_or(share.open_files);
+    let fits = |slots: u64| over(processes, open_files, slots, &share.host).is_empty();
+    if !asks.any() || fits(share.slots.max(1) as u64) {
+        return Ok(Placement {
+            processes,
+            open_files,
+            alone: false,
+        });
+    }
+    if fits(1) {
+        return Ok(Placement {
+            processes,
+            open_files,
+            alone: true,
+        });
+    }
+    let host = &share.host;
+    Err(format!(
+        "{TOO_LARGE}, even with no other example running: {}; alone an example may have at most {} tasks, and tasks × open files at most {}: ask for less, or raise kernel.pid_max or fs.file-max on this machine",
+        over(processes, open_files, 1, host).join("; "),
+        host.tasks() / 2,
+        host.file_max / 2
+    ))
+}
+
+/// Why `slots` examples each with these limits would break the rule, one
+/// reason per table (none: they fit).
+fn over(processes: u64, open_files: u64, slots: u64, host: &HostTables) -> Vec<String> {
+    let who = if slots == 1 {
+        "one example".to_owned()
+    } else {
+        format!("{slots} parallel examples")
+    };
+    let mut out = Vec::new();
+    if slots.saturating_mul(processes) > host.tasks() / 2 {
+        out.push(format!(
+            "{who} × {processes} tasks would take more than half of {}",
+            task_table(host)
+        ));
+    }
+    let files = slots.saturating_mul(processes).saturating_mul(open_files);
+    if files > host.file_max / 2 {
+        out.push(format!(
+            "{who} × {processes} tasks × {open_files} open files would take more than half of the host's open-file table (fs.file-max = {})",
+            host.file_max
+        ));
+    }
+    out
+}
+
+/// The task table the slots share, in words.
+fn task_table(host: &HostTables) -> String {
+    match host.parent_pids_max {
+        Some(p) if p < host.pid_max => format!("the pids.max of {p} above proofbook's cgroup"),
+        _ => format!("the host's PID space (kernel.pid_max = {})", host.pid_max),
     }
 }
 
@@ -327,5 +422,85 @@ mod tests {
         assert_eq!((b.processes, b.open_files), (2, 16));
         let b = plan(&Limits::default(), 3, host(4, None, 4));
         assert_eq!((b.processes, b.open_files), (2, 16));
+    }
+
+    fn asks(processes: Option<u64>, open_files: Option<u64>) -> Asks {
+        Asks {
+            processes,
+            open_files,
+        }
+    }
+
+    /// This machine's tables, and the share the guide's book.toml gets
+    /// with two slots.
+    fn guide_share() -> Budget {
+        let limits = Limits {
+            processes: 1100,
+            open_files: 540,
+            ..Limits::default()
+        };
+        plan(&limits, 2, host(32768, None, 2_466_239))
+    }
+
+    #[test]
+    fn an_example_without_asks_gets_the_share_beside_the_others() {
+        let share = guide_share();
+        let p = place(Asks::default(), &share).unwrap();
+        assert_eq!((p.processes, p.open_files, p.alone), (1100, 540, false));
+    }
+
+    #[test]
+    fn asks_within_the_share_run_beside_the_others() {
+        let share = guide_share();
+        // Fewer tasks leave room for more files within the same share.
+        let p = place(asks(Some(64), Some(4096)), &share).unwrap();
+        assert_eq!((p.processes, p.open_files, p.alone), (64, 4096, false));
+    }
+
+    #[test]
+    fn asks_above_the_share_run_alone_within_the_whole_half() {
+        let share = guide_share();
+        // 10,000 waiting threads: more tasks than a slot's share of the
+        // PID space (8192), within half of it.
+        let p = place(asks(Some(10_200), Some(64)), &share).unwrap();
+        assert_eq!((p.processes, p.open_files, p.alone), (10_200, 64, true));
+        // 1,000 threads each holding a socket: 1050 × 1100 open files is
+        // over a slot's share of fs.file-max, within half of it.
+        let p = place(asks(Some(1050), Some(1100)), &share).unwrap();
+        assert!(p.alone);
+        // An unasked limit is the share's: 10,200 × 540 files is too many.
+        assert!(place(asks(Some(10_200), None), &share).is_err());
+    }
+
+    #[test]
+    fn asks_beyond_the_host_are_refused_naming_the_table() {
+        let share = guide_share();
+        let e = place(asks(Some(20_000), Some(16)), &share).unwrap_err();
+        assert!(is_too_large(&e), "{e}");
+        assert!(e.contains("kernel.pid_max = 32768"), "{e}");
+        assert!(e.contains("at most 16384 tasks"), "{e}");
+        assert!(!e.contains("open-file table"), "{e}");
+        let e = place(asks(Some(1200), Some(1100)), &share).unwrap_err();
+        assert!(e.contains("fs.file-max = 2466239"), "{e}");
+        assert!(e.contains("at most 1233119"), "{e}");
+        // A cgroup above proofbook is the table when it is smaller.
+        let small = plan(&Limits::default(), 1, host(32768, Some(4000), 1 << 40));
+        let e = place(asks(Some(3000), None), &small).unwrap_err();
+        assert!(e.contains("pids.max of 4000"), "{e}");
+    }
+
+    #[test]
+    fn whatever_is_placed_keeps_the_rule_for_the_slots_it_shares_with() {
+        let share = guide_share();
+        for p in [2, 64, 1000, 4000, 8192, 9000, 16_384, 16_385] {
+            for f in [16, 256, 540, 1100, 4096, 100_000] {
+                let Ok(placed) = place(asks(Some(p), Some(f)), &share) else {
+                    continue;
+                };
+                let n = if placed.alone { 1 } else { share.slots as u64 };
+                assert!(n * p <= share.host.tasks() / 2, "{p} {f} {placed:?}");
+                assert!(n * p * f <= share.host.file_max / 2, "{p} {f} {placed:?}");
+            }
+        }
     }
 }

@@ -314,6 +314,18 @@ impl SlotCgroup {
         Ok(group)
     }
 
+    /// Sets the task limit (`pids.max`) for the runs that follow: an
+    /// example's own `processes=`.
+    pub fn set_processes(&self, processes: u64) -> Result<(), String> {
+        // v1: memory, pids, cpuacct; v2: the one folder.
+        let dir = if self.v2 {
+            &self.dirs[0]
+        } else {
+            &self.dirs[1]
+        };
+        set(dir, "pids.max", processes)
+    }
+
     /// The folders a process writes its pid into to join.
     pub fn dirs(&self) -> &[PathBuf] {
         &self.dirs

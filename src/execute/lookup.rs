@@ -29,6 +29,11 @@ pub fn job_keys(
         .map(|job| {
             // A benchmark's repeats are part of what it measured.
             let policy = format!("{policy}|{:?}", job.spec.bench);
+            // Its own limits change what it can start and open.
+            let policy = match job.spec.asks {
+                asks if asks.any() => format!("{policy}|{asks:?}"),
+                _ => policy,
+            };
             // Declared data files: their content is part of what it read.
             let policy = match crate::execute::data_files::digest(&job.block.data_files) {
                 files if files.is_empty() => policy,

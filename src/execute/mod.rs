@@ -256,6 +256,7 @@ pub fn run_job(sandbox: &Sandbox, job: &Job<'_>) -> RunResult {
             files: &job.block.data_files,
             venv,
             python: job.python.is_some().then_some(python),
+            asks: job.spec.asks,
         })
         .map_err(|e| e.to_string())?;
     record.interpreter = about.cloned();
@@ -292,6 +293,11 @@ pub fn examples_dir(confine: &crate::confine::Confined) -> Option<std::path::Pat
 /// packages or its Python were the cause, else at its fence.
 fn could_not_run(job: &Job<'_>, message: &str) -> crate::diag::Diagnostic {
     let said = format!("{} could not run: {message}", job.name());
+    if budget::is_too_large(message) {
+        return crate::diag::Diagnostic::error(said, job.block.span.clone()).with_help(
+            "ask for less in its fence (fewer `processes=`, or fewer `open-files=` per process), or raise kernel.pid_max or fs.file-max on this machine",
+        );
+    }
     if envs::is_script_error(message) {
         let at = job.block.script.as_ref().and_then(|s| s.span.clone());
         return crate::diag::Diagnostic::error(said, at.or(job.block.span.clone())).with_help(

@@ -12,7 +12,7 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::config::{Limits, Protection};
-use crate::execute::budget::{Budget, HostTables, Lowered};
+use crate::execute::budget::{Budget, HostTables, Lowered, Placement};
 use crate::execute::capture::Capture;
 use crate::execute::cgroup::{Baseline, CgroupLimits, CgroupRoot, CgroupStats, SlotCgroup};
 use crate::execute::cpu_load::CpuSnapshot;
@@ -45,6 +45,9 @@ pub enum SandboxError {
     Cgroup(String),
     #[error("cannot give a job slot a host uid of its own: {0}")]
     SlotUid(String),
+    /// An example's `processes=`/`open-files=` cannot fit this host.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the sandbox ended without saying how the program ended ({0})")]
     Lost(String),
     /// proofbook was asked to stop; the run (if it started) was killed.
@@ -102,6 +105,9 @@ pub struct Program<'a> {
     /// A named interpreter (`python=`) and its environment, mounted
     /// read-only for this run; `None`: the book's default.
     pub python: Option<&'a PythonEnv>,
+    /// The example's own task and open-file limits (`processes=`,
+    /// `open-files=`), placed by `budget::place`.
+    pub asks: crate::config::Asks,
 }
 
 impl Sandbox {
@@ -284,17 +290,36 @@ impl Sandbox {
             zygote,
             cgroup,
             uid,
+            processes: self.budget.processes,
         })
     }
 
-    fn take_slot(&self) -> Result<Slot, SandboxError> {
-        self.pool.take(|| self.make_slot())
+    /// A slot for a run placed by `place`: alone when it must be, with
+    /// its cgroup's task limit set to the run's.
+    fn take_slot(&self, place: &Placement) -> Result<Slot, SandboxError> {
+        let mut slot = if place.alone {
+            self.pool.take_alone(|| self.make_slot())
+        } else {
+            self.pool.take(|| self.make_slot())
+        }?;
+        if slot.processes != place.processes
+            && let Some(cgroup) = &slot.cgroup
+        {
+            if let Err(e) = cgroup.set_processes(place.processes) {
+                self.pool.discard(slot);
+                return Err(SandboxError::Cgroup(e));
+            }
+            slot.processes = place.processes;
+        }
+        Ok(slot)
     }
 
     /// Runs `program` to its end, its time limit, or its output limit.
     pub fn run(&self, program: &Program<'_>) -> Result<RunRecord, SandboxError> {
         crate::interrupt::check()?;
-        let ended = self.run_to_end(program)?;
+        let place = crate::execute::budget::place(program.asks, &self.budget)
+            .map_err(SandboxError::TooLarge)?;
+        let ended = self.run_to_end(program, &place)?;
         // A run cut short by Ctrl-C or SIGTERM says nothing about the
         // example; it must not be shown or cached as its result.
         crate::interrupt::check()?;
@@ -302,7 +327,7 @@ impl Sandbox {
     }
 
     /// The message that starts `program` in `slot`.
-    fn launch_spec(&self, program: &Program<'_>, slot: &Slot) -> LaunchSpec {
+    fn launch_spec(&self, program: &Program<'_>, slot: &Slot, open_files: u64) -> LaunchSpec {
         LaunchSpec {
             program: program.code.to_owned(),
             interpreter: program.venv.map_or_else(
@@ -335,7 +360,7 @@ impl Sandbox {
             rlimits: Rlimits {
                 cpu_seconds: self.limits.cpu_seconds,
                 file_size_bytes: self.limits.file_size_bytes,
-                open_files: self.budget.open_files,
+                open_files,
             },
             tmpfs_bytes: self.limits.tmpfs_bytes,
             files: crate::execute::data_files::mounts(program.files),
@@ -354,9 +379,10 @@ impl Sandbox {
     fn launch(
         &self,
         program: &Program<'_>,
+        place: &Placement,
         pipes: [&OwnedFd; 4],
     ) -> Result<Launched, SandboxError> {
-        let mut slot = self.take_slot()?;
+        let mut slot = self.take_slot(place)?;
         let started_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -365,15 +391,15 @@ impl Sandbox {
         let started = Instant::now();
         if slot
             .zygote
-            .launch(&self.launch_spec(program, &slot), pipes)
+            .launch(&self.launch_spec(program, &slot, place.open_files), pipes)
             .is_err()
         {
             // A zygote that died (killed from outside): one new slot, once.
             self.pool.discard(slot);
-            slot = self.take_slot()?;
+            slot = self.take_slot(place)?;
             base = slot.cgroup.as_ref().map(SlotCgroup::begin);
             slot.zygote
-                .launch(&self.launch_spec(program, &slot), pipes)
+                .launch(&self.launch_spec(program, &slot, place.open_files), pipes)
                 .map_err(|e| self.spawn_error(e))?;
         }
         Ok(Launched {
@@ -389,7 +415,7 @@ impl Sandbox {
     /// pipe closed (every process of the sandbox gone), its time limit, or
     /// a stop request; then collects its output, figures and counters and
     /// gives the slot back.
-    fn run_to_end(&self, program: &Program<'_>) -> Result<Ended, SandboxError> {
+    fn run_to_end(&self, program: &Program<'_>, place: &Placement) -> Result<Ended, SandboxError> {
         let pipe = || {
             nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| self.spawn_error(e.into()))
         };
@@ -399,7 +425,7 @@ impl Sandbox {
         let (metrics_read, metrics_write) = pipe()?;
         let recall = Arc::new(Recall::new().map_err(|e| self.spawn_error(e))?);
         let pipes = [&out_write, &err_write, &status_write, &metrics_write];
-        let launched = self.launch(program, pipes)?;
+        let launched = self.launch(program, place, pipes)?;
         drop((out_write, err_write, status_write, metrics_write));
         let mut metrics_reader = Readers::new();
         {

@@ -21,6 +21,7 @@
 //! | `baseline` | the member the others are compared with (default: the first) |
 //! | `compare=FIGURE` | the figure the group compares (default `wall`): a built-in one or a metric every run reports; members that give it must agree |
 //! | `deps=PATH[,PATH…]` | data files the example reads (globs allowed, relative to the book's root): mounted read-only, their content part of the cache key (`markdown::deps`) |
+//! | `processes=N`, `open-files=N` | this example's task and open-file limits, when it needs more (or less) than the book's share of the host gives each example; above that share it runs alone (`execute::budget::place`) |
 //! | `python=NAME` or `python="A,B"` | the example runs under that named interpreter (`[proofbook.python.interpreters]`), or once under each (a matrix); names are checked against book.toml by `parse` |
 //!
 //! An unknown option is an error naming the valid ones, never ignored.
@@ -30,8 +31,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::config::Asks;
 use crate::diag::Diagnostic;
 use crate::markdown::Document;
+pub use crate::markdown::fence_words::OptionError;
+use crate::markdown::fence_words::{ask_limit, tokens};
 
 /// The languages whose blocks are examples.
 pub fn is_python(lang: Option<&str>) -> bool {
@@ -57,6 +61,8 @@ pub struct ExampleSpec {
     /// The byte offset of the `python=` option in the info string, so a
     /// name book.toml does not define is reported at it.
     pub python_at: usize,
+    /// `processes=` and `open-files=`.
+    pub asks: Asks,
 }
 
 /// How a benchmark repeats.
@@ -89,6 +95,7 @@ impl Default for ExampleSpec {
             deps: Vec::new(),
             python: Vec::new(),
             python_at: 0,
+            asks: Asks::default(),
         }
     }
 }
@@ -109,15 +116,6 @@ pub struct FileRef {
     pub anchor: Option<String>,
 }
 
-/// A problem with one option: what is wrong, what to do, and the byte
-/// offset of the option in the info string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OptionError {
-    pub message: String,
-    pub help: String,
-    pub offset: usize,
-}
-
 const OPTIONS: &[&str] = &[
     "norun",
     "id",
@@ -134,6 +132,8 @@ const OPTIONS: &[&str] = &[
     "deps",
     "hidelines",
     "python",
+    "processes",
+    "open-files",
 ];
 
 /// Parses the info string of a Python fence (language included).
@@ -281,6 +281,13 @@ pub fn parse_options(info: &str) -> Result<ExampleSpec, OptionError> {
                 group = Some(name);
             }
             "label" => label = Some(need_value(value)?),
+            "processes" | "open-files" => {
+                let n = ask_limit(known, &need_value(value)?).map_err(|(m, h)| err(m, &h))?;
+                match known {
+                    "processes" => spec.asks.processes = Some(n),
+                    _ => spec.asks.open_files = Some(n),
+                }
+            }
             // mdBook's hidden-line prefix; `CodeInfo::lines` applies it.
             "hidelines" => {
                 need_value(value)?;
@@ -522,44 +529,6 @@ fn unknown(key: &str, offset: usize) -> OptionError {
         help,
         offset,
     }
-}
-
-/// Words of `info` with their byte offsets: split on spaces and commas
-/// outside double quotes; quotes are removed from values.
-fn tokens(info: &str) -> Result<Vec<(usize, String)>, OptionError> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut start = None;
-    let mut quote_at = None;
-    for (i, c) in info.char_indices() {
-        match c {
-            '"' if quote_at.is_none() => {
-                quote_at = Some(i);
-                start.get_or_insert(i);
-            }
-            '"' => quote_at = None,
-            c if quote_at.is_none() && (c == ',' || c.is_whitespace()) => {
-                if let Some(s) = start.take() {
-                    out.push((s, std::mem::take(&mut current)));
-                }
-            }
-            c => {
-                start.get_or_insert(i);
-                current.push(c);
-            }
-        }
-    }
-    if let Some(q) = quote_at {
-        return Err(OptionError {
-            message: "unclosed quote in the code block's options".into(),
-            help: "close the `\"`".into(),
-            offset: q,
-        });
-    }
-    if let Some(s) = start {
-        out.push((s, current));
-    }
-    Ok(out)
 }
 
 /// Every example id used more than once in the book, reported at each

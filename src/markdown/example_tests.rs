@@ -186,3 +186,21 @@ fn python_names_one_or_several_interpreters() {
         "{bad:?}"
     );
 }
+
+#[test]
+fn processes_and_open_files_are_an_examples_own_limits() {
+    let spec = parse_options("python id=many processes=10200 open-files=64").unwrap();
+    assert_eq!(spec.asks.processes, Some(10200));
+    assert_eq!(spec.asks.open_files, Some(64));
+    assert!(!parse_options("python").unwrap().asks.any());
+    // The ranges are book.toml's, and the error points at the option.
+    let (message, help, offset) = err("python processes=1");
+    assert!(message.contains("from 2 to 1048576"), "{message}");
+    assert!(help.contains("processes="), "{help}");
+    assert_eq!(offset, 7);
+    let (message, _, offset) = err("python id=x open-files=lots");
+    assert!(message.contains("`open-files=lots`"), "{message}");
+    assert_eq!(offset, 12);
+    let (message, _, _) = err("python processes=5 processes=6");
+    assert!(message.contains("given twice"), "{message}");
+}

@@ -17,6 +17,7 @@ pub mod code;
 pub mod deps;
 pub mod document;
 pub mod example;
+mod fence_words;
 mod footnotes;
 mod html_links;
 pub mod ids;
