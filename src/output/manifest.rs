@@ -9,9 +9,10 @@
 //! (git's index does the same), so checking a site that nobody touched
 //! reads no file.
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -203,26 +204,27 @@ fn entry_of(path: &Path, known: Option<&Entry>) -> std::io::Result<Entry> {
 /// into it. `previous` is the site being replaced: a page linked from it
 /// (reuse) keeps its time and size, so its hash is not computed again.
 pub fn write_marker(dir: &Path, previous: Option<&Manifest>) -> Result<(), FsError> {
-    let mut files = BTreeMap::new();
+    let mut paths = Vec::new();
     for entry in walkdir::WalkDir::new(dir).min_depth(1) {
         let entry = entry.map_err(|e| {
             let path = e.path().map_or_else(|| dir.to_owned(), Path::to_owned);
             FsError::new("cannot list", &path, e.into())
         })?;
-        if entry.file_type().is_dir() {
-            continue;
+        if !entry.file_type().is_dir() {
+            paths.push(entry.into_path());
         }
-        let rel: PathBuf = entry
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(entry.path())
-            .into();
-        let name = site_name(&rel);
-        let known = previous.and_then(|m| m.files.get(&name));
-        let e = entry_of(entry.path(), known)
-            .map_err(|e| FsError::new("cannot read", entry.path(), e))?;
-        files.insert(name, e);
     }
+    // Hashing the new files is most of the work (print.html and the search
+    // index are tens of MB in a large book): spread it over the cores.
+    let files = paths
+        .par_iter()
+        .map(|path| {
+            let name = site_name(path.strip_prefix(dir).unwrap_or(path));
+            let known = previous.and_then(|m| m.files.get(&name));
+            let e = entry_of(path, known).map_err(|e| FsError::new("cannot read", path, e))?;
+            Ok((name, e))
+        })
+        .collect::<Result<BTreeMap<_, _>, FsError>>()?;
     let manifest = Manifest {
         format: FORMAT,
         proofbook: env!("CARGO_PKG_VERSION").into(),

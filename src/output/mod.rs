@@ -9,7 +9,7 @@ pub mod assets;
 pub mod atomic;
 pub mod guard;
 pub mod manifest;
-pub mod parts;
+pub mod spans;
 pub mod stale;
 
 use std::path::PathBuf;

@@ -93,6 +93,17 @@ fn remove_leftover(path: &Path, kind: Kind, dest: &Path) -> Result<String, Strin
     ))
 }
 
+/// Removes the store of print.html's and the search index's parts that
+/// proofbook kept in the book's cache before their places were recorded
+/// in the site itself (`spans`): nothing reads it any more. A link of that
+/// name is left alone, as is anything else in the cache.
+pub fn remove_parts_store(cache_dir: &Path) {
+    let store = cache_dir.join("parts");
+    if std::fs::symlink_metadata(&store).is_ok_and(|m| m.is_dir()) {
+        let _ = std::fs::remove_dir_all(&store);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs;

@@ -305,10 +305,10 @@ fn build_html(
         Progress::tell(options, ProgressEvent::Note(&line));
     })?;
     let leftovers = remove_leftovers(&dest);
-    let (mut report, staging, parts) = render_site(config, options, &dest)?;
+    let (mut report, staging) = render_site(config, options, &dest)?;
     let mut clock = Instant::now();
     let swapped = staging.finish(options.force)?;
-    parts.retain_used();
+    output::stale::remove_parts_store(&config.run.cache_dir);
     report.timings.lap("swap", &mut clock);
     report.moved_aside = swapped.moved_aside;
     report.leftovers = leftovers;

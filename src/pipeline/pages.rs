@@ -7,10 +7,11 @@
 //!
 //! A page whose key is the one the previous site recorded is not rendered
 //! at all but linked from that site (`reuse`). print.html is assembled from
-//! each chapter's part, kept in the parts store (`output::parts`) by a key
-//! made of the page's key and the print plan's: a part is made (and the
-//! body highlighted for it) only for a chapter whose page or ids changed,
-//! and print.html is linked whole when no page changed.
+//! each chapter's part, keyed by the page's key and the print plan's: a
+//! part whose key is unchanged is copied from the previous site's
+//! print.html (`output::spans`), so a part is made (and the body
+//! highlighted for it) only for a chapter whose page or ids changed, and
+//! print.html is linked whole when no page changed.
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +21,7 @@ use crate::book::Chapter;
 use crate::diag::Diagnostic;
 use crate::digest::Key;
 use crate::markdown::Document;
-use crate::output::parts::Parts;
+use crate::output::spans::{Previous, SpanWriter, bytes_key};
 use crate::output::{SiteFile, StagedFile, Staging};
 use crate::pipeline::BuildError;
 use crate::pipeline::reuse::{self, Reuse};
@@ -32,8 +33,8 @@ use crate::render::site::SiteRenderer;
 /// that the bodies held stay small.
 pub(super) const CHUNK: usize = 64;
 
-/// The kind of part (`output::parts`) a chapter's piece of print.html is.
-const PRINT_PARTS: &str = "print";
+/// The print page's name at the site's root.
+const PRINT_FILE: &str = "print.html";
 
 /// What the pages need besides the documents.
 pub(crate) struct PageInputs<'a> {
@@ -59,6 +60,8 @@ enum PrintSink {
         plan_key: Key,
         pieces: Vec<String>,
         file: StagedFile,
+        /// Where each chapter's part lies in the file.
+        spans: SpanWriter,
     },
     /// The theme's print template cannot be streamed: every chapter is kept.
     Whole {
@@ -74,8 +77,8 @@ struct Out<'s, 'a> {
     site: &'s SiteRenderer<'a>,
     staging: &'s Staging,
     reuse: &'s Reuse,
-    /// Each chapter's part of print.html, kept between builds.
-    parts: &'s Parts,
+    /// The previous site's print.html, to copy unchanged parts from.
+    previous: Previous,
 }
 
 /// Renders and writes every chapter page (and index.html, print.html when
@@ -85,14 +88,13 @@ pub(crate) fn write_pages(
     site: &SiteRenderer<'_>,
     staging: &Staging,
     reuse: &Reuse,
-    parts: &Parts,
     input: &PageInputs<'_>,
 ) -> Result<Rendered, BuildError> {
-    let out = Out {
+    let mut out = Out {
         site,
         staging,
         reuse,
-        parts,
+        previous: Previous::none(),
     };
     let mut diags = Vec::new();
     let n = input.chapters.len();
@@ -107,7 +109,10 @@ pub(crate) fn write_pages(
     let print_keys: Vec<Key> = (0..n)
         .map(|i| Key::of(&(input.keys.bodies[i], &pages[i])))
         .collect();
-    let mut print = PrintSink::start(&out, input, &print_keys, &mut diags)?;
+    let mut print = PrintSink::start(&out, input, &mut diags)?;
+    if !matches!(print, PrintSink::Off) {
+        out.previous = reuse.previous_parts(PRINT_FILE);
+    }
     // index.html, when it is the first chapter again, is made of the first.
     let index_reused = input.index_fallback
         && n > 0
@@ -125,8 +130,8 @@ pub(crate) fn write_pages(
     };
     for start in (0..n).step_by(CHUNK) {
         let range = start..(start + CHUNK).min(n);
-        // Each chapter's part of print.html, when the store has it.
-        let kept: Vec<Option<String>> = range
+        // Each chapter's part of print.html, when the previous one has it.
+        let kept: Vec<Option<(String, Key)>> = range
             .clone()
             .into_par_iter()
             .map(|i| print.kept_part(&out, print_keys[i]))
@@ -149,7 +154,7 @@ pub(crate) fn write_pages(
                 staging.write(&file)?;
             }
         }
-        rendered.print_parts += print.append(&out, &print_keys, range, &bodies, kept)?;
+        rendered.print_parts += print.append(&print_keys, range, &bodies, kept)?;
     }
     print.close(&out, &mut diags)?;
     rendered.diags = diags;
@@ -168,7 +173,8 @@ pub(crate) struct Rendered {
     /// Pages rendered (chapters, and index.html when it is made from the
     /// first chapter), not taken from the previous site.
     pub pages: usize,
-    /// Chapters whose part of print.html was made, not taken from the store.
+    /// Chapters whose part of print.html was made, not taken from the
+    /// previous one.
     pub print_parts: usize,
     /// print.html was assembled (it changed).
     pub print: bool,
@@ -252,25 +258,18 @@ impl PrintSink {
     fn start(
         out: &Out<'_, '_>,
         input: &PageInputs<'_>,
-        print_keys: &[Key],
         diags: &mut Vec<Diagnostic>,
     ) -> Result<PrintSink, BuildError> {
         if !input.print {
             return Ok(PrintSink::Off);
         }
         let key = Key::of(&("print", &input.keys.pages));
-        let taken = out.reuse.take(out.staging, Path::new("print.html"), key);
+        if out.reuse.take(out.staging, Path::new(PRINT_FILE), key) {
+            return Ok(PrintSink::Off);
+        }
         let plan_key = out
             .site
             .print_plan_key(input.pages, input.chapters, input.docs);
-        if taken {
-            // Not read this time, but the next edit assembles print.html
-            // from them.
-            for &key in print_keys {
-                out.parts.keep(PRINT_PARTS, print_part_key(key, plan_key));
-            }
-            return Ok(PrintSink::Off);
-        }
         PrintSink::open(out, input, plan_key, diags)
     }
 
@@ -285,13 +284,16 @@ impl PrintSink {
         let plan = out.site.print_plan(input.pages, input.chapters, input.docs);
         Ok(match out.site.print_frame(&plan) {
             Ok(PrintFrame::Streamed(pieces)) => {
-                let mut file = out.staging.create("print.html")?;
+                let mut file = out.staging.create(PRINT_FILE)?;
                 file.append(pieces[0].as_bytes())?;
+                let mut spans = SpanWriter::default();
+                spans.skip(pieces[0].len());
                 PrintSink::Streamed {
                     plan,
                     plan_key,
                     pieces,
                     file,
+                    spans,
                 }
             }
             Ok(PrintFrame::Whole) => PrintSink::Whole {
@@ -316,54 +318,63 @@ impl PrintSink {
         }
     }
 
-    /// The chapter's part from the store, given its page's key.
-    fn kept_part(&self, out: &Out<'_, '_>, page_key: Key) -> Option<String> {
-        let bytes = out.parts.get(PRINT_PARTS, self.part_key(page_key)?)?;
-        String::from_utf8(bytes).ok()
+    /// The chapter's part from the previous print.html, with the key of
+    /// its bytes, given its page's key.
+    fn kept_part(&self, out: &Out<'_, '_>, page_key: Key) -> Option<(String, Key)> {
+        out.previous.get(self.part_key(page_key)?)
     }
 
     /// Adds the chapters in `range`: each one's `kept` part, or its part
-    /// made from its body in `bodies` (both numbered from `range.start`)
-    /// and kept for the next build. How many parts were made.
+    /// made from its body in `bodies` (both numbered from `range.start`),
+    /// its place recorded for the next build. How many parts were made.
     fn append(
         &mut self,
-        out: &Out<'_, '_>,
         keys: &[Key],
         range: std::ops::Range<usize>,
         bodies: &[String],
-        kept: Vec<Option<String>>,
+        kept: Vec<Option<(String, Key)>>,
     ) -> Result<usize, BuildError> {
         let start = range.start;
         let plan = match &*self {
             PrintSink::Off => return Ok(0),
             PrintSink::Streamed { plan, .. } | PrintSink::Whole { plan, .. } => plan,
         };
-        let made: Vec<(String, bool)> = range
+        let streamed = matches!(self, PrintSink::Streamed { .. });
+        let made: Vec<(String, Option<Key>, bool)> = range
             .clone()
             .into_par_iter()
             .zip(kept)
             .map(|(i, kept)| match kept {
-                Some(content) => (content, false),
+                Some((content, bytes)) => (content, Some(bytes), false),
                 None => {
                     let content = plan.chapter(i, &bodies[i - start]).content;
-                    if let Some(key) = self.part_key(keys[i]) {
-                        out.parts.put(PRINT_PARTS, key, content.as_bytes());
-                    }
-                    (content, true)
+                    // Only a streamed file records where its parts lie.
+                    let bytes = streamed.then(|| bytes_key(content.as_bytes()));
+                    (content, bytes, true)
                 }
             })
             .collect();
-        let fresh = made.iter().filter(|(_, fresh)| *fresh).count();
+        let fresh = made.iter().filter(|m| m.2).count();
+        let part_keys: Vec<Option<Key>> = range.clone().map(|i| self.part_key(keys[i])).collect();
         match self {
             PrintSink::Off => {}
-            PrintSink::Streamed { pieces, file, .. } => {
-                for (i, (content, _)) in range.zip(made) {
+            PrintSink::Streamed {
+                pieces,
+                file,
+                spans,
+                ..
+            } => {
+                for ((i, (content, bytes, _)), part) in range.zip(made).zip(part_keys) {
                     file.append(content.as_bytes())?;
+                    if let (Some(part), Some(bytes)) = (part, bytes) {
+                        spans.part(part, content.len(), bytes);
+                    }
                     file.append(pieces[i + 1].as_bytes())?;
+                    spans.skip(pieces[i + 1].len());
                 }
             }
             PrintSink::Whole { plan, chapters, .. } => {
-                chapters.extend(range.zip(made).map(|(i, (content, _))| {
+                chapters.extend(range.zip(made).map(|(i, (content, ..))| {
                     let (id, title) = plan.heading(i);
                     PrintChapter {
                         id: id.to_owned(),
@@ -381,7 +392,10 @@ impl PrintSink {
     fn close(self, out: &Out<'_, '_>, diags: &mut Vec<Diagnostic>) -> Result<(), BuildError> {
         match self {
             PrintSink::Off => {}
-            PrintSink::Streamed { file, .. } => file.close()?,
+            PrintSink::Streamed { file, spans, .. } => {
+                file.close()?;
+                out.reuse.record_spans(PRINT_FILE, spans.into_spans());
+            }
             PrintSink::Whole { plan, chapters, .. } => {
                 match out.site.print_page(&plan, &chapters) {
                     Ok(file) => out.staging.write(&file)?,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Key;
 use crate::output::manifest::{Ownership, ownership};
+use crate::output::spans::{Previous, Span};
 use crate::output::{SiteFile, Staging};
 
 /// The manifest's name in the site folder.
@@ -26,13 +27,22 @@ pub(crate) const MANIFEST: &str = ".proofbook-pages.json";
 struct Manifest {
     /// Site path (with `/`) → the page's key, as hex.
     pages: BTreeMap<String, String>,
+    /// Site path → where each chapter's part lies in that file
+    /// (`output::spans`), for print.html and the search index.
+    #[serde(default)]
+    spans: BTreeMap<String, Vec<(String, u64, u64, String)>>,
 }
+
+type StoredSpans = BTreeMap<String, Vec<(String, u64, u64, String)>>;
 
 /// The previous site's keys, and the keys of the site being made.
 pub(crate) struct Reuse {
     previous: HashMap<String, Key>,
+    /// The previous site's spans, by site path.
+    previous_spans: StoredSpans,
     dest: PathBuf,
     made: Mutex<BTreeMap<String, String>>,
+    made_spans: Mutex<StoredSpans>,
     reused: std::sync::atomic::AtomicUsize,
 }
 
@@ -43,18 +53,21 @@ impl Reuse {
     /// unreadable manifest means nothing is reused, never an error.
     pub fn open(dest: &Path) -> Reuse {
         let ours = matches!(ownership(dest), Ownership::Ours(_));
-        let previous = if ours {
-            page_keys(dest)
-                .into_iter()
-                .filter_map(|(path, key)| Some((path, Key::parse(&key)?)))
-                .collect()
-        } else {
-            HashMap::new()
+        let manifest = match ours {
+            true => read_manifest(dest).unwrap_or_default(),
+            false => Manifest::default(),
         };
+        let previous = manifest
+            .pages
+            .into_iter()
+            .filter_map(|(path, key)| Some((path, Key::parse(&key)?)))
+            .collect();
         Reuse {
             previous,
+            previous_spans: manifest.spans,
             dest: dest.to_owned(),
             made: Mutex::new(BTreeMap::new()),
+            made_spans: Mutex::new(BTreeMap::new()),
             reused: Default::default(),
         }
     }
@@ -70,15 +83,33 @@ impl Reuse {
         let linked = same
             && std::fs::symlink_metadata(&old).is_ok_and(|m| m.file_type().is_file())
             && staging.link(&old, path).is_ok();
-        self.made
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name, key.to_string());
+        lock(&self.made).insert(name.clone(), key.to_string());
         if linked {
             self.reused
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // The same file: its parts lie where they lay.
+            if let Some(spans) = self.previous_spans.get(&name) {
+                lock(&self.made_spans).insert(name, spans.clone());
+            }
         }
         linked
+    }
+
+    /// The previous site's file `name` (at the site's root), to take the
+    /// parts it recorded from (`output::spans`).
+    pub fn previous_parts(&self, name: &str) -> Previous {
+        let spans: Vec<Span> = self
+            .previous_spans
+            .get(name)
+            .map(|s| s.iter().filter_map(Span::from_stored).collect())
+            .unwrap_or_default();
+        Previous::open(&self.dest, name, &spans)
+    }
+
+    /// Records where the parts of the file `name` being written lie.
+    pub fn record_spans(&self, name: &str, spans: Vec<Span>) {
+        let stored = spans.into_iter().map(Span::to_stored).collect();
+        lock(&self.made_spans).insert(name.to_owned(), stored);
     }
 
     /// How many pages came from the previous site.
@@ -90,16 +121,17 @@ impl Reuse {
     /// think the old file is current.
     pub fn forget(&self, path: &Path) {
         let name = path.to_string_lossy().replace('\\', "/");
-        self.made
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&name);
+        lock(&self.made).remove(&name);
     }
 
     /// The manifest of the site being made.
     pub fn manifest(&self) -> SiteFile {
-        let pages = std::mem::take(&mut *self.made.lock().unwrap_or_else(|e| e.into_inner()));
-        let json = serde_json::to_string(&Manifest { pages }).expect("the manifest serializes");
+        let pages = std::mem::take(&mut *lock(&self.made));
+        let mut spans = std::mem::take(&mut *lock(&self.made_spans));
+        // Only for files this site has (one that failed is not).
+        spans.retain(|name, _| pages.contains_key(name));
+        let json =
+            serde_json::to_string(&Manifest { pages, spans }).expect("the manifest serializes");
         SiteFile::text(MANIFEST, json)
     }
 }
@@ -107,11 +139,16 @@ impl Reuse {
 /// The page keys (as hex) the site at `dest` was built with, by site path;
 /// none when it has no readable manifest.
 pub fn page_keys(dest: &Path) -> BTreeMap<String, String> {
-    std::fs::read(dest.join(MANIFEST))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
-        .map(|m| m.pages)
-        .unwrap_or_default()
+    read_manifest(dest).map(|m| m.pages).unwrap_or_default()
+}
+
+fn read_manifest(dest: &Path) -> Option<Manifest> {
+    let bytes = std::fs::read(dest.join(MANIFEST)).ok()?;
+    serde_json::from_slice::<Manifest>(&bytes).ok()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The running proofbook binary, by path, size and modification time: a

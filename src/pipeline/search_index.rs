@@ -1,8 +1,8 @@
 //! `searchindex.js`, made only when a chapter in it changed: the index is
 //! assembled from each chapter's part (`render::search::chapter_part`),
-//! kept between builds in the parts store under a key made from the
-//! chapter's body key, page and name, so an edit indexes that chapter
-//! again and no other.
+//! keyed by the chapter's body key, page and name; a part whose key is
+//! unchanged is copied from the previous site's index (`output::spans`),
+//! so an edit indexes that chapter again and no other.
 //! When no part changed, the previous site's file is linked (`reuse`) and
 //! no search data is read or written at all.
 
@@ -14,16 +14,13 @@ use crate::book::Chapter;
 use crate::config::SearchOptions;
 use crate::digest::Key;
 use crate::markdown::Document;
-use crate::output::parts::Parts;
+use crate::output::spans::{SpanWriter, bytes_key};
 use crate::output::{SiteFile, Staging};
 use crate::pipeline::pages::Keys;
 use crate::pipeline::reuse::Reuse;
 use crate::render::body::PageRuns;
 use crate::render::search;
 use crate::render::site::SiteRenderer;
-
-/// The kind of part (`output::parts`) a chapter's share of the index is.
-const SEARCH_PARTS: &str = "search";
 
 /// What the index is made of: the chapters with a page, with their keys
 /// (`pages::page_keys`).
@@ -40,7 +37,7 @@ pub(super) enum Made {
     /// Unchanged: linked from the previous site.
     Reused,
     /// Made again, with how many chapters' parts were made (not taken from
-    /// the store).
+    /// the previous index).
     Made { file: SiteFile, parts: usize },
 }
 
@@ -49,7 +46,7 @@ pub(super) fn search_index(
     site: &SiteRenderer<'_>,
     options: &SearchOptions,
     input: &IndexInputs<'_>,
-    (staging, reuse, parts): (&Staging, &Reuse, &Parts),
+    (staging, reuse): (&Staging, &Reuse),
 ) -> Made {
     let included: Vec<usize> = (0..input.chapters.len())
         .filter(|&i| {
@@ -69,39 +66,38 @@ pub(super) fn search_index(
         .collect();
     let index_key = Key::of(&("search index", options, &part_keys));
     if reuse.take(staging, Path::new(search::INDEX_FILE), index_key) {
-        // Not read this time, but the next edit assembles the index from them.
-        for &key in &part_keys {
-            parts.keep(SEARCH_PARTS, key);
-        }
         return Made::Reused;
     }
-    let made: Vec<(String, bool)> = included
+    let previous = reuse.previous_parts(search::INDEX_FILE);
+    let made: Vec<(String, Key, bool)> = included
         .par_iter()
         .zip(&part_keys)
-        .map(|(&i, &key)| {
-            let kept = parts
-                .get(SEARCH_PARTS, key)
-                .and_then(|bytes| String::from_utf8(bytes).ok());
-            match kept {
-                Some(part) => (part, false),
-                None => {
-                    let (c, p, d, r) = (
-                        input.chapters[i],
-                        &input.pages[i],
-                        &input.docs[i],
-                        &input.runs[i],
-                    );
-                    let part = site.search_part(c, p, d, r, options).to_json();
-                    parts.put(SEARCH_PARTS, key, part.as_bytes());
-                    (part, true)
-                }
+        .map(|(&i, &key)| match previous.get(key) {
+            Some((part, bytes)) => (part, bytes, false),
+            None => {
+                let (c, p, d, r) = (
+                    input.chapters[i],
+                    &input.pages[i],
+                    &input.docs[i],
+                    &input.runs[i],
+                );
+                let part = site.search_part(c, p, d, r, options).to_json();
+                let bytes = bytes_key(part.as_bytes());
+                (part, bytes, true)
             }
         })
         .collect();
-    let fresh = made.iter().filter(|(_, fresh)| *fresh).count();
-    let texts: Vec<&str> = made.iter().map(|(p, _)| p.as_str()).collect();
+    let fresh = made.iter().filter(|m| m.2).count();
+    let texts: Vec<&str> = made.iter().map(|m| m.0.as_str()).collect();
+    let (js, starts) = search::index_js(options, &texts);
+    let mut spans = SpanWriter::default();
+    for ((part, bytes, _), (&key, &start)) in made.iter().zip(part_keys.iter().zip(&starts)) {
+        spans.skip(start - spans.written());
+        spans.part(key, part.len(), *bytes);
+    }
+    reuse.record_spans(search::INDEX_FILE, spans.into_spans());
     Made::Made {
-        file: SiteFile::text(search::INDEX_FILE, search::index_js(options, &texts)),
+        file: SiteFile::text(search::INDEX_FILE, js),
         parts: fresh,
     }
 }

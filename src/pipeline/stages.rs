@@ -19,7 +19,6 @@ use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
 use crate::markdown::{Document, ParseContext, parse_chapter};
 use crate::measure::results::BookResults;
-use crate::output::parts::Parts;
 use crate::output::{Content, SiteFile, Staging, assets, page_path};
 use crate::render::body::PageRuns;
 use crate::render::site::SiteRenderer;
@@ -30,14 +29,12 @@ use crate::render::{self, Theme};
 /// with errors, or a build stopped while loading, leaves nothing behind).
 /// Problems in the book come back as `BuildError::Book` with every
 /// diagnostic found so far, warnings included. The report's `moved_aside`
-/// and `leftovers` are the caller's to fill. The parts store comes back
-/// with the staging folder: once the site is swapped in, the parts it did
-/// not use can go (`Parts::retain_used`).
+/// and `leftovers` are the caller's to fill.
 pub fn render_site(
     config: &Config,
     options: &BuildOptions,
     dest: &Path,
-) -> Result<(BuildReport, Staging, Parts), BuildError> {
+) -> Result<(BuildReport, Staging), BuildError> {
     let mut diags = Vec::new();
     let mut timings = Timings::default();
     let mut clock = Instant::now();
@@ -65,14 +62,12 @@ pub fn render_site(
     );
     let (chapters, paths, docs) = (&parsed.chapters, &parsed.page_paths, &parsed.docs);
     let keys = pages::page_keys(&site, chapters, paths, docs, &answered.runs);
-    let store = Parts::open(&config.run.cache_dir, dest);
     let w = Writing {
         config,
         theme: &theme,
         site: &site,
         staging: &staging,
         reuse: &reuse::Reuse::open(dest),
-        parts: &store,
         parsed: &parsed,
         answered: &answered,
         keys: &keys,
@@ -111,7 +106,7 @@ pub fn render_site(
         failed_claims: answered.failed_claims,
         print,
     };
-    Ok((report, staging, store))
+    Ok((report, staging))
 }
 
 /// The theme and the book (with whether a preprocessor expanded the
@@ -284,7 +279,6 @@ struct Writing<'a> {
     site: &'a SiteRenderer<'a>,
     staging: &'a Staging,
     reuse: &'a reuse::Reuse,
-    parts: &'a Parts,
     parsed: &'a Parsed<'a>,
     answered: &'a Answered,
     /// Each chapter page's key, in book order.
@@ -325,7 +319,7 @@ fn write_pages(
         print,
         index_fallback,
     };
-    let mut rendered = pages::write_pages(w.site, w.staging, w.reuse, w.parts, &inputs)?;
+    let mut rendered = pages::write_pages(w.site, w.staging, w.reuse, &inputs)?;
     diags.append(&mut rendered.diags);
     stop_on_errors(diags)?;
     Ok((index_fallback, rendered))
@@ -362,7 +356,7 @@ fn write_other_files(
             runs: &w.answered.runs,
             keys: w.keys,
         };
-        let stores = (w.staging, w.reuse, w.parts);
+        let stores = (w.staging, w.reuse);
         match search_index::search_index(w.site, options, &input, stores) {
             search_index::Made::Reused => {}
             search_index::Made::Made { file, parts } => {

@@ -423,22 +423,25 @@ impl ChapterPart {
 /// `searchindex.js` from the chapters' parts as `ChapterPart::to_json`
 /// wrote them, in book order: the parts are joined as they are, so making
 /// the index again after an edit costs a copy, not an indexing of the
-/// book; `search.js` joins their postings when it loads the file.
-pub fn index_js(options: &SearchOptions, parts: &[impl AsRef<str>]) -> String {
+/// book; `search.js` joins their postings when it loads the file. With
+/// the offset where each part starts in the file.
+pub fn index_js(options: &SearchOptions, parts: &[impl AsRef<str>]) -> (String, Vec<usize>) {
     let head = serde_json::to_string(&client_options(options)).expect("options serialize");
     let len: usize = parts.iter().map(|p| p.as_ref().len() + 1).sum();
     let mut js = String::with_capacity(len + head.len() + 64);
     js.push_str(&format!(
         "window.proofbookSearch={{\"v\":{FORMAT},\"options\":{head},\"chapters\":["
     ));
+    let mut starts = Vec::with_capacity(parts.len());
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             js.push(',');
         }
+        starts.push(js.len());
         js.push_str(part.as_ref());
     }
     js.push_str("]};\n");
-    js
+    (js, starts)
 }
 
 fn client_options(options: &SearchOptions) -> ClientOptions {

@@ -172,7 +172,8 @@ fn searchindex_js_holds_each_chapters_part_as_it_was_made() {
         chapter_part(&input, &options).to_json(),
         "the same text each time"
     );
-    let js = index_js(&options, &[&json, &json]);
+    let (js, starts) = index_js(&options, &[&json, &json]);
+    assert_eq!(&js[starts[1]..starts[1] + json.len()], json);
     assert_eq!(
         js,
         format!(
