@@ -243,3 +243,28 @@ fn a_quoted_figure_reads_as_its_value_and_an_unresolved_one_as_nothing() {
     );
     assert!(without[0].text.contains("took"), "{:?}", without[0].text);
 }
+
+#[test]
+fn ascii_text_gives_the_terms_uax_29_words_give() {
+    // Pieces that meet at word boundaries in every way prose has them,
+    // joined at random (a fixed-seed generator: the same cases each run).
+    let pieces = [
+        "a", "Zeta", "9", "3.14", "_", "__", ".", ",", "'", ":", ";", " ", "\n", "\t", "-", "(",
+        ")", "e.g", "don't", "x:y", "1,000", "_init_", "é", "—", "\u{301}", "\u{200d}", "\u{ad}",
+        "日本", "ß", "İ", "ÉTÉ", "\u{a0}",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    for _ in 0..3000 {
+        let len = next(12);
+        let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+        let mut slow = Vec::new();
+        uax_terms(&text, &mut |t: &str| slow.push(t.to_owned()));
+        assert_eq!(terms(&text), slow, "{text:?}");
+    }
+}
