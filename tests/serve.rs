@@ -279,6 +279,17 @@ fn the_preview_makes_print_html_when_asked_and_again_after_an_edit() {
         "the old text is gone"
     );
     assert!(text.contains("Heading of chapter 69<"), "the page is whole");
+
+    // The page after the edit copied the other chapters' parts from the
+    // page before it: it is the page a preview started afresh makes.
+    drop(serve);
+    let fresh = Serve::start(&t);
+    let again = request(fresh.addr, "GET", "/print.html");
+    assert_eq!(again.status, 200);
+    assert!(
+        again.text() == text,
+        "print.html after an edit differs from the one made afresh"
+    );
 }
 
 #[test]

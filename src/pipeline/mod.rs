@@ -33,7 +33,7 @@ mod search_index;
 pub mod shard;
 mod stages;
 mod warnings;
-pub use print_job::PrintJob;
+pub use print_job::{PrintJob, Printed};
 pub use reuse::page_keys;
 pub use stages::render_site;
 

@@ -107,7 +107,7 @@ pub(crate) fn write_pages(
         .collect();
     // A chapter's part of print.html is made from its body, on its page.
     let print_keys: Vec<Key> = (0..n)
-        .map(|i| Key::of(&(input.keys.bodies[i], &pages[i])))
+        .map(|i| body_on_page(input.keys.bodies[i], &pages[i]))
         .collect();
     let mut print = PrintSink::start(&out, input, &mut diags)?;
     if !matches!(print, PrintSink::Off) {
@@ -161,10 +161,16 @@ pub(crate) fn write_pages(
     Ok(rendered)
 }
 
+/// What a chapter's part of print.html is made from besides the print
+/// plan: its body, on its page.
+pub(super) fn body_on_page(body: Key, page: &Path) -> Key {
+    Key::of(&(body, page))
+}
+
 /// The key of a chapter's part of print.html: its body's and page's
-/// (`print_keys`) and the plan's (every chapter's ids and top, which its
+/// (`body_on_page`) and the plan's (every chapter's ids and top, which its
 /// links and ids are rewritten by).
-fn print_part_key(body_on_page: Key, plan_key: Key) -> Key {
+pub(super) fn print_part_key(body_on_page: Key, plan_key: Key) -> Key {
     Key::of(&("print part", body_on_page, plan_key))
 }
 

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -126,8 +127,16 @@ impl PrintJob {
 
     /// print.html, or `Ok(None)` when `superseded` answered true between
     /// two chunks (the caller wants a newer build's page instead). A theme
-    /// whose print template fails is the diagnostic.
-    pub fn render(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, Diagnostic> {
+    /// whose print template fails is the diagnostic. A chapter whose part
+    /// the `previous` page (an earlier render in this process) holds, made
+    /// from the same body on the same page under the same plan, is copied
+    /// from it instead of being highlighted again: after an edit, only the
+    /// edited chapter's part is made.
+    pub fn render(
+        &self,
+        superseded: &dyn Fn() -> bool,
+        previous: Option<&Printed>,
+    ) -> Result<Option<Printed>, Diagnostic> {
         let chapters = super::page_chapters(&self.book);
         let site = self.site();
         let plan = site.print_plan(&self.page_paths, &chapters, &self.docs);
@@ -135,23 +144,32 @@ impl PrintJob {
         let body_of = |i: usize| body::body_html(&self.docs[i], &site.highlighter, &self.runs[i]);
         match site.print_frame(&plan)? {
             PrintFrame::Streamed(pieces) => {
+                let keys = self.part_keys(&site, &chapters);
                 let mut html = pieces[0].clone();
+                let mut parts = HashMap::with_capacity(n);
                 for start in (0..n).step_by(super::pages::CHUNK) {
                     if superseded() {
                         return Ok(None);
                     }
                     let range = start..(start + super::pages::CHUNK).min(n);
-                    let printed: Vec<PrintChapter> = range
+                    let printed: Vec<String> = range
                         .clone()
                         .into_par_iter()
-                        .map(|i| plan.chapter(i, &body_of(i)))
+                        .map(|i| match previous.and_then(|p| p.part(keys[i])) {
+                            Some(kept) => kept.to_owned(),
+                            None => plan.chapter(i, &body_of(i)).content,
+                        })
                         .collect();
-                    for (i, chapter) in range.zip(printed) {
-                        html.push_str(&chapter.content);
+                    for (i, content) in range.zip(printed) {
+                        parts.insert(keys[i], html.len()..html.len() + content.len());
+                        html.push_str(&content);
                         html.push_str(&pieces[i + 1]);
                     }
                 }
-                Ok(Some(html))
+                Ok(Some(Printed {
+                    html: Arc::new(html.into_bytes()),
+                    parts,
+                }))
             }
             // A theme whose print template cannot be streamed gets every
             // chapter at once, as in `build`.
@@ -163,8 +181,46 @@ impl PrintJob {
                 if superseded() {
                     return Ok(None);
                 }
-                site.print_text(&plan, &printed).map(Some)
+                site.print_text(&plan, &printed)
+                    .map(|html| Some(Printed::whole(html)))
             }
         }
+    }
+
+    /// Each chapter's part key, as `build` gives it (`pages::print_part_key`).
+    fn part_keys(&self, site: &SiteRenderer<'_>, chapters: &[&crate::book::Chapter]) -> Vec<Key> {
+        let binary = super::reuse::binary_identity();
+        let plan_key = site.print_plan_key(&self.page_paths, chapters, &self.docs);
+        (0..chapters.len())
+            .into_par_iter()
+            .map(|i| {
+                let body = SiteRenderer::body_key(binary, &self.docs[i], &self.runs[i]);
+                let on_page = super::pages::body_on_page(body, &self.page_paths[i]);
+                super::pages::print_part_key(on_page, plan_key)
+            })
+            .collect()
+    }
+}
+
+/// print.html as a render made it, with where each chapter's part lies
+/// in it (by the part's key), for the next render to copy from.
+pub struct Printed {
+    pub html: Arc<Vec<u8>>,
+    parts: HashMap<Key, std::ops::Range<usize>>,
+}
+
+impl Printed {
+    /// A page without parts to copy (a theme's own print template).
+    pub fn whole(html: String) -> Printed {
+        Printed {
+            html: Arc::new(html.into_bytes()),
+            parts: HashMap::new(),
+        }
+    }
+
+    /// The part made with `key`, if this page holds it.
+    fn part(&self, key: Key) -> Option<&str> {
+        let range = self.parts.get(&key)?.clone();
+        std::str::from_utf8(self.html.get(range)?).ok()
     }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use super::front::Answer;
 use super::response::{Body, Outgoing, Reply};
-use crate::pipeline::PrintJob;
+use crate::pipeline::{PrintJob, Printed};
 
 /// The site path it answers.
 pub const PRINT_PATH: &str = "print.html";
@@ -40,13 +40,22 @@ pub struct PrintPage {
 
 /// What print.html is made from: a build's `PrintJob` (tests use others).
 trait Source: Send + Sync {
-    /// The page, or `Ok(None)` once `superseded` says so.
-    fn make(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, String>;
+    /// The page, or `Ok(None)` once `superseded` says so; `previous` is
+    /// the last page made, to copy unchanged chapters' parts from.
+    fn make(
+        &self,
+        superseded: &dyn Fn() -> bool,
+        previous: Option<&Printed>,
+    ) -> Result<Option<Printed>, String>;
 }
 
 impl Source for PrintJob {
-    fn make(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, String> {
-        self.render(superseded).map_err(|d| d.message)
+    fn make(
+        &self,
+        superseded: &dyn Fn() -> bool,
+        previous: Option<&Printed>,
+    ) -> Result<Option<Printed>, String> {
+        self.render(superseded, previous).map_err(|d| d.message)
     }
 }
 
@@ -55,6 +64,9 @@ struct State {
     generation: u64,
     job: Option<Arc<dyn Source>>,
     page: Option<Made>,
+    /// The last page made, of this build or an earlier one: the next
+    /// render copies the parts of chapters that did not change from it.
+    last: Option<Arc<Printed>>,
     /// A thread is rendering: this generation's page, or an older one's
     /// until it sees it was superseded (then it makes this one).
     rendering: bool,
@@ -115,19 +127,24 @@ impl PrintPage {
             }
             let generation = state.generation;
             state.rendering = true;
+            let previous = state.last.clone();
             drop(state);
             let superseded = || self.generation.load(Ordering::SeqCst) != generation;
             // A bug in rendering fails this page, not every later wait.
-            let made =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.make(&superseded)))
-                    .unwrap_or_else(|_| {
-                        Err("internal error in proofbook while making print.html".into())
-                    });
+            let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                job.make(&superseded, previous.as_deref())
+            }))
+            .unwrap_or_else(|_| Err("internal error in proofbook while making print.html".into()));
+            drop(previous);
             state = self.lock();
             if state.generation == generation {
                 state.rendering = false;
                 state.page = match made {
-                    Ok(Some(html)) => Some(Made::Page(Arc::new(html.into_bytes()))),
+                    Ok(Some(printed)) => {
+                        let html = Arc::clone(&printed.html);
+                        state.last = Some(Arc::new(printed));
+                        Some(Made::Page(html))
+                    }
                     // Only a superseded render stops early, and this one
                     // was not: nothing to keep, the next turn makes it.
                     Ok(None) => None,
@@ -224,12 +241,16 @@ mod tests {
     }
 
     impl Source for Held {
-        fn make(&self, superseded: &dyn Fn() -> bool) -> Result<Option<String>, String> {
+        fn make(
+            &self,
+            superseded: &dyn Fn() -> bool,
+            _: Option<&Printed>,
+        ) -> Result<Option<Printed>, String> {
             let _ = self.started.lock().unwrap().send(());
             let _ = self.go.lock().unwrap().recv();
             let gone = superseded();
             let _ = self.saw_superseded.lock().unwrap().send(gone);
-            Ok((!gone).then(|| "held".to_owned()))
+            Ok((!gone).then(|| Printed::whole("held".to_owned())))
         }
     }
 
@@ -237,16 +258,24 @@ mod tests {
     struct Quick(AtomicUsize, &'static str);
 
     impl Source for Quick {
-        fn make(&self, _: &dyn Fn() -> bool) -> Result<Option<String>, String> {
+        fn make(
+            &self,
+            _: &dyn Fn() -> bool,
+            _: Option<&Printed>,
+        ) -> Result<Option<Printed>, String> {
             self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(Some(self.1.to_owned()))
+            Ok(Some(Printed::whole(self.1.to_owned())))
         }
     }
 
     struct Broken;
 
     impl Source for Broken {
-        fn make(&self, _: &dyn Fn() -> bool) -> Result<Option<String>, String> {
+        fn make(
+            &self,
+            _: &dyn Fn() -> bool,
+            _: Option<&Printed>,
+        ) -> Result<Option<Printed>, String> {
             Err("the print template failed".into())
         }
     }
