@@ -15,8 +15,8 @@ use crate::config::SearchOptions;
 use crate::digest::Key;
 use crate::markdown::Document;
 use crate::output::spans::{SpanWriter, bytes_key};
-use crate::output::{SiteFile, Staging};
-use crate::pipeline::pages::Keys;
+use crate::output::{OutputError, Staging};
+use crate::pipeline::pages::{CHUNK, Keys};
 use crate::pipeline::reuse::Reuse;
 use crate::render::body::PageRuns;
 use crate::render::search;
@@ -36,18 +36,19 @@ pub(super) struct IndexInputs<'a> {
 pub(super) enum Made {
     /// Unchanged: linked from the previous site.
     Reused,
-    /// Made again, with how many chapters' parts were made (not taken from
-    /// the previous index).
-    Made { file: SiteFile, parts: usize },
+    /// Written again, with how many chapters' parts were made (not taken
+    /// from the previous index).
+    Made { parts: usize },
 }
 
-/// The search index, from the previous site when no chapter in it changed.
+/// The search index, from the previous site when no chapter in it changed,
+/// else written into `staging`.
 pub(super) fn search_index(
     site: &SiteRenderer<'_>,
     options: &SearchOptions,
     input: &IndexInputs<'_>,
     (staging, reuse): (&Staging, &Reuse),
-) -> Made {
+) -> Result<Made, OutputError> {
     let included: Vec<usize> = (0..input.chapters.len())
         .filter(|&i| {
             let source = input.chapters[i].path.as_deref().unwrap_or(Path::new(""));
@@ -66,38 +67,50 @@ pub(super) fn search_index(
         .collect();
     let index_key = Key::of(&("search index", options, &part_keys));
     if reuse.take(staging, Path::new(search::INDEX_FILE), index_key) {
-        return Made::Reused;
+        return Ok(Made::Reused);
     }
     let previous = reuse.previous_parts(search::INDEX_FILE);
-    let made: Vec<(String, Key, bool)> = included
-        .par_iter()
-        .zip(&part_keys)
-        .map(|(&i, &key)| match previous.get(key) {
-            Some((part, bytes)) => (part, bytes, false),
-            None => {
-                let (c, p, d, r) = (
-                    input.chapters[i],
-                    &input.pages[i],
-                    &input.docs[i],
-                    &input.runs[i],
-                );
-                let part = site.search_part(c, p, d, r, options).to_json();
-                let bytes = bytes_key(part.as_bytes());
-                (part, bytes, true)
-            }
-        })
-        .collect();
-    let fresh = made.iter().filter(|m| m.2).count();
-    let texts: Vec<&str> = made.iter().map(|m| m.0.as_str()).collect();
-    let (js, starts) = search::index_js(options, &texts);
+    // Written a chunk of chapters at a time, so a build holds one chunk's
+    // parts, not the whole index twice (its parts and their join).
+    let mut file = staging.create(search::INDEX_FILE)?;
     let mut spans = SpanWriter::default();
-    for ((part, bytes, _), (&key, &start)) in made.iter().zip(part_keys.iter().zip(&starts)) {
-        spans.skip(start - spans.written());
-        spans.part(key, part.len(), *bytes);
+    let head = search::index_js_head(options);
+    file.append(head.as_bytes())?;
+    spans.skip(head.len());
+    let mut fresh = 0;
+    for (n, start) in (0..included.len()).step_by(CHUNK).enumerate() {
+        let range = start..(start + CHUNK).min(included.len());
+        let made: Vec<(String, Key, bool)> = range
+            .clone()
+            .into_par_iter()
+            .map(|j| match previous.get(part_keys[j]) {
+                Some((part, bytes)) => (part, bytes, false),
+                None => {
+                    let i = included[j];
+                    let (c, p, d, r) = (
+                        input.chapters[i],
+                        &input.pages[i],
+                        &input.docs[i],
+                        &input.runs[i],
+                    );
+                    let part = site.search_part(c, p, d, r, options).to_json();
+                    let bytes = bytes_key(part.as_bytes());
+                    (part, bytes, true)
+                }
+            })
+            .collect();
+        for (k, (j, (part, bytes, made_now))) in range.zip(made).enumerate() {
+            if n > 0 || k > 0 {
+                file.append(search::INDEX_JS_SEPARATOR.as_bytes())?;
+                spans.skip(search::INDEX_JS_SEPARATOR.len());
+            }
+            file.append(part.as_bytes())?;
+            spans.part(part_keys[j], part.len(), bytes);
+            fresh += usize::from(made_now);
+        }
     }
+    file.append(search::INDEX_JS_TAIL.as_bytes())?;
+    file.close()?;
     reuse.record_spans(search::INDEX_FILE, spans.into_spans());
-    Made::Made {
-        file: SiteFile::text(search::INDEX_FILE, js),
-        parts: fresh,
-    }
+    Ok(Made::Made { parts: fresh })
 }

@@ -357,12 +357,9 @@ fn write_other_files(
             keys: w.keys,
         };
         let stores = (w.staging, w.reuse);
-        match search_index::search_index(w.site, options, &input, stores) {
+        match search_index::search_index(w.site, options, &input, stores)? {
             search_index::Made::Reused => {}
-            search_index::Made::Made { file, parts } => {
-                w.staging.write(&file)?;
-                search = Some(parts);
-            }
+            search_index::Made::Made { parts } => search = Some(parts),
         }
         count += 1;
     }

@@ -470,23 +470,30 @@ impl ChapterPart {
 /// book; `search.js` joins their postings when it loads the file. With
 /// the offset where each part starts in the file.
 pub fn index_js(options: &SearchOptions, parts: &[impl AsRef<str>]) -> (String, Vec<usize>) {
-    let head = serde_json::to_string(&client_options(options)).expect("options serialize");
+    let head = index_js_head(options);
     let len: usize = parts.iter().map(|p| p.as_ref().len() + 1).sum();
-    let mut js = String::with_capacity(len + head.len() + 64);
-    js.push_str(&format!(
-        "window.proofbookSearch={{\"v\":{FORMAT},\"options\":{head},\"chapters\":["
-    ));
+    let mut js = String::with_capacity(len + head.len() + INDEX_JS_TAIL.len());
+    js.push_str(&head);
     let mut starts = Vec::with_capacity(parts.len());
     for (i, part) in parts.iter().enumerate() {
         if i > 0 {
-            js.push(',');
+            js.push_str(INDEX_JS_SEPARATOR);
         }
         starts.push(js.len());
         js.push_str(part.as_ref());
     }
-    js.push_str("]};\n");
+    js.push_str(INDEX_JS_TAIL);
     (js, starts)
 }
+
+/// What `searchindex.js` holds before its first part, between two parts
+/// and after the last (for writing it part by part, as `index_js` joins).
+pub fn index_js_head(options: &SearchOptions) -> String {
+    let head = serde_json::to_string(&client_options(options)).expect("options serialize");
+    format!("window.proofbookSearch={{\"v\":{FORMAT},\"options\":{head},\"chapters\":[")
+}
+pub const INDEX_JS_SEPARATOR: &str = ",";
+pub const INDEX_JS_TAIL: &str = "]};\n";
 
 fn client_options(options: &SearchOptions) -> ClientOptions {
     ClientOptions {
