@@ -13,12 +13,15 @@
 //! ones a killed build left are recognised and removed (`stale`).
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::digest::Key;
 use crate::fsutil::{self, FsError};
 use crate::interrupt::{Temporary, Tracked};
-use crate::output::manifest::{self, Ownership};
+use crate::output::manifest::{self, Digest, Ownership, Pieces, Written};
+use crate::output::spans::bytes_key;
 use crate::output::{Content, OutputError, SiteFile};
 
 /// A site being written: a temp folder beside the destination that files
@@ -30,6 +33,8 @@ pub struct Staging {
     dest: PathBuf,
     parent: PathBuf,
     name: String,
+    /// The digests of the files written so far, for the marker.
+    written: Arc<Written>,
     /// Registered with the interrupt handler until the folder is gone
     /// (declared after `dir`, so it is dropped after the folder is).
     _tracked: Tracked,
@@ -64,6 +69,7 @@ impl Staging {
             dest: dest.to_owned(),
             parent: parent.to_owned(),
             name,
+            written: Arc::default(),
             _tracked,
         })
     }
@@ -74,7 +80,7 @@ impl Staging {
         // to be removed.
         crate::interrupt::check()?;
         check_path(&file.path)?;
-        Ok(write_one(self.dir.path(), file)?)
+        Ok(write_one(self.dir.path(), file, &self.written)?)
     }
 
     /// Puts the file `from` (a file of the previous site, on the same file
@@ -104,6 +110,9 @@ impl Staging {
         Ok(StagedFile {
             out: std::io::BufWriter::with_capacity(1 << 16, file),
             path,
+            site_path,
+            pieces: Box::default(),
+            written: Arc::clone(&self.written),
         })
     }
 
@@ -128,13 +137,14 @@ impl Staging {
                 });
             }
         };
-        manifest::write_marker(self.dir.path(), previous.as_ref())?;
+        manifest::write_marker(self.dir.path(), previous.as_ref(), &self.written)?;
         let Staging {
             dir,
             dest,
             parent,
             name,
             _tracked,
+            ..
         } = self;
         let swapped = swap_in(dir, &dest, &parent, &name, keep_old)?;
         drop(_tracked);
@@ -184,11 +194,25 @@ pub(crate) fn keep_aside(what: &Path, dest: &Path) -> Result<PathBuf, FsError> {
 pub struct StagedFile {
     out: std::io::BufWriter<std::fs::File>,
     path: PathBuf,
+    site_path: PathBuf,
+    /// The file's digest for the marker, piece by piece (boxed: a hash
+    /// state is large, and a `StagedFile` is moved around).
+    pieces: Box<Pieces>,
+    written: Arc<Written>,
 }
 
 impl StagedFile {
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.append_known(bytes, bytes_key(bytes))
+    }
+
+    /// Appends `bytes` whose `spans::bytes_key` is `key`, already made
+    /// (a part of print.html or of the search index), so the marker need
+    /// not hash them again.
+    pub fn append_known(&mut self, bytes: &[u8], key: Key) -> Result<(), OutputError> {
         use std::io::Write;
+        debug_assert_eq!(key, bytes_key(bytes), "a piece's key is its bytes'");
+        self.pieces.add(bytes.len(), key);
         self.out
             .write_all(bytes)
             .map_err(|e| FsError::new("cannot write", &self.path, e).into())
@@ -196,10 +220,13 @@ impl StagedFile {
 
     pub fn close(self) -> Result<(), OutputError> {
         let path = self.path;
-        self.out
+        let file = self
+            .out
             .into_inner()
-            .map(drop)
-            .map_err(|e| FsError::new("cannot write", &path, e.into_error()).into())
+            .map_err(|e| FsError::new("cannot write", &path, e.into_error()))?;
+        self.written
+            .record(&self.site_path, &file, Digest::Pieces(*self.pieces))
+            .map_err(|e| FsError::new("cannot read", &path, e).into())
     }
 }
 
@@ -263,7 +290,7 @@ fn check_path(path: &Path) -> Result<(), OutputError> {
     }
 }
 
-fn write_one(root: &Path, file: &SiteFile) -> Result<(), FsError> {
+fn write_one(root: &Path, file: &SiteFile, written: &Written) -> Result<(), FsError> {
     let path = root.join(&file.path);
     if let Some(dir) = path.parent() {
         fsutil::create_dir_all(dir)?;
@@ -274,7 +301,7 @@ fn write_one(root: &Path, file: &SiteFile) -> Result<(), FsError> {
     // Should the path hold something after all, such as a hard link into
     // the previous site (reuse), writing through it would change that
     // site's file: it is removed and the file made anew.
-    match create_new(&path, &file.content) {
+    let out = match create_new(&path, &file.content) {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             std::fs::remove_file(&path).map_err(|e| FsError::new("cannot replace", &path, e))?;
             create_new(&path, &file.content)
@@ -284,27 +311,39 @@ fn write_one(root: &Path, file: &SiteFile) -> Result<(), FsError> {
     .map_err(|e| match &file.content {
         Content::CopyOf(from) => FsError::new("cannot copy", from, e),
         Content::Bytes(_) => FsError::new("cannot write", &path, e),
-    })
+    })?;
+    // Bytes in memory are hashed here, on the thread that wrote them, and
+    // not read back for the marker (a copy is hashed by the marker).
+    if let Content::Bytes(bytes) = &file.content {
+        let digest = Digest::Whole(manifest::sha256_hex(bytes));
+        written
+            .record(&file.path, &out, digest)
+            .map_err(|e| FsError::new("cannot read", &path, e))?;
+    }
+    Ok(())
 }
 
 /// Writes `content` into a file made at `path`, which must not exist.
-fn create_new(path: &Path, content: &Content) -> std::io::Result<()> {
+fn create_new(path: &Path, content: &Content) -> std::io::Result<std::fs::File> {
     use std::io::Write;
+    let new_file = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
     match content {
         Content::Bytes(bytes) => {
-            let mut out = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)?;
-            out.write_all(bytes)
+            let mut out = new_file()?;
+            out.write_all(bytes)?;
+            Ok(out)
         }
         Content::CopyOf(from) => {
+            // The source first: a missing one leaves no file behind.
             let mut input = std::fs::File::open(from)?;
-            let mut out = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)?;
-            std::io::copy(&mut input, &mut out).map(drop)
+            let mut out = new_file()?;
+            std::io::copy(&mut input, &mut out)?;
+            Ok(out)
         }
     }
 }
@@ -437,6 +476,57 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, ["book"]);
+    }
+
+    /// The marker's entry of a file of `site`.
+    fn listed(site: &Path, name: &str) -> manifest::Entry {
+        match manifest::ownership(site) {
+            Ownership::Ours(m) => m.files[name].clone(),
+            other => panic!("expected proofbook's site, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn digests_made_while_writing_check_as_if_the_file_were_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("book");
+        let staging = Staging::new(&dest).unwrap();
+        staging.write(&file("a.html", "page a")).unwrap();
+        let mut big = staging.create("print.html").unwrap();
+        big.append(b"<head>").unwrap();
+        big.append_known(b"part one", bytes_key(b"part one"))
+            .unwrap();
+        big.append(b"<tail>").unwrap();
+        big.close().unwrap();
+        // Changed after it was written (same size, a later time): hashed
+        // as it is now.
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        let a = staging.dir.path().join("a.html");
+        fs::write(&a, "page b").unwrap();
+        let f = fs::File::options().write(true).open(&a).unwrap();
+        f.set_modified(later).unwrap();
+        staging.finish(false).unwrap();
+
+        let a = listed(&dest, "a.html");
+        assert_eq!(a.sha256, manifest::sha256_hex(b"page b"));
+        assert!(a.pieces.is_empty());
+        let print = listed(&dest, "print.html");
+        assert_eq!(print.pieces, [6, 8, 6]);
+        assert_eq!(print.size, 20);
+
+        // Touched, same bytes: its pieces are hashed again and match.
+        let f = fs::File::options()
+            .write(true)
+            .open(dest.join("print.html"))
+            .unwrap();
+        f.set_modified(later).unwrap();
+        assert_eq!(listed(&dest, "print.html").sha256, print.sha256);
+        // Edited, same size: the piece that changed tells.
+        fs::write(dest.join("print.html"), "<head>part two<tail>").unwrap();
+        match manifest::ownership(&dest) {
+            Ownership::Foreign(why) => assert!(why.contains("print.html was changed"), "{why}"),
+            other => panic!("an edited file is noticed, got {other:?}"),
+        }
     }
 
     #[test]

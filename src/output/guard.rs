@@ -144,7 +144,7 @@ mod tests {
         assert!(check(true).is_ok(), "--force moves it aside later");
         fs::remove_file(out.join("thesis.tex")).unwrap();
         fs::write(out.join("index.html"), "").unwrap();
-        manifest::write_marker(&out, None).unwrap();
+        manifest::write_marker(&out, None, &manifest::Written::default()).unwrap();
         assert!(check(false).is_ok());
         // mdBook's output is another tool's: refused like any other.
         let mdbook_out = root.join("mdbook-out");

@@ -8,17 +8,28 @@
 //! compares size and time first and hashes only a file whose time changed
 //! (git's index does the same), so checking a site that nobody touched
 //! reads no file.
+//!
+//! A file's digest is known without reading it back when it was made: the
+//! staging folder hashes what it writes (`Written`), and a file assembled
+//! from parts whose keys are already known (print.html, the search index)
+//! is listed with its pieces' lengths and a digest of their keys, so its
+//! tens of MB are not hashed a second time. Such an entry is checked the
+//! same way: a file whose size or time changed is read, cut at the listed
+//! lengths and each piece hashed again.
 
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use crate::digest::Key;
 use crate::fsutil::FsError;
 use crate::output::MARKER_FILE;
+use crate::output::spans::bytes_key;
 
 /// The marker of proofbook 0.1 and earlier: no list, so it proves nothing.
 pub const LEGACY_MARKER: &str = ".proofbook-output";
@@ -30,7 +41,95 @@ pub struct Entry {
     pub size: u64,
     /// Modification time in ns since the epoch, for the quick check.
     pub mtime_ns: u128,
+    /// The file's SHA-256; with `pieces`, the SHA-256 of its pieces' keys.
     pub sha256: String,
+    /// The lengths of the pieces the file was written in, when its digest
+    /// is made of theirs (`Pieces`); empty for a digest of the whole file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pieces: Vec<u64>,
+}
+
+/// The digest of a file written in pieces, each with its key
+/// (`spans::bytes_key` of its bytes), made as the pieces go in.
+#[derive(Default)]
+pub struct Pieces {
+    lengths: Vec<u64>,
+    hasher: Sha256,
+}
+
+impl Pieces {
+    /// A piece of `len` bytes whose `bytes_key` is `key`.
+    pub fn add(&mut self, len: usize, key: Key) {
+        self.lengths.push(len as u64);
+        self.hasher.update((len as u64).to_le_bytes());
+        self.hasher.update(key.0);
+    }
+
+    fn finish(self) -> (String, Vec<u64>) {
+        (hex(&self.hasher.finalize()), self.lengths)
+    }
+}
+
+/// The entries of files the staging folder wrote, made while writing them
+/// (the file's own size and time, read from its open handle once written).
+#[derive(Default)]
+pub struct Written(Mutex<HashMap<String, Entry>>);
+
+impl Written {
+    /// The file `site_path`, just written through `file`, whose bytes
+    /// hash to `sha256` (or are `pieces`).
+    pub fn record(
+        &self,
+        site_path: &Path,
+        file: &std::fs::File,
+        digest: Digest,
+    ) -> std::io::Result<()> {
+        let meta = file.metadata()?;
+        let (sha256, pieces) = match digest {
+            Digest::Whole(sha256) => (sha256, Vec::new()),
+            Digest::Pieces(p) => p.finish(),
+        };
+        let entry = Entry {
+            size: meta.len(),
+            mtime_ns: mtime_ns(&meta)?,
+            sha256,
+            pieces,
+        };
+        let name = site_name(site_path);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, entry);
+        Ok(())
+    }
+
+    fn get(&self, name: &str) -> Option<Entry> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(name).cloned()
+    }
+}
+
+/// How a written file's digest was made.
+pub enum Digest {
+    /// The SHA-256 of its bytes, as hex (`sha256_hex`).
+    Whole(String),
+    Pieces(Pieces),
+}
+
+/// The SHA-256 of `bytes`, as the manifest writes it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> std::io::Result<u128> {
+    Ok(meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos()))
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -165,21 +264,36 @@ fn site_name(rel: &Path) -> String {
 }
 
 /// The entry of the file at `path`; with `known` (the entry it had),
-/// the hash is taken from it when size and time are the same.
+/// the hash is taken from it when size and time are the same, and made
+/// the way `known`'s was (whole, or piece by piece) otherwise.
 fn entry_of(path: &Path, known: Option<&Entry>) -> std::io::Result<Entry> {
     let meta = std::fs::symlink_metadata(path)?;
-    let mtime_ns = meta
-        .modified()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let mtime_ns = mtime_ns(&meta)?;
     if let Some(k) = known
         && k.size == meta.len()
         && k.mtime_ns == mtime_ns
     {
         return Ok(k.clone());
     }
+    let file = std::fs::File::open(path)?;
+    let pieces = known
+        .filter(|k| k.pieces.iter().sum::<u64>() == meta.len())
+        .map_or(&[][..], |k| &k.pieces[..]);
+    let sha256 = match pieces {
+        [] => whole_digest(file)?,
+        _ => pieces_digest(file, pieces)?,
+    };
+    Ok(Entry {
+        size: meta.len(),
+        mtime_ns,
+        sha256,
+        pieces: pieces.to_vec(),
+    })
+}
+
+/// The SHA-256 of a file's bytes, read in blocks.
+fn whole_digest(mut file: std::fs::File) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(path)?;
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = file.read(&mut buf)?;
@@ -188,22 +302,35 @@ fn entry_of(path: &Path, known: Option<&Entry>) -> std::io::Result<Entry> {
         }
         hasher.update(&buf[..n]);
     }
-    let sha256 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(Entry {
-        size: meta.len(),
-        mtime_ns,
-        sha256,
-    })
+    Ok(hex(&hasher.finalize()))
+}
+
+/// A file's digest as `Pieces` made it, from its bytes cut at `lengths`.
+fn pieces_digest(file: std::fs::File, lengths: &[u64]) -> std::io::Result<String> {
+    let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut digest = Pieces::default();
+    let mut buf = Vec::new();
+    for &len in lengths {
+        buf.clear();
+        (&mut input).take(len).read_to_end(&mut buf)?;
+        if buf.len() as u64 != len {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        digest.add(buf.len(), bytes_key(&buf));
+    }
+    Ok(digest.finish().0)
 }
 
 /// Lists every file of the staging folder `dir` and writes the marker
 /// into it. `previous` is the site being replaced: a page linked from it
-/// (reuse) keeps its time and size, so its hash is not computed again.
-pub fn write_marker(dir: &Path, previous: Option<&Manifest>) -> Result<(), FsError> {
+/// (reuse) keeps its time and size, so its hash is not computed again;
+/// nor is that of a file in `written` whose size and time are as it was
+/// written.
+pub fn write_marker(
+    dir: &Path,
+    previous: Option<&Manifest>,
+    written: &Written,
+) -> Result<(), FsError> {
     let mut paths = Vec::new();
     for entry in walkdir::WalkDir::new(dir).min_depth(1) {
         let entry = entry.map_err(|e| {
@@ -214,13 +341,14 @@ pub fn write_marker(dir: &Path, previous: Option<&Manifest>) -> Result<(), FsErr
             paths.push(entry.into_path());
         }
     }
-    // Hashing the new files is most of the work (print.html and the search
-    // index are tens of MB in a large book): spread it over the cores.
+    // Hashing a file not hashed as it was written (an asset copied, a file
+    // changed since) is most of the work: spread it over the cores.
     let files = paths
         .par_iter()
         .map(|path| {
             let name = site_name(path.strip_prefix(dir).unwrap_or(path));
-            let known = previous.and_then(|m| m.files.get(&name));
+            let made = written.get(&name);
+            let known = made.as_ref().or_else(|| previous?.files.get(&name));
             let e = entry_of(path, known).map_err(|e| FsError::new("cannot read", path, e))?;
             Ok((name, e))
         })
@@ -258,7 +386,7 @@ mod tests {
         fs::write(site.join("index.html"), "<p>1</p>").unwrap();
         fs::write(site.join("a/b.html"), "b").unwrap();
         assert!(foreign(ownership(&site)).contains("did not write"));
-        write_marker(&site, None).unwrap();
+        write_marker(&site, None, &Written::default()).unwrap();
         assert!(matches!(ownership(&site), Ownership::Ours(_)));
 
         fs::write(site.join("a/notes.txt"), "mine").unwrap();
@@ -269,7 +397,7 @@ mod tests {
         // Same size, new content: the time changed, so it is hashed.
         fs::write(site.join("index.html"), "<p>2</p>").unwrap();
         assert!(foreign(ownership(&site)).contains("index.html was changed"));
-        write_marker(&site, None).unwrap();
+        write_marker(&site, None, &Written::default()).unwrap();
         fs::remove_file(site.join("a/b.html")).unwrap();
         assert!(
             matches!(ownership(&site), Ownership::Ours(_)),
@@ -283,7 +411,7 @@ mod tests {
         let site = dir.path().join("site");
         fs::create_dir_all(&site).unwrap();
         fs::write(site.join("index.html"), "x").unwrap();
-        write_marker(&site, None).unwrap();
+        write_marker(&site, None, &Written::default()).unwrap();
         std::os::unix::fs::symlink("/etc", site.join("etc")).unwrap();
         assert!(foreign(ownership(&site)).contains("etc was not written"));
         fs::remove_file(site.join("etc")).unwrap();

@@ -371,7 +371,10 @@ impl PrintSink {
                 ..
             } => {
                 for ((i, (content, bytes, _)), part) in range.zip(made).zip(part_keys) {
-                    file.append(content.as_bytes())?;
+                    match bytes {
+                        Some(bytes) => file.append_known(content.as_bytes(), bytes)?,
+                        None => file.append(content.as_bytes())?,
+                    }
                     if let (Some(part), Some(bytes)) = (part, bytes) {
                         spans.part(part, content.len(), bytes);
                     }

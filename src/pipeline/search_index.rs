@@ -104,7 +104,7 @@ pub(super) fn search_index(
                 file.append(search::INDEX_JS_SEPARATOR.as_bytes())?;
                 spans.skip(search::INDEX_JS_SEPARATOR.len());
             }
-            file.append(part.as_bytes())?;
+            file.append_known(part.as_bytes(), bytes)?;
             spans.part(part_keys[j], part.len(), bytes);
             fresh += usize::from(made_now);
         }
