@@ -69,7 +69,7 @@ pub struct HtmlOptions {
     pub definition_lists: bool,
     pub admonitions: bool,
     /// `[output.html.code.hidelines]`: language → hidden-line prefix.
-    pub hidelines: std::collections::BTreeMap<String, String>,
+    pub hidelines: BTreeMap<String, String>,
     pub no_section_label: bool,
     /// Stylesheets and scripts linked on every page, relative to the book root.
     pub additional_css: Vec<PathBuf>,
