@@ -18,6 +18,16 @@ use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use support::BookTest;
 
+/// Held by each test for its whole run. A build removes the cgroups of
+/// every proofbook process that is gone, so with the tests in parallel
+/// another test's build could remove the killed build's cgroups before the
+/// build under test does, and the test could not see it say so.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that failed holding it must not fail the others too.
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A duration for the example's `sleep`, unique to this test process and
 /// test, which the test then looks for in /proc.
 fn tag() -> String {
@@ -191,6 +201,7 @@ fn interrupted_build_leaves_nothing(deliver: impl FnOnce(&Child), code: i32) {
 
 #[test]
 fn ctrl_c_stops_the_examples_and_exits_130() {
+    let _serial = one_at_a_time();
     // A terminal sends SIGINT to the whole foreground group, the
     // sandbox's zygote included.
     interrupted_build_leaves_nothing(
@@ -201,6 +212,7 @@ fn ctrl_c_stops_the_examples_and_exits_130() {
 
 #[test]
 fn sigterm_to_proofbook_alone_stops_the_examples_and_exits_143() {
+    let _serial = one_at_a_time();
     interrupted_build_leaves_nothing(
         |child| kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap(),
         143,
@@ -209,6 +221,7 @@ fn sigterm_to_proofbook_alone_stops_the_examples_and_exits_143() {
 
 #[test]
 fn the_build_after_a_sigkill_removes_what_it_left() {
+    let _serial = one_at_a_time();
     let tag = tag();
     let t = sleeping_book(&tag);
     let (mut child, log) = start_build(&t);
@@ -251,6 +264,7 @@ fn the_build_after_a_sigkill_removes_what_it_left() {
 
 #[test]
 fn serve_stops_on_sigterm_during_a_rebuild_and_when_idle() {
+    let _serial = one_at_a_time();
     let tag = tag();
     let t = sleeping_book(&tag);
     let (mut child, log) = start(&t, &["serve", "--port", "0"]);
@@ -278,6 +292,7 @@ fn serve_stops_on_sigterm_during_a_rebuild_and_when_idle() {
 
 #[test]
 fn check_stops_on_ctrl_c_like_build() {
+    let _serial = one_at_a_time();
     let tag = tag();
     let t = sleeping_book(&tag);
     let (mut child, log) = start(&t, &["check"]);
