@@ -108,6 +108,13 @@ impl Confined {
         &self.root
     }
 
+    /// What decides whether a path is inside (the root, as given and
+    /// resolved, and what book.toml allows), for keys of work that
+    /// depends on it.
+    pub fn bounds(&self) -> (&Path, &Path, &[PathBuf]) {
+        (&self.root, &self.real_root, &self.allowed)
+    }
+
     /// Resolves `path` (relative to the folder `origin`, or absolute): the
     /// file it leads to, links followed, if that is inside the book or
     /// allowed. A path inside comes back below `root()` as given, so

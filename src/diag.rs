@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 /// A place in a file of the book: 1-based line and column (in characters),
 /// and how many characters the problem spans on that line (at least 1).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Span {
     pub file: PathBuf,
     pub line: u32,

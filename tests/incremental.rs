@@ -236,6 +236,12 @@ fn replay(seed: u64, steps: usize) {
         } else {
             run.success();
         }
+        // A clean build parses every chapter: the stored documents of
+        // earlier builds (`pipeline::parse_cache`) go first.
+        let store = t.root().join(".proofbook-cache/parsed");
+        if store.exists() {
+            std::fs::remove_dir_all(&store).unwrap();
+        }
         let clean = format!("clean-{step}");
         t.run(&["build", "-d", &clean]).success();
         assert_same_site(&t.root().join("book"), &t.root().join(&clean), &history);
@@ -295,4 +301,62 @@ fn a_title_change_in_a_big_book_re_renders_its_page_and_neighbours_only() {
         &t.root().join(clean),
         &["retitled".into()],
     );
+}
+
+/// The files of the stored documents (`pipeline::parse_cache`), sorted.
+fn stored_documents(t: &BookTest) -> Vec<std::path::PathBuf> {
+    let dir = t.root().join(".proofbook-cache/parsed");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// A rebuild takes a chapter's document from the store only when its
+/// text is the one stored: a chapter with an include is never stored (the
+/// included file can change without it), and an edit replaces the edited
+/// chapter's entry, so the store keeps one entry per stored chapter.
+#[test]
+fn only_chapters_made_of_their_own_text_are_stored_and_an_edit_replaces_its_entry() {
+    let t = BookTest::empty();
+    seed_book(&t, 4);
+    t.build().success();
+    // Six chapters, of which chapter 2 includes a snippet.
+    let first = stored_documents(&t);
+    assert_eq!(first.len(), 5, "{first:?}");
+    t.write("content/snippet.txt", "A changed included line.\n");
+    t.build().success();
+    assert!(t.read("book/ch2.html").contains("A changed included line."));
+    assert_eq!(stored_documents(&t), first);
+    let ch3 = t.read("content/ch3.md");
+    t.write("content/ch3.md", &format!("{ch3}\nOne more line.\n"));
+    t.build().success();
+    assert!(t.read("book/ch3.html").contains("One more line."));
+    let after = stored_documents(&t);
+    assert_eq!(after.len(), 5);
+    assert_eq!(first.iter().filter(|f| !after.contains(f)).count(), 1);
+}
+
+/// A book can arrive with a store of its own, or have its entries moved
+/// about: an entry is signed for its own key with the user's secret, so
+/// swapped entries are parsed again, never shown as the other chapter.
+#[test]
+fn swapped_or_foreign_stored_documents_are_parsed_again() {
+    let t = BookTest::empty();
+    seed_book(&t, 4);
+    t.build().success();
+    let files = stored_documents(&t);
+    let (a, b) = (
+        std::fs::read(&files[0]).unwrap(),
+        std::fs::read(&files[1]).unwrap(),
+    );
+    std::fs::write(&files[0], &b).unwrap();
+    std::fs::write(&files[1], &a).unwrap();
+    // A file that is no entry at all, under an entry's name.
+    std::fs::write(&files[2], "proofbook-parsed-1\nforged").unwrap();
+    // Make every page be rendered again from the documents.
+    t.run(&["build", "-d", "again"]).success();
+    assert_same_site(&t.root().join("again"), &t.root().join("book"), &[]);
+    assert!(t.read("again/ch1.html").contains("The 1th chapter"));
 }

@@ -87,7 +87,9 @@ pub const OPEN_FILES_RANGE: (u64, u64) = (16, 1 << 20);
 /// (`processes=N open-files=N`), above or below what the book's share
 /// gives it; `None`: what every example gets. `execute::budget::place`
 /// decides whether it runs beside others, alone, or not at all.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Asks {
     pub processes: Option<u64>,
     pub open_files: Option<u64>,

@@ -24,8 +24,6 @@
 //! reads an entry without following a link or blocking on a FIFO, and never
 //! more than `ENTRY_MAX` bytes (a link to `/dev/zero` is a file too).
 
-use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -33,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use crate::execute::RunRecord;
 use crate::execute::secret::{Secret, SecretError};
+use crate::fsutil::read_capped;
 
 /// Changes whenever the sandbox or the record format changes meaning, so
 /// older results are not reused. (2: entries became signed; the keys of
@@ -299,34 +298,6 @@ impl ResultCache {
             _ => None,
         }
     }
-}
-
-/// The bytes of the regular file `path`, read without following a link or
-/// blocking on a FIFO, when it holds at most `cap` bytes.
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::{Error, ErrorKind};
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-        .map_err(|e| match e.raw_os_error() {
-            Some(libc::ELOOP) => Error::other("it is a symbolic link"),
-            _ => e,
-        })?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(Error::other("it is not a regular file"));
-    }
-    let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize);
-    // The size can grow after the check; the read stops past the cap anyway.
-    file.take(cap + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > cap {
-        return Err(Error::new(
-            ErrorKind::InvalidData,
-            format!("it is larger than any entry proofbook writes ({cap} bytes)"),
-        ));
-    }
-    Ok(bytes)
 }
 
 impl ResultCache {

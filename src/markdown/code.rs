@@ -5,7 +5,7 @@
 //! the first word is the language, the rest are attributes.
 
 /// The parsed info string of a fence.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct CodeInfo {
     pub lang: Option<String>,
     pub attrs: Vec<String>,

@@ -20,7 +20,9 @@ use globset::GlobBuilder;
 use crate::confine::Confined;
 
 /// One declared file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct DataFile {
     /// Its path relative to the book's root: where the example finds it,
     /// relative to its working folder.

@@ -10,7 +10,7 @@ use crate::diag::Span;
 use crate::markdown::code::CodeInfo;
 use crate::markdown::example::ExampleSpec;
 
-#[derive(Debug, Clone, Default, Hash)]
+#[derive(Debug, Clone, Default, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Document {
     /// The page title set by `{{#title}}`, if any.
     pub title: Option<String>,
@@ -32,7 +32,7 @@ pub struct Document {
 }
 
 /// A claim cited by its id (`claim = "ID"` in a checklist's evidence).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct VerdictRef {
     pub claim: String,
     pub span: Option<Span>,
@@ -40,7 +40,7 @@ pub struct VerdictRef {
 
 /// A figure quoted in the prose: `{{#measure ID FIGURE [STAT]}}`, resolved
 /// after the examples ran (the markdown stage never sees a result).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct MeasureRef {
     /// The words inside the directive, after `#measure`.
     pub args: Vec<String>,
@@ -50,7 +50,7 @@ pub struct MeasureRef {
     pub span: Option<Span>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Heading {
     pub level: u8,
     pub id: String,
@@ -58,7 +58,7 @@ pub struct Heading {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Hash)]
+#[derive(Debug, Clone, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     Html(String),
     Code(Box<CodeBlock>),
@@ -68,7 +68,7 @@ pub enum Block {
     Verdict(usize),
 }
 
-#[derive(Debug, Clone, Hash)]
+#[derive(Debug, Clone, Hash, serde::Serialize, serde::Deserialize)]
 pub struct CodeBlock {
     pub info: CodeInfo,
     /// The code shown on the page.
@@ -101,7 +101,7 @@ pub struct CodeBlock {
 }
 
 /// An ```` ```output ```` block: what its example should print.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ExpectedOutput {
     pub text: String,
     pub span: Option<Span>,
@@ -168,7 +168,7 @@ impl Document {
 
 /// A link from this page to a page of the book (or to a fragment of this
 /// page, when `target` is the page itself).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PageLink {
     /// The target chapter's path relative to the source folder (`dir/x.md`).
     pub target: PathBuf,

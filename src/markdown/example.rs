@@ -42,7 +42,7 @@ pub fn is_python(lang: Option<&str>) -> bool {
     matches!(lang, Some("python" | "py" | "python3"))
 }
 
-#[derive(Debug, Clone, PartialEq, Hash)]
+#[derive(Debug, Clone, PartialEq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ExampleSpec {
     pub id: Option<String>,
     pub run: bool,
@@ -66,14 +66,14 @@ pub struct ExampleSpec {
 }
 
 /// How a benchmark repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Bench {
     pub repeat: u32,
     pub warmup: u32,
 }
 
 /// A benchmark's place in a comparison group.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct GroupMember {
     pub name: String,
     pub label: Option<String>,
@@ -101,7 +101,7 @@ impl Default for ExampleSpec {
 }
 
 /// How an example is meant to end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Expectation {
     Success,
     /// Any non-zero exit status (`expect=error`).
@@ -110,7 +110,7 @@ pub enum Expectation {
 }
 
 /// `file=PATH[:ANCHOR]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FileRef {
     pub path: PathBuf,
     pub anchor: Option<String>,

@@ -23,7 +23,7 @@ use crate::markdown::playground;
 use crate::markdown::quoted::{self, MEASURE_OPEN};
 
 /// Markdown extensions, from `[output.html]`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Hash)]
 pub struct MarkdownOptions {
     pub smart_punctuation: bool,
     /// Which Rust blocks get the playground (`markdown::playground`).

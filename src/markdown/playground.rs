@@ -10,7 +10,7 @@
 use crate::markdown::code::CodeInfo;
 
 /// `[output.html.playground]` and `[rust] edition`, as the parser needs them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PlaygroundOptions {
     pub runnable: bool,
     pub editable: bool,
@@ -29,12 +29,39 @@ impl Default for PlaygroundOptions {
 }
 
 /// How a runnable block is shown.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Playground {
     /// A class to add (`edition2021`) when the fence names no edition.
     pub edition: Option<&'static str>,
     /// Whether the code is wrapped in hidden `fn main() {` … `}` lines.
     pub wrap_main: bool,
+}
+
+/// A stored playground read back (`pipeline::parse_cache`). By hand, as
+/// its edition is one of the static classes `[rust] edition` gives
+/// (`config::raw::RustEdition::class`): a stored class that is none of
+/// them is damage, not a new class.
+impl<'de> serde::Deserialize<'de> for Playground {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Playground, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            edition: Option<String>,
+            wrap_main: bool,
+        }
+        const CLASSES: [&str; 4] = ["edition2015", "edition2018", "edition2021", "edition2024"];
+        let stored = Stored::deserialize(d)?;
+        let edition =
+            match stored.edition {
+                None => None,
+                Some(c) => Some(CLASSES.into_iter().find(|k| *k == c).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown edition class {c}"))
+                })?),
+            };
+        Ok(Playground {
+            edition,
+            wrap_main: stored.wrap_main,
+        })
+    }
 }
 
 /// The block's playground, or `None` when it is not runnable.

@@ -15,7 +15,7 @@ use pep440_rs::{Version, VersionSpecifiers};
 use serde::Deserialize;
 
 /// What a script's metadata asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ScriptMeta {
     /// PEP 508 requirement strings, as written (pip checks them).
     pub dependencies: Vec<String>,
@@ -165,7 +165,7 @@ impl ScriptMeta {
 }
 
 /// An example's script block, with where it is in the book.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Script {
     pub meta: ScriptMeta,
     /// Its opening line in the chapter or the `file=` program, when that

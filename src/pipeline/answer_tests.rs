@@ -34,7 +34,7 @@ fn docs(config: &Config) -> Vec<Document> {
     let chapters = super::super::page_chapters(&book);
     let pages = super::super::page_map(&chapters);
     let ctx = super::super::parse_context(config, &pages, expanded);
-    let docs = super::super::parse_docs(&ctx, &book, &chapters, config, &mut diags);
+    let docs = super::super::parse_docs(&ctx, &book, &chapters, config, None, &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
     docs
 }

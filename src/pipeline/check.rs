@@ -90,7 +90,10 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
                 crate::output::page_path(c.path.as_deref().unwrap_or(std::path::Path::new("")))
             })
             .collect();
-        (parse_docs(&ctx, book, &chapters, config, &mut diags), paths)
+        (
+            parse_docs(&ctx, book, &chapters, config, None, &mut diags),
+            paths,
+        )
     });
     // Every problem with the book itself (SUMMARY, chapters, includes,
     // links, anchors, example options) is a failed item of its own.

@@ -25,6 +25,7 @@ pub mod check;
 mod examples;
 pub mod not_run;
 mod pages;
+mod parse_cache;
 mod print_job;
 mod renderers;
 mod reuse;
@@ -440,21 +441,54 @@ pub(crate) fn parse_context<'a>(
 }
 
 /// Parses every chapter (in parallel) and checks example ids and links
-/// across the book; problems go to `diags`.
+/// across the book; problems go to `diags`. With `store` (the book's cache
+/// folder), a chapter parsed before with the same text and context comes
+/// from `parse_cache` instead, and what was parsed is kept there.
 pub(crate) fn parse_docs(
     ctx: &ParseContext<'_>,
     book: &Book,
     chapters: &[&Chapter],
     config: &Config,
+    store: Option<&Path>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Document> {
-    let parsed: Vec<(Document, Vec<Diagnostic>)> = chapters
-        .par_iter()
+    let sources: Vec<(&Path, &str)> = chapters
+        .iter()
         .map(|ch| {
-            let path = ch.path.clone().expect("drafts were filtered out");
-            parse_chapter(ctx, &path, &ch.content)
+            let path = ch.path.as_deref().expect("drafts were filtered out");
+            (path, ch.content.as_str())
         })
         .collect();
+    let cache = store.and_then(|dir| parse_cache::ParseCache::open(dir, ctx));
+    let (keys, stored) = match &cache {
+        Some(c) => parse_cache::lookup(c, &sources),
+        None => (Vec::new(), vec![None; sources.len()]),
+    };
+    let parsed: Vec<(Document, Vec<Diagnostic>, bool)> = sources
+        .par_iter()
+        .zip(stored)
+        .map(|((path, text), stored)| match stored {
+            Some(doc) => (doc, Vec::new(), false),
+            None => {
+                let (doc, diags) = parse_chapter(ctx, path, text);
+                (doc, diags, true)
+            }
+        })
+        .collect();
+    if let Some(c) = &cache {
+        let fresh: Vec<usize> = (0..parsed.len()).filter(|&i| parsed[i].2).collect();
+        if !fresh.is_empty() {
+            fresh.par_iter().for_each(|&i| {
+                let (doc, d, _) = &parsed[i];
+                if d.is_empty() && parse_cache::self_contained(doc) {
+                    c.store(keys[i], doc);
+                }
+            });
+            c.prune(&keys.iter().copied().collect());
+        }
+    }
+    let parsed: Vec<(Document, Vec<Diagnostic>)> =
+        parsed.into_iter().map(|(doc, d, _)| (doc, d)).collect();
     let mut docs = Vec::with_capacity(parsed.len());
     for (doc, d) in parsed {
         diags.extend(d);

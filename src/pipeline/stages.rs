@@ -221,7 +221,14 @@ fn parse<'b>(
     stop_on_errors(diags)?;
     let pages = page_map(&chapters);
     let ctx = parse_context(config, &pages, includes_expanded);
-    let docs = parse_docs(&ctx, book, &chapters, config, diags);
+    let docs = parse_docs(
+        &ctx,
+        book,
+        &chapters,
+        config,
+        Some(&config.run.cache_dir),
+        diags,
+    );
     stop_on_errors(diags)?;
     Ok(Parsed {
         chapters,
