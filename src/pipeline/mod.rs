@@ -460,9 +460,12 @@ pub(crate) fn parse_docs(
         })
         .collect();
     let cache = store.and_then(|dir| parse_cache::ParseCache::open(dir, ctx));
-    let (keys, stored) = match &cache {
-        Some(c) => parse_cache::lookup(c, &sources),
-        None => (Vec::new(), vec![None; sources.len()]),
+    let (found, stored) = match &cache {
+        Some(c) => {
+            let (found, docs) = c.lookup(&sources);
+            (Some(found), docs)
+        }
+        None => (None, vec![None; sources.len()]),
     };
     let parsed: Vec<(Document, Vec<Diagnostic>, bool)> = sources
         .par_iter()
@@ -475,17 +478,16 @@ pub(crate) fn parse_docs(
             }
         })
         .collect();
-    if let Some(c) = &cache {
-        let fresh: Vec<usize> = (0..parsed.len()).filter(|&i| parsed[i].2).collect();
-        if !fresh.is_empty() {
-            fresh.par_iter().for_each(|&i| {
-                let (doc, d, _) = &parsed[i];
-                if d.is_empty() && parse_cache::self_contained(doc) {
-                    c.store(keys[i], doc);
-                }
-            });
-            c.prune(&keys.iter().copied().collect());
-        }
+    if let (Some(c), Some(found)) = (&cache, found) {
+        let fresh: Vec<(usize, &Document)> = parsed
+            .iter()
+            .enumerate()
+            .filter(|(_, (doc, d, fresh))| {
+                *fresh && d.is_empty() && parse_cache::self_contained(doc)
+            })
+            .map(|(i, (doc, _, _))| (i, doc))
+            .collect();
+        c.save(found, &fresh);
     }
     let parsed: Vec<(Document, Vec<Diagnostic>)> =
         parsed.into_iter().map(|(doc, d, _)| (doc, d)).collect();

@@ -10,14 +10,22 @@
 //! chapter whose parse said anything (its warnings must be said again).
 //!
 //! The store is a folder of the book's cache, `.proofbook-cache/parsed/`,
-//! one file per document, so an edit writes one file. A book can arrive
-//! with that folder already filled, and a stored document becomes a page,
-//! so every file is signed with the user's secret (`execute::secret`), as
-//! result-cache entries are; a file that fails the check is a miss and is
-//! replaced. The folder is never followed through a link, and files are
+//! holding `SHARDS` files; a document goes to the file its key's first
+//! byte names. So a cold build writes a few dozen files, not one per
+//! chapter (a thousand files made at once into one folder contend on its
+//! lock: a third of a second at 1,000 chapters), and an edit rewrites the
+//! shard of the new entry and the one of the entry it replaces, copying
+//! their other entries byte for byte.
+//!
+//! A book can arrive with that folder already filled, and a stored
+//! document becomes a page, so every entry is signed, for its own key,
+//! with the user's secret (`execute::secret`), as result-cache entries are;
+//! an entry that fails the check is a miss and is dropped when its shard is
+//! next written. The folder is never followed through a link, and files are
 //! read without following one.
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -28,16 +36,38 @@ use crate::markdown::{Block, Document, ParseContext};
 
 /// The folder's name in the book's cache.
 const DIR: &str = "parsed";
-/// The first bytes of every file, naming the format.
-const MAGIC: &[u8] = b"proofbook-parsed-1\n";
-/// Larger than any document proofbook would store (a chapter of 64 MiB).
-const ENTRY_MAX: u64 = 64 << 20;
+/// How many files the documents are spread over.
+const SHARDS: usize = 64;
+/// The first bytes of every shard, naming the format.
+const MAGIC: &[u8] = b"proofbook-parsed-2\n";
+/// An entry's head: its key, its signature and its body's length.
+const HEAD: usize = 16 + 32 + 4;
+/// Larger than any shard proofbook would write.
+const SHARD_MAX: u64 = 1 << 30;
 
 /// The stored documents of one book, for one parse context.
 pub(crate) struct ParseCache {
     dir: PathBuf,
     secret: Secret,
     context: Key,
+}
+
+/// What a lookup found, for `save` to write back what changed.
+pub(crate) struct Found {
+    /// Each chapter's key, in book order.
+    keys: Vec<Key>,
+    shards: Vec<Shard>,
+}
+
+/// One shard as read: its bytes, and where its signed entries lie.
+#[derive(Default)]
+struct Shard {
+    bytes: Vec<u8>,
+    /// Each entry whose signature holds: its key and its whole record
+    /// (head and body) in `bytes`.
+    entries: Vec<(Key, Range<usize>)>,
+    /// Something in it was not a signed entry: write it anew.
+    damaged: bool,
 }
 
 impl ParseCache {
@@ -65,63 +95,155 @@ impl ParseCache {
         Key::of(&(self.context, path, text))
     }
 
-    /// The document stored under `key`, if there is one this user's
-    /// proofbook wrote.
-    pub fn load(&self, key: Key) -> Option<Document> {
-        let bytes = crate::fsutil::read_capped(&self.file(key), ENTRY_MAX).ok()?;
-        let rest = bytes.strip_prefix(MAGIC)?;
-        let (tag, body) = rest.split_at_checked(32)?;
-        if !self.secret.verify(&[MAGIC, &key.0, body], tag) {
-            return None;
-        }
-        postcard::from_bytes(body).ok()
+    /// For each chapter (path and text), its stored document when there
+    /// is one this user's proofbook wrote.
+    pub fn lookup(&self, chapters: &[(&Path, &str)]) -> (Found, Vec<Option<Document>>) {
+        let keys: Vec<Key> = chapters
+            .par_iter()
+            .map(|(path, text)| self.key(path, text))
+            .collect();
+        let shards: Vec<Shard> = (0..SHARDS)
+            .into_par_iter()
+            .map(|i| self.read_shard(i))
+            .collect();
+        let docs = keys
+            .par_iter()
+            .map(|key| {
+                let shard = &shards[shard_of(*key)];
+                let (_, record) = shard.entries.iter().find(|(k, _)| k == key)?;
+                postcard::from_bytes(&shard.bytes[record.start + HEAD..record.end]).ok()
+            })
+            .collect();
+        (Found { keys, shards }, docs)
     }
 
-    /// Stores `doc` under `key` (a temporary file renamed into place, so a
-    /// build reading at the same moment sees the old file or the new).
-    /// Failing to store costs the next build a parse, nothing else.
-    pub fn store(&self, key: Key, doc: &Document) {
-        let Ok(body) = postcard::to_allocvec(doc) else {
+    /// Stores the documents in `fresh` (chapter index and document, for
+    /// the chapters parsed this time that may be stored) and drops the
+    /// entries of chapters that are gone or changed: each shard that
+    /// gains or loses an entry is written anew (a temporary file renamed
+    /// into place, so a build reading at the same moment sees the old
+    /// shard or the new). Failing to store costs the next build a parse.
+    pub fn save(&self, found: Found, fresh: &[(usize, &Document)]) {
+        let mut added: Vec<Vec<Vec<u8>>> = vec![Vec::new(); SHARDS];
+        let records: Vec<(Key, Option<Vec<u8>>)> = fresh
+            .par_iter()
+            .map(|(i, doc)| (found.keys[*i], self.record(found.keys[*i], doc)))
+            .collect();
+        for (key, record) in records {
+            if let Some(r) = record {
+                added[shard_of(key)].push(r);
+            }
+        }
+        let current: HashSet<Key> = found.keys.iter().copied().collect();
+        let _ = std::fs::create_dir_all(&self.dir);
+        if !std::fs::symlink_metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
             return;
-        };
+        }
+        found
+            .shards
+            .into_par_iter()
+            .zip(added)
+            .enumerate()
+            .for_each(|(i, (shard, added))| {
+                let kept: Vec<&Range<usize>> = shard
+                    .entries
+                    .iter()
+                    .filter(|(k, _)| current.contains(k))
+                    .map(|(_, r)| r)
+                    .collect();
+                if added.is_empty() && !shard.damaged && kept.len() == shard.entries.len() {
+                    return;
+                }
+                let mut bytes = MAGIC.to_vec();
+                for r in kept {
+                    bytes.extend_from_slice(&shard.bytes[r.clone()]);
+                }
+                added.iter().for_each(|r| bytes.extend_from_slice(r));
+                let _ = self.write_shard(i, &bytes);
+            });
+    }
+
+    /// `doc` as a signed record under `key`: key, signature, body length
+    /// and body.
+    fn record(&self, key: Key, doc: &Document) -> Option<Vec<u8>> {
+        let body = postcard::to_allocvec(doc).ok()?;
+        let len = u32::try_from(body.len()).ok()?;
         let tag = self.secret.sign(&[MAGIC, &key.0, &body]);
-        let write = || -> std::io::Result<()> {
-            std::fs::create_dir_all(&self.dir)?;
-            if !std::fs::symlink_metadata(&self.dir)?.is_dir() {
-                return Err(std::io::Error::other("not a folder"));
-            }
-            let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
-            for part in [MAGIC, &tag, &body] {
-                std::io::Write::write_all(&mut file, part)?;
-            }
-            file.persist(self.file(key)).map_err(|e| e.error)?;
-            Ok(())
-        };
-        let _ = write();
+        let mut record = Vec::with_capacity(HEAD + body.len());
+        record.extend_from_slice(&key.0);
+        record.extend_from_slice(&tag);
+        record.extend_from_slice(&len.to_le_bytes());
+        record.extend_from_slice(&body);
+        Some(record)
     }
 
-    /// Removes the stored documents not under one of `keep` (chapters
-    /// edited or gone since), so the folder holds one book's worth. Only
-    /// files named as this store names them are touched; a link is
-    /// removed, never followed.
-    pub fn prune(&self, keep: &HashSet<Key>) {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else {
-            return;
+    /// Shard `i` with its signed entries; a missing shard is empty, an
+    /// unreadable or foreign one is damaged.
+    fn read_shard(&self, i: usize) -> Shard {
+        let bytes = match crate::fsutil::read_capped(&self.shard_file(i), SHARD_MAX) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Shard::default(),
+            Err(_) => {
+                return Shard {
+                    damaged: true,
+                    ..Shard::default()
+                };
+            }
         };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(key) = name.to_str().and_then(Key::parse) else {
-                continue;
-            };
-            if !keep.contains(&key) {
-                let _ = std::fs::remove_file(entry.path());
+        let mut shard = Shard {
+            damaged: !bytes.starts_with(MAGIC),
+            ..Shard::default()
+        };
+        let mut at = MAGIC.len();
+        while !shard.damaged && at < bytes.len() {
+            match self.signed_record(&bytes, at) {
+                Some((key, end)) => {
+                    shard.entries.push((key, at..end));
+                    at = end;
+                }
+                None => shard.damaged = true,
             }
         }
+        shard.bytes = bytes;
+        shard
     }
 
-    fn file(&self, key: Key) -> PathBuf {
-        self.dir.join(key.to_string())
+    /// The key and end of the record at `at` in `bytes`, when it is whole
+    /// and signed with this user's secret for that key.
+    fn signed_record(&self, bytes: &[u8], at: usize) -> Option<(Key, usize)> {
+        let head = bytes.get(at..at + HEAD)?;
+        let key = Key(head[..16].try_into().ok()?);
+        let len = u32::from_le_bytes(head[48..].try_into().ok()?) as usize;
+        let end = (at + HEAD).checked_add(len)?;
+        let body = bytes.get(at + HEAD..end)?;
+        self.secret
+            .verify(&[MAGIC, &key.0, body], &head[16..48])
+            .then_some((key, end))
     }
+
+    /// Writes shard `i` whole, or removes it when it holds no entry.
+    fn write_shard(&self, i: usize, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.shard_file(i);
+        if bytes.len() == MAGIC.len() {
+            return match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        }
+        let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    fn shard_file(&self, i: usize) -> PathBuf {
+        self.dir.join(format!("shard-{i:02}"))
+    }
+}
+
+/// The shard a key's entry goes to.
+fn shard_of(key: Key) -> usize {
+    usize::from(key.0[0]) % SHARDS
 }
 
 /// Whether `doc` came from its chapter's text alone (see the module
@@ -168,21 +290,6 @@ fn context_key(ctx: &ParseContext<'_>) -> Key {
     ))
 }
 
-/// For each chapter (path and text), its stored document when there is
-/// one; and the chapters' keys, to store and prune with afterwards.
-pub(crate) fn lookup(
-    cache: &ParseCache,
-    chapters: &[(&Path, &str)],
-) -> (Vec<Key>, Vec<Option<Document>>) {
-    chapters
-        .par_iter()
-        .map(|(path, text)| {
-            let key = cache.key(path, text);
-            (key, cache.load(key))
-        })
-        .unzip()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,46 +302,128 @@ mod tests {
         }
     }
 
+    /// Looks `chapters` up in `store`, then saves what was not found
+    /// (every chapter may be stored); returns what was found.
+    fn build(store: &ParseCache, chapters: &[(&str, &str)]) -> Vec<bool> {
+        let sources: Vec<(&Path, &str)> =
+            chapters.iter().map(|(p, t)| (Path::new(*p), *t)).collect();
+        let (found, docs) = store.lookup(&sources);
+        let parsed: Vec<Document> = chapters
+            .iter()
+            .map(|(p, t)| crate::markdown::test_chapter(p, t))
+            .collect();
+        let hit: Vec<bool> = docs.iter().map(Option::is_some).collect();
+        for (doc, stored) in parsed.iter().zip(&docs) {
+            if let Some(stored) = stored {
+                assert_eq!(
+                    Key::of(stored),
+                    Key::of(doc),
+                    "a stored document comes back whole"
+                );
+            }
+        }
+        let fresh: Vec<(usize, &Document)> = parsed
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !hit[*i])
+            .collect();
+        store.save(found, &fresh);
+        hit
+    }
+
+    const BOOK: [(&str, &str); 3] = [
+        ("a.md", "# A\n\nSome *prose*.\n"),
+        ("b.md", "# B\n\n```python\nprint(1)\n```\n"),
+        ("c.md", "# C\n\nMore.\n"),
+    ];
+
     #[test]
-    fn a_stored_document_comes_back_only_to_the_user_who_stored_it() {
+    fn a_second_lookup_finds_every_stored_document_and_an_edit_only_its_own() {
         let dir = tempfile::tempdir().unwrap();
-        let doc = crate::markdown::test_chapter("a.md", "# Title\n\nSome *prose*.\n");
-        let mine = cache(dir.path(), 1);
-        let key = mine.key(Path::new("a.md"), "text");
-        mine.store(key, &doc);
-        let back = mine.load(key).expect("stored");
-        assert_eq!(Key::of(&back), Key::of(&doc));
-        // Another user's secret (a book shipped with its own store).
-        assert!(cache(dir.path(), 2).load(key).is_none());
-        // A file moved to another key does not pass as that key's.
-        let other = mine.key(Path::new("b.md"), "text");
-        std::fs::copy(mine.file(key), mine.file(other)).unwrap();
-        assert!(mine.load(other).is_none());
-        // A changed byte of the body is refused.
-        let mut bytes = std::fs::read(mine.file(key)).unwrap();
-        let last = bytes.len() - 1;
-        bytes[last] ^= 1;
-        std::fs::write(mine.file(key), bytes).unwrap();
-        assert!(mine.load(key).is_none());
+        let store = cache(dir.path(), 1);
+        assert_eq!(build(&store, &BOOK), [false, false, false]);
+        assert_eq!(build(&store, &BOOK), [true, true, true]);
+        let mut edited = BOOK;
+        edited[1].1 = "# B\n\nRewritten.\n";
+        assert_eq!(build(&store, &edited), [true, false, true]);
+        // The replaced entry is gone.
+        let entries: usize = (0..SHARDS).map(|i| store.read_shard(i).entries.len()).sum();
+        assert_eq!(entries, 3);
+        // A chapter dropped from the book leaves the store.
+        build(&store, &edited[..2]);
+        let entries: usize = (0..SHARDS).map(|i| store.read_shard(i).entries.len()).sum();
+        assert_eq!(entries, 2);
     }
 
     #[test]
-    fn a_link_in_the_store_is_neither_read_nor_followed_when_pruned() {
+    fn entries_signed_with_another_secret_or_moved_or_changed_are_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = cache(dir.path(), 1);
+        build(&mine, &BOOK);
+        // Another user's secret (a book shipped with its own store).
+        assert_eq!(build(&cache(dir.path(), 2), &BOOK), [false, false, false]);
+        // That build wrote its own entries over mine: a changed byte in
+        // each entry's body is refused.
+        build(&mine, &BOOK);
+        for i in 0..SHARDS {
+            let mut shard = mine.read_shard(i);
+            for (_, r) in &shard.entries {
+                shard.bytes[r.end - 1] ^= 1;
+            }
+            if !shard.entries.is_empty() {
+                std::fs::write(mine.shard_file(i), &shard.bytes).unwrap();
+            }
+        }
+        assert_eq!(build(&mine, &BOOK), [false, false, false]);
+        assert_eq!(build(&mine, &BOOK), [true, true, true]);
+        // An entry copied under another key does not pass as that key's.
+        let (key, other) = (
+            mine.key(Path::new("a.md"), BOOK[0].1),
+            mine.key(Path::new("z.md"), BOOK[0].1),
+        );
+        let shard = mine.read_shard(shard_of(key));
+        let (_, r) = shard.entries.iter().find(|(k, _)| *k == key).unwrap();
+        let mut forged = shard.bytes[r.clone()].to_vec();
+        forged[..16].copy_from_slice(&other.0);
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&forged);
+        mine.write_shard(shard_of(other), &bytes).unwrap();
+        assert_eq!(build(&mine, &[("z.md", BOOK[0].1)]), [false]);
+    }
+
+    #[test]
+    fn a_shard_that_is_a_link_is_not_read_and_the_store_in_a_link_is_not_used() {
         let dir = tempfile::tempdir().unwrap();
         let store = cache(dir.path(), 1);
-        let doc = crate::markdown::test_chapter("a.md", "Text.\n");
-        let key = store.key(Path::new("a.md"), "Text.\n");
-        store.store(key, &doc);
+        build(&store, &BOOK);
+        let key = store.key(Path::new("a.md"), BOOK[0].1);
+        let path = store.shard_file(shard_of(key));
         let target = dir.path().join("elsewhere");
-        std::fs::copy(store.file(key), &target).unwrap();
-        let linked = store.key(Path::new("b.md"), "x");
-        std::os::unix::fs::symlink(&target, store.file(linked)).unwrap();
-        assert!(store.load(linked).is_none());
-        std::fs::write(store.dir.join("notes.txt"), "not ours").unwrap();
-        store.prune(&HashSet::from([key]));
-        assert!(store.load(key).is_some());
-        assert!(!store.file(linked).exists() && target.is_file());
-        assert!(store.dir.join("notes.txt").is_file());
+        std::fs::rename(&path, &target).unwrap();
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        assert!(!build(&store, &BOOK)[0]);
+        // The link was replaced by a file, not written through.
+        assert!(path.is_file() && !path.is_symlink());
+        let outside = tempfile::tempdir().unwrap();
+        let cache_dir = dir.path().join("linked-cache");
+        std::os::unix::fs::symlink(outside.path(), &cache_dir).unwrap();
+        let ctx_pages = Default::default();
+        let confine = crate::confine::Confined::new(dir.path(), &[]).0;
+        let ctx = ParseContext {
+            options: crate::markdown::MarkdownOptions {
+                smart_punctuation: true,
+                playground: Default::default(),
+                definition_lists: true,
+                admonitions: true,
+            },
+            confine: &confine,
+            src: dir.path(),
+            pages: &ctx_pages,
+            expand_includes: true,
+            hidelines: &Default::default(),
+            interpreters: &[],
+        };
+        assert!(ParseCache::open(&cache_dir, &ctx).is_none());
     }
 
     #[test]
