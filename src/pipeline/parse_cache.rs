@@ -59,6 +59,10 @@ pub(crate) struct Found {
     shards: Vec<Shard>,
 }
 
+/// A shard as read, with the documents found in it for the chapters
+/// whose keys it holds (by chapter index).
+type ShardRead = (Shard, Vec<(usize, Option<Document>)>);
+
 /// One shard as read: its bytes, and where its signed entries lie.
 #[derive(Default)]
 struct Shard {
@@ -68,6 +72,14 @@ struct Shard {
     entries: Vec<(Key, Range<usize>)>,
     /// Something in it was not a signed entry: write it anew.
     damaged: bool,
+}
+
+impl Shard {
+    /// The document stored under `key`, when this shard holds it.
+    fn document(&self, key: Key) -> Option<Document> {
+        let (_, record) = self.entries.iter().find(|(k, _)| *k == key)?;
+        postcard::from_bytes(&self.bytes[record.start + HEAD..record.end]).ok()
+    }
 }
 
 impl ParseCache {
@@ -102,18 +114,40 @@ impl ParseCache {
             .par_iter()
             .map(|(path, text)| self.key(path, text))
             .collect();
-        let shards: Vec<Shard> = (0..SHARDS)
+        // A shard's documents are taken out as it is read, and its bytes
+        // dropped unless `save` may write it (a chapter in it was not
+        // found, or it holds an entry of no chapter, or damage), so a
+        // rebuild holds the documents once, not also their stored form.
+        let current: HashSet<Key> = keys.iter().copied().collect();
+        let mut chapters_of: Vec<Vec<usize>> = vec![Vec::new(); SHARDS];
+        for (i, key) in keys.iter().enumerate() {
+            chapters_of[shard_of(*key)].push(i);
+        }
+        let read: Vec<ShardRead> = chapters_of
             .into_par_iter()
-            .map(|i| self.read_shard(i))
-            .collect();
-        let docs = keys
-            .par_iter()
-            .map(|key| {
-                let shard = &shards[shard_of(*key)];
-                let (_, record) = shard.entries.iter().find(|(k, _)| k == key)?;
-                postcard::from_bytes(&shard.bytes[record.start + HEAD..record.end]).ok()
+            .enumerate()
+            .map(|(n, chapters)| {
+                let mut shard = self.read_shard(n);
+                let found: Vec<(usize, Option<Document>)> = chapters
+                    .into_iter()
+                    .map(|i| (i, shard.document(keys[i])))
+                    .collect();
+                let missed = found.iter().any(|(_, d)| d.is_none());
+                let stale = shard.entries.iter().any(|(k, _)| !current.contains(k));
+                if !(missed || stale || shard.damaged) {
+                    shard = Shard::default();
+                }
+                (shard, found)
             })
             .collect();
+        let mut docs: Vec<Option<Document>> = vec![None; keys.len()];
+        let mut shards = Vec::with_capacity(SHARDS);
+        for (shard, found) in read {
+            for (i, doc) in found {
+                docs[i] = doc;
+            }
+            shards.push(shard);
+        }
         (Found { keys, shards }, docs)
     }
 
@@ -353,6 +387,26 @@ mod tests {
         build(&store, &edited[..2]);
         let entries: usize = (0..SHARDS).map(|i| store.read_shard(i).entries.len()).sum();
         assert_eq!(entries, 2);
+    }
+
+    #[test]
+    fn an_edit_keeps_the_other_entries_of_the_shards_it_rewrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = cache(dir.path(), 1);
+        // Four chapters a shard, on average.
+        let texts: Vec<(String, String)> = (0..4 * SHARDS)
+            .map(|i| (format!("c{i}.md"), format!("# Chapter {i}\n")))
+            .collect();
+        let book: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        build(&store, &book);
+        let mut edited = book.clone();
+        edited[7].1 = "# Chapter 7, rewritten\n";
+        let hits = build(&store, &edited);
+        assert_eq!(hits.iter().filter(|h| !**h).count(), 1);
+        assert!(build(&store, &edited).iter().all(|h| *h));
     }
 
     #[test]
