@@ -159,3 +159,36 @@ fn an_edited_output_folder_is_refused_and_never_reused_when_forced() {
     );
     assert_eq!(std::fs::read_to_string(&secret).expect("read"), "private");
 }
+
+/// A site folder a book ships, marker and manifest included, must not
+/// have its pages linked into the build: the pages' keys start from the
+/// user's secret, so a site made under another user's key (here: another
+/// XDG_CACHE_HOME) is rendered again in full, and one made under the
+/// same key is reused.
+#[test]
+fn a_site_made_under_another_users_key_is_not_reused() {
+    let t = BookTest::from_fixture("basic");
+    t.build().success();
+    let other = tempfile::tempdir().unwrap();
+    let run = |cache_home: &std::path::Path| {
+        let out = assert_cmd::Command::cargo_bin("proofbook")
+            .unwrap()
+            .args(["build", "."])
+            .current_dir(t.root())
+            .env("NO_COLOR", "1")
+            .env("XDG_CACHE_HOME", cache_home)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(other.path());
+    assert!(err.contains(" 0 unchanged since the last build"), "{err}");
+    // Built once under that key, the next build under it reuses the pages.
+    let err = run(other.path());
+    assert!(!err.contains(" 0 unchanged since the last build"), "{err}");
+}

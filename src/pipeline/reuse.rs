@@ -151,22 +151,36 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The running proofbook binary, by path, size and modification time: a
-/// different build of proofbook may render the same input differently.
-/// An unreadable binary gives a fresh value each time, so nothing is reused.
+/// The running proofbook binary, by path, size and modification time (a
+/// different build of proofbook may render the same input differently),
+/// and a value derived from the user's secret (`execute::secret`). Every
+/// key of a page, a part or a stored document starts from it, and a book
+/// can arrive with a site folder and a manifest of its own: with the
+/// binary alone its keys could be forged where path, size and mtime are
+/// predictable (an image with normalised mtimes), and the book's own
+/// pages linked into the new site. Without a secret or a readable binary
+/// the value is fresh for each process, so nothing is reused.
 pub(crate) fn binary_identity() -> Key {
-    let meta = std::env::current_exe()
-        .and_then(|p| Ok((std::fs::metadata(&p)?, p)))
-        .ok()
-        .map(|(m, p)| {
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-            (p, m.len(), mtime)
-        });
-    match meta {
-        Some(identity) => Key::of(&(env!("CARGO_PKG_VERSION"), identity)),
-        None => Key::of(&std::time::SystemTime::now()),
-    }
+    static IDENTITY: std::sync::OnceLock<Key> = std::sync::OnceLock::new();
+    *IDENTITY.get_or_init(|| {
+        let meta = std::env::current_exe()
+            .and_then(|p| Ok((std::fs::metadata(&p)?, p)))
+            .ok()
+            .map(|(m, p)| {
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                (p, m.len(), mtime)
+            });
+        let secret = crate::execute::secret::Secret::load_or_create()
+            .ok()
+            .map(|s| s.sign(&[b"proofbook site keys"]));
+        match (meta, secret) {
+            (Some(identity), Some(secret)) => {
+                Key::of(&(env!("CARGO_PKG_VERSION"), identity, secret))
+            }
+            _ => Key::of(&(std::time::SystemTime::now(), std::process::id())),
+        }
+    })
 }
