@@ -188,6 +188,14 @@ pub enum RustEdition {
 }
 
 impl RustEdition {
+    /// Every edition, oldest first.
+    pub const ALL: [RustEdition; 4] = [
+        RustEdition::E2015,
+        RustEdition::E2018,
+        RustEdition::E2021,
+        RustEdition::E2024,
+    ];
+
     /// The class mdBook gives a block of this edition (`edition2021`).
     pub fn class(self) -> &'static str {
         match self {

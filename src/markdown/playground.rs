@@ -48,15 +48,19 @@ impl<'de> serde::Deserialize<'de> for Playground {
             edition: Option<String>,
             wrap_main: bool,
         }
-        const CLASSES: [&str; 4] = ["edition2015", "edition2018", "edition2021", "edition2024"];
         let stored = Stored::deserialize(d)?;
-        let edition =
-            match stored.edition {
-                None => None,
-                Some(c) => Some(CLASSES.into_iter().find(|k| *k == c).ok_or_else(|| {
-                    serde::de::Error::custom(format!("unknown edition class {c}"))
-                })?),
-            };
+        let edition = match stored.edition {
+            None => None,
+            Some(c) => Some(
+                crate::config::raw::RustEdition::ALL
+                    .into_iter()
+                    .map(|e| e.class())
+                    .find(|k| *k == c)
+                    .ok_or_else(|| {
+                        serde::de::Error::custom(format!("unknown edition class {c}"))
+                    })?,
+            ),
+        };
         Ok(Playground {
             edition,
             wrap_main: stored.wrap_main,
@@ -109,6 +113,24 @@ pub fn wrap_main(code: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_playground_reads_back_only_with_a_known_edition_class() {
+        for class in crate::config::raw::RustEdition::ALL.map(|e| e.class()) {
+            let p = Playground {
+                edition: Some(class),
+                wrap_main: true,
+            };
+            let bytes = postcard::to_allocvec(&p).unwrap();
+            assert_eq!(postcard::from_bytes::<Playground>(&bytes).unwrap(), p);
+        }
+        let forged = postcard::to_allocvec(&Playground {
+            edition: Some("edition1999"),
+            wrap_main: false,
+        })
+        .unwrap();
+        assert!(postcard::from_bytes::<Playground>(&forged).is_err());
+    }
 
     fn check(info: &str, code: &str, options: PlaygroundOptions) -> Option<Playground> {
         classify(&CodeInfo::parse(info), code, options)
