@@ -56,6 +56,8 @@ pub(crate) struct ParseCache {
 pub(crate) struct Found {
     /// Each chapter's key, in book order.
     keys: Vec<Key>,
+    /// The same keys as a set: an entry under any other is stale.
+    current: HashSet<Key>,
     shards: Vec<Shard>,
 }
 
@@ -148,7 +150,14 @@ impl ParseCache {
             }
             shards.push(shard);
         }
-        (Found { keys, shards }, docs)
+        (
+            Found {
+                keys,
+                current,
+                shards,
+            },
+            docs,
+        )
     }
 
     /// Stores the documents in `fresh` (chapter index and document, for
@@ -168,7 +177,7 @@ impl ParseCache {
                 added[shard_of(key)].push(r);
             }
         }
-        let current: HashSet<Key> = found.keys.iter().copied().collect();
+        let current = &found.current;
         let _ = std::fs::create_dir_all(&self.dir);
         if !std::fs::symlink_metadata(&self.dir).is_ok_and(|m| m.is_dir()) {
             return;
