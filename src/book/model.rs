@@ -61,6 +61,25 @@ impl fmt::Display for SectionNumber {
 }
 
 impl Book {
+    /// Takes the sources of the chapters that have a page, in the order of
+    /// `chapters` without drafts, leaving their `content` empty: a build
+    /// hands each to the parser, which drops it once parsed.
+    pub fn take_page_sources(&mut self) -> Vec<String> {
+        fn walk(items: &mut [BookItem], out: &mut Vec<String>) {
+            for item in items {
+                if let BookItem::Chapter(ch) = item {
+                    if !ch.is_draft() {
+                        out.push(std::mem::take(&mut ch.content));
+                    }
+                    walk(&mut ch.sub_items, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&mut self.items, &mut out);
+        out
+    }
+
     /// Every chapter, depth first in reading order, drafts included.
     pub fn chapters(&self) -> Vec<&Chapter> {
         fn walk<'a>(items: &'a [BookItem], out: &mut Vec<&'a Chapter>) {

@@ -29,12 +29,13 @@ fn write_chapter(root: &Path, text: &str) {
 /// The book's documents, parsed as a build parses them.
 fn docs(config: &Config) -> Vec<Document> {
     let mut diags = Vec::new();
-    let (book, expanded) =
+    let (mut book, expanded) =
         super::super::load_book(config, &Default::default(), false, &mut diags).unwrap();
+    let sources = book.take_page_sources();
     let chapters = super::super::page_chapters(&book);
     let pages = super::super::page_map(&chapters);
     let ctx = super::super::parse_context(config, &pages, expanded);
-    let docs = super::super::parse_docs(&ctx, &book, &chapters, config, None, &mut diags);
+    let docs = super::super::parse_docs(&ctx, &book, &chapters, sources, config, None, &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
     docs
 }

@@ -79,8 +79,10 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
             super::Progress::tell(options, super::ProgressEvent::Note(&line));
         }
     }
-    let loaded = load_book(config, options, true, &mut diags);
-    let docs = loaded.as_ref().map(|(book, includes_expanded)| {
+    let mut loaded = load_book(config, options, true, &mut diags);
+    let docs = loaded.as_mut().map(|(book, includes_expanded)| {
+        let sources = book.take_page_sources();
+        let book = &*book;
         let chapters = page_chapters(book);
         let pages = page_map(&chapters);
         let ctx = parse_context(config, &pages, *includes_expanded);
@@ -91,7 +93,7 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
             })
             .collect();
         (
-            parse_docs(&ctx, book, &chapters, config, None, &mut diags),
+            parse_docs(&ctx, book, &chapters, sources, config, None, &mut diags),
             paths,
         )
     });

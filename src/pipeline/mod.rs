@@ -441,39 +441,47 @@ pub(crate) fn parse_context<'a>(
 }
 
 /// Parses every chapter (in parallel) and checks example ids and links
-/// across the book; problems go to `diags`. With `store` (the book's cache
-/// folder), a chapter parsed before with the same text and context comes
-/// from `parse_cache` instead, and what was parsed is kept there.
+/// across the book; problems go to `diags`. `texts` are the chapters'
+/// sources, in the order of `chapters` (`Book::take_page_sources`): each
+/// is dropped as soon as its chapter is parsed, so a build never holds a
+/// large book's sources and its documents whole at once. With `store`
+/// (the book's cache folder), a chapter parsed before with the same text
+/// and context comes from `parse_cache` instead, and what was parsed is
+/// kept there.
 pub(crate) fn parse_docs(
     ctx: &ParseContext<'_>,
     book: &Book,
     chapters: &[&Chapter],
+    texts: Vec<String>,
     config: &Config,
     store: Option<&Path>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Document> {
-    let sources: Vec<(&Path, &str)> = chapters
+    let paths: Vec<&Path> = chapters
         .iter()
-        .map(|ch| {
-            let path = ch.path.as_deref().expect("drafts were filtered out");
-            (path, ch.content.as_str())
-        })
+        .map(|ch| ch.path.as_deref().expect("drafts were filtered out"))
         .collect();
     let cache = store.and_then(|dir| parse_cache::ParseCache::open(dir, ctx));
     let (found, stored) = match &cache {
         Some(c) => {
+            let sources: Vec<(&Path, &str)> = paths
+                .iter()
+                .zip(&texts)
+                .map(|(p, t)| (*p, t.as_str()))
+                .collect();
             let (found, docs) = c.lookup(&sources);
             (Some(found), docs)
         }
-        None => (None, vec![None; sources.len()]),
+        None => (None, vec![None; paths.len()]),
     };
-    let parsed: Vec<(Document, Vec<Diagnostic>, bool)> = sources
-        .par_iter()
+    let parsed: Vec<(Document, Vec<Diagnostic>, bool)> = texts
+        .into_par_iter()
+        .zip(&paths)
         .zip(stored)
-        .map(|((path, text), stored)| match stored {
+        .map(|((text, path), stored)| match stored {
             Some(doc) => (doc, Vec::new(), false),
             None => {
-                let (doc, diags) = parse_chapter(ctx, path, text);
+                let (doc, diags) = parse_chapter(ctx, path, &text);
                 (doc, diags, true)
             }
         })

@@ -38,11 +38,19 @@ pub fn render_site(
     let mut diags = Vec::new();
     let mut timings = Timings::default();
     let mut clock = Instant::now();
-    let (theme, book, includes_expanded) = load(config, options, &mut diags)?;
+    let (theme, mut book, includes_expanded) = load(config, options, &mut diags)?;
+    let sources = book.take_page_sources();
     timings.lap("load", &mut clock);
 
     let mut claims = SitePaths::default();
-    let parsed = parse(config, &book, includes_expanded, &mut claims, &mut diags)?;
+    let parsed = parse(
+        config,
+        &book,
+        sources,
+        includes_expanded,
+        &mut claims,
+        &mut diags,
+    )?;
     timings.lap("parse", &mut clock);
 
     let answered = answer(config, options, &parsed, &mut diags);
@@ -187,10 +195,12 @@ impl Parsed<'_> {
     }
 }
 
-/// Claims each chapter's page and parses every chapter; stops on errors.
+/// Claims each chapter's page and parses every chapter from `sources`
+/// (`Book::take_page_sources`); stops on errors.
 fn parse<'b>(
     config: &Config,
     book: &'b Book,
+    sources: Vec<String>,
     includes_expanded: bool,
     claims: &mut SitePaths,
     diags: &mut Vec<Diagnostic>,
@@ -225,6 +235,7 @@ fn parse<'b>(
         &ctx,
         book,
         &chapters,
+        sources,
         config,
         Some(&config.run.cache_dir),
         diags,
