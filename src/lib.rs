@@ -17,6 +17,7 @@ pub mod icons;
 pub mod interrupt;
 pub mod markdown;
 pub mod measure;
+pub mod memory;
 pub mod output;
 pub mod pipeline;
 pub mod preprocess;

@@ -65,18 +65,12 @@ impl Book {
     /// `chapters` without drafts, leaving their `content` empty: a build
     /// hands each to the parser, which drops it once parsed.
     pub fn take_page_sources(&mut self) -> Vec<String> {
-        fn walk(items: &mut [BookItem], out: &mut Vec<String>) {
-            for item in items {
-                if let BookItem::Chapter(ch) = item {
-                    if !ch.is_draft() {
-                        out.push(std::mem::take(&mut ch.content));
-                    }
-                    walk(&mut ch.sub_items, out);
-                }
-            }
-        }
         let mut out = Vec::new();
-        walk(&mut self.items, &mut out);
+        self.for_each_chapter_mut(|ch| {
+            if !ch.is_draft() {
+                out.push(std::mem::take(&mut ch.content));
+            }
+        });
         out
     }
 

@@ -37,7 +37,8 @@ fn docs(config: &Config) -> Vec<Document> {
     let ctx = super::super::parse_context(config, &pages, expanded);
     let docs = super::super::parse_docs(&ctx, &book, &chapters, sources, config, None, &mut diags);
     assert!(diags.is_empty(), "{diags:?}");
-    docs
+    // Parsed without a store: every document is whole in memory.
+    docs.outlines().to_vec()
 }
 
 /// A run that printed `text` and ended with `code`.

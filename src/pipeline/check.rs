@@ -102,7 +102,14 @@ pub fn check(config: &Config, options: &BuildOptions) -> CheckReport {
     take_errors(&mut diags, &mut report);
     // Examples still run when a link is broken: one report, every problem.
     if let Some((docs, paths)) = &docs {
-        check_examples(config, options, docs, paths, &mut diags, &mut report);
+        check_examples(
+            config,
+            options,
+            docs.outlines(),
+            paths,
+            &mut diags,
+            &mut report,
+        );
     }
     take_errors(&mut diags, &mut report);
     report.warnings = diags;

@@ -10,21 +10,21 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
-
 use crate::book::{self, Book, Chapter};
 use crate::config::Config;
 use crate::diag::{Diagnostic, has_errors};
-use crate::markdown::{Document, MarkdownOptions, ParseContext, example, links, parse_chapter};
+use crate::markdown::{MarkdownOptions, ParseContext};
 use crate::output::{self, OutputError, page_path};
 use crate::preprocess;
 
 mod answer;
 pub mod bless;
 pub mod check;
+mod docs;
 mod examples;
 pub mod not_run;
 mod pages;
+mod parse;
 mod parse_cache;
 mod print_job;
 mod renderers;
@@ -34,6 +34,7 @@ mod search_index;
 pub mod shard;
 mod stages;
 mod warnings;
+pub(crate) use parse::parse_docs;
 pub use print_job::{PrintJob, Printed};
 pub use reuse::page_keys;
 pub use stages::render_site;
@@ -438,78 +439,4 @@ pub(crate) fn parse_context<'a>(
         hidelines: &config.html.hidelines,
         interpreters: &config.run.interpreters,
     }
-}
-
-/// Parses every chapter (in parallel) and checks example ids and links
-/// across the book; problems go to `diags`. `texts` are the chapters'
-/// sources, in the order of `chapters` (`Book::take_page_sources`): each
-/// is dropped as soon as its chapter is parsed, so a build never holds a
-/// large book's sources and its documents whole at once. With `store`
-/// (the book's cache folder), a chapter parsed before with the same text
-/// and context comes from `parse_cache` instead, and what was parsed is
-/// kept there.
-pub(crate) fn parse_docs(
-    ctx: &ParseContext<'_>,
-    book: &Book,
-    chapters: &[&Chapter],
-    texts: Vec<String>,
-    config: &Config,
-    store: Option<&Path>,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<Document> {
-    let paths: Vec<&Path> = chapters
-        .iter()
-        .map(|ch| ch.path.as_deref().expect("drafts were filtered out"))
-        .collect();
-    let cache = store.and_then(|dir| parse_cache::ParseCache::open(dir, ctx));
-    let (found, stored) = match &cache {
-        Some(c) => {
-            let sources: Vec<(&Path, &str)> = paths
-                .iter()
-                .zip(&texts)
-                .map(|(p, t)| (*p, t.as_str()))
-                .collect();
-            let (found, docs) = c.lookup(&sources);
-            (Some(found), docs)
-        }
-        None => (None, vec![None; paths.len()]),
-    };
-    let parsed: Vec<(Document, Vec<Diagnostic>, bool)> = texts
-        .into_par_iter()
-        .zip(&paths)
-        .zip(stored)
-        .map(|((text, path), stored)| match stored {
-            Some(doc) => (doc, Vec::new(), false),
-            None => {
-                let (doc, diags) = parse_chapter(ctx, path, &text);
-                (doc, diags, true)
-            }
-        })
-        .collect();
-    if let (Some(c), Some(found)) = (&cache, found) {
-        let fresh: Vec<(usize, &Document)> = parsed
-            .iter()
-            .enumerate()
-            .filter(|(_, (doc, d, fresh))| {
-                *fresh && d.is_empty() && parse_cache::self_contained(doc)
-            })
-            .map(|(i, (doc, _, _))| (i, doc))
-            .collect();
-        c.save(found, &fresh);
-    }
-    let parsed: Vec<(Document, Vec<Diagnostic>)> =
-        parsed.into_iter().map(|(doc, d, _)| (doc, d)).collect();
-    let mut docs = Vec::with_capacity(parsed.len());
-    for (doc, d) in parsed {
-        diags.extend(d);
-        docs.push(doc);
-    }
-    diags.extend(example::check_unique_ids(&docs));
-    diags.extend(links::check_links(
-        book,
-        chapters,
-        &docs,
-        config.broken_links,
-    ));
-    docs
 }

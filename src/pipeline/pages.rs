@@ -20,10 +20,11 @@ use rayon::prelude::*;
 use crate::book::Chapter;
 use crate::diag::Diagnostic;
 use crate::digest::Key;
-use crate::markdown::Document;
+use crate::fsutil::FsError;
 use crate::output::spans::{Previous, SpanWriter, bytes_key};
-use crate::output::{SiteFile, StagedFile, Staging};
+use crate::output::{OutputError, SiteFile, StagedFile, Staging};
 use crate::pipeline::BuildError;
+use crate::pipeline::docs::Docs;
 use crate::pipeline::reuse::{self, Reuse};
 use crate::render::body::{self, PageRuns};
 use crate::render::print::{PrintChapter, PrintFrame, PrintPlan};
@@ -41,7 +42,7 @@ pub(crate) struct PageInputs<'a> {
     pub chapters: &'a [&'a Chapter],
     /// Each chapter's page (site path).
     pub pages: &'a [PathBuf],
-    pub docs: &'a [Document],
+    pub docs: &'a Docs,
     pub runs: &'a [PageRuns],
     /// Each chapter's body and page keys (`page_keys`).
     pub keys: &'a Keys,
@@ -144,13 +145,17 @@ pub(crate) fn write_pages(
             .clone()
             .into_par_iter()
             .map(|i| match needs_body(i) {
-                true => body::body_html(&input.docs[i], &site.highlighter, &input.runs[i]),
-                false => String::new(),
+                true => {
+                    let doc = input.docs.whole(i)?;
+                    Ok(body::body_html(&doc, &site.highlighter, &input.runs[i]))
+                }
+                false => Ok(String::new()),
             })
-            .collect();
+            .collect::<Result<_, FsError>>()
+            .map_err(OutputError::from)?;
         write_chunk(&out, input, range.clone(), &bodies, &reused, &mut diags)?;
         if start == 0 && make_index {
-            for file in site.index_fallback(input.chapters, input.docs, &bodies[0]) {
+            for file in site.index_fallback(input.chapters, input.docs.outlines(), &bodies[0]) {
                 staging.write(&file)?;
             }
         }
@@ -201,14 +206,14 @@ pub(crate) fn page_keys(
     site: &SiteRenderer<'_>,
     chapters: &[&Chapter],
     pages: &[PathBuf],
-    docs: &[Document],
+    docs: &Docs,
     runs: &[PageRuns],
 ) -> Keys {
     let binary = reuse::binary_identity();
     let (bodies, pages) = (0..chapters.len())
         .into_par_iter()
         .map(|i| {
-            let body = SiteRenderer::body_key(binary, &docs[i], &runs[i]);
+            let body = SiteRenderer::body_key(binary, docs.key(i), &runs[i]);
             (body, site.page_key(body, chapters, i, &pages[i]))
         })
         .unzip();
@@ -235,7 +240,7 @@ fn write_chunk(
                 .site
                 .chapter_page(
                     input.chapters,
-                    &input.docs[i],
+                    input.docs.outline(i),
                     &bodies[i - start],
                     i,
                     &pages[i],
@@ -275,7 +280,7 @@ impl PrintSink {
         }
         let plan_key = out
             .site
-            .print_plan_key(input.pages, input.chapters, input.docs);
+            .print_plan_key(input.pages, input.chapters, input.docs.outlines());
         PrintSink::open(out, input, plan_key, diags)
     }
 
@@ -287,7 +292,9 @@ impl PrintSink {
         plan_key: Key,
         diags: &mut Vec<Diagnostic>,
     ) -> Result<PrintSink, BuildError> {
-        let plan = out.site.print_plan(input.pages, input.chapters, input.docs);
+        let plan = out
+            .site
+            .print_plan(input.pages, input.chapters, input.docs.outlines());
         Ok(match out.site.print_frame(&plan) {
             Ok(PrintFrame::Streamed(pieces)) => {
                 let mut file = out.staging.create(PRINT_FILE)?;

@@ -24,6 +24,7 @@
 //! next written. The folder is never followed through a link, and files are
 //! read without following one.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -63,7 +64,7 @@ pub(crate) struct Found {
 
 /// A shard as read, with the documents found in it for the chapters
 /// whose keys it holds (by chapter index).
-type ShardRead = (Shard, Vec<(usize, Option<Document>)>);
+type ShardRead<T> = (Shard, Vec<(usize, Option<T>)>);
 
 /// One shard as read: its bytes, and where its signed entries lie.
 #[derive(Default)]
@@ -109,13 +110,17 @@ impl ParseCache {
         Key::of(&(self.context, path, text))
     }
 
-    /// For each chapter (path and text), its stored document when there
-    /// is one this user's proofbook wrote.
-    pub fn lookup(&self, chapters: &[(&Path, &str)]) -> (Found, Vec<Option<Document>>) {
-        let keys: Vec<Key> = chapters
-            .par_iter()
-            .map(|(path, text)| self.key(path, text))
-            .collect();
+    /// For each chapter, by its key (`key`), its stored document when
+    /// there is one this user's proofbook wrote, as `keep` makes of it
+    /// (given the chapter's index): each is handed over as its shard is
+    /// read, so a rebuild need not hold every whole document at once
+    /// (`docs::settle` takes its HTML out), and the caller can drop what
+    /// the chapter needs no more (its source).
+    pub fn lookup<T: Send>(
+        &self,
+        keys: Vec<Key>,
+        keep: impl Fn(usize, Document) -> T + Sync,
+    ) -> (Found, Vec<Option<T>>) {
         // A shard's documents are taken out as it is read, and its bytes
         // dropped unless `save` may write it (a chapter in it was not
         // found, or it holds an entry of no chapter, or damage), so a
@@ -125,14 +130,14 @@ impl ParseCache {
         for (i, key) in keys.iter().enumerate() {
             chapters_of[shard_of(*key)].push(i);
         }
-        let read: Vec<ShardRead> = chapters_of
+        let read: Vec<ShardRead<T>> = chapters_of
             .into_par_iter()
             .enumerate()
             .map(|(n, chapters)| {
                 let mut shard = self.read_shard(n);
-                let found: Vec<(usize, Option<Document>)> = chapters
+                let found: Vec<(usize, Option<T>)> = chapters
                     .into_iter()
-                    .map(|i| (i, shard.document(keys[i])))
+                    .map(|i| (i, shard.document(keys[i]).map(|d| keep(i, d))))
                     .collect();
                 let missed = found.iter().any(|(_, d)| d.is_none());
                 let stale = shard.entries.iter().any(|(k, _)| !current.contains(k));
@@ -142,7 +147,7 @@ impl ParseCache {
                 (shard, found)
             })
             .collect();
-        let mut docs: Vec<Option<Document>> = vec![None; keys.len()];
+        let mut docs: Vec<Option<T>> = (0..keys.len()).map(|_| None).collect();
         let mut shards = Vec::with_capacity(SHARDS);
         for (shard, found) in read {
             for (i, doc) in found {
@@ -160,21 +165,27 @@ impl ParseCache {
         )
     }
 
-    /// Stores the documents in `fresh` (chapter index and document, for
-    /// the chapters parsed this time that may be stored) and drops the
-    /// entries of chapters that are gone or changed: each shard that
-    /// gains or loses an entry is written anew (a temporary file renamed
-    /// into place, so a build reading at the same moment sees the old
-    /// shard or the new). Failing to store costs the next build a parse.
-    pub fn save(&self, found: Found, fresh: &[(usize, &Document)]) {
+    /// Stores the documents of the chapters in `fresh` (their indexes: the
+    /// chapters parsed this time that may be stored), each asked of
+    /// `whole` only as its shard is written, and drops the entries of
+    /// chapters that are gone or changed: each shard that gains or loses
+    /// an entry is written anew (a temporary file renamed into place, so a
+    /// build reading at the same moment sees the old shard or the new).
+    /// Failing to store costs the next build a parse.
+    pub fn save<'d>(
+        &self,
+        found: Found,
+        fresh: &[usize],
+        whole: impl Fn(usize) -> Option<Cow<'d, Document>> + Sync,
+    ) {
         // Each shard's new documents are serialized only as it is written,
         // so a cold build holds one shard's records per thread, not the
         // stored form of the whole book beside its documents (at 2,000
         // chapters, 34 MB of a 109 MB peak).
-        let mut added: Vec<Vec<(Key, &Document)>> = vec![Vec::new(); SHARDS];
-        for (i, doc) in fresh {
-            let key = found.keys[*i];
-            added[shard_of(key)].push((key, doc));
+        let mut added: Vec<Vec<(Key, usize)>> = vec![Vec::new(); SHARDS];
+        for &i in fresh {
+            let key = found.keys[i];
+            added[shard_of(key)].push((key, i));
         }
         let current = &found.current;
         let _ = std::fs::create_dir_all(&self.dir);
@@ -201,8 +212,10 @@ impl ParseCache {
                     bytes.extend_from_slice(&shard.bytes[r.clone()]);
                 }
                 drop(shard);
-                for (key, doc) in added {
-                    self.append_record(&mut bytes, key, doc);
+                for (key, i) in added {
+                    if let Some(doc) = whole(i) {
+                        self.append_record(&mut bytes, key, &doc);
+                    }
                 }
                 let _ = self.write_shard(i, &bytes);
             });
@@ -352,9 +365,11 @@ mod tests {
     /// Looks `chapters` up in `store`, then saves what was not found
     /// (every chapter may be stored); returns what was found.
     fn build(store: &ParseCache, chapters: &[(&str, &str)]) -> Vec<bool> {
-        let sources: Vec<(&Path, &str)> =
-            chapters.iter().map(|(p, t)| (Path::new(*p), *t)).collect();
-        let (found, docs) = store.lookup(&sources);
+        let keys = chapters
+            .iter()
+            .map(|(p, t)| store.key(Path::new(p), t))
+            .collect();
+        let (found, docs) = store.lookup(keys, |_, d| d);
         let parsed: Vec<Document> = chapters
             .iter()
             .map(|(p, t)| crate::markdown::test_chapter(p, t))
@@ -369,12 +384,8 @@ mod tests {
                 );
             }
         }
-        let fresh: Vec<(usize, &Document)> = parsed
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !hit[*i])
-            .collect();
-        store.save(found, &fresh);
+        let fresh: Vec<usize> = (0..parsed.len()).filter(|i| !hit[*i]).collect();
+        store.save(found, &fresh, |i| Some(Cow::Borrowed(&parsed[i])));
         hit
     }
 

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::digest::Key;
 use crate::markdown::{Block, Document};
+use crate::pipeline::docs::Docs;
 use crate::render::body::{self, PageRuns};
 use crate::render::print::{PrintChapter, PrintFrame};
 use crate::render::site::SiteRenderer;
@@ -35,7 +36,7 @@ pub struct PrintJob {
     pub(super) pages: HashMap<PathBuf, PathBuf>,
     /// Each chapter's page, document and results, in book order.
     pub(super) page_paths: Vec<PathBuf>,
-    pub(super) docs: Vec<Document>,
+    pub(super) docs: Docs,
     pub(super) runs: Vec<PageRuns>,
     pub(super) live_reload_script: Option<String>,
 }
@@ -76,7 +77,7 @@ impl PrintJob {
         let text = crate::fsutil::read_to_string(&resolved).ok()?;
         let ctx = super::parse_context(&self.config, &self.pages, false);
         let (doc, diags) = crate::markdown::parse_chapter(&ctx, source, &text);
-        let old = &self.docs[i];
+        let old = self.docs.outline(i);
         let results = |d: &Document| {
             let blocks: Vec<&Block> = d
                 .blocks
@@ -91,7 +92,7 @@ impl PrintJob {
         // Links are checked across pages (this one's to the others, the
         // others' to its anchors): a save that breaks one is the
         // rebuild's error to show, over the page as it was.
-        let mut docs: Vec<&Document> = self.docs.iter().collect();
+        let mut docs: Vec<&Document> = self.docs.outlines().iter().collect();
         docs[i] = &doc;
         let broken = crate::markdown::links::check_links(
             &self.book,
@@ -139,9 +140,12 @@ impl PrintJob {
     ) -> Result<Option<Printed>, Diagnostic> {
         let chapters = super::page_chapters(&self.book);
         let site = self.site();
-        let plan = site.print_plan(&self.page_paths, &chapters, &self.docs);
+        let plan = site.print_plan(&self.page_paths, &chapters, self.docs.outlines());
         let n = chapters.len();
-        let body_of = |i: usize| body::body_html(&self.docs[i], &site.highlighter, &self.runs[i]);
+        let body_of = |i: usize| -> Result<String, Diagnostic> {
+            let doc = (self.docs.whole(i)).map_err(|e| Diagnostic::error(e.to_string(), None))?;
+            Ok(body::body_html(&doc, &site.highlighter, &self.runs[i]))
+        };
         match site.print_frame(&plan)? {
             PrintFrame::Streamed(pieces) => {
                 let keys = self.part_keys(&site, &chapters);
@@ -156,10 +160,10 @@ impl PrintJob {
                         .clone()
                         .into_par_iter()
                         .map(|i| match previous.and_then(|p| p.part(keys[i])) {
-                            Some(kept) => kept.to_owned(),
-                            None => plan.chapter(i, &body_of(i)).content,
+                            Some(kept) => Ok(kept.to_owned()),
+                            None => Ok(plan.chapter(i, &body_of(i)?).content),
                         })
-                        .collect();
+                        .collect::<Result<_, Diagnostic>>()?;
                     for (i, content) in range.zip(printed) {
                         parts.insert(keys[i], html.len()..html.len() + content.len());
                         html.push_str(&content);
@@ -176,8 +180,8 @@ impl PrintJob {
             PrintFrame::Whole => {
                 let printed: Vec<PrintChapter> = (0..n)
                     .into_par_iter()
-                    .map(|i| plan.chapter(i, &body_of(i)))
-                    .collect();
+                    .map(|i| Ok(plan.chapter(i, &body_of(i)?)))
+                    .collect::<Result<_, Diagnostic>>()?;
                 if superseded() {
                     return Ok(None);
                 }
@@ -190,11 +194,11 @@ impl PrintJob {
     /// Each chapter's part key, as `build` gives it (`pages::print_part_key`).
     fn part_keys(&self, site: &SiteRenderer<'_>, chapters: &[&crate::book::Chapter]) -> Vec<Key> {
         let binary = super::reuse::binary_identity();
-        let plan_key = site.print_plan_key(&self.page_paths, chapters, &self.docs);
+        let plan_key = site.print_plan_key(&self.page_paths, chapters, self.docs.outlines());
         (0..chapters.len())
             .into_par_iter()
             .map(|i| {
-                let body = SiteRenderer::body_key(binary, &self.docs[i], &self.runs[i]);
+                let body = SiteRenderer::body_key(binary, self.docs.key(i), &self.runs[i]);
                 let on_page = super::pages::body_on_page(body, &self.page_paths[i]);
                 super::pages::print_part_key(on_page, plan_key)
             })

@@ -13,9 +13,10 @@ use rayon::prelude::*;
 use crate::book::Chapter;
 use crate::config::SearchOptions;
 use crate::digest::Key;
-use crate::markdown::Document;
+use crate::fsutil::FsError;
 use crate::output::spans::{SpanWriter, bytes_key};
 use crate::output::{OutputError, Staging};
+use crate::pipeline::docs::Docs;
 use crate::pipeline::pages::{CHUNK, Keys};
 use crate::pipeline::reuse::Reuse;
 use crate::render::body::PageRuns;
@@ -27,7 +28,7 @@ use crate::render::site::SiteRenderer;
 pub(super) struct IndexInputs<'a> {
     pub chapters: &'a [&'a Chapter],
     pub pages: &'a [std::path::PathBuf],
-    pub docs: &'a [Document],
+    pub docs: &'a Docs,
     pub runs: &'a [PageRuns],
     pub keys: &'a Keys,
 }
@@ -84,21 +85,17 @@ pub(super) fn search_index(
             .clone()
             .into_par_iter()
             .map(|j| match previous.get(part_keys[j]) {
-                Some((part, bytes)) => (part, bytes, false),
+                Some((part, bytes)) => Ok((part, bytes, false)),
                 None => {
                     let i = included[j];
-                    let (c, p, d, r) = (
-                        input.chapters[i],
-                        &input.pages[i],
-                        &input.docs[i],
-                        &input.runs[i],
-                    );
-                    let part = site.search_part(c, p, d, r, options).to_json();
+                    let doc = input.docs.whole(i)?;
+                    let (c, p, r) = (input.chapters[i], &input.pages[i], &input.runs[i]);
+                    let part = site.search_part(c, p, &doc, r, options).to_json();
                     let bytes = bytes_key(part.as_bytes());
-                    (part, bytes, true)
+                    Ok((part, bytes, true))
                 }
             })
-            .collect();
+            .collect::<Result<_, FsError>>()?;
         for (k, (j, (part, bytes, made_now))) in range.zip(made).enumerate() {
             if n > 0 || k > 0 {
                 file.append(search::INDEX_JS_SEPARATOR.as_bytes())?;

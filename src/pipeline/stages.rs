@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::docs::Docs;
 use super::{
     BuildError, BuildOptions, BuildReport, ExampleCounts, FailedClaim, PrintJob, Progress,
     ProgressEvent, Remade, Timings, examples, load_book, not_run, page_chapters, page_map, pages,
@@ -38,8 +39,7 @@ pub fn render_site(
     let mut diags = Vec::new();
     let mut timings = Timings::default();
     let mut clock = Instant::now();
-    let (theme, mut book, includes_expanded) = load(config, options, &mut diags)?;
-    let sources = book.take_page_sources();
+    let (theme, book, sources, includes_expanded) = load(config, options, &mut diags)?;
     timings.lap("load", &mut clock);
 
     let mut claims = SitePaths::default();
@@ -61,13 +61,8 @@ pub fn render_site(
     timings.lap("examples", &mut clock);
 
     let staging = Staging::new(dest)?;
-    let site = SiteRenderer::new(
-        config,
-        options.live_reload_script.as_deref(),
-        &theme,
-        &book,
-        &parsed.pages,
-    );
+    let script = options.live_reload_script.as_deref();
+    let site = SiteRenderer::new(config, script, &theme, &book, &parsed.pages);
     let (chapters, paths, docs) = (&parsed.chapters, &parsed.page_paths, &parsed.docs);
     let keys = pages::page_keys(&site, chapters, paths, docs, &answered.runs);
     let w = Writing {
@@ -117,20 +112,24 @@ pub fn render_site(
     Ok((report, staging))
 }
 
-/// The theme and the book (with whether a preprocessor expanded the
-/// includes); the book's problems so far stop here.
+/// The theme, the book and its chapters' sources, taken out of it for the
+/// parse (`Book::take_page_sources`), with whether a preprocessor expanded
+/// the includes; the book's problems so far stop here.
 fn load(
     config: &Config,
     options: &BuildOptions,
     diags: &mut Vec<Diagnostic>,
-) -> Result<(Theme, Book, bool), BuildError> {
+) -> Result<(Theme, Book, Vec<String>, bool), BuildError> {
     let (theme, theme_warnings) =
         render::theme::load(config.html.theme_dir.as_deref()).map_err(BuildError::Book)?;
     diags.extend(theme_warnings);
     let loaded = load_book(config, options, false, diags);
     crate::interrupt::check()?;
     match loaded {
-        Some((book, includes_expanded)) => Ok((theme, book, includes_expanded)),
+        Some((mut book, includes_expanded)) => {
+            let sources = book.take_page_sources();
+            Ok((theme, book, sources, includes_expanded))
+        }
         None => Err(BuildError::Book(std::mem::take(diags))),
     }
 }
@@ -182,12 +181,12 @@ struct Parsed<'b> {
     pages: HashMap<PathBuf, PathBuf>,
     /// Each chapter's page, in book order.
     page_paths: Vec<PathBuf>,
-    docs: Vec<Document>,
+    docs: Docs,
     includes_expanded: bool,
 }
 
 /// A `Parsed` without its borrowed chapters: pages, page paths, documents.
-type ParsedParts = (HashMap<PathBuf, PathBuf>, Vec<PathBuf>, Vec<Document>);
+type ParsedParts = (HashMap<PathBuf, PathBuf>, Vec<PathBuf>, Docs);
 
 impl Parsed<'_> {
     fn into_parts(self) -> ParsedParts {
@@ -268,7 +267,7 @@ fn answer(
     parsed: &Parsed<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Answered {
-    let docs = &parsed.docs;
+    let docs = parsed.docs.outlines();
     if not_run::examples_run(config, docs) {
         let out = examples::run_examples(config, options, docs, &parsed.page_paths, diags);
         Answered {

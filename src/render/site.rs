@@ -117,10 +117,11 @@ impl<'a> SiteRenderer<'a> {
         }
     }
 
-    /// The key of a chapter's body (`body::body_html`): its document and
-    /// results, given `binary` (what renders it, highlighter included).
+    /// The key of a chapter's body (`body::body_html`): its document's
+    /// (`Key::of` the whole document) and its results', given `binary`
+    /// (what renders it, highlighter included).
     /// Its parts of print.html and of the search index start from it.
-    pub fn body_key(binary: Key, doc: &Document, runs: &body::PageRuns) -> Key {
+    pub fn body_key(binary: Key, doc: Key, runs: &body::PageRuns) -> Key {
         Key::of(&("body", binary, doc, runs))
     }
 
