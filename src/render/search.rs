@@ -30,8 +30,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
-use html5gum::{DefaultEmitter, Token, Tokenizer};
+use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
+use html5gum::{Span, Tokenizer};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -91,16 +93,22 @@ pub fn sections(
     measures: &BTreeMap<usize, String>,
     split_level: u8,
 ) -> Vec<Section> {
-    let mut out: Vec<Section> = vec![Section {
-        url: page.to_owned(),
-        title: name.to_owned(),
-        crumbs: Vec::new(),
-        text: String::new(),
-    }];
-    // Open split headings below h1, for breadcrumbs: (level, text).
-    let mut parents: Vec<(u8, String)> = Vec::new();
-    let mut heading: Option<(u8, String, String)> = None;
-    let mut skipping: Option<(Vec<u8>, usize)> = None;
+    let mut cut = Cutter {
+        out: vec![Section {
+            url: page.to_owned(),
+            title: name.to_owned(),
+            crumbs: Vec::new(),
+            text: String::new(),
+        }],
+        page,
+        split_level,
+        parents: Vec::new(),
+        heading: None,
+        skipping: None,
+        tag: Vec::new(),
+        id: None,
+        in_id: false,
+    };
     for block in &doc.blocks {
         // Code and program output are not prose; a quoted figure reads as
         // its value.
@@ -108,84 +116,23 @@ pub fn sections(
             Block::Html(html) => html,
             Block::Measure(n) if measures.contains_key(n) => &measures[n],
             _ => {
-                push_space(&mut out.last_mut().expect("one section").text);
+                push_space(&mut cut.out.last_mut().expect("one section").text);
                 continue;
             }
         };
+        // The tokenizer's events are taken as they come, borrowed from its
+        // buffer: no token is built (indexing spent a tenth of a large
+        // book's build making tokens and their attribute maps).
+        let emitter = CallbackEmitter::new(|event: CallbackEvent<'_>, _: Span<()>| -> Option<()> {
+            cut.event(event);
+            None
+        });
+        let mut emitter = emitter;
         // html5gum keeps `<script>` text apart only when told to switch states.
-        let mut emitter = DefaultEmitter::default();
         emitter.naively_switch_states(true);
-        for token in Tokenizer::new_with_emitter(html.as_str(), emitter).flatten() {
-            match token {
-                Token::StartTag(tag) => {
-                    let name = tag.name.as_slice();
-                    if let Some((skipped, depth)) = &mut skipping {
-                        if name == skipped.as_slice() && !tag.self_closing {
-                            *depth += 1;
-                        }
-                        continue;
-                    }
-                    if SKIPPED.contains(&name) && !tag.self_closing {
-                        skipping = Some((name.to_vec(), 1));
-                        continue;
-                    }
-                    let id = tag
-                        .attributes
-                        .get(b"id".as_slice())
-                        .map(|v| String::from_utf8_lossy(v).into_owned());
-                    match (heading_level(name), id) {
-                        (Some(level), Some(id)) if level <= split_level && heading.is_none() => {
-                            heading = Some((level, id, String::new()))
-                        }
-                        _ if !INLINE.contains(&name) => push_space(current(&mut out, &mut heading)),
-                        _ => {}
-                    }
-                }
-                Token::EndTag(tag) => {
-                    let name = tag.name.as_slice();
-                    if let Some((skipped, depth)) = &mut skipping {
-                        if name == skipped.as_slice() {
-                            *depth -= 1;
-                            if *depth == 0 {
-                                skipping = None;
-                            }
-                        }
-                        continue;
-                    }
-                    match &heading {
-                        Some((level, _, _)) if heading_level(name) == Some(*level) => {
-                            let (level, id, text) = heading.take().expect("a heading is open");
-                            let title = text.trim().to_owned();
-                            parents.retain(|(l, _)| *l < level);
-                            let mut crumbs = Vec::new();
-                            if level > 1 || title != name_of(&out) {
-                                crumbs.push(name_of(&out).to_owned());
-                            }
-                            crumbs.extend(parents.iter().map(|(_, t)| t.clone()));
-                            if level > 1 {
-                                parents.push((level, title.clone()));
-                            }
-                            out.push(Section {
-                                url: format!("{page}#{id}"),
-                                title,
-                                crumbs,
-                                text: String::new(),
-                            });
-                        }
-                        _ if !INLINE.contains(&name) => push_space(current(&mut out, &mut heading)),
-                        _ => {}
-                    }
-                }
-                Token::String(s) if skipping.is_none() => {
-                    push_text(
-                        current(&mut out, &mut heading),
-                        &String::from_utf8_lossy(&s),
-                    );
-                }
-                _ => {}
-            }
-        }
+        Tokenizer::new_with_emitter(html.as_str(), emitter).for_each(drop);
     }
+    let mut out = cut.out;
     for s in &mut out {
         let len = s.text.trim_end().len();
         s.text.truncate(len);
@@ -197,20 +144,130 @@ pub fn sections(
     out
 }
 
+/// What `sections` keeps while the chapter's HTML goes by.
+struct Cutter<'p> {
+    out: Vec<Section>,
+    page: &'p str,
+    split_level: u8,
+    /// Open split headings below h1, for breadcrumbs: (level, text).
+    parents: Vec<(u8, String)>,
+    /// The split heading being read: level, id, text.
+    heading: Option<(u8, String, String)>,
+    /// Inside an element whose text is not prose: its name, and how many
+    /// of it are open.
+    skipping: Option<(Vec<u8>, usize)>,
+    /// The start tag being read: its name, its first `id` (as the
+    /// tokenizer's own tokens keep the first of a repeated attribute), and
+    /// whether the attribute being read is that `id`.
+    tag: Vec<u8>,
+    id: Option<Vec<u8>>,
+    in_id: bool,
+}
+
+impl Cutter<'_> {
+    fn event(&mut self, event: CallbackEvent<'_>) {
+        match event {
+            CallbackEvent::OpenStartTag { name } => {
+                self.tag.clear();
+                self.tag.extend_from_slice(name);
+                self.id = None;
+                self.in_id = false;
+            }
+            CallbackEvent::AttributeName { name } => {
+                self.in_id = name == b"id" && self.id.is_none();
+                if self.in_id {
+                    self.id = Some(Vec::new());
+                }
+            }
+            CallbackEvent::AttributeValue { value } if self.in_id => {
+                self.id
+                    .get_or_insert_with(Vec::new)
+                    .extend_from_slice(value);
+            }
+            CallbackEvent::CloseStartTag { self_closing } => {
+                let name = std::mem::take(&mut self.tag);
+                self.start_tag(&name, self_closing);
+                self.tag = name;
+            }
+            CallbackEvent::EndTag { name } => self.end_tag(name),
+            CallbackEvent::String { value } if self.skipping.is_none() => {
+                push_text(self.current(), &String::from_utf8_lossy(value));
+            }
+            _ => {}
+        }
+    }
+
+    fn start_tag(&mut self, name: &[u8], self_closing: bool) {
+        if let Some((skipped, depth)) = &mut self.skipping {
+            if name == skipped.as_slice() && !self_closing {
+                *depth += 1;
+            }
+            return;
+        }
+        if SKIPPED.contains(&name) && !self_closing {
+            self.skipping = Some((name.to_vec(), 1));
+            return;
+        }
+        let id = self
+            .id
+            .take()
+            .map(|v| String::from_utf8_lossy(&v).into_owned());
+        match (heading_level(name), id) {
+            (Some(level), Some(id)) if level <= self.split_level && self.heading.is_none() => {
+                self.heading = Some((level, id, String::new()))
+            }
+            _ if !INLINE.contains(&name) => push_space(self.current()),
+            _ => {}
+        }
+    }
+
+    fn end_tag(&mut self, name: &[u8]) {
+        if let Some((skipped, depth)) = &mut self.skipping {
+            if name == skipped.as_slice() {
+                *depth -= 1;
+                if *depth == 0 {
+                    self.skipping = None;
+                }
+            }
+            return;
+        }
+        match &self.heading {
+            Some((level, _, _)) if heading_level(name) == Some(*level) => {
+                let (level, id, text) = self.heading.take().expect("a heading is open");
+                let title = text.trim().to_owned();
+                self.parents.retain(|(l, _)| *l < level);
+                let mut crumbs = Vec::new();
+                if level > 1 || title != name_of(&self.out) {
+                    crumbs.push(name_of(&self.out).to_owned());
+                }
+                crumbs.extend(self.parents.iter().map(|(_, t)| t.clone()));
+                if level > 1 {
+                    self.parents.push((level, title.clone()));
+                }
+                self.out.push(Section {
+                    url: format!("{}#{id}", self.page),
+                    title,
+                    crumbs,
+                    text: String::new(),
+                });
+            }
+            _ if !INLINE.contains(&name) => push_space(self.current()),
+            _ => {}
+        }
+    }
+
+    /// Where text goes now: the open heading, or the last section.
+    fn current(&mut self) -> &mut String {
+        match &mut self.heading {
+            Some((_, _, text)) => text,
+            None => &mut self.out.last_mut().expect("one section").text,
+        }
+    }
+}
+
 /// The chapter's name, kept in the first section until it may be dropped.
 fn name_of(out: &[Section]) -> &str {
     &out[0].title
-}
-
-/// Where text goes now: the open heading, or the last section.
-fn current<'s>(
-    out: &'s mut [Section],
-    heading: &'s mut Option<(u8, String, String)>,
-) -> &'s mut String {
-    match heading {
-        Some((_, _, text)) => text,
-        None => &mut out.last_mut().expect("one section").text,
-    }
 }
 
 fn heading_level(name: &[u8]) -> Option<u8> {
@@ -337,7 +394,7 @@ fn uax_terms(text: &str, f: &mut impl FnMut(&str)) {
 }
 
 /// Updates `term`'s entry in a section's table, allocating only for a new term.
-fn update(table: &mut HashMap<String, u32>, term: &str, f: impl FnOnce(&mut u32)) {
+fn update(table: &mut FxHashMap<String, u32>, term: &str, f: impl FnOnce(&mut u32)) {
     match table.get_mut(term) {
         Some(v) => f(v),
         None => {
@@ -454,13 +511,42 @@ impl ChapterPart {
             .iter()
             .map(|s| (&s.url, &s.title, &s.crumbs, s.words, &s.stored))
             .collect();
-        let mut terms: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-        for (n, s) in self.sections.iter().enumerate() {
-            for (term, value) in &s.terms {
-                terms.entry(term).or_default().extend([n as u32, *value]);
+        let mut json = b"[".to_vec();
+        serde_json::to_writer(&mut json, &sections).expect("a search part serializes");
+        // The terms as a JSON object in byte order, each with its
+        // postings in section order: what serde_json makes of a
+        // `BTreeMap<&str, Vec<u32>>`, written from one sorted list instead
+        // of a map of vectors (a twelfth of a large book's build).
+        let mut postings: Vec<(&str, u32, u32)> = self
+            .sections
+            .iter()
+            .enumerate()
+            .flat_map(|(n, s)| s.terms.iter().map(move |(t, v)| (t.as_str(), n as u32, *v)))
+            .collect();
+        postings.sort_unstable();
+        json.extend_from_slice(b",{");
+        let mut numbers = itoa::Buffer::new();
+        let mut last: Option<&str> = None;
+        for (term, n, value) in postings {
+            if last == Some(term) {
+                json.push(b',');
+            } else {
+                if last.is_some() {
+                    json.extend_from_slice(b"],");
+                }
+                serde_json::to_writer(&mut json, term).expect("a term serializes");
+                json.extend_from_slice(b":[");
+                last = Some(term);
             }
+            json.extend_from_slice(numbers.format(n).as_bytes());
+            json.push(b',');
+            json.extend_from_slice(numbers.format(value).as_bytes());
         }
-        serde_json::to_string(&(sections, terms)).expect("a search part serializes")
+        if last.is_some() {
+            json.push(b']');
+        }
+        json.extend_from_slice(b"}]");
+        String::from_utf8(json).expect("serde_json writes UTF-8")
     }
 }
 
@@ -522,7 +608,10 @@ pub fn chapter_part(p: &IndexedPage<'_>, options: &SearchOptions) -> ChapterPart
     )
     .into_iter()
     .map(|s| {
-        let mut table: HashMap<String, u32> = HashMap::new();
+        // Terms are short and the table is the chapter's own: Fx hashing
+        // (rustc's), not SipHash, whose resistance to chosen keys buys
+        // nothing here.
+        let mut table: FxHashMap<String, u32> = FxHashMap::default();
         let mut words = 0;
         each_term(&s.text, |t| {
             update(&mut table, t, |v| *v += 4);

@@ -268,3 +268,44 @@ fn ascii_text_gives_the_terms_uax_29_words_give() {
         assert_eq!(terms(&text), slow, "{text:?}");
     }
 }
+
+#[test]
+fn a_part_is_the_json_serde_makes_of_its_sections_and_a_map_of_its_terms() {
+    let d = doc(
+        "# Über \"quoted\"\n\nThreads, threads\\\\and Größe.\n\n## Zeta\n\nThreads again; `a\"b` and über.\n\n## Empty\n\n",
+    );
+    let page = PathBuf::from("dir/p.html");
+    let input = IndexedPage {
+        name: "Über",
+        page: &page,
+        doc: &d,
+        measures: &NO_FIGURES,
+    };
+    let part = chapter_part(&input, &SearchOptions::default());
+    let sections: Vec<_> = part
+        .sections
+        .iter()
+        .map(|s| (&s.url, &s.title, &s.crumbs, s.words, &s.stored))
+        .collect();
+    let mut terms: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+    for (n, s) in part.sections.iter().enumerate() {
+        for (term, value) in &s.terms {
+            terms.entry(term).or_default().extend([n as u32, *value]);
+        }
+    }
+    assert!(
+        terms["threads"].len() > 2,
+        "a term in two sections: {terms:?}"
+    );
+    assert_eq!(
+        part.to_json(),
+        serde_json::to_string(&(sections, terms)).unwrap()
+    );
+    assert_eq!(
+        ChapterPart {
+            sections: Vec::new()
+        }
+        .to_json(),
+        "[[],{}]"
+    );
+}
