@@ -25,6 +25,7 @@ use syntect::highlighting::{
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
+use super::line_memo::{Grammar, LineMemo, LineState};
 use crate::markdown::code::CodeLine;
 
 /// Token classes: the CSS class (after `hl-`), the scope selector that picks
@@ -156,6 +157,7 @@ impl Highlighter {
     }
 
     /// One HTML string per line; `None` if the grammar fails on the input.
+    /// A line met before in the same state comes from `LineMemo`.
     fn classed_lines(
         &self,
         source: &str,
@@ -163,41 +165,23 @@ impl Highlighter {
         set: &SyntaxSet,
     ) -> Option<Vec<String>> {
         let matcher = ThemeMatcher::new(&self.classes);
-        let mut parse = ParseState::new(syntax);
-        let mut state = HighlightState::new(&matcher, ScopeStack::new());
+        let grammar: Grammar = (std::ptr::eq(set, &self.own), syntax.name.clone());
+        let mut state: LineState = (
+            ParseState::new(syntax),
+            HighlightState::new(&matcher, ScopeStack::new()),
+        );
         let mut out = Vec::new();
         for line in LinesWithEndings::from(source) {
-            let ops = parse.parse_line(line, set).ok()?;
-            let mut html = String::with_capacity(line.len() * 2);
-            let mut open: Option<u8> = None;
-            for (style, text) in HighlightIterator::new(&mut state, &ops, line, &matcher) {
-                let text = text.trim_end_matches('\n');
-                if text.is_empty() {
-                    continue;
+            if let Some((html, end)) = LineMemo::get(&grammar, &state, line) {
+                if let Some(end) = end {
+                    state = end;
                 }
-                // White space takes the class of what surrounds it, so
-                // `a  b` does not split into three spans.
-                let class = if text.trim().is_empty() {
-                    open
-                } else {
-                    Some(style.foreground.r).filter(|c| *c > 0)
-                };
-                if class != open {
-                    if open.is_some() {
-                        html.push_str("</span>");
-                    }
-                    if let Some(c) = class {
-                        html.push_str("<span class=\"hl-");
-                        html.push_str(CLASSES[c as usize - 1].0);
-                        html.push_str("\">");
-                    }
-                    open = class;
-                }
-                crate::html::push_text(&mut html, text);
+                out.push(html);
+                continue;
             }
-            if open.is_some() {
-                html.push_str("</span>");
-            }
+            let start = state.clone();
+            let html = classed_line(line, set, &matcher, &mut state)?;
+            LineMemo::put(&grammar, &start, line, &html, &state);
             out.push(html);
         }
         Some(out)
@@ -221,6 +205,47 @@ impl Highlighter {
         css.push_str("}\n");
         css
     }
+}
+
+/// `line` as HTML, from and into `state`; `None` if the grammar fails.
+fn classed_line(
+    line: &str,
+    set: &SyntaxSet,
+    matcher: &ThemeMatcher<'_>,
+    (parse, highlight): &mut LineState,
+) -> Option<String> {
+    let ops = parse.parse_line(line, set).ok()?;
+    let mut html = String::with_capacity(line.len() * 2);
+    let mut open: Option<u8> = None;
+    for (style, text) in HighlightIterator::new(highlight, &ops, line, matcher) {
+        let text = text.trim_end_matches('\n');
+        if text.is_empty() {
+            continue;
+        }
+        // White space takes the class of what surrounds it, so `a  b` does
+        // not split into three spans.
+        let class = if text.trim().is_empty() {
+            open
+        } else {
+            Some(style.foreground.r).filter(|c| *c > 0)
+        };
+        if class != open {
+            if open.is_some() {
+                html.push_str("</span>");
+            }
+            if let Some(c) = class {
+                html.push_str("<span class=\"hl-");
+                html.push_str(CLASSES[c as usize - 1].0);
+                html.push_str("\">");
+            }
+            open = class;
+        }
+        crate::html::push_text(&mut html, text);
+    }
+    if open.is_some() {
+        html.push_str("</span>");
+    }
+    Some(html)
 }
 
 /// A theme whose foreground "colour" for each class selector is the class's

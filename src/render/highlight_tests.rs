@@ -157,3 +157,42 @@ fn syntax_dump_is_fresh() {
         }
     }
 }
+
+/// Code whose lines repeat in and out of strings, comments and brackets.
+const REPEATS: &str =
+    "x = 1\ns = \"\"\"\nx = 1\n\"\"\"\nx = 1\ncall(\n    x = 1,\n)\nx = 1  # x = 1\n";
+
+#[test]
+fn a_line_met_again_in_another_state_is_highlighted_for_that_state() {
+    let html = hl("python", REPEATS);
+    let lines: Vec<&str> = html.lines().collect();
+    assert!(!lines[0].contains("hl-s"), "code: {}", lines[0]);
+    assert!(lines[2].contains("hl-s"), "inside a string: {}", lines[2]);
+    assert_eq!(lines[4], lines[0], "the same line at the top level again");
+}
+
+#[test]
+fn kept_lines_give_what_highlighting_afresh_gives() {
+    // Highlighted with the memo off, then twice with it on: the first time
+    // fills it, the second takes every line from it.
+    let blocks = [
+        ("python", REPEATS),
+        ("python", "def f():\n    return 1\n\n\nx = 1\n"),
+        ("python", "'''doc\nx = 1\n'''\nx = 1\n"),
+        (
+            "rust",
+            "fn main() {\n    let x = 1;\n}\nfn main() {\n    let x = 1;\n}\n",
+        ),
+    ];
+    std::thread::spawn(move || {
+        super::super::line_memo::OFF.set(true);
+        let afresh: Vec<String> = blocks.iter().map(|(l, c)| hl(l, c)).collect();
+        super::super::line_memo::OFF.set(false);
+        for _ in 0..2 {
+            let again: Vec<String> = blocks.iter().map(|(l, c)| hl(l, c)).collect();
+            assert_eq!(again, afresh);
+        }
+    })
+    .join()
+    .unwrap();
+}

@@ -12,6 +12,7 @@ pub mod claim;
 pub mod context;
 pub mod format;
 pub mod highlight;
+mod line_memo;
 pub mod page;
 pub mod print;
 pub mod redirect;
