@@ -20,6 +20,7 @@ pub mod relocate;
 pub mod results;
 pub mod run;
 pub mod search;
+mod search_sections;
 pub mod sidebar;
 pub mod site;
 pub mod site_file;
