@@ -1,11 +1,11 @@
 //! Giving freed memory back to the system during a large build.
 //!
 //! glibc's allocator keeps what a program frees for its next allocations,
-//! in the arena of the thread that made it. A build reads every chapter's
-//! source on one thread and parses on the others, so the sources, freed as
-//! their chapters are parsed, stayed in the process's memory while the
-//! parse grew the other arenas: at 2,000 chapters the build's peak held
-//! the whole book's sources (28 MB) after the last was dropped.
+//! in the arena of the thread that made it. A source read on one thread
+//! and freed after another parsed it, or HTML freed once it went to the
+//! spill, stayed in the process's memory while the parse grew the arenas:
+//! at 2,000 chapters the build's peak held the whole book's sources
+//! (28 MB) after the last was dropped.
 //! `give_back_freed` hands the freed pages back (`malloc_trim`), so the
 //! peak is what is live, not what once was.
 

@@ -1,5 +1,6 @@
 //! The book's parsed documents, with their HTML kept on disk between the
-//! parse and the render when the book is built (`Docs::spilling`).
+//! parse and the render when the book is built with a cache folder
+//! (`Spill`).
 //!
 //! Every step between parsing and rendering reads every chapter at once:
 //! the examples, the link and id checks, the print page's plan, the page
